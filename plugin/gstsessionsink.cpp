@@ -1,0 +1,484 @@
+/* sessionsink: processed audio back to the session it belongs to.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-sessionsink
+ * @title: sessionsink
+ *
+ * Sends audio back to the client whose session each buffer belongs to (its
+ * #GstSessionMeta, else the pad's sticky session-context event), in that
+ * client's dialect: FastRTC `{"event":"media","media":{"payload":B64}}` with
+ * µ-law at the session's output rate (`sessionsrc`'s
+ * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Audio is cut
+ * into frames of about 20 ms; with #GstBaseSink:sync (the default) each
+ * buffer is sent when its timestamp is due on the pipeline clock.
+ *
+ * It needs no configuration to reach the clients of a `sessionsrc` in the
+ * same process: the context leads to the session. #GstSessionSink:port or
+ * #GstSessionSink:server-name only narrow which server the action signals
+ * look in.
+ *
+ * Buffers of a session that has ended are dropped (debug log). Buffers with
+ * no session at all raise one element warning, then are dropped.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 sessionsrc ! audioconvert ! sessionsink
+ * ]| An echo server on port 8080.
+ */
+
+#include "gstsessionsink.h"
+#include "gstsessionctxelements.h"
+
+#include "mulaw.h"
+#include "server.h"
+
+#include <gst/audio/audio.h>
+#include <gst/sessionctx/sessionctx.hpp>
+#include <json-glib/json-glib.h>
+
+#include <mutex>
+#include <unordered_map>
+
+GST_DEBUG_CATEGORY_STATIC (gst_session_sink_debug);
+#define GST_CAT_DEFAULT gst_session_sink_debug
+
+using sessionctx::Server;
+using sessionctx::Session;
+
+namespace {
+
+/* Frames sent to clients last 20 ms. */
+constexpr int kFramesPerSecond = 50;
+
+struct Settings
+{
+  std::mutex lock;
+  guint port = 0;
+  std::string server_name;
+};
+
+/* Per-session send state: resampler to the session's output rate and the
+ * samples waiting to fill a 20 ms frame. */
+struct SinkSession
+{
+  std::weak_ptr<Session> session;
+  GstAudioResampler *resampler = nullptr;
+  std::vector<int16_t> pending;
+  std::vector<int16_t> resampled;
+  std::vector<uint8_t> mulaw;
+
+  SinkSession () = default;
+  SinkSession (const SinkSession &) = delete;
+  ~SinkSession ()
+  {
+    if (resampler)
+      gst_audio_resampler_free (resampler);
+  }
+};
+
+}  // namespace
+
+struct GstSessionSinkPrivate
+{
+  Settings settings;
+
+  /* Guards everything below (render thread and action signals). */
+  std::mutex lock;
+  std::unordered_map<Session *, std::unique_ptr<SinkSession>> sessions;
+  int in_rate = 0;
+  bool warned_no_context = false;
+  guint64 dropped_no_context = 0;
+  guint64 dropped_ended = 0;
+};
+
+struct _GstSessionSink
+{
+  GstBaseSink parent;
+  GstSessionSinkPrivate *priv;
+};
+
+enum
+{
+  PROP_0,
+  PROP_PORT,
+  PROP_SERVER_NAME,
+};
+
+enum
+{
+  SIGNAL_SEND_MESSAGE,
+  SIGNAL_CLEAR,
+  SIGNAL_MARK,
+  LAST_SIGNAL,
+};
+static guint signals[LAST_SIGNAL];
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format = (string) S16LE, "
+        "layout = (string) interleaved, channels = (int) 1, "
+        "rate = (int) [ 8000, 192000 ]"));
+
+#define gst_session_sink_parent_class parent_class
+G_DEFINE_TYPE (GstSessionSink, gst_session_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (sessionsink, "sessionsink", GST_RANK_NONE,
+    GST_TYPE_SESSION_SINK);
+
+/* The session with @id, on the configured server if any, else on any. */
+static std::shared_ptr<Session>
+find_session (GstSessionSink * self, const gchar * id)
+{
+  if (!id)
+    return nullptr;
+  std::string name;
+  guint port;
+  {
+    std::lock_guard < std::mutex > l (self->priv->settings.lock);
+    name = self->priv->settings.server_name;
+    port = self->priv->settings.port;
+  }
+  if (name.empty () && port == 0)
+    return Server::find_session_anywhere (id);
+  auto server = Server::lookup (name, port);
+  return server ? server->find_session (id) : nullptr;
+}
+
+static SinkSession &
+sink_session_for (GstSessionSinkPrivate * priv,
+    const std::shared_ptr<Session> & session)
+{
+  auto & entry = priv->sessions[session.get ()];
+  if (entry && entry->session.lock () == session)
+    return *entry;
+
+  /* New session (or a new one at a recycled address). Sweep ended ones
+   * now and then so the map does not grow with churn. */
+  if (priv->sessions.size () > 64) {
+    for (auto it = priv->sessions.begin (); it != priv->sessions.end ();) {
+      if (it->second && it->second->session.expired ())
+        it = priv->sessions.erase (it);
+      else
+        ++it;
+    }
+  }
+  auto & slot = priv->sessions[session.get ()];
+  slot = std::make_unique<SinkSession> ();
+  slot->session = session;
+  if (priv->in_rate != session->output_rate ()) {
+    GstStructure *options = gst_structure_new_empty ("options");
+    gst_audio_resampler_options_set_quality
+        (GST_AUDIO_RESAMPLER_METHOD_KAISER,
+        GST_AUDIO_RESAMPLER_QUALITY_DEFAULT, priv->in_rate,
+        session->output_rate (), options);
+    slot->resampler = gst_audio_resampler_new
+        (GST_AUDIO_RESAMPLER_METHOD_KAISER, GST_AUDIO_RESAMPLER_FLAG_NONE,
+        GST_AUDIO_FORMAT_S16, 1, priv->in_rate, session->output_rate (),
+        options);
+    gst_structure_free (options);
+  }
+  return *slot;
+}
+
+static GstFlowReturn
+gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  GstSessionSinkPrivate *priv = self->priv;
+  gst::session::Context ctx = gst::session::current (sink->sinkpad, buffer);
+
+  std::lock_guard < std::mutex > l (priv->lock);
+  if (!ctx) {
+    priv->dropped_no_context++;
+    if (!priv->warned_no_context) {
+      priv->warned_no_context = true;
+      GST_ELEMENT_WARNING (self, STREAM, WRONG_TYPE,
+          ("Buffer without a session context dropped"),
+          ("sessionsink needs buffers from sessionsrc (GstSessionMeta or a "
+              "session-context event); further ones are dropped silently"));
+    }
+    return GST_FLOW_OK;
+  }
+  auto session = sessionctx::session_from_context (ctx.get ());
+  if (!session || !session->is_open ()) {
+    priv->dropped_ended++;
+    GST_DEBUG_OBJECT (self, "session %s has ended, buffer dropped",
+        ctx.id ().c_str ());
+    return GST_FLOW_OK;
+  }
+  if (priv->in_rate <= 0)
+    return GST_FLOW_NOT_NEGOTIATED;
+
+  SinkSession & ss = sink_session_for (priv, session);
+  GstMapInfo map;
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  const auto *pcm = reinterpret_cast<const int16_t *> (map.data);
+  size_t n = map.size / 2;
+  if (ss.resampler) {
+    size_t out_n = gst_audio_resampler_get_out_frames (ss.resampler, n);
+    ss.resampled.resize (out_n);
+    gpointer in_ptr = (gpointer) pcm;
+    gpointer out_ptr = ss.resampled.data ();
+    gst_audio_resampler_resample (ss.resampler, &in_ptr, n, &out_ptr, out_n);
+    ss.pending.insert (ss.pending.end (), ss.resampled.begin (),
+        ss.resampled.end ());
+  } else {
+    ss.pending.insert (ss.pending.end (), pcm, pcm + n);
+  }
+  gst_buffer_unmap (buffer, &map);
+
+  const size_t frame = session->output_rate () / kFramesPerSecond;
+  size_t sent = 0;
+  ss.mulaw.resize (frame);
+  while (ss.pending.size () - sent >= frame) {
+    sessionctx::mulaw_encode_block (ss.pending.data () + sent, frame,
+        ss.mulaw.data ());
+    if (!session->send_media (ss.mulaw.data (), frame))
+      break;
+    sent += frame;
+  }
+  ss.pending.erase (ss.pending.begin (), ss.pending.begin () + sent);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  GstSessionContext *ctx = nullptr;
+  if (gst_event_parse_session_end (event, &ctx, nullptr)) {
+    /* Forget the per-session state of sessions that ended. */
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    auto & sessions = self->priv->sessions;
+    for (auto it = sessions.begin (); it != sessions.end ();) {
+      auto s = it->second ? it->second->session.lock () : nullptr;
+      if (!s || s->context () == ctx)
+        it = sessions.erase (it);
+      else
+        ++it;
+    }
+    g_object_unref (ctx);
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (sink, event);
+}
+
+static gboolean
+gst_session_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  GstAudioInfo info;
+  if (!gst_audio_info_from_caps (&info, caps))
+    return FALSE;
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  if (self->priv->in_rate != GST_AUDIO_INFO_RATE (&info))
+    self->priv->sessions.clear ();
+  self->priv->in_rate = GST_AUDIO_INFO_RATE (&info);
+  return TRUE;
+}
+
+static gboolean
+gst_session_sink_stop (GstBaseSink * sink)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  self->priv->sessions.clear ();
+  self->priv->warned_no_context = false;
+  return TRUE;
+}
+
+/* Action signals */
+
+static gboolean
+gst_session_sink_send_message (GstSessionSink * self, const gchar * id,
+    const gchar * json)
+{
+  auto session = find_session (self, id);
+  if (!session) {
+    GST_WARNING_OBJECT (self, "send-message: no live session %s", id);
+    return FALSE;
+  }
+  JsonParser *parser = json_parser_new ();
+  gboolean valid = json && json_parser_load_from_data (parser, json, -1,
+      nullptr);
+  g_object_unref (parser);
+  if (!valid) {
+    GST_WARNING_OBJECT (self, "send-message to %s: not valid JSON", id);
+    return FALSE;
+  }
+  return session->send_text (json);
+}
+
+static gboolean
+gst_session_sink_clear (GstSessionSink * self, const gchar * id)
+{
+  auto session = find_session (self, id);
+  if (!session)
+    return FALSE;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    auto it = self->priv->sessions.find (session.get ());
+    if (it != self->priv->sessions.end () && it->second)
+      it->second->pending.clear ();
+  }
+  return session->clear ();
+}
+
+static gboolean
+gst_session_sink_mark (GstSessionSink * self, const gchar * id,
+    const gchar * name)
+{
+  auto session = find_session (self, id);
+  if (!session || !name)
+    return FALSE;
+  return session->send_mark (name);
+}
+
+static void
+gst_session_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_SINK (object);
+  std::lock_guard < std::mutex > l (self->priv->settings.lock);
+  switch (prop_id) {
+    case PROP_PORT:
+      self->priv->settings.port = g_value_get_uint (value);
+      break;
+    case PROP_SERVER_NAME:
+      self->priv->settings.server_name =
+          g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_session_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_SINK (object);
+  std::lock_guard < std::mutex > l (self->priv->settings.lock);
+  switch (prop_id) {
+    case PROP_PORT:
+      g_value_set_uint (value, self->priv->settings.port);
+      break;
+    case PROP_SERVER_NAME:
+      g_value_set_string (value, self->priv->settings.server_name.empty ()?
+          nullptr : self->priv->settings.server_name.c_str ());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_session_sink_finalize (GObject * object)
+{
+  delete GST_SESSION_SINK (object)->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_session_sink_init (GstSessionSink * self)
+{
+  self->priv = new GstSessionSinkPrivate ();
+  gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
+}
+
+static void
+gst_session_sink_class_init (GstSessionSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *sink_class = GST_BASE_SINK_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_session_sink_debug, "sessionsink", 0,
+      "Session sink");
+
+  gobject_class->set_property = gst_session_sink_set_property;
+  gobject_class->get_property = gst_session_sink_get_property;
+  gobject_class->finalize = gst_session_sink_finalize;
+  sink_class->render = gst_session_sink_render;
+  sink_class->event = gst_session_sink_event;
+  sink_class->set_caps = gst_session_sink_set_caps;
+  sink_class->stop = gst_session_sink_stop;
+
+  /**
+   * GstSessionSink:port:
+   *
+   * Port of the `sessionsrc` server the action signals look sessions up in;
+   * 0 looks in every server of the process. Buffers always go to the
+   * session named by their context.
+   */
+  g_object_class_install_property (gobject_class, PROP_PORT,
+      g_param_spec_uint ("port", "Port",
+          "Server (by port) the action signals look in, 0 = all", 0, 65535,
+          0, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstSessionSink:server-name:
+   *
+   * Like #GstSessionSink:port, by `sessionsrc`'s `server-name`.
+   */
+  g_object_class_install_property (gobject_class, PROP_SERVER_NAME,
+      g_param_spec_string ("server-name", "Server name",
+          "Server (by name) the action signals look in", NULL,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSink::send-message:
+   * @sink: the element
+   * @session_id: the session
+   * @json: a JSON text, sent as is (FastRTC application messages look like
+   *   `{"type":"log","data":...}`)
+   *
+   * Sends an application message to a live session.
+   *
+   * Returns: %TRUE if queued; %FALSE when the session is not live or @json
+   * is not valid JSON.
+   */
+  signals[SIGNAL_SEND_MESSAGE] = g_signal_new_class_handler ("send-message",
+      G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gst_session_sink_send_message), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstSessionSink::clear:
+   * @sink: the element
+   * @session_id: the session
+   *
+   * Drops audio queued for the session and not yet sent; Twilio clients
+   * also get `{"event":"clear"}` so they drop what they buffered.
+   *
+   * Returns: %TRUE if the session is live
+   */
+  signals[SIGNAL_CLEAR] = g_signal_new_class_handler ("clear",
+      G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gst_session_sink_clear), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstSessionSink::mark:
+   * @sink: the element
+   * @session_id: the session
+   * @name: the mark's name
+   *
+   * Sends `{"event":"mark","mark":{"name":NAME}}` after the audio queued so
+   * far; a Twilio client answers with the same mark once that audio has
+   * played, which `sessionsrc` reports as `session-mark`.
+   *
+   * Returns: %TRUE if queued
+   */
+  signals[SIGNAL_MARK] = g_signal_new_class_handler ("mark",
+      G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gst_session_sink_mark), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class, "Session sink",
+      "Sink/Audio/Network",
+      "Sends audio back to the client session each buffer belongs to",
+      "gst-sessionctx developers");
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_SESSION_SRC (gst_session_src_get_type ())
+G_DECLARE_FINAL_TYPE (GstSessionSrc, gst_session_src, GST, SESSION_SRC,
+    GstBin)
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstsessionctxelements.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ret = FALSE;
+
+  ret |= GST_ELEMENT_REGISTER (sessionsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (sessionsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (sessioninfo, plugin);
+  return ret;
+}
+
+#define PACKAGE "gst-sessionctx"
+#define VERSION "0.1.0"
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, sessionctx,
+    "Session context for real-time clients over WebSocket and WebRTC",
+    plugin_init, VERSION, "LGPL", "gst-sessionctx",
+    "Unknown package origin")

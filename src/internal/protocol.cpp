@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "protocol.h"
+
+#include "base64.h"
+
+#include <json-glib/json-glib.h>
+
+#include <cstring>
+
+namespace sessionctx {
+namespace {
+
+struct ParserDeleter
+{
+  void operator() (JsonParser * p) const { g_object_unref (p); }
+};
+
+ClientMessage
+invalid (const char *code, std::string detail)
+{
+  ClientMessage m;
+  m.error = code;
+  m.detail = std::move (detail);
+  return m;
+}
+
+const char *
+member_string (JsonObject * obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return nullptr;
+  return json_node_get_string (node);
+}
+
+JsonObject *
+member_object (JsonObject * obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_OBJECT)
+    return nullptr;
+  return json_node_get_object (node);
+}
+
+/* Twilio sends numbers as strings; accept both. */
+bool
+member_int (JsonObject * obj, const char *name, gint64 * out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
+    return false;
+  GType t = json_node_get_value_type (node);
+  if (t == G_TYPE_INT64) {
+    *out = json_node_get_int (node);
+    return true;
+  }
+  if (t == G_TYPE_STRING) {
+    const char *s = json_node_get_string (node);
+    char *end = nullptr;
+    gint64 v = g_ascii_strtoll (s, &end, 10);
+    if (end == s || *end != '\0')
+      return false;
+    *out = v;
+    return true;
+  }
+  return false;
+}
+
+/* A JSON scalar as a GValue for the metadata structure; objects/arrays are
+ * kept as their JSON text. */
+void
+set_field_from_node (GstStructure * s, const std::string & field,
+    JsonNode * node)
+{
+  if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE) {
+    GType t = json_node_get_value_type (node);
+    if (t == G_TYPE_STRING)
+      gst_structure_set (s, field.c_str (), G_TYPE_STRING,
+          json_node_get_string (node), NULL);
+    else if (t == G_TYPE_INT64)
+      gst_structure_set (s, field.c_str (), G_TYPE_INT64,
+          json_node_get_int (node), NULL);
+    else if (t == G_TYPE_DOUBLE)
+      gst_structure_set (s, field.c_str (), G_TYPE_DOUBLE,
+          json_node_get_double (node), NULL);
+    else if (t == G_TYPE_BOOLEAN)
+      gst_structure_set (s, field.c_str (), G_TYPE_BOOLEAN,
+          json_node_get_boolean (node), NULL);
+    return;
+  }
+  if (JSON_NODE_TYPE (node) == JSON_NODE_NULL)
+    return;
+  gchar *text = json_to_string (node, FALSE);
+  gst_structure_set (s, field.c_str (), G_TYPE_STRING, text, NULL);
+  g_free (text);
+}
+
+ClientMessage
+parse_start (GstSessionDialect dialect, JsonObject * root)
+{
+  ClientMessage m;
+  const char *id;
+  JsonObject *start = member_object (root, "start");
+
+  if (dialect == GST_SESSION_DIALECT_TWILIO) {
+    /* FastRTC reads the top-level streamSid; Twilio also repeats it inside
+     * "start". */
+    id = member_string (root, "streamSid");
+    if (!id && start)
+      id = member_string (start, "streamSid");
+  } else {
+    id = member_string (root, "websocket_id");
+  }
+  if (!id)
+    return invalid (error::invalid_session_id,
+        dialect == GST_SESSION_DIALECT_TWILIO ?
+        "start without a string streamSid" :
+        "start without a string websocket_id");
+  if (const char *why = check_session_id (id))
+    return invalid (error::invalid_session_id, why);
+
+  m.kind = MessageKind::start;
+  m.session_id = id;
+  if (dialect != GST_SESSION_DIALECT_TWILIO)
+    return m;
+
+  m.metadata.reset (gst_structure_new ("metadata", "streamSid",
+          G_TYPE_STRING, id, NULL));
+  if (!start)
+    return m;
+  for (const char *key : {"callSid", "accountSid"}) {
+    if (const char *v = member_string (start, key))
+      gst_structure_set (m.metadata.get (), key, G_TYPE_STRING, v, NULL);
+  }
+  if (JsonNode * tracks = json_object_get_member (start, "tracks");
+      tracks && JSON_NODE_TYPE (tracks) == JSON_NODE_ARRAY) {
+    GValue array = G_VALUE_INIT;
+    gst_value_array_init (&array, 0);
+    JsonArray *a = json_node_get_array (tracks);
+    for (guint i = 0; i < json_array_get_length (a); i++) {
+      const char *t = json_array_get_string_element (a, i);
+      if (!t)
+        continue;
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_STRING);
+      g_value_set_string (&v, t);
+      gst_value_array_append_and_take_value (&array, &v);
+    }
+    gst_structure_take_value (m.metadata.get (), "tracks", &array);
+  }
+  if (JsonObject * fmt = member_object (start, "mediaFormat")) {
+    GstStructure *f = gst_structure_new_empty ("mediaFormat");
+    const char *encoding = member_string (fmt, "encoding");
+    gint64 rate = 8000, channels = 1;
+    bool has_rate = member_int (fmt, "sampleRate", &rate);
+    bool has_channels = member_int (fmt, "channels", &channels);
+    if (encoding)
+      gst_structure_set (f, "encoding", G_TYPE_STRING, encoding, NULL);
+    if (has_rate)
+      gst_structure_set (f, "sampleRate", G_TYPE_INT, (gint) rate, NULL);
+    if (has_channels)
+      gst_structure_set (f, "channels", G_TYPE_INT, (gint) channels, NULL);
+    gst_structure_set (m.metadata.get (), "mediaFormat", GST_TYPE_STRUCTURE,
+        f, NULL);
+    gst_structure_free (f);
+
+    if (encoding && strcmp (encoding, "audio/x-mulaw") != 0) {
+      if (strcmp (encoding, "audio/x-l16") == 0 ||
+          strcmp (encoding, "audio/l16") == 0)
+        m.encoding = Encoding::l16;
+      else
+        return invalid (error::unsupported_media_format,
+            std::string ("unsupported encoding ") + encoding);
+    }
+    if (has_rate && (rate < 8000 || rate > 48000))
+      return invalid (error::unsupported_media_format,
+          "sampleRate must be within 8000..48000");
+    if (has_channels && channels != 1)
+      return invalid (error::unsupported_media_format,
+          "only mono (channels 1) is supported");
+    m.sample_rate = static_cast<int> (rate);
+  }
+  if (JsonObject * params = member_object (start, "customParameters")) {
+    GstStructure *p = gst_structure_new_empty ("customParameters");
+    JsonObjectIter iter;
+    const gchar *key;
+    JsonNode *value;
+    json_object_iter_init (&iter, params);
+    while (json_object_iter_next (&iter, &key, &value))
+      set_field_from_node (p, field_name_from_key (key), value);
+    gst_structure_set (m.metadata.get (), "customParameters",
+        GST_TYPE_STRUCTURE, p, NULL);
+    gst_structure_free (p);
+  }
+  return m;
+}
+
+ClientMessage
+parse_media (JsonObject * root)
+{
+  JsonObject *media = member_object (root, "media");
+  if (!media)
+    return invalid (error::invalid_payload, "media without a media object");
+  JsonNode *payload_node = json_object_get_member (media, "payload");
+  if (!payload_node || JSON_NODE_TYPE (payload_node) != JSON_NODE_VALUE ||
+      json_node_get_value_type (payload_node) != G_TYPE_STRING)
+    return invalid (error::invalid_payload, "media without a string payload");
+  const char *payload = json_node_get_string (payload_node);
+  size_t len = strlen (payload);
+  if (len == 0)
+    return invalid (error::empty_payload, "empty media payload");
+
+  ClientMessage m;
+  m.payload.resize (base64_decoded_max (len));
+  long n = base64_decode (payload, len, m.payload.data ());
+  if (n < 0)
+    return invalid (error::invalid_payload, "payload is not valid base64");
+  if (n == 0)
+    return invalid (error::empty_payload, "empty media payload");
+  m.payload.resize (static_cast<size_t> (n));
+  m.kind = MessageKind::media;
+  return m;
+}
+
+}  // namespace
+
+const char *
+check_session_id (const std::string & id)
+{
+  if (id.empty ())
+    return "session id is empty";
+  if (id.size () > kMaxSessionIdLength)
+    return "session id is longer than 128 bytes";
+  for (unsigned char c : id)
+    if (c < 0x20 || c == 0x7F)
+      return "session id contains control characters";
+  return nullptr;
+}
+
+std::string
+field_name_from_key (const std::string & key)
+{
+  std::string out;
+  out.reserve (key.size () + 1);
+  if (key.empty () || !g_ascii_isalpha (key[0]))
+    out += 'x';
+  for (char c : key)
+    out += (g_ascii_isalnum (c) || strchr ("/-_.:+", c)) && c ? c : '_';
+  return out;
+}
+
+ClientMessage
+parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
+{
+  std::unique_ptr<JsonParser, ParserDeleter> parser (json_parser_new ());
+  GError *err = nullptr;
+  if (!json_parser_load_from_data (parser.get (), data, (gssize) len, &err)) {
+    std::string detail = err ? err->message : "unparsable";
+    g_clear_error (&err);
+    return invalid (error::invalid_json, "malformed JSON: " + detail);
+  }
+  JsonNode *root_node = json_parser_get_root (parser.get ());
+  if (!root_node || JSON_NODE_TYPE (root_node) != JSON_NODE_OBJECT)
+    return invalid (error::invalid_message, "message is not a JSON object");
+  JsonObject *root = json_node_get_object (root_node);
+
+  JsonNode *event_node = json_object_get_member (root, "event");
+  if (!event_node) {
+    if (json_object_has_member (root, "type")) {
+      ClientMessage m;
+      m.kind = MessageKind::application;
+      return m;
+    }
+    return invalid (error::missing_event, "message has no \"event\"");
+  }
+  const char *event = member_string (root, "event");
+  if (!event)
+    return invalid (error::invalid_message, "\"event\" is not a string");
+
+  if (strcmp (event, "media") == 0)
+    return parse_media (root);
+  if (strcmp (event, "start") == 0)
+    return parse_start (dialect, root);
+
+  ClientMessage m;
+  if (strcmp (event, "stop") == 0) {
+    m.kind = MessageKind::stop;
+  } else if (strcmp (event, "ping") == 0) {
+    m.kind = MessageKind::ping;
+  } else if (dialect == GST_SESSION_DIALECT_TWILIO &&
+      strcmp (event, "connected") == 0) {
+    m.kind = MessageKind::connected;
+  } else if (dialect == GST_SESSION_DIALECT_TWILIO &&
+      strcmp (event, "dtmf") == 0) {
+    JsonObject *dtmf = member_object (root, "dtmf");
+    const char *digit = dtmf ? member_string (dtmf, "digit") : nullptr;
+    if (!digit || !*digit)
+      return invalid (error::invalid_message, "dtmf without a digit");
+    m.kind = MessageKind::dtmf;
+    m.text = digit;
+  } else if (dialect == GST_SESSION_DIALECT_TWILIO &&
+      strcmp (event, "mark") == 0) {
+    JsonObject *mark = member_object (root, "mark");
+    const char *name = mark ? member_string (mark, "name") : nullptr;
+    if (!name)
+      return invalid (error::invalid_message, "mark without a name");
+    m.kind = MessageKind::mark;
+    m.text = name;
+  } else {
+    m.kind = MessageKind::application;
+  }
+  return m;
+}
+
+std::string
+json_quote (const std::string & s)
+{
+  std::string out;
+  out.reserve (s.size () + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          g_snprintf (buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char> (c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string
+failed_reply (const char *code, long limit)
+{
+  std::string out = "{\"status\":\"failed\",\"meta\":{\"error\":";
+  out += json_quote (code);
+  if (limit >= 0)
+    out += ",\"limit\":" + std::to_string (limit);
+  out += "}}";
+  return out;
+}
+
+std::string
+media_message (GstSessionDialect dialect, const std::string & stream_sid,
+    const uint8_t * mulaw, size_t len)
+{
+  std::string out;
+  out.reserve (80 + stream_sid.size () + (len + 2) / 3 * 4);
+  out += "{\"event\":\"media\",";
+  if (dialect == GST_SESSION_DIALECT_TWILIO)
+    out += "\"streamSid\":" + json_quote (stream_sid) + ",";
+  out += "\"media\":{\"payload\":\"";
+  base64_encode_append (mulaw, len, out);
+  out += "\"}}";
+  return out;
+}
+
+std::string
+mark_message (GstSessionDialect dialect, const std::string & stream_sid,
+    const std::string & name)
+{
+  std::string out = "{\"event\":\"mark\",";
+  if (dialect == GST_SESSION_DIALECT_TWILIO)
+    out += "\"streamSid\":" + json_quote (stream_sid) + ",";
+  out += "\"mark\":{\"name\":" + json_quote (name) + "}}";
+  return out;
+}
+
+std::string
+clear_message (GstSessionDialect dialect, const std::string & stream_sid)
+{
+  std::string out = "{\"event\":\"clear\"";
+  if (dialect == GST_SESSION_DIALECT_TWILIO)
+    out += ",\"streamSid\":" + json_quote (stream_sid);
+  out += "}";
+  return out;
+}
+
+std::string
+pong_message ()
+{
+  return "{\"event\":\"pong\"}";
+}
+
+}  // namespace sessionctx

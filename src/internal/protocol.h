@@ -1,0 +1,103 @@
+/* Client/server message formats of FastRTC and Twilio Media Streams
+ * (shared/PROTOCOLS.md). Pure functions over strings: no sockets, no state.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/sessionctx/sessionctx.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sessionctx {
+
+/* Longest session id accepted, in bytes. */
+constexpr size_t kMaxSessionIdLength = 128;
+
+enum class MessageKind
+{
+  invalid,      /* error holds the FastRTC-style error code */
+  start,
+  media,
+  stop,
+  ping,
+  connected,    /* Twilio */
+  dtmf,         /* Twilio */
+  mark,         /* Twilio: audio before a server mark has played */
+  application,  /* any other event or a {"type":...} message */
+};
+
+enum class Encoding
+{
+  mulaw,        /* G.711 µ-law, 8 bit */
+  l16,          /* 16-bit linear PCM, big-endian (RFC 3551) */
+};
+
+struct StructureDeleter
+{
+  void operator() (GstStructure * s) const { gst_structure_free (s); }
+};
+using StructurePtr = std::unique_ptr<GstStructure, StructureDeleter>;
+
+/* Error codes sent as {"status":"failed","meta":{"error":CODE}}. */
+namespace error {
+constexpr const char *invalid_json = "invalid_json";
+constexpr const char *invalid_message = "invalid_message";
+constexpr const char *missing_event = "missing_event";
+constexpr const char *invalid_session_id = "invalid_session_id";
+constexpr const char *not_started = "not_started";
+constexpr const char *already_started = "already_started";
+constexpr const char *connection_already_exists = "connection_already_exists";
+constexpr const char *concurrency_limit_reached = "concurrency_limit_reached";
+constexpr const char *invalid_payload = "invalid_payload";
+constexpr const char *empty_payload = "empty_payload";
+constexpr const char *invalid_payload_length = "invalid_payload_length";
+constexpr const char *unsupported_media_format = "unsupported_media_format";
+constexpr const char *binary_not_supported = "binary_not_supported";
+constexpr const char *message_too_big = "message_too_big";
+}  // namespace error
+
+struct ClientMessage
+{
+  MessageKind kind = MessageKind::invalid;
+  const char *error = nullptr;  /* set when kind == invalid */
+  std::string detail;           /* human-readable reason */
+  std::string session_id;       /* start */
+  StructurePtr metadata;        /* start: Twilio fields */
+  int sample_rate = 0;          /* start: Twilio mediaFormat, 0 = default */
+  Encoding encoding = Encoding::mulaw;
+  std::vector<uint8_t> payload; /* media, base64-decoded */
+  std::string text;             /* dtmf digit or mark name */
+};
+
+/* Parses one text frame from a client speaking @dialect. */
+ClientMessage parse_client_message (GstSessionDialect dialect,
+    const char *data, size_t len);
+
+/* Empty, over kMaxSessionIdLength bytes or containing control characters:
+ * returns the reason, else nullptr. */
+const char *check_session_id (const std::string & id);
+
+/* A GstStructure field name made from an arbitrary key: characters GStreamer
+ * does not allow in field names become '_', and a leading non-letter gets an
+ * 'x' prefix. */
+std::string field_name_from_key (const std::string & key);
+
+/* {"status":"failed","meta":{"error":CODE[,"limit":LIMIT]}} */
+std::string failed_reply (const char *code, long limit = -1);
+
+/* Server → client messages. @stream_sid is used for Twilio only. */
+std::string media_message (GstSessionDialect dialect,
+    const std::string & stream_sid, const uint8_t * mulaw, size_t len);
+std::string mark_message (GstSessionDialect dialect,
+    const std::string & stream_sid, const std::string & name);
+std::string clear_message (GstSessionDialect dialect,
+    const std::string & stream_sid);
+std::string pong_message ();
+
+/* JSON string literal (with quotes) for @s. */
+std::string json_quote (const std::string & s);
+
+}  // namespace sessionctx

@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "server.h"
+
+#include <libsoup/soup.h>
+
+#include <map>
+
+GST_DEBUG_CATEGORY_STATIC (server_debug);
+#define GST_CAT_DEFAULT server_debug
+
+namespace sessionctx {
+namespace {
+
+/* Warnings per connection before the rest are only logged. */
+constexpr guint kMaxWarningsPerConnection = 20;
+/* How long shutdown waits for clients to answer the close frame. */
+constexpr gint64 kShutdownGraceUs = 1000 * 1000;
+/* Close code "try again later" (RFC 6455 registry) for the session limit. */
+constexpr gushort kCloseTryAgainLater = 1013;
+
+void
+init_debug ()
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (server_debug, "sessionserver", 0,
+        "gst-sessionctx shared WebSocket server");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* Registry of live servers, by "port:N" and "name:X". */
+std::mutex registry_lock;
+std::map<std::string, std::weak_ptr<Server>> registry;
+
+std::string
+port_key (guint port)
+{
+  return "port:" + std::to_string (port);
+}
+
+std::string
+name_key (const std::string & name)
+{
+  return "name:" + name;
+}
+
+/* Contexts lead back to their Session through qdata (a weak reference, so a
+ * context kept alive downstream never keeps a session alive). */
+GQuark
+session_quark ()
+{
+  static GQuark q = g_quark_from_static_string ("gst-sessionctx-session");
+  return q;
+}
+
+void
+free_weak_session (gpointer data)
+{
+  delete static_cast<std::weak_ptr<Session> *> (data);
+}
+
+void
+set_field_from_params (GstStructure * s, GHashTable * params)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    gst_structure_set (s, field_name_from_key ((const char *) key).c_str (),
+        G_TYPE_STRING, (const char *) value, NULL);
+}
+
+}  // namespace
+
+/* ------------------------------------------------------------------ */
+/* Session                                                             */
+
+Session::Session (Server & server, GstSessionDialect dialect,
+    std::string remote, GstStructure * request_metadata)
+    : server_ (server), dialect_ (dialect), remote_ (std::move (remote)),
+    request_metadata_ (request_metadata)
+{
+  opened_us_ = g_get_monotonic_time ();
+}
+
+Session::~Session ()
+{
+  if (context_)
+    g_object_unref (context_);
+  if (request_metadata_)
+    gst_structure_free (request_metadata_);
+}
+
+GstSessionStats
+Session::stats () const
+{
+  GstSessionStats st;
+  st.frames = frames_.load ();
+  st.bytes = bytes_.load ();
+  gint64 end = ended_us_.load ();
+  if (!end)
+    end = g_get_monotonic_time ();
+  st.duration = started_us_ ? (end - started_us_) * GST_USECOND : 0;
+  return st;
+}
+
+bool
+Session::enqueue (Outgoing item)
+{
+  bool schedule = false;
+  {
+    std::lock_guard < std::mutex > lock (outbox_lock_);
+    if (!is_open ())
+      return false;
+    outbox_.push_back (std::move (item));
+    if (!flush_scheduled_)
+      schedule = flush_scheduled_ = true;
+  }
+  if (schedule) {
+    auto *ref = new std::weak_ptr<Session> (weak_from_this ());
+    server_.invoke ([](gpointer data)->gboolean {
+          auto *weak = static_cast<std::weak_ptr<Session> *> (data);
+          if (auto s = weak->lock ())
+            s->flush_outbox ();
+          return G_SOURCE_REMOVE;
+        }, ref, free_weak_session);
+  }
+  return true;
+}
+
+void
+Session::flush_outbox ()
+{
+  std::vector<Outgoing> items;
+  {
+    std::lock_guard < std::mutex > lock (outbox_lock_);
+    items.swap (outbox_);
+    flush_scheduled_ = false;
+  }
+  if (!conn_ || soup_websocket_connection_get_state (conn_) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  for (auto & item : items)
+    soup_websocket_connection_send_text (conn_, item.text.c_str ());
+}
+
+bool
+Session::send_media (const uint8_t * mulaw, size_t len)
+{
+  return enqueue ({media_message (dialect_, id_, mulaw, len), true});
+}
+
+bool
+Session::send_text (std::string text)
+{
+  return enqueue ({std::move (text), false});
+}
+
+bool
+Session::send_mark (const std::string & name)
+{
+  return enqueue ({mark_message (dialect_, id_, name), false});
+}
+
+bool
+Session::clear ()
+{
+  {
+    std::lock_guard < std::mutex > lock (outbox_lock_);
+    if (!is_open ())
+      return false;
+    std::vector<Outgoing> kept;
+    for (auto & item : outbox_)
+      if (!item.media)
+        kept.push_back (std::move (item));
+    outbox_.swap (kept);
+  }
+  if (dialect_ == GST_SESSION_DIALECT_TWILIO)
+    return send_text (clear_message (dialect_, id_));
+  return true;
+}
+
+std::shared_ptr<Session>
+session_from_context (GstSessionContext * context)
+{
+  if (!context)
+    return nullptr;
+  auto *weak = static_cast<std::weak_ptr<Session> *> (g_object_get_qdata
+      (G_OBJECT (context), session_quark ()));
+  return weak ? weak->lock () : nullptr;
+}
+
+/* ------------------------------------------------------------------ */
+/* Server: lifecycle and registry                                       */
+
+Server::Server (const ServerConfig & config, ServerListener * listener)
+    : config_ (config), listener_ (listener)
+{
+  g_mutex_init (&startup_mutex_);
+  g_cond_init (&startup_cond_);
+}
+
+Server::~Server ()
+{
+  g_mutex_clear (&startup_mutex_);
+  g_cond_clear (&startup_cond_);
+  if (context_)
+    g_main_context_unref (context_);
+}
+
+std::shared_ptr<Server>
+Server::start (const ServerConfig & config, ServerListener * listener,
+    GError ** error)
+{
+  init_debug ();
+  if (!config.name.empty ()) {
+    std::lock_guard < std::mutex > lock (registry_lock);
+    auto it = registry.find (name_key (config.name));
+    if (it != registry.end () && !it->second.expired ()) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+          "a server named \"%s\" is already running", config.name.c_str ());
+      return nullptr;
+    }
+  }
+  std::shared_ptr<Server> server (new Server (config, listener));
+  if (!server->bind_and_run (error))
+    return nullptr;
+
+  std::lock_guard < std::mutex > lock (registry_lock);
+  registry[port_key (server->bound_port_)] = server;
+  if (!config.name.empty ())
+    registry[name_key (config.name)] = server;
+  return server;
+}
+
+std::shared_ptr<Server>
+Server::lookup (const std::string & name, guint port)
+{
+  std::lock_guard < std::mutex > lock (registry_lock);
+  auto it = registry.find (name.empty ()? port_key (port) : name_key (name));
+  return it == registry.end ()? nullptr : it->second.lock ();
+}
+
+std::shared_ptr<Session>
+Server::find_session_anywhere (const std::string & id)
+{
+  std::vector<std::shared_ptr<Server>> servers;
+  {
+    std::lock_guard < std::mutex > lock (registry_lock);
+    for (auto &[key, weak] : registry)
+      if (auto s = weak.lock ())
+        servers.push_back (std::move (s));
+  }
+  for (auto & s : servers)
+    if (auto session = s->find_session (id))
+      return session;
+  return nullptr;
+}
+
+std::shared_ptr<Session>
+Server::find_session (const std::string & id)
+{
+  std::lock_guard < std::mutex > lock (sessions_lock_);
+  auto it = sessions_.find (id);
+  return it == sessions_.end ()? nullptr : it->second;
+}
+
+size_t
+Server::n_sessions ()
+{
+  std::lock_guard < std::mutex > lock (sessions_lock_);
+  return sessions_.size ();
+}
+
+void
+Server::invoke (GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  g_main_context_invoke_full (context_, G_PRIORITY_DEFAULT, func, data,
+      notify);
+}
+
+bool
+Server::bind_and_run (GError ** error)
+{
+  context_ = g_main_context_new ();
+  thread_ = g_thread_try_new ("sessionserver", [](gpointer data)->gpointer {
+        static_cast<Server *> (data)->thread_main ();
+        return nullptr;
+      }, this, error);
+  if (!thread_)
+    return false;
+
+  g_mutex_lock (&startup_mutex_);
+  while (!startup_done_)
+    g_cond_wait (&startup_cond_, &startup_mutex_);
+  g_mutex_unlock (&startup_mutex_);
+
+  if (startup_error_) {
+    g_propagate_error (error, startup_error_);
+    startup_error_ = nullptr;
+    g_thread_join (thread_);
+    thread_ = nullptr;
+    return false;
+  }
+  return true;
+}
+
+static GSocket *
+listen_socket (const std::string & address, guint port, guint * bound_port,
+    GError ** error)
+{
+  GInetAddress *inet = g_inet_address_new_from_string (address.c_str ());
+  if (!inet) {
+    GResolver *resolver = g_resolver_get_default ();
+    GList *list = g_resolver_lookup_by_name (resolver, address.c_str (),
+        nullptr, error);
+    g_object_unref (resolver);
+    if (!list)
+      return nullptr;
+    inet = G_INET_ADDRESS (g_object_ref (list->data));
+    g_resolver_free_addresses (list);
+  }
+  GSocketAddress *addr = g_inet_socket_address_new (inet, (guint16) port);
+  GSocket *sock = g_socket_new (g_inet_address_get_family (inet),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  g_object_unref (inet);
+  if (!sock) {
+    g_object_unref (addr);
+    return nullptr;
+  }
+  /* libsoup's own listen() uses a backlog of 10, which drops clients that
+   * connect in bursts (shared/FINDINGS.md). */
+  g_socket_set_listen_backlog (sock, 4096);
+  gboolean ok = g_socket_bind (sock, addr, TRUE, error) &&
+      g_socket_listen (sock, error);
+  g_object_unref (addr);
+  if (!ok) {
+    g_object_unref (sock);
+    return nullptr;
+  }
+  GSocketAddress *local = g_socket_get_local_address (sock, error);
+  if (!local) {
+    g_object_unref (sock);
+    return nullptr;
+  }
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_object_unref (local);
+  return sock;
+}
+
+void
+Server::thread_main ()
+{
+  g_main_context_push_thread_default (context_);
+  loop_ = g_main_loop_new (context_, FALSE);
+
+  GError *err = nullptr;
+  soup_ = soup_server_new ("server-header", "gst-sessionctx ", NULL);
+  socket_ = listen_socket (config_.address, config_.port, &bound_port_, &err);
+  if (socket_ && !soup_server_listen_socket (soup_, socket_,
+          (SoupServerListenOptions) 0, &err)) {
+    g_clear_object (&socket_);
+  }
+  if (socket_) {
+    soup_server_add_websocket_handler (soup_, "/websocket/offer", nullptr,
+        nullptr, on_websocket, this, nullptr);
+    soup_server_add_websocket_handler (soup_, "/telephone/handler", nullptr,
+        nullptr, on_websocket, this, nullptr);
+  }
+
+  g_mutex_lock (&startup_mutex_);
+  startup_error_ = err;
+  startup_done_ = true;
+  g_cond_signal (&startup_cond_);
+  g_mutex_unlock (&startup_mutex_);
+
+  if (socket_) {
+    GST_INFO ("listening on %s:%u", config_.address.c_str (), bound_port_);
+    GSource *tick = g_timeout_source_new_seconds (1);
+    g_source_set_callback (tick, on_tick, this, nullptr);
+    g_source_attach (tick, context_);
+    g_main_loop_run (loop_);
+    g_source_destroy (tick);
+    g_source_unref (tick);
+    shutdown_connections ();
+    soup_server_disconnect (soup_);
+  }
+
+  g_clear_object (&socket_);
+  g_clear_object (&soup_);
+  /* Run what is still queued (flushes of sessions that are gone). */
+  while (g_main_context_iteration (context_, FALSE)) {
+  }
+  g_main_loop_unref (loop_);
+  loop_ = nullptr;
+  g_main_context_pop_thread_default (context_);
+}
+
+void
+Server::shutdown_connections ()
+{
+  for (auto &[ptr, s] : connections_)
+    close_session (*s, GST_SESSION_END_REASON_SHUTDOWN,
+        SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+
+  /* Let clients answer the close frame so sockets close cleanly. */
+  gint64 deadline = g_get_monotonic_time () + kShutdownGraceUs;
+  GSource *wake = g_timeout_source_new (20);
+  g_source_set_callback (wake, [](gpointer)->gboolean {
+        return G_SOURCE_CONTINUE;
+      }, nullptr, nullptr);
+  g_source_attach (wake, context_);
+  while (!connections_.empty () && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context_, TRUE);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+
+  while (!connections_.empty ())
+    forget (*connections_.begin ()->second);
+}
+
+void
+Server::stop ()
+{
+  if (!thread_)
+    return;
+  g_main_context_invoke (context_, [](gpointer data)->gboolean {
+        g_main_loop_quit (static_cast<GMainLoop *> (data));
+        return G_SOURCE_REMOVE;
+      }, loop_);
+  g_thread_join (thread_);
+  thread_ = nullptr;
+
+  std::lock_guard < std::mutex > lock (registry_lock);
+  for (auto it = registry.begin (); it != registry.end ();) {
+    auto s = it->second.lock ();
+    if (!s || s.get () == this)
+      it = registry.erase (it);
+    else
+      ++it;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Server thread: connections                                           */
+
+std::string
+Server::who (const Session & s) const
+{
+  if (s.started_)
+    return s.id_;
+  return "(no session yet, " + s.remote_ + ")";
+}
+
+void
+Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, SoupWebsocketConnection * conn, gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  GstSessionDialect dialect = g_str_equal (path, "/telephone/handler") ?
+      GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
+
+  std::string remote;
+  if (GSocketAddress * addr = soup_server_message_get_remote_address (msg);
+      addr && G_IS_INET_SOCKET_ADDRESS (addr)) {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (addr);
+    gchar *host = g_inet_address_to_string
+        (g_inet_socket_address_get_address (inet));
+    remote = std::string (host) + ":" +
+        std::to_string (g_inet_socket_address_get_port (inet));
+    g_free (host);
+  }
+
+  /* What the request tells about the client: URL query and a few headers. */
+  GstStructure *meta = gst_structure_new ("metadata", "path", G_TYPE_STRING,
+      path, NULL);
+  if (const char *query = g_uri_get_query (soup_server_message_get_uri (msg))) {
+    if (GHashTable * params = g_uri_parse_params (query, -1, "&",
+            G_URI_PARAMS_NONE, nullptr)) {
+      GstStructure *q = gst_structure_new_empty ("query");
+      set_field_from_params (q, params);
+      gst_structure_set (meta, "query", GST_TYPE_STRUCTURE, q, NULL);
+      gst_structure_free (q);
+      g_hash_table_unref (params);
+    }
+  }
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GstStructure *h = gst_structure_new_empty ("headers");
+  for (const char *name : {"User-Agent", "Origin", "X-Forwarded-For"}) {
+    if (const char *v = soup_message_headers_get_one (headers, name))
+      gst_structure_set (h, field_name_from_key (g_ascii_strdown (name,
+                  -1)).c_str (), G_TYPE_STRING, v, NULL);
+  }
+  gst_structure_set (meta, "headers", GST_TYPE_STRUCTURE, h, NULL);
+  gst_structure_free (h);
+
+  auto session = std::make_shared<Session> (*self, dialect, remote, meta);
+  session->conn_ = SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn));
+  if (self->config_.max_message_size > 0)
+    soup_websocket_connection_set_max_incoming_payload_size (conn,
+        self->config_.max_message_size);
+  session->handlers_[0] = g_signal_connect (conn, "message",
+      G_CALLBACK (on_message), session.get ());
+  session->handlers_[1] = g_signal_connect (conn, "closed",
+      G_CALLBACK (on_closed), session.get ());
+  session->handlers_[2] = g_signal_connect (conn, "error",
+      G_CALLBACK (on_error), session.get ());
+  self->connections_.emplace (session.get (), session);
+  GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
+}
+
+void
+Server::on_message (SoupWebsocketConnection * conn, gint type,
+    GBytes * message, gpointer user_data)
+{
+  auto *s = static_cast<Session *> (user_data);
+  Server & self = s->server_;
+  if (s->closing_)
+    return;
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    self.reply_error (*s, error::binary_not_supported,
+        "binary WebSocket frames are not supported; send JSON text frames");
+    return;
+  }
+  gsize len;
+  const char *data = static_cast<const char *> (g_bytes_get_data (message,
+          &len));
+  self.handle_text (*s, data, len);
+}
+
+void
+Server::on_error (SoupWebsocketConnection * conn, GError * error,
+    gpointer user_data)
+{
+  auto *s = static_cast<Session *> (user_data);
+  Server & self = s->server_;
+  /* libsoup reports oversized messages here and closes with 1009. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
+          SOUP_WEBSOCKET_CLOSE_TOO_BIG) || (error->message &&
+          strstr (error->message, "too big"))) {
+    if (self.listener_)
+      self.listener_->on_protocol_warning (self.who (*s),
+          error::message_too_big, "message larger than max-message-size "
+          "(" + std::to_string (self.config_.max_message_size) + " bytes)");
+    self.end_session (*s, GST_SESSION_END_REASON_ERROR);
+    s->closing_ = true;
+    return;
+  }
+  GST_DEBUG ("WebSocket error on %s: %s", self.who (*s).c_str (),
+      error->message);
+}
+
+void
+Server::on_closed (SoupWebsocketConnection * conn, gpointer user_data)
+{
+  auto *s = static_cast<Session *> (user_data);
+  Server & self = s->server_;
+  GST_DEBUG ("connection of %s closed (code %u)", self.who (*s).c_str (),
+      soup_websocket_connection_get_close_code (conn));
+  self.end_session (*s, s->closing_ ? s->close_reason_ :
+      GST_SESSION_END_REASON_DISCONNECT);
+  /* Drop the connection outside of its own signal emission. */
+  auto *ref = new std::weak_ptr<Session> (s->weak_from_this ());
+  GSource *idle = g_idle_source_new ();
+  g_source_set_callback (idle, [](gpointer data)->gboolean {
+        auto *weak = static_cast<std::weak_ptr<Session> *> (data);
+        if (auto session = weak->lock ())
+          session->server_.forget (*session);
+        return G_SOURCE_REMOVE;
+      }, ref, free_weak_session);
+  g_source_attach (idle, self.context_);
+  g_source_unref (idle);
+}
+
+void
+Server::forget (Session & s)
+{
+  if (s.conn_) {
+    for (gulong & id : s.handlers_)
+      if (id)
+        g_signal_handler_disconnect (s.conn_, id);
+    g_clear_object (&s.conn_);
+  }
+  connections_.erase (&s);    /* may destroy s */
+}
+
+void
+Server::end_session (Session & s, GstSessionEndReason reason)
+{
+  if (!s.started_ || s.ended_)
+    return;
+  s.ended_ = true;
+  s.ended_us_ = g_get_monotonic_time ();
+  {
+    std::lock_guard < std::mutex > lock (s.outbox_lock_);
+    s.open_.store (false, std::memory_order_release);
+  }
+  {
+    std::lock_guard < std::mutex > lock (sessions_lock_);
+    auto it = sessions_.find (s.id_);
+    if (it != sessions_.end () && it->second.get () == &s)
+      sessions_.erase (it);
+  }
+  GST_INFO ("session %s ended: %s", s.id_.c_str (),
+      gst_session_end_reason_to_string (reason));
+  if (listener_)
+    listener_->on_session_ended (s, reason);
+}
+
+void
+Server::close_session (Session & s, GstSessionEndReason reason, gushort code,
+    const char *why)
+{
+  /* Write what the sink queued before the close frame goes out. */
+  s.flush_outbox ();
+  if (!s.closing_) {
+    s.closing_ = true;
+    s.close_reason_ = reason;
+  }
+  end_session (s, reason);
+  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (s.conn_, code, why);
+}
+
+void
+Server::reply_error (Session & s, const char *code,
+    const std::string & detail, long limit)
+{
+  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (s.conn_,
+        failed_reply (code, limit).c_str ());
+  if (++s.warnings_ <= kMaxWarningsPerConnection) {
+    std::string text = detail;
+    if (s.warnings_ == kMaxWarningsPerConnection)
+      text += " (further warnings for this connection are only logged)";
+    if (listener_)
+      listener_->on_protocol_warning (who (s), code, text);
+  } else {
+    GST_DEBUG ("%s: %s: %s", who (s).c_str (), code, detail.c_str ());
+  }
+}
+
+void
+Server::handle_start (Session & s, ClientMessage & msg)
+{
+  if (s.started_) {
+    reply_error (s, error::already_started, "second start for session " +
+        s.id_ + " ignored");
+    return;
+  }
+  auto self_ref = s.shared_from_this ();
+  {
+    std::unique_lock < std::mutex > lock (sessions_lock_);
+    if (sessions_.count (msg.session_id)) {
+      lock.unlock ();
+      reply_error (s, error::connection_already_exists, "session id " +
+          msg.session_id + " is already live");
+      close_session (s, GST_SESSION_END_REASON_ERROR,
+          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "connection_already_exists");
+      return;
+    }
+    if (config_.max_sessions > 0 && sessions_.size () >= config_.max_sessions) {
+      lock.unlock ();
+      reply_error (s, error::concurrency_limit_reached, "session " +
+          msg.session_id + " refused: max-sessions (" +
+          std::to_string (config_.max_sessions) + ") reached",
+          config_.max_sessions);
+      close_session (s, GST_SESSION_END_REASON_ERROR, kCloseTryAgainLater,
+          "concurrency_limit_reached");
+      return;
+    }
+    sessions_.emplace (msg.session_id, self_ref);
+  }
+
+  GstStructure *metadata = msg.metadata ? msg.metadata.release () :
+      gst_structure_new_empty ("metadata");
+  /* Request facts (path, query, headers) join what the client said. */
+  gst_structure_foreach (s.request_metadata_, [](GQuark field,
+          const GValue * value, gpointer data)->gboolean {
+        gst_structure_id_set_value (static_cast<GstStructure *> (data), field,
+            value);
+        return TRUE;
+      }, metadata);
+
+  s.id_ = msg.session_id;
+  s.encoding_ = msg.encoding;
+  if (s.dialect_ == GST_SESSION_DIALECT_TWILIO) {
+    s.input_rate_ = msg.sample_rate ? msg.sample_rate : 8000;
+    s.output_rate_ = 8000;
+  } else {
+    s.input_rate_ = config_.websocket_input_rate;
+    s.output_rate_ = config_.websocket_output_rate;
+  }
+  s.context_ = gst_session_context_new (s.id_.c_str (),
+      GST_SESSION_TRANSPORT_WEBSOCKET, s.dialect_,
+      s.remote_.empty ()? nullptr : s.remote_.c_str (), metadata);
+  g_object_set_qdata_full (G_OBJECT (s.context_), session_quark (),
+      new std::weak_ptr<Session> (self_ref), free_weak_session);
+  s.started_ = true;
+  s.started_us_ = s.last_media_us_ = g_get_monotonic_time ();
+  s.open_.store (true, std::memory_order_release);
+  GST_INFO ("session %s started (%s) from %s", s.id_.c_str (),
+      gst_session_dialect_to_string (s.dialect_), s.remote_.c_str ());
+  if (listener_)
+    listener_->on_session_started (self_ref);
+}
+
+void
+Server::handle_text (Session & s, const char *data, size_t len)
+{
+  ClientMessage msg = parse_client_message (s.dialect_, data, len);
+  switch (msg.kind) {
+    case MessageKind::invalid:
+      reply_error (s, msg.error, msg.detail);
+      /* Without a valid start the connection cannot become a session. */
+      if (!s.started_ && (msg.error == error::invalid_session_id ||
+              msg.error == error::unsupported_media_format))
+        close_session (s, GST_SESSION_END_REASON_ERROR,
+            SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, msg.error);
+      break;
+    case MessageKind::start:
+      handle_start (s, msg);
+      break;
+    case MessageKind::media:
+      if (!s.started_) {
+        reply_error (s, error::not_started, "media before start");
+        break;
+      }
+      if (s.encoding_ == Encoding::l16 && msg.payload.size () % 2) {
+        reply_error (s, error::invalid_payload_length, "L16 payload of " +
+            std::to_string (msg.payload.size ()) + " bytes (odd) dropped");
+        break;
+      }
+      s.frames_.fetch_add (1, std::memory_order_relaxed);
+      s.bytes_.fetch_add (msg.payload.size (), std::memory_order_relaxed);
+      s.last_media_us_ = g_get_monotonic_time ();
+      if (listener_)
+        listener_->on_session_media (s, msg.payload.data (),
+            msg.payload.size ());
+      break;
+    case MessageKind::stop:
+      close_session (s, GST_SESSION_END_REASON_STOP,
+          SOUP_WEBSOCKET_CLOSE_NORMAL, "stop");
+      break;
+    case MessageKind::ping:
+      soup_websocket_connection_send_text (s.conn_, pong_message ().c_str ());
+      break;
+    case MessageKind::connected:
+      break;
+    case MessageKind::dtmf:
+    case MessageKind::mark:
+    case MessageKind::application:
+      if (!s.started_) {
+        reply_error (s, error::not_started, "message before start");
+        break;
+      }
+      if (!listener_)
+        break;
+      if (msg.kind == MessageKind::dtmf)
+        listener_->on_session_dtmf (s, msg.text);
+      else if (msg.kind == MessageKind::mark)
+        listener_->on_session_mark (s, msg.text);
+      else
+        listener_->on_session_message (s, std::string (data, len));
+      break;
+  }
+}
+
+gboolean
+Server::on_tick (gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  const ServerConfig & c = self->config_;
+  if (!c.time_limit && !c.idle_timeout)
+    return G_SOURCE_CONTINUE;
+  gint64 now = g_get_monotonic_time ();
+  std::vector<std::shared_ptr<Session>> expired_time, expired_idle;
+  for (auto &[ptr, s] : self->connections_) {
+    if (s->closing_)
+      continue;
+    if (c.time_limit && s->started_ &&
+        now - s->started_us_ >= (gint64) c.time_limit * G_USEC_PER_SEC)
+      expired_time.push_back (s);
+    else if (c.idle_timeout && now - (s->started_ ? s->last_media_us_ :
+            s->opened_us_) >= (gint64) c.idle_timeout * G_USEC_PER_SEC)
+      expired_idle.push_back (s);
+  }
+  for (auto & s : expired_time)
+    self->close_session (*s, GST_SESSION_END_REASON_TIME_LIMIT,
+        SOUP_WEBSOCKET_CLOSE_NORMAL, "time limit reached");
+  for (auto & s : expired_idle)
+    self->close_session (*s, GST_SESSION_END_REASON_IDLE,
+        SOUP_WEBSOCKET_CLOSE_NORMAL, "idle timeout");
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace sessionctx

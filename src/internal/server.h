@@ -1,0 +1,219 @@
+/* The shared WebSocket server: one libsoup SoupServer per address/port on
+ * its own thread and GMainContext, shared by sessionsrc (which receives) and
+ * sessionsink (which sends back) through a process-wide registry.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "protocol.h"
+
+#include <gst/sessionctx/sessionctx.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sessionctx {
+
+struct ServerConfig
+{
+  std::string address = "0.0.0.0";
+  guint port = 0;               /* 0: pick a free port */
+  std::string name;             /* optional registry name */
+  guint max_sessions = 0;       /* 0: unlimited */
+  guint time_limit = 0;         /* seconds, 0: none */
+  guint idle_timeout = 0;       /* seconds without media, 0: none */
+  guint64 max_message_size = 0; /* bytes per WebSocket message, 0: libsoup's */
+  int websocket_input_rate = 48000;
+  int websocket_output_rate = 24000;
+};
+
+class Session;
+
+/* Receives what clients send. Every callback runs on the server thread. */
+class ServerListener
+{
+public:
+  virtual ~ServerListener () = default;
+  virtual void on_session_started (const std::shared_ptr<Session> & s) = 0;
+  /* @data is encoded as s.encoding () at s.input_rate (). */
+  virtual void on_session_media (Session & s, const uint8_t * data,
+      size_t len) = 0;
+  virtual void on_session_dtmf (Session & s, const std::string & digit) = 0;
+  virtual void on_session_mark (Session & s, const std::string & name) = 0;
+  virtual void on_session_message (Session & s, const std::string & json) = 0;
+  virtual void on_session_ended (Session & s, GstSessionEndReason reason) = 0;
+  /* @who names the session (its id, or the remote address before start). */
+  virtual void on_protocol_warning (const std::string & who,
+      const char *code, const std::string & detail) = 0;
+};
+
+/* Per-session state a listener keeps on the session (server thread only). */
+struct ListenerState
+{
+  virtual ~ListenerState () = default;
+};
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session>
+{
+public:
+  Session (Server & server, GstSessionDialect dialect, std::string remote,
+      GstStructure * request_metadata);
+  ~Session ();
+  Session (const Session &) = delete;
+  Session & operator= (const Session &) = delete;
+
+  /* Valid once started (set before the session is published). */
+  const std::string & id () const { return id_; }
+  GstSessionContext *context () const { return context_; }
+  GstSessionDialect dialect () const { return dialect_; }
+  Encoding encoding () const { return encoding_; }
+  int input_rate () const { return input_rate_; }
+  int output_rate () const { return output_rate_; }
+  bool is_open () const { return open_.load (std::memory_order_acquire); }
+  GstSessionStats stats () const;
+
+  /* Thread-safe; queued for the server thread, in order. False when the
+   * session has ended. */
+  bool send_media (const uint8_t * mulaw, size_t len);
+  bool send_text (std::string text);
+  bool send_mark (const std::string & name);
+  /* Drops media queued but not yet written and tells a Twilio client to
+   * clear its buffer. */
+  bool clear ();
+
+  std::unique_ptr<ListenerState> listener_state;
+
+private:
+  friend class Server;
+  struct Outgoing
+  {
+    std::string text;
+    bool media;
+  };
+
+  bool enqueue (Outgoing item);
+  void flush_outbox ();         /* server thread */
+
+  Server & server_;
+  GstSessionDialect dialect_;
+  std::string remote_;
+  GstStructure *request_metadata_;  /* query + headers, merged at start */
+
+  std::string id_;
+  GstSessionContext *context_ = nullptr;
+  Encoding encoding_ = Encoding::mulaw;
+  int input_rate_ = 0;
+  int output_rate_ = 0;
+
+  /* Server thread only. */
+  SoupWebsocketConnection *conn_ = nullptr;
+  gulong handlers_[3] = { 0, 0, 0 };
+  bool started_ = false;
+  bool ended_ = false;
+  GstSessionEndReason close_reason_ = GST_SESSION_END_REASON_DISCONNECT;
+  bool closing_ = false;
+  gint64 opened_us_ = 0;
+  gint64 started_us_ = 0;
+  gint64 last_media_us_ = 0;
+  guint warnings_ = 0;
+
+  std::atomic<bool> open_ { false };
+  std::atomic<guint64> frames_ { 0 };
+  std::atomic<guint64> bytes_ { 0 };
+  std::atomic<gint64> ended_us_ { 0 };
+
+  std::mutex outbox_lock_;
+  std::vector<Outgoing> outbox_;
+  bool flush_scheduled_ = false;
+};
+
+/* The Session a context came from (sessionsrc publishes it); nullptr when
+ * the context was not made by this server code or the session is gone. */
+std::shared_ptr<Session> session_from_context (GstSessionContext * context);
+
+class Server : public std::enable_shared_from_this<Server>
+{
+public:
+  /* Binds, starts the server thread and registers the server. */
+  static std::shared_ptr<Server> start (const ServerConfig & config,
+      ServerListener * listener, GError ** error);
+  /* Ends every session (reason shutdown), closes sockets with 1001, stops
+   * the thread and unregisters. Blocking; call from an application thread. */
+  void stop ();
+
+  /* Registry: by name when @name is non-empty, else by port. */
+  static std::shared_ptr<Server> lookup (const std::string & name,
+      guint port);
+  /* A live session with @id on any registered server. */
+  static std::shared_ptr<Session> find_session_anywhere (const std::string &
+      id);
+
+  ~Server ();
+  guint port () const { return bound_port_; }
+  const ServerConfig & config () const { return config_; }
+  std::shared_ptr<Session> find_session (const std::string & id);
+  size_t n_sessions ();
+
+  /* Runs @func on the server thread. */
+  void invoke (GSourceFunc func, gpointer data, GDestroyNotify notify);
+
+private:
+  friend class Session;
+  Server (const ServerConfig & config, ServerListener * listener);
+  bool bind_and_run (GError ** error);
+  void thread_main ();
+  void shutdown_connections ();
+
+  static void on_websocket (SoupServer * soup,
+      SoupServerMessage * msg, const char *path,
+      SoupWebsocketConnection * conn, gpointer user_data);
+  static void on_message (SoupWebsocketConnection * conn, gint type,
+      GBytes * message, gpointer user_data);
+  static void on_closed (SoupWebsocketConnection * conn,
+      gpointer user_data);
+  static void on_error (SoupWebsocketConnection * conn,
+      GError * error, gpointer user_data);
+  static gboolean on_tick (gpointer user_data);
+
+  void handle_text (Session & s, const char *data, size_t len);
+  void handle_start (Session & s, ClientMessage & msg);
+  void reply_error (Session & s, const char *code, const std::string & detail,
+      long limit = -1);
+  void close_session (Session & s, GstSessionEndReason reason,
+      gushort code, const char *why);
+  void end_session (Session & s, GstSessionEndReason reason);
+  void forget (Session & s);
+  std::string who (const Session & s) const;
+
+  ServerConfig config_;
+  ServerListener *listener_;
+  guint bound_port_ = 0;
+
+  GMainContext *context_ = nullptr;
+  GMainLoop *loop_ = nullptr;
+  SoupServer *soup_ = nullptr;
+  GSocket *socket_ = nullptr;
+  GThread *thread_ = nullptr;
+
+  /* Server thread only: every open WebSocket, started or not. */
+  std::unordered_map<Session *, std::shared_ptr<Session>> connections_;
+
+  std::mutex sessions_lock_;    /* guards sessions_ */
+  /* Started, live sessions by id. */
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+
+  GError *startup_error_ = nullptr;
+  bool startup_done_ = false;
+  GCond startup_cond_;
+  GMutex startup_mutex_;
+};
+
+}  // namespace sessionctx
