@@ -193,6 +193,17 @@ gst_session_context_get_property (GObject * object, guint prop_id,
   }
 }
 
+/* Structures holding a context (messages, events) print its id instead of
+ * NULL, e.g. in gst-launch-1.0 -m output. */
+static gchar *
+serialize_context (const GValue * value)
+{
+  auto *ctx = static_cast<GstSessionContext *> (g_value_get_object (value));
+  return ctx ? g_strdup_printf ("%s/%s:%s", gst_session_transport_to_string
+      (ctx->transport), gst_session_dialect_to_string (ctx->dialect), ctx->id)
+      : g_strdup ("NULL");
+}
+
 static void
 gst_session_context_class_init (GstSessionContextClass * klass)
 {
@@ -203,6 +214,10 @@ gst_session_context_class_init (GstSessionContextClass * klass)
       (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   gobject_class->finalize = gst_session_context_finalize;
+
+  static GstValueTable value_table = { 0, NULL, serialize_context, NULL };
+  value_table.type = G_TYPE_FROM_CLASS (klass);
+  gst_value_register (&value_table);
   gobject_class->set_property = gst_session_context_set_property;
   gobject_class->get_property = gst_session_context_get_property;
 

@@ -7,7 +7,6 @@ namespace sessionctx {
 namespace {
 
 constexpr int kBias = 0x84;
-constexpr int kClip = 32635;
 
 constexpr int16_t
 decode_one (uint8_t code)
@@ -26,39 +25,37 @@ constexpr std::array<int16_t, 256> make_decode_table ()
   return table;
 }
 
-/* Segment (exponent) of a biased magnitude, indexed by magnitude >> 7. */
-constexpr std::array<uint8_t, 256> make_exponent_table ()
+/* 1 + bit length of (magnitude >> 6), for 14-bit magnitudes (G.191). */
+constexpr std::array<uint8_t, 128> make_segment_table ()
 {
-  std::array<uint8_t, 256> table {};
-  for (int i = 0; i < 256; i++) {
-    int exponent = 0;
-    for (int v = i; v > 1; v >>= 1)
-      exponent++;
-    table[i] = static_cast<uint8_t> (exponent);
+  std::array<uint8_t, 128> table {};
+  for (int i = 0; i < 128; i++) {
+    int segment = 1;
+    for (int v = i; v != 0; v >>= 1)
+      segment++;
+    table[i] = static_cast<uint8_t> (segment);
   }
   return table;
 }
 
 constexpr auto kDecode = make_decode_table ();
-constexpr auto kExponent = make_exponent_table ();
+constexpr auto kSegment = make_segment_table ();
 
 }  // namespace
 
+/* ITU-T G.191 ulaw_compress: 14-bit magnitude (one's complement for
+ * negative samples), biased by 33, clipped to 0x1FFF. */
 uint8_t
 mulaw_encode (int16_t sample)
 {
-  int value = sample;
-  int sign = 0;
-  if (value < 0) {
-    value = -value;
-    sign = 0x80;
-  }
-  if (value > kClip)
-    value = kClip;
-  value += kBias;
-  int exponent = kExponent[(value >> 7) & 0xFF];
-  int mantissa = (value >> (exponent + 3)) & 0x0F;
-  return static_cast<uint8_t> (~(sign | (exponent << 4) | mantissa));
+  int magnitude = (sample < 0 ? (~sample) >> 2 : sample >> 2) + 33;
+  if (magnitude > 0x1FFF)
+    magnitude = 0x1FFF;
+  int segment = kSegment[magnitude >> 6];
+  int high = 0x8 - segment;
+  int low = 0xF - ((magnitude >> segment) & 0xF);
+  int code = (high << 4) | low;
+  return static_cast<uint8_t> (sample >= 0 ? code | 0x80 : code);
 }
 
 int16_t

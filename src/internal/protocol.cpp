@@ -261,7 +261,9 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
     return invalid (error::invalid_json, "malformed JSON: " + detail);
   }
   JsonNode *root_node = json_parser_get_root (parser.get ());
-  if (!root_node || JSON_NODE_TYPE (root_node) != JSON_NODE_OBJECT)
+  if (!root_node)
+    return invalid (error::invalid_json, "empty message");
+  if (JSON_NODE_TYPE (root_node) != JSON_NODE_OBJECT)
     return invalid (error::invalid_message, "message is not a JSON object");
   JsonObject *root = json_node_get_object (root_node);
 

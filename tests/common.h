@@ -1,0 +1,429 @@
+/* Test helpers: a real libsoup WebSocket client, tones, bus collection.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sessionctx/sessionctx.hpp>
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "base64.h"
+#include "mulaw.h"
+
+#include <sys/socket.h>
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace test {
+
+/* Iterates the default main context until @pred holds or @timeout_ms
+ * passes. */
+inline bool
+wait_for (const std::function<bool ()> & pred, guint timeout_ms = 5000)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  while (!pred ()) {
+    if (g_get_monotonic_time () > deadline)
+      return false;
+    if (!g_main_context_iteration (nullptr, FALSE))
+      g_usleep (1000);
+  }
+  return true;
+}
+
+inline void
+spin (guint ms)
+{
+  wait_for ([] {
+        return false;
+      }, ms);
+}
+
+/* A WebSocket client on the default main context (libsoup 3). */
+class WsClient
+{
+public:
+  WsClient () = default;
+  WsClient (const WsClient &) = delete;
+  ~WsClient ()
+  {
+    if (conn) {
+      g_signal_handlers_disconnect_by_data (conn, this);
+      g_object_unref (conn);
+    }
+    if (session)
+      g_object_unref (session);
+  }
+
+  bool connect (guint port, const std::string & path_and_query)
+  {
+    session = soup_session_new ();
+    std::string url = "ws://127.0.0.1:" + std::to_string (port) +
+        path_and_query;
+    SoupMessage *msg = soup_message_new ("GET", url.c_str ());
+    bool done = false;
+    struct Ctx
+    {
+      WsClient *self;
+      bool *done;
+    } ctx { this, &done };
+    soup_session_websocket_connect_async (session, msg, nullptr, nullptr,
+        G_PRIORITY_DEFAULT, nullptr,[](GObject * src, GAsyncResult * res,
+            gpointer data) {
+          auto *c = static_cast<Ctx *> (data);
+          GError *err = nullptr;
+          c->self->conn = soup_session_websocket_connect_finish
+              (SOUP_SESSION (src), res, &err);
+          if (err) {
+            c->self->error = err->message;
+            g_error_free (err);
+          }
+          *c->done = true;
+        }, &ctx);
+    g_object_unref (msg);
+    wait_for ([&] {
+          return done;
+        }, 10000);
+    if (!conn)
+      return false;
+    soup_websocket_connection_set_max_incoming_payload_size (conn, 0);
+    g_signal_connect (conn, "message", G_CALLBACK (+[](SoupWebsocketConnection *,
+                gint type, GBytes * bytes, gpointer data) {
+              auto *self = static_cast<WsClient *> (data);
+              gsize len;
+              const char *d = (const char *) g_bytes_get_data (bytes, &len);
+              self->messages.emplace_back (d, len);
+            }), this);
+    g_signal_connect (conn, "closed", G_CALLBACK (+[](SoupWebsocketConnection
+                * c, gpointer data) {
+              auto *self = static_cast<WsClient *> (data);
+              self->closed = true;
+              self->close_code = soup_websocket_connection_get_close_code (c);
+            }), this);
+    return true;
+  }
+
+  void send (const std::string & text)
+  {
+    soup_websocket_connection_send_text (conn, text.c_str ());
+  }
+  void send_binary (const std::string & data)
+  {
+    soup_websocket_connection_send_binary (conn, data.data (), data.size ());
+  }
+  void close (gushort code = SOUP_WEBSOCKET_CLOSE_NORMAL)
+  {
+    soup_websocket_connection_close (conn, code, nullptr);
+  }
+  /* Vanish without a close frame: RST the TCP connection. */
+  void reset ()
+  {
+    GIOStream *io = soup_websocket_connection_get_io_stream (conn);
+    while (io && !G_IS_SOCKET_CONNECTION (io)) {
+      GIOStream *base = nullptr;
+      g_object_get (io, "base-io-stream", &base, NULL);
+      if (!base)
+        break;
+      g_object_unref (base);
+      io = base;
+    }
+    g_assert_true (io && G_IS_SOCKET_CONNECTION (io));
+    GSocket *sock = g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
+    struct linger lin = { 1, 0 };
+    setsockopt (g_socket_get_fd (sock), SOL_SOCKET, SO_LINGER, &lin,
+        sizeof lin);
+    g_socket_close (sock, nullptr);
+  }
+
+  bool wait_closed (guint ms = 5000)
+  {
+    return wait_for ([this] {
+          return closed;
+        }, ms);
+  }
+  /* Index of the first message containing @needle after @from, or -1. */
+  int find (const std::string & needle, size_t from = 0) const
+  {
+    for (size_t i = from; i < messages.size (); i++)
+      if (messages[i].find (needle) != std::string::npos)
+        return (int) i;
+    return -1;
+  }
+  bool wait_message (const std::string & needle, guint ms = 5000)
+  {
+    return wait_for ([&] {
+          return find (needle) >= 0;
+        }, ms);
+  }
+
+  SoupSession *session = nullptr;
+  SoupWebsocketConnection *conn = nullptr;
+  std::vector<std::string> messages;
+  bool closed = false;
+  gushort close_code = 0;
+  std::string error;
+};
+
+/* A sine tone, continuous across frames. */
+class Tone
+{
+public:
+  Tone (double freq, int rate, double amplitude = 8000):freq_ (freq),
+      rate_ (rate), amp_ (amplitude) {}
+  std::vector<int16_t> next (size_t n)
+  {
+    std::vector<int16_t> out (n);
+    for (auto & s : out)
+      s = (int16_t) std::lround (amp_ * std::sin (2 * M_PI * freq_ *
+              (double) pos_++ / rate_));
+    return out;
+  }
+  std::string next_mulaw (size_t n)
+  {
+    auto pcm = next (n);
+    std::string out (n, '\0');
+    sessionctx::mulaw_encode_block (pcm.data (), n, (uint8_t *) out.data ());
+    return out;
+  }
+private:
+  double freq_;
+  int rate_;
+  double amp_;
+  guint64 pos_ = 0;
+};
+
+inline std::string
+b64 (const std::string & raw)
+{
+  std::string out;
+  sessionctx::base64_encode_append ((const uint8_t *) raw.data (), raw.size (),
+      out);
+  return out;
+}
+
+/* Frequency of a (roughly pure) tone from its zero crossings. */
+inline double
+estimate_frequency (const int16_t * s, size_t n, int rate)
+{
+  size_t crossings = 0;
+  for (size_t i = 1; i < n; i++)
+    if ((s[i - 1] < 0) != (s[i] < 0))
+      crossings++;
+  return crossings * (double) rate / (2.0 * n);
+}
+
+inline std::string
+fastrtc_start (const std::string & id)
+{
+  return "{\"event\":\"start\",\"websocket_id\":\"" + id + "\"}";
+}
+
+inline std::string
+fastrtc_media (const std::string & mulaw)
+{
+  return "{\"event\":\"media\",\"media\":{\"payload\":\"" + b64 (mulaw) +
+      "\"}}";
+}
+
+inline std::string
+twilio_start (const std::string & sid, const std::string & custom =
+    "{\"caller\":\"+15550001\",\"lang\":\"en\"}")
+{
+  return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + sid
+      + "\",\"start\":{\"accountSid\":\"AC123\",\"streamSid\":\"" + sid +
+      "\",\"callSid\":\"CA456\",\"tracks\":[\"inbound\"],\"customParameters\":"
+      + custom + ",\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+      "\"sampleRate\":8000,\"channels\":1}}}";
+}
+
+inline std::string
+twilio_media (const std::string & sid, int seq, const std::string & mulaw)
+{
+  return "{\"event\":\"media\",\"sequenceNumber\":\"" + std::to_string (seq) +
+      "\",\"streamSid\":\"" + sid + "\",\"media\":{\"track\":\"inbound\","
+      "\"chunk\":\"" + std::to_string (seq) + "\",\"timestamp\":\"" +
+      std::to_string (seq * 20) + "\",\"payload\":\"" + b64 (mulaw) + "\"}}";
+}
+
+/* Collects element/warning/error messages from a pipeline's bus. */
+class BusLog
+{
+public:
+  explicit BusLog (GstElement * pipeline)
+  {
+    bus_ = gst_element_get_bus (pipeline);
+    gst_bus_set_sync_handler (bus_,[](GstBus *, GstMessage * m,
+            gpointer data)->GstBusSyncReply {
+          auto *self = static_cast<BusLog *> (data);
+          std::lock_guard < std::mutex > l (self->lock_);
+          self->messages_.push_back (gst_message_ref (m));
+          return GST_BUS_DROP;
+        }, this, nullptr);
+  }
+  ~BusLog ()
+  {
+    gst_bus_set_sync_handler (bus_, nullptr, nullptr, nullptr);
+    gst_object_unref (bus_);
+    for (auto *m : messages_)
+      gst_message_unref (m);
+  }
+  /* Structures of element messages named @name (copies). */
+  std::vector<GstStructure *> elements (const char *name)
+  {
+    std::vector<GstStructure *> out;
+    std::lock_guard < std::mutex > l (lock_);
+    for (auto *m : messages_) {
+      const GstStructure *s = gst_message_get_structure (m);
+      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT && s &&
+          gst_structure_has_name (s, name))
+        out.push_back (gst_structure_copy (s));
+    }
+    return out;
+  }
+  size_t count_elements (const char *name)
+  {
+    auto v = elements (name);
+    for (auto *s : v)
+      gst_structure_free (s);
+    return v.size ();
+  }
+  /* Warnings whose details carry session-id/error fields: "id|code". */
+  std::vector<std::string> warnings ()
+  {
+    std::vector<std::string> out;
+    std::lock_guard < std::mutex > l (lock_);
+    for (auto *m : messages_) {
+      if (GST_MESSAGE_TYPE (m) != GST_MESSAGE_WARNING)
+        continue;
+      const GstStructure *d = nullptr;
+      gst_message_parse_warning_details (m, &d);
+      GError *err = nullptr;
+      gst_message_parse_warning (m, &err, nullptr);
+      std::string line = err ? err->message : "";
+      if (d && gst_structure_get_string (d, "error"))
+        line = std::string (gst_structure_get_string (d, "session-id")) +
+            "|" + gst_structure_get_string (d, "error");
+      g_clear_error (&err);
+      out.push_back (line);
+    }
+    return out;
+  }
+  bool has_warning (const std::string & text)
+  {
+    for (auto & w : warnings ())
+      if (w.find (text) != std::string::npos)
+        return true;
+    return false;
+  }
+  size_t count_type (GstMessageType type)
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    size_t n = 0;
+    for (auto *m : messages_)
+      n += GST_MESSAGE_TYPE (m) == type;
+    return n;
+  }
+  /* The reason nick of the session-ended message for @id, or "". */
+  std::string ended_reason (const std::string & id)
+  {
+    std::string r;
+    for (auto *s : elements ("session-ended")) {
+      if (id == gst_structure_get_string (s, "session-id"))
+        r = gst_structure_get_string (s, "reason-name");
+      gst_structure_free (s);
+    }
+    return r;
+  }
+private:
+  GstBus *bus_;
+  std::mutex lock_;
+  std::vector<GstMessage *> messages_;
+};
+
+/* What a probe on a sink pad saw: per session, buffers in order. */
+struct Capture
+{
+  struct Session
+  {
+    std::vector<int16_t> samples;
+    std::vector<std::pair<size_t, size_t>> buffers;  /* offset, length */
+    int start_events = 0;
+    int end_events = 0;
+    bool buffer_before_start = false;
+    bool buffer_after_end = false;
+    std::vector<std::string> dtmf;
+  };
+  std::mutex lock;
+  std::map<std::string, Session> sessions;
+  size_t buffers_without_context = 0;
+
+  void attach (GstPad * pad)
+  {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+        [](GstPad * pad, GstPadProbeInfo * info, gpointer data) {
+          static_cast<Capture *> (data)->on_data (pad, info);
+          return GST_PAD_PROBE_OK;
+        }, this, nullptr);
+  }
+
+  void on_data (GstPad * pad, GstPadProbeInfo * info)
+  {
+    std::lock_guard < std::mutex > l (lock);
+    if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+      GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+      auto ctx = gst::session::current (pad, buf);
+      if (!ctx) {
+        buffers_without_context++;
+        return;
+      }
+      Session & s = sessions[ctx.id ()];
+      if (!s.start_events)
+        s.buffer_before_start = true;
+      if (s.end_events)
+        s.buffer_after_end = true;
+      GstMapInfo map;
+      gst_buffer_map (buf, &map, GST_MAP_READ);
+      auto *p = (const int16_t *) map.data;
+      s.buffers.emplace_back (s.samples.size (), map.size / 2);
+      s.samples.insert (s.samples.end (), p, p + map.size / 2);
+      gst_buffer_unmap (buf, &map);
+      return;
+    }
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    GstSessionContext *ctx = nullptr;
+    gchar *digit = nullptr;
+    if (gst_event_parse_session_start (ev, &ctx)) {
+      sessions[gst_session_context_get_id (ctx)].start_events++;
+    } else if (gst_event_parse_session_end (ev, &ctx, nullptr)) {
+      sessions[gst_session_context_get_id (ctx)].end_events++;
+    } else if (gst_event_parse_session_dtmf (ev, &ctx, &digit)) {
+      sessions[gst_session_context_get_id (ctx)].dtmf.push_back (digit);
+      g_free (digit);
+    }
+    if (ctx)
+      g_object_unref (ctx);
+  }
+
+  size_t samples_of (const std::string & id)
+  {
+    std::lock_guard < std::mutex > l (lock);
+    auto it = sessions.find (id);
+    return it == sessions.end ()? 0 : it->second.samples.size ();
+  }
+};
+
+inline guint
+get_port (GstElement * src)
+{
+  guint port = 0;
+  g_object_get (src, "port", &port, NULL);
+  return port;
+}
+
+}  // namespace test

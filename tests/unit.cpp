@@ -1,0 +1,644 @@
+/* Unit tests: context/meta/event/message API, meta survival through common
+ * elements, G.711 µ-law, strict base64, protocol parsing.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "common.h"
+#include "protocol.h"
+
+#include <gst/check/gstharness.h>
+#include <gst/audio/audio.h>
+
+using namespace sessionctx;
+
+static GstSessionContext *
+make_context (const char *id = "abc")
+{
+  GstStructure *meta = gst_structure_new ("metadata", "callSid",
+      G_TYPE_STRING, "CA1", NULL);
+  return gst_session_context_new (id, GST_SESSION_TRANSPORT_WEBSOCKET,
+      GST_SESSION_DIALECT_TWILIO, "127.0.0.1:5000", meta);
+}
+
+/* ---------------- context / meta / event / message API ---------------- */
+
+static void
+test_context_fields ()
+{
+  GstSessionContext *ctx = make_context ();
+  g_assert_cmpstr (gst_session_context_get_id (ctx), ==, "abc");
+  g_assert_cmpint (gst_session_context_get_transport (ctx), ==,
+      GST_SESSION_TRANSPORT_WEBSOCKET);
+  g_assert_cmpint (gst_session_context_get_dialect (ctx), ==,
+      GST_SESSION_DIALECT_TWILIO);
+  g_assert_cmpstr (gst_session_context_get_remote_address (ctx), ==,
+      "127.0.0.1:5000");
+  g_assert_cmpstr (gst_structure_get_string (gst_session_context_get_metadata
+          (ctx), "callSid"), ==, "CA1");
+  g_assert_cmpint (gst_session_context_get_started_wall (ctx), >, 0);
+  g_assert_cmpint (gst_session_context_get_started_monotonic (ctx), >, 0);
+
+  gchar *id = nullptr;
+  GstSessionTransport transport;
+  g_object_get (ctx, "id", &id, "transport", &transport, NULL);
+  g_assert_cmpstr (id, ==, "abc");
+  g_assert_cmpint (transport, ==, GST_SESSION_TRANSPORT_WEBSOCKET);
+  g_free (id);
+
+  g_assert_cmpstr (gst_session_transport_to_string
+      (GST_SESSION_TRANSPORT_WEBRTC), ==, "webrtc");
+  g_assert_cmpstr (gst_session_dialect_to_string
+      (GST_SESSION_DIALECT_FASTRTC), ==, "fastrtc");
+  g_assert_cmpstr (gst_session_end_reason_to_string
+      (GST_SESSION_END_REASON_TIME_LIMIT), ==, "time-limit");
+
+  /* No metadata given: an empty structure, never NULL. */
+  GstSessionContext *bare = gst_session_context_new ("x",
+      GST_SESSION_TRANSPORT_WEBRTC, GST_SESSION_DIALECT_FASTRTC, NULL, NULL);
+  g_assert_nonnull (gst_session_context_get_metadata (bare));
+  g_assert_null (gst_session_context_get_remote_address (bare));
+  g_object_unref (bare);
+  g_object_unref (ctx);
+}
+
+static void
+test_context_rejects_empty_id ()
+{
+  g_test_expect_message ("GstSessionCtx", G_LOG_LEVEL_CRITICAL, "*id != NULL*");
+  g_assert_null (gst_session_context_new ("", GST_SESSION_TRANSPORT_WEBSOCKET,
+          GST_SESSION_DIALECT_FASTRTC, NULL, NULL));
+  g_test_assert_expected_messages ();
+}
+
+static void
+test_meta_add_get ()
+{
+  GstSessionContext *ctx = make_context ();
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  g_assert_null (gst_buffer_get_session_meta (buf));
+  g_assert_null (gst_session_context_get_current (nullptr, buf));
+
+  GstSessionMeta *meta = gst_buffer_add_session_meta (buf, ctx);
+  g_assert_true (meta->context == ctx);
+  g_assert_true (gst_buffer_get_session_meta (buf) == meta);
+
+  GstSessionContext *cur = gst_session_context_get_current (nullptr, buf);
+  g_assert_true (cur == ctx);
+  g_object_unref (cur);
+
+  /* Copies keep the meta (and the same context). */
+  GstBuffer *copy = gst_buffer_copy_deep (buf);
+  g_assert_true (gst_buffer_get_session_meta (copy)->context == ctx);
+
+  /* The meta holds its own reference. */
+  g_object_add_weak_pointer (G_OBJECT (ctx), (gpointer *) & ctx);
+  g_object_unref (ctx);
+  g_assert_nonnull (ctx);
+  gst_buffer_unref (buf);
+  g_assert_nonnull (ctx);
+  gst_buffer_unref (copy);
+  g_assert_null (ctx);
+
+  /* C++ helper */
+  GstSessionContext *c2 = make_context ("cpp");
+  GstBuffer *b2 = gst_buffer_new ();
+  gst_buffer_add_session_meta (b2, c2);
+  g_object_unref (c2);
+  {
+    auto current = gst::session::current (nullptr, b2);
+    g_assert_true (bool (current));
+    g_assert_cmpstr (current.id ().c_str (), ==, "cpp");
+    auto copy2 = current;
+    g_assert_true (copy2.get () == current.get ());
+  }
+  g_assert_false (bool (gst::session::current (nullptr, nullptr)));
+  gst_buffer_unref (b2);
+}
+
+static void
+test_events_and_messages ()
+{
+  GstSessionContext *ctx = make_context ();
+  GstSessionContext *out = nullptr;
+
+  GstEvent *sticky = gst_event_new_session_context (ctx);
+  g_assert_cmpint (GST_EVENT_TYPE (sticky), ==,
+      GST_EVENT_CUSTOM_DOWNSTREAM_STICKY);
+  g_assert_true (gst_event_parse_session_context (sticky, &out));
+  g_assert_true (out == ctx);
+  g_object_unref (out);
+  g_assert_false (gst_event_parse_session_start (sticky, nullptr));
+
+  GstEvent *start = gst_event_new_session_start (ctx);
+  g_assert_cmpint (GST_EVENT_TYPE (start), ==, GST_EVENT_CUSTOM_DOWNSTREAM);
+  g_assert_true (GST_EVENT_IS_SERIALIZED (start));
+  g_assert_true (gst_event_parse_session_start (start, nullptr));
+
+  GstSessionEndReason reason;
+  GstEvent *end = gst_event_new_session_end (ctx, GST_SESSION_END_REASON_IDLE);
+  g_assert_true (gst_event_parse_session_end (end, &out, &reason));
+  g_assert_cmpint (reason, ==, GST_SESSION_END_REASON_IDLE);
+  g_object_unref (out);
+
+  gchar *digit = nullptr;
+  GstEvent *dtmf = gst_event_new_session_dtmf (ctx, "7");
+  g_assert_true (gst_event_parse_session_dtmf (dtmf, &out, &digit));
+  g_assert_cmpstr (digit, ==, "7");
+  g_free (digit);
+  g_object_unref (out);
+
+  /* The sticky event answers on a pad when the buffer has no meta. */
+  GstPad *pad = gst_pad_new ("sink", GST_PAD_SINK);
+  gst_pad_set_active (pad, TRUE);
+  g_assert_null (gst_session_context_get_current (pad, nullptr));
+  gst_pad_store_sticky_event (pad, sticky);
+  GstBuffer *plain = gst_buffer_new ();
+  out = gst_session_context_get_current (pad, plain);
+  g_assert_true (out == ctx);
+  g_object_unref (out);
+  /* ...but the buffer's meta wins over the pad. */
+  GstSessionContext *other = make_context ("other");
+  gst_buffer_add_session_meta (plain, other);
+  out = gst_session_context_get_current (pad, plain);
+  g_assert_true (out == other);
+  g_object_unref (out);
+  g_object_unref (other);
+  gst_buffer_unref (plain);
+  gst_pad_set_active (pad, FALSE);
+  gst_object_unref (pad);
+
+  GstSessionStats stats = { 10, 1600, 2 * GST_SECOND };
+  GstMessage *ended = gst_message_new_session_ended (nullptr, ctx,
+      GST_SESSION_END_REASON_STOP, &stats);
+  GstSessionStats got = { 0, 0, 0 };
+  g_assert_true (gst_message_parse_session_ended (ended, &out, &reason, &got));
+  g_assert_true (out == ctx);
+  g_assert_cmpint (reason, ==, GST_SESSION_END_REASON_STOP);
+  g_assert_cmpuint (got.frames, ==, 10);
+  g_assert_cmpuint (got.bytes, ==, 1600);
+  g_assert_cmpuint (got.duration, ==, 2 * GST_SECOND);
+  g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure
+          (ended), "reason-name"), ==, "stop");
+  g_object_unref (out);
+
+  GstMessage *started = gst_message_new_session_started (nullptr, ctx);
+  out = gst_message_get_session_context (started);
+  g_assert_true (out == ctx);
+  g_object_unref (out);
+  g_assert_false (gst_message_parse_session_ended (started, nullptr, nullptr,
+          nullptr));
+  /* Structures print the context as transport/dialect:id. */
+  gchar *text = gst_structure_to_string (gst_message_get_structure (started));
+  g_assert_nonnull (strstr (text, "websocket/twilio:abc"));
+  g_free (text);
+
+  GstMessage *app = gst_message_new_session_message (nullptr, ctx, "{}");
+  g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure (app),
+          "message"), ==, "{}");
+  GstMessage *mark = gst_message_new_session_mark (nullptr, ctx, "m1");
+  g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure (mark),
+          "name"), ==, "m1");
+
+  for (GstMessage *m : {ended, started, app, mark})
+    gst_message_unref (m);
+  for (GstEvent *e : {sticky, start, end, dtmf})
+    gst_event_unref (e);
+  g_object_unref (ctx);
+}
+
+/* ---------------- meta through elements ---------------- */
+
+/* Pushes 1 s of 48 kHz S16LE mono (50 buffers with the meta) through
+ * @launch, drains with EOS, and reports how many output buffers carry the
+ * meta and whether the sticky event answers for the others. */
+struct Survival
+{
+  guint out_buffers = 0;
+  guint with_meta = 0;
+  guint with_context = 0;       /* meta or sticky event */
+};
+
+static Survival
+push_through (const char *launch)
+{
+  /* A bare name of an element with request sink pads (a mixer). */
+  GstHarness *h = strchr (launch, ' ') || strcmp (launch, "audiomixer") != 0 ?
+      gst_harness_new_parse (launch) :
+      gst_harness_new_with_padnames (launch, "sink_%u", "src");
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,channels=1,rate=48000");
+  GstSessionContext *ctx = make_context ("through");
+  /* The source of truth for elements that drop metas. */
+  gst_harness_push_event (h, gst_event_new_session_context (ctx));
+  test::Tone tone (440, 48000);
+  for (int i = 0; i < 50; i++) {
+    auto pcm = tone.next (960);
+    GstBuffer *buf = gst_buffer_new_memdup (pcm.data (), pcm.size () * 2);
+    GST_BUFFER_PTS (buf) = i * 20 * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+    gst_buffer_add_session_meta (buf, ctx);
+    g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  /* EOS is serialized: once it arrives, every buffer has too (queue and
+   * tee ! queue push from their own thread). */
+  bool eos = false;
+  for (int i = 0; i < 10000 && !eos; i++) {
+    if (GstEvent * e = gst_harness_try_pull_event (h)) {
+      eos = GST_EVENT_TYPE (e) == GST_EVENT_EOS;
+      gst_event_unref (e);
+    } else {
+      g_usleep (1000);
+    }
+  }
+  g_assert_true (eos);
+
+  Survival r;
+  while (GstBuffer * out = gst_harness_try_pull (h)) {
+    r.out_buffers++;
+    if (GstSessionMeta * m = gst_buffer_get_session_meta (out)) {
+      g_assert_true (m->context == ctx);
+      r.with_meta++;
+    }
+    GstSessionContext *cur = gst_session_context_get_current (h->sinkpad, out);
+    if (cur) {
+      g_assert_true (cur == ctx);
+      r.with_context++;
+      g_object_unref (cur);
+    }
+    gst_buffer_unref (out);
+  }
+  g_object_unref (ctx);
+  gst_harness_teardown (h);
+  return r;
+}
+
+struct Chain
+{
+  const char *launch;
+  bool keeps_meta;
+  /* Buffers flushed out at EOS from internal state have no input buffer
+   * to take the meta from. */
+  guint drain_without_meta;
+};
+
+/* Measured with GStreamer 1.22 (the README's table comes from here). */
+static const Chain chains[] = {
+  {"audioconvert ! capsfilter caps=audio/x-raw,format=F32LE", true, 0},
+  /* The filter's tail, flushed at EOS, has no input buffer. */
+  {"audioresample ! capsfilter caps=audio/x-raw,rate=16000", true, 1},
+  {"queue", true, 0},
+  {"tee ! queue", true, 0},
+  {"identity", true, 0},
+  {"opusenc ! opusdec", true, 0},
+  {"mulawenc ! mulawdec", true, 0},
+  {"opusenc ! rtpopuspay ! rtpopusdepay ! opusdec", true, 0},
+  /* Aggregators build new buffers: the meta is gone, the sticky event
+   * answers. */
+  {"audiomixer", false, 0},
+};
+
+static void
+test_meta_survival (gconstpointer data)
+{
+  const Chain *c = static_cast<const Chain *> (data);
+  Survival r = push_through (c->launch);
+  g_test_message ("%s: %u buffers out, %u with meta, %u with context",
+      c->launch, r.out_buffers, r.with_meta, r.with_context);
+  g_assert_cmpuint (r.out_buffers, >, 0);
+  if (g_getenv ("SURVEY"))
+    return;
+  if (c->keeps_meta)
+    g_assert_cmpuint (r.with_meta, >=, r.out_buffers - c->drain_without_meta);
+  else
+    g_assert_cmpuint (r.with_meta, ==, 0);
+  /* Whatever the element does with metas, the sticky event answers. */
+  g_assert_cmpuint (r.with_context, ==, r.out_buffers);
+}
+
+/* ---------------- G.711 µ-law ---------------- */
+
+static void
+test_mulaw_reference ()
+{
+  /* ITU-T G.191 ulaw_expand / ulaw_compress values. */
+  const struct
+  {
+    uint8_t code;
+    int16_t linear;
+  } decode[] = {
+    {0x00, -32124}, {0x01, -31100}, {0x0F, -16764}, {0x7E, -8}, {0x7F, 0},
+    {0x80, 32124}, {0xFE, 8}, {0xFF, 0},
+  };
+  for (auto & d : decode)
+    g_assert_cmpint (mulaw_decode (d.code), ==, d.linear);
+
+  const struct
+  {
+    int16_t linear;
+    uint8_t code;
+  } encode[] = {
+    {0, 0xFF}, {1, 0xFF}, {-1, 0x7F}, {-4, 0x7F}, {-5, 0x7E}, {100, 242},
+    {-100, 115}, {1000, 206}, {-1000, 78}, {8159, 159}, {-8159, 31},
+    {32767, 0x80}, {-32768, 0x00}, {-31611, 0x01},
+  };
+  for (auto & e : encode)
+    g_assert_cmpint (mulaw_encode (e.linear), ==, e.code);
+
+  /* Every code survives decode → encode. */
+  for (int c = 0; c < 256; c++) {
+    uint8_t back = mulaw_encode (mulaw_decode ((uint8_t) c));
+    /* 0x7F (-0) and 0xFF (+0) both decode to 0. */
+    if (c == 0x7F)
+      g_assert_cmpint (back, ==, 0xFF);
+    else
+      g_assert_cmpint (back, ==, c);
+  }
+
+  /* Block versions agree with the scalar ones. */
+  std::vector<int16_t> pcm (1000);
+  for (size_t i = 0; i < pcm.size (); i++)
+    pcm[i] = (int16_t) (i * 65 - 32768);
+  std::vector<uint8_t> codes (pcm.size ());
+  mulaw_encode_block (pcm.data (), pcm.size (), codes.data ());
+  std::vector<int16_t> back (pcm.size ());
+  mulaw_decode_block (codes.data (), codes.size (), back.data ());
+  for (size_t i = 0; i < pcm.size (); i++) {
+    g_assert_cmpint (codes[i], ==, mulaw_encode (pcm[i]));
+    g_assert_cmpint (back[i], ==, mulaw_decode (codes[i]));
+  }
+}
+
+/* ---------------- base64 ---------------- */
+
+static void
+test_base64 ()
+{
+  uint8_t out[64];
+  auto dec = [&](const char *s) {
+    return base64_decode (s, strlen (s), out);
+  };
+  g_assert_cmpint (dec ("aGVsbG8="), ==, 5);
+  g_assert_cmpmem (out, 5, "hello", 5);
+  g_assert_cmpint (dec ("aGVsbG8"), ==, 5);     /* unpadded */
+  g_assert_cmpint (dec ("aGk="), ==, 2);
+  g_assert_cmpint (dec ("aGk"), ==, 2);
+  g_assert_cmpint (dec ("+/+/"), ==, 3);
+  g_assert_cmpint (dec (""), ==, 0);
+  /* Invalid: characters outside the alphabet, whitespace, misplaced or
+   * excess padding, impossible lengths, URL-safe alphabet. */
+  for (const char *bad : {"a", "aGVsbG8==", "aG=k", "aGVs bG8=", "aGVs\nbG8=",
+          "!!!!", "a===", "====", "-_-_", "aGVsbG8=aGk=", "aGVsbG"}) {
+    if (strcmp (bad, "aGVsbG") == 0) {
+      g_assert_cmpint (dec (bad), ==, 4);       /* 6 chars: valid unpadded */
+      continue;
+    }
+    g_assert_cmpint (dec (bad), ==, -1);
+  }
+
+  std::string enc;
+  base64_encode_append ((const uint8_t *) "hello", 5, enc);
+  g_assert_cmpstr (enc.c_str (), ==, "aGVsbG8=");
+  /* Round trip every length and byte value. */
+  std::vector<uint8_t> data (300);
+  for (size_t i = 0; i < data.size (); i++)
+    data[i] = (uint8_t) (i * 7);
+  for (size_t len = 0; len < data.size (); len++) {
+    std::string e;
+    base64_encode_append (data.data (), len, e);
+    gchar *glib = g_base64_encode (data.data (), len);
+    g_assert_cmpstr (e.c_str (), ==, glib);
+    g_free (glib);
+    std::vector<uint8_t> d (base64_decoded_max (e.size ()));
+    g_assert_cmpint (base64_decode (e.data (), e.size (), d.data ()), ==,
+        (long) len);
+    g_assert_cmpmem (d.data (), len, data.data (), len);
+  }
+}
+
+/* ---------------- protocol ---------------- */
+
+static ClientMessage
+parse (GstSessionDialect d, const std::string & s)
+{
+  return parse_client_message (d, s.data (), s.size ());
+}
+
+static void
+test_protocol_fastrtc ()
+{
+  const auto F = GST_SESSION_DIALECT_FASTRTC;
+  auto m = parse (F, "{\"event\":\"start\",\"websocket_id\":\"k3j4h5\"}");
+  g_assert_true (m.kind == MessageKind::start);
+  g_assert_cmpstr (m.session_id.c_str (), ==, "k3j4h5");
+
+  m = parse (F, "{\"event\":\"media\",\"media\":{\"payload\":\"AAEC/w==\"}}");
+  g_assert_true (m.kind == MessageKind::media);
+  g_assert_cmpuint (m.payload.size (), ==, 4);
+  g_assert_cmpint (m.payload[3], ==, 0xFF);
+
+  g_assert_true (parse (F, "{\"event\":\"ping\"}").kind == MessageKind::ping);
+  g_assert_true (parse (F, "{\"event\":\"stop\"}").kind == MessageKind::stop);
+  /* Application messages and unknown events go to the application. */
+  g_assert_true (parse (F, "{\"type\":\"send_input\",\"data\":{\"x\":1}}").kind
+      == MessageKind::application);
+  g_assert_true (parse (F, "{\"event\":\"custom\",\"x\":1}").kind ==
+      MessageKind::application);
+  /* Twilio-only events are application messages in the FastRTC dialect. */
+  g_assert_true (parse (F, "{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"1\"}}").
+      kind == MessageKind::application);
+}
+
+static void
+test_protocol_twilio ()
+{
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  g_assert_true (parse (T, "{\"event\":\"connected\",\"protocol\":\"Call\","
+          "\"version\":\"1.0.0\"}").kind == MessageKind::connected);
+
+  auto m = parse (T, test::twilio_start ("MZ1",
+          "{\"caller\":\"+1555\",\"n\":3,\"bad key!\":true}"));
+  g_assert_true (m.kind == MessageKind::start);
+  g_assert_cmpstr (m.session_id.c_str (), ==, "MZ1");
+  g_assert_cmpint (m.sample_rate, ==, 8000);
+  g_assert_true (m.encoding == Encoding::mulaw);
+  const GstStructure *md = m.metadata.get ();
+  g_assert_cmpstr (gst_structure_get_string (md, "callSid"), ==, "CA456");
+  g_assert_cmpstr (gst_structure_get_string (md, "accountSid"), ==, "AC123");
+  g_assert_cmpstr (gst_structure_get_string (md, "streamSid"), ==, "MZ1");
+  const GValue *tracks = gst_structure_get_value (md, "tracks");
+  g_assert_cmpuint (gst_value_array_get_size (tracks), ==, 1);
+  g_assert_cmpstr (g_value_get_string (gst_value_array_get_value (tracks, 0)),
+      ==, "inbound");
+  const GstStructure *fmt = gst_value_get_structure (gst_structure_get_value
+      (md, "mediaFormat"));
+  g_assert_cmpstr (gst_structure_get_string (fmt, "encoding"), ==,
+      "audio/x-mulaw");
+  const GstStructure *custom = gst_value_get_structure
+      (gst_structure_get_value (md, "customParameters"));
+  g_assert_cmpstr (gst_structure_get_string (custom, "caller"), ==, "+1555");
+  gint64 n = 0;
+  g_assert_true (gst_structure_get_int64 (custom, "n", &n));
+  g_assert_cmpint (n, ==, 3);
+  gboolean b = FALSE;
+  g_assert_true (gst_structure_get_boolean (custom, "bad_key_", &b));
+
+  /* The id may come only inside "start". */
+  m = parse (T, "{\"event\":\"start\",\"start\":{\"streamSid\":\"MZ9\"}}");
+  g_assert_cmpstr (m.session_id.c_str (), ==, "MZ9");
+
+  /* Twilio's string-typed numbers in media. */
+  m = parse (T, test::twilio_media ("MZ1", 3, std::string (160, '\xff')));
+  g_assert_true (m.kind == MessageKind::media);
+  g_assert_cmpuint (m.payload.size (), ==, 160);
+
+  m = parse (T, "{\"event\":\"dtmf\",\"streamSid\":\"MZ1\",\"sequenceNumber\":"
+      "\"5\",\"dtmf\":{\"track\":\"inbound_track\",\"digit\":\"1\"}}");
+  g_assert_true (m.kind == MessageKind::dtmf);
+  g_assert_cmpstr (m.text.c_str (), ==, "1");
+
+  m = parse (T, "{\"event\":\"mark\",\"sequenceNumber\":\"4\",\"streamSid\":"
+      "\"MZ1\",\"mark\":{\"name\":\"greeting\"}}");
+  g_assert_true (m.kind == MessageKind::mark);
+  g_assert_cmpstr (m.text.c_str (), ==, "greeting");
+
+  m = parse (T, "{\"event\":\"stop\",\"sequenceNumber\":\"9\",\"streamSid\":"
+      "\"MZ1\",\"stop\":{\"accountSid\":\"AC1\",\"callSid\":\"CA1\"}}");
+  g_assert_true (m.kind == MessageKind::stop);
+
+  /* mediaFormat checks: L16 accepted, string sampleRate accepted, others
+   * refused. */
+  m = parse (T, "{\"event\":\"start\",\"streamSid\":\"MZ2\",\"start\":{"
+      "\"mediaFormat\":{\"encoding\":\"audio/x-l16\",\"sampleRate\":\"16000\","
+      "\"channels\":1}}}");
+  g_assert_true (m.kind == MessageKind::start);
+  g_assert_true (m.encoding == Encoding::l16);
+  g_assert_cmpint (m.sample_rate, ==, 16000);
+  for (const char *bad : {"\"encoding\":\"audio/opus\"",
+          "\"sampleRate\":4000", "\"channels\":2"}) {
+    m = parse (T, std::string ("{\"event\":\"start\",\"streamSid\":\"MZ3\","
+            "\"start\":{\"mediaFormat\":{") + bad + "}}}");
+    g_assert_cmpstr (m.error, ==, error::unsupported_media_format);
+  }
+}
+
+static void
+test_protocol_errors ()
+{
+  const auto F = GST_SESSION_DIALECT_FASTRTC;
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  const struct
+  {
+    GstSessionDialect dialect;
+    std::string text;
+    const char *code;
+  } cases[] = {
+    {F, "{\"event\":", error::invalid_json},
+    {F, "not json", error::invalid_json},
+    {F, "", error::invalid_json},
+    {F, "[1,2]", error::invalid_message},
+    {F, "\"start\"", error::invalid_message},
+    {F, "42", error::invalid_message},
+    {F, "{}", error::missing_event},
+    {F, "{\"websocket_id\":\"a\"}", error::missing_event},
+    {F, "{\"event\":5}", error::invalid_message},
+    {F, "{\"event\":\"start\"}", error::invalid_session_id},
+    {F, "{\"event\":\"start\",\"websocket_id\":\"\"}", error::invalid_session_id},
+    {F, "{\"event\":\"start\",\"websocket_id\":7}", error::invalid_session_id},
+    {F, "{\"event\":\"start\",\"websocket_id\":\"" + std::string (129, 'x') +
+          "\"}", error::invalid_session_id},
+    {F, "{\"event\":\"start\",\"websocket_id\":\"a\\u0001b\"}",
+          error::invalid_session_id},
+    {F, "{\"event\":\"start\",\"websocket_id\":\"a\\nb\"}",
+          error::invalid_session_id},
+    {T, "{\"event\":\"start\",\"start\":{}}", error::invalid_session_id},
+    {F, "{\"event\":\"media\"}", error::invalid_payload},
+    {F, "{\"event\":\"media\",\"media\":{}}", error::invalid_payload},
+    {F, "{\"event\":\"media\",\"media\":{\"payload\":5}}", error::invalid_payload},
+    {F, "{\"event\":\"media\",\"media\":{\"payload\":\"@@@@\"}}",
+          error::invalid_payload},
+    {F, "{\"event\":\"media\",\"media\":{\"payload\":\"AA A\"}}",
+          error::invalid_payload},
+    {F, "{\"event\":\"media\",\"media\":{\"payload\":\"\"}}",
+          error::empty_payload},
+    {F, "{\"event\":\"media\",\"media\":{\"payload\":\"==\"}}",
+          error::invalid_payload},
+    {T, "{\"event\":\"dtmf\",\"dtmf\":{}}", error::invalid_message},
+    {T, "{\"event\":\"mark\",\"mark\":{}}", error::invalid_message},
+  };
+  for (auto & c : cases) {
+    auto m = parse (c.dialect, c.text);
+    if (m.kind != MessageKind::invalid || g_strcmp0 (m.error, c.code) != 0)
+      g_error ("%s: expected %s, got kind %d error %s", c.text.c_str (),
+          c.code, (int) m.kind, m.error ? m.error : "none");
+  }
+  /* Exactly 128 bytes is fine. */
+  g_assert_true (parse (F, "{\"event\":\"start\",\"websocket_id\":\"" +
+          std::string (128, 'x') + "\"}").kind == MessageKind::start);
+}
+
+/* g_assert_cmpstr on a temporary's c_str () would read freed memory. */
+static void
+check_eq (const std::string & got, const char *expected)
+{
+  g_assert_cmpstr (got.c_str (), ==, expected);
+}
+
+static void
+test_protocol_replies ()
+{
+  check_eq (failed_reply ("concurrency_limit_reached", 5),
+      "{\"status\":\"failed\",\"meta\":{\"error\":"
+      "\"concurrency_limit_reached\",\"limit\":5}}");
+  check_eq (failed_reply ("connection_already_exists"),
+      "{\"status\":\"failed\",\"meta\":{\"error\":"
+      "\"connection_already_exists\"}}");
+  const uint8_t mu[3] = { 0xFF, 0x7F, 0x00 };
+  check_eq (media_message (GST_SESSION_DIALECT_FASTRTC, "x", mu,
+          3), "{\"event\":\"media\",\"media\":{\"payload\":"
+      "\"/38A\"}}");
+  check_eq (media_message (GST_SESSION_DIALECT_TWILIO, "MZ\"1", mu,
+          3), "{\"event\":\"media\",\"streamSid\":\"MZ\\\"1\","
+      "\"media\":{\"payload\":\"/38A\"}}");
+  check_eq (mark_message (GST_SESSION_DIALECT_TWILIO, "MZ1",
+          "m"), "{\"event\":\"mark\",\"streamSid\":\"MZ1\","
+      "\"mark\":{\"name\":\"m\"}}");
+  check_eq (clear_message (GST_SESSION_DIALECT_TWILIO, "MZ1"),
+      "{\"event\":\"clear\",\"streamSid\":\"MZ1\"}");
+  /* Every reply parses as JSON. */
+  for (const std::string & s : {failed_reply ("x", 1), media_message
+          (GST_SESSION_DIALECT_TWILIO, "a\\b\x01", mu, 3), pong_message ()}) {
+    JsonParser *p = json_parser_new ();
+    g_assert_true (json_parser_load_from_data (p, s.c_str (), -1, nullptr));
+    g_object_unref (p);
+  }
+  check_eq (field_name_from_key ("9lives"), "x9lives");
+  check_eq (field_name_from_key ("a b"), "a_b");
+  check_eq (field_name_from_key (""), "x");
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/context/fields", test_context_fields);
+  g_test_add_func ("/context/rejects-empty-id", test_context_rejects_empty_id);
+  g_test_add_func ("/meta/add-get", test_meta_add_get);
+  g_test_add_func ("/event-message/roundtrip", test_events_and_messages);
+  for (const Chain & c : chains) {
+    gchar *path = g_strdup_printf ("/meta/through/%s", c.launch);
+    for (gchar * p = path + 14; *p; p++)
+      if (*p == ' ' || *p == '!' || *p == '/' || *p == ',' || *p == '=')
+        *p = '_';
+    g_test_add_data_func (path, &c, test_meta_survival);
+    g_free (path);
+  }
+  g_test_add_func ("/mulaw/g711-reference", test_mulaw_reference);
+  g_test_add_func ("/base64/strict", test_base64);
+  g_test_add_func ("/protocol/fastrtc", test_protocol_fastrtc);
+  g_test_add_func ("/protocol/twilio", test_protocol_twilio);
+  g_test_add_func ("/protocol/errors", test_protocol_errors);
+  g_test_add_func ("/protocol/replies", test_protocol_replies);
+  return g_test_run ();
+}
