@@ -979,7 +979,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
    *
    * Most concurrent sessions (FastRTC's `concurrency_limit`); a `start`
    * beyond it is answered `concurrency_limit_reached` with the `limit` and
-   * closed with code 1013. 0 means unlimited.
+   * closed with code 1008. 0 means unlimited.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_SESSIONS,
       g_param_spec_uint ("max-sessions", "Max sessions",

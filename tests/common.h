@@ -11,16 +11,26 @@
 #include "base64.h"
 #include "mulaw.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace test {
+
+/* g_assert_cmpstr on a temporary's c_str () would read freed memory. */
+#define assert_str_eq(a, b) do {                                    \
+    const std::string _a = (a), _b = (b);                           \
+    g_assert_cmpstr (_a.c_str (), ==, _b.c_str ());                 \
+  } while (0)
 
 /* Iterates the default main context until @pred holds or @timeout_ms
  * passes. */
@@ -121,26 +131,6 @@ public:
   {
     soup_websocket_connection_close (conn, code, nullptr);
   }
-  /* Vanish without a close frame: RST the TCP connection. */
-  void reset ()
-  {
-    GIOStream *io = soup_websocket_connection_get_io_stream (conn);
-    while (io && !G_IS_SOCKET_CONNECTION (io)) {
-      GIOStream *base = nullptr;
-      g_object_get (io, "base-io-stream", &base, NULL);
-      if (!base)
-        break;
-      g_object_unref (base);
-      io = base;
-    }
-    g_assert_true (io && G_IS_SOCKET_CONNECTION (io));
-    GSocket *sock = g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
-    struct linger lin = { 1, 0 };
-    setsockopt (g_socket_get_fd (sock), SOL_SOCKET, SO_LINGER, &lin,
-        sizeof lin);
-    g_socket_close (sock, nullptr);
-  }
-
   bool wait_closed (guint ms = 5000)
   {
     return wait_for ([this] {
@@ -155,6 +145,12 @@ public:
         return (int) i;
     return -1;
   }
+  bool wait_for_count (size_t n, guint ms = 5000)
+  {
+    return wait_for ([&] {
+          return messages.size () >= n;
+        }, ms);
+  }
   bool wait_message (const std::string & needle, guint ms = 5000)
   {
     return wait_for ([&] {
@@ -168,6 +164,74 @@ public:
   bool closed = false;
   gushort close_code = 0;
   std::string error;
+};
+
+/* A bare WebSocket client on a plain blocking socket, for what libsoup
+ * will not do: vanish with a TCP reset, no close frame. */
+class RawWsClient
+{
+public:
+  ~RawWsClient ()
+  {
+    if (fd_ >= 0)
+      ::close (fd_);
+  }
+  bool connect (guint port, const std::string & path)
+  {
+    fd_ = socket (AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons (port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (::connect (fd_, (sockaddr *) & addr, sizeof addr) != 0)
+      return false;
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+        std::to_string (port) + "\r\nUpgrade: websocket\r\nConnection: "
+        "Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
+    if (::send (fd_, req.data (), req.size (), 0) != (ssize_t) req.size ())
+      return false;
+    std::string resp;
+    char c;
+    while (resp.find ("\r\n\r\n") == std::string::npos &&
+        ::recv (fd_, &c, 1, 0) == 1)
+      resp += c;
+    return resp.rfind ("HTTP/1.1 101", 0) == 0;
+  }
+  /* One masked text frame. */
+  void send (const std::string & text)
+  {
+    std::string f;
+    f += (char) 0x81;
+    size_t n = text.size ();
+    if (n < 126) {
+      f += (char) (0x80 | n);
+    } else if (n < 65536) {
+      f += (char) (0x80 | 126);
+      f += (char) (n >> 8);
+      f += (char) (n & 0xFF);
+    } else {
+      f += (char) (0x80 | 127);
+      for (int i = 7; i >= 0; i--)
+        f += (char) ((n >> (8 * i)) & 0xFF);
+    }
+    const char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    f.append (mask, 4);
+    for (size_t i = 0; i < n; i++)
+      f += (char) (text[i] ^ mask[i % 4]);
+    g_assert_cmpint (::send (fd_, f.data (), f.size (), MSG_NOSIGNAL), ==,
+        (ssize_t) f.size ());
+  }
+  /* Vanish: SO_LINGER 0 makes close() send RST. */
+  void reset ()
+  {
+    struct linger lin = { 1, 0 };
+    setsockopt (fd_, SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+    ::close (fd_);
+    fd_ = -1;
+  }
+private:
+  int fd_ = -1;
 };
 
 /* A sine tone, continuous across frames. */

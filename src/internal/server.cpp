@@ -15,8 +15,6 @@ namespace {
 constexpr guint kMaxWarningsPerConnection = 20;
 /* How long shutdown waits for clients to answer the close frame. */
 constexpr gint64 kShutdownGraceUs = 1000 * 1000;
-/* Close code "try again later" (RFC 6455 registry) for the session limit. */
-constexpr gushort kCloseTryAgainLater = 1013;
 
 void
 init_debug ()
@@ -535,16 +533,17 @@ Server::on_error (SoupWebsocketConnection * conn, GError * error,
 {
   auto *s = static_cast<Session *> (user_data);
   Server & self = s->server_;
-  /* libsoup reports oversized messages here and closes with 1009. */
+  /* libsoup reports an oversized frame here, still OPEN, then drops the
+   * TCP connection without a close frame: send the 1009 close first so
+   * the client learns why. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
-          SOUP_WEBSOCKET_CLOSE_TOO_BIG) || (error->message &&
-          strstr (error->message, "too big"))) {
+          SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
     if (self.listener_)
       self.listener_->on_protocol_warning (self.who (*s),
           error::message_too_big, "message larger than max-message-size "
           "(" + std::to_string (self.config_.max_message_size) + " bytes)");
-    self.end_session (*s, GST_SESSION_END_REASON_ERROR);
-    s->closing_ = true;
+    self.close_session (*s, GST_SESSION_END_REASON_ERROR,
+        SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
     return;
   }
   GST_DEBUG ("WebSocket error on %s: %s", self.who (*s).c_str (),
@@ -668,8 +667,10 @@ Server::handle_start (Session & s, ClientMessage & msg)
           msg.session_id + " refused: max-sessions (" +
           std::to_string (config_.max_sessions) + ") reached",
           config_.max_sessions);
-      close_session (s, GST_SESSION_END_REASON_ERROR, kCloseTryAgainLater,
-          "concurrency_limit_reached");
+      /* 1008, not 1013 "try again later": libsoup clients treat codes
+       * 1012-2999 as a protocol error. */
+      close_session (s, GST_SESSION_END_REASON_ERROR,
+          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "concurrency_limit_reached");
       return;
     }
     sessions_.emplace (msg.session_id, self_ref);

@@ -1,0 +1,740 @@
+/* sessionsrc with real libsoup WebSocket clients on loopback.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "common.h"
+
+using test::Tone;
+using test::WsClient;
+
+namespace {
+
+/* A running pipeline "sessionsrc ! fakesink" with a capture probe. */
+struct Pipeline
+{
+  explicit Pipeline (const std::string & src_props = "",
+      bool with_sink = true)
+  {
+    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 " +
+        src_props;
+    if (with_sink)
+      desc += " ! fakesink name=sink sync=false async=false";
+    GError *err = nullptr;
+    pipeline = gst_parse_launch (desc.c_str (), &err);
+    g_assert_no_error (err);
+    if (!GST_IS_PIPELINE (pipeline)) {
+      GstElement *bin = gst_pipeline_new (nullptr);
+      gst_bin_add (GST_BIN (bin), pipeline);
+      pipeline = bin;
+    }
+    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+    if (with_sink) {
+      GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+      GstPad *pad = gst_element_get_static_pad (sink, "sink");
+      capture.attach (pad);
+      gst_object_unref (pad);
+      gst_object_unref (sink);
+    }
+    bus = std::make_unique<test::BusLog> (pipeline);
+  }
+  void play ()
+  {
+    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+        GST_STATE_CHANGE_FAILURE);
+    g_assert_cmpuint (port (), >, 0);
+  }
+  ~Pipeline ()
+  {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    bus.reset ();
+    gst_object_unref (src);
+    gst_object_unref (pipeline);
+  }
+  guint port () { return test::get_port (src); }
+  bool wait_ended (size_t n, guint ms = 5000)
+  {
+    return test::wait_for ([&] {
+          return bus->count_elements ("session-ended") >= n;
+        }, ms);
+  }
+
+  GstElement *pipeline = nullptr;
+  GstElement *src = nullptr;
+  test::Capture capture;
+  std::unique_ptr<test::BusLog> bus;
+};
+
+std::vector<int16_t>
+decode (const std::string & mulaw)
+{
+  std::vector<int16_t> out (mulaw.size ());
+  sessionctx::mulaw_decode_block ((const uint8_t *) mulaw.data (),
+      mulaw.size (), out.data ());
+  return out;
+}
+
+/* Frequency check for every buffer of a session (20 ms and longer). */
+void
+assert_buffers_have_tone (test::Capture::Session & s, double freq, int rate)
+{
+  g_assert_cmpuint (s.buffers.size (), >, 0);
+  for (auto &[offset, len] : s.buffers) {
+    if (len < (size_t) rate / 100)
+      continue;                 /* too short to measure (resampler tail) */
+    double f = test::estimate_frequency (s.samples.data () + offset, len,
+        rate);
+    if (std::fabs (f - freq) > freq * 0.1 + 30)
+      g_error ("buffer at %zu (%zu samples): %.0f Hz, expected %.0f", offset,
+          len, f, freq);
+  }
+}
+
+}  // namespace
+
+/* Three concurrent FastRTC sessions with distinct tones: every output
+ * buffer carries the context of the client whose audio it holds, nothing is
+ * lost, events and bus messages bracket each session. */
+static void
+test_three_sessions ()
+{
+  Pipeline p;
+  p.play ();
+  const double freqs[3] = { 300, 1100, 2900 };
+  const int frames = 50, frame = 960;   /* 20 ms at 48 kHz */
+  WsClient clients[3];
+  std::vector<Tone> tones;
+  std::string sent[3];
+  for (int i = 0; i < 3; i++) {
+    tones.emplace_back (freqs[i], 48000);
+    g_assert_true (clients[i].connect (p.port (), "/websocket/offer"));
+    clients[i].send (test::fastrtc_start ("client-" + std::to_string (i)));
+  }
+  for (int f = 0; f < frames; f++) {
+    for (int i = 0; i < 3; i++) {
+      std::string mu = tones[i].next_mulaw (frame);
+      sent[i] += mu;
+      clients[i].send (test::fastrtc_media (mu));
+    }
+    test::spin (2);
+  }
+  for (auto & c : clients)
+    c.send ("{\"event\":\"stop\"}");
+  g_assert_true (p.wait_ended (3));
+  for (auto & c : clients) {
+    g_assert_true (c.wait_closed ());
+    g_assert_cmpuint (c.close_code, ==, 1000);
+  }
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("client-2") == frames * frame &&
+            p.capture.sessions["client-2"].end_events == 1;
+      }));
+
+  std::lock_guard < std::mutex > l (p.capture.lock);
+  g_assert_cmpuint (p.capture.buffers_without_context, ==, 0);
+  for (int i = 0; i < 3; i++) {
+    auto & s = p.capture.sessions["client-" + std::to_string (i)];
+    /* Nothing lost, nothing mixed: exactly what this client sent. */
+    auto expected = decode (sent[i]);
+    g_assert_cmpuint (s.samples.size (), ==, frames * frame);
+    g_assert_true (s.samples == expected);
+    assert_buffers_have_tone (s, freqs[i], 48000);
+    g_assert_cmpint (s.start_events, ==, 1);
+    g_assert_cmpint (s.end_events, ==, 1);
+    g_assert_false (s.buffer_before_start);
+    g_assert_false (s.buffer_after_end);
+  }
+  g_assert_cmpuint (p.bus->count_elements ("session-started"), ==, 3);
+  for (auto *s : p.bus->elements ("session-ended")) {
+    guint64 fr = 0, bytes = 0, duration = 0;
+    gst_structure_get_uint64 (s, "frames", &fr);
+    gst_structure_get_uint64 (s, "bytes", &bytes);
+    gst_structure_get_uint64 (s, "duration", &duration);
+    g_assert_cmpstr (gst_structure_get_string (s, "reason-name"), ==, "stop");
+    g_assert_cmpstr (gst_structure_get_string (s, "transport"), ==,
+        "websocket");
+    g_assert_cmpstr (gst_structure_get_string (s, "dialect"), ==, "fastrtc");
+    g_assert_cmpuint (fr, ==, frames);
+    g_assert_cmpuint (bytes, ==, frames * frame);
+    g_assert_cmpuint (duration, >, 0);
+    gst_structure_free (s);
+  }
+  g_assert_cmpuint (p.bus->warnings ().size (), ==, 0);
+}
+
+/* Twilio sessions: metadata from start and URL, 8 kHz resampled to 48 kHz
+ * with exactly 6× the samples, DTMF downstream, marks and application
+ * messages to the application. */
+static void
+test_twilio ()
+{
+  Pipeline p;
+  std::vector<std::string> marks, app_messages;
+  std::mutex lock;
+  g_signal_connect (p.src, "session-mark", G_CALLBACK (+[](GstElement *,
+              GstSessionContext * ctx, const gchar * name, gpointer data) {
+            static_cast<std::vector<std::string> *> (data)->push_back
+                (std::string (gst_session_context_get_id (ctx)) + ":" + name);
+          }), &marks);
+  g_signal_connect (p.src, "session-message", G_CALLBACK (+[](GstElement *,
+              GstSessionContext * ctx, const gchar * json, gpointer data) {
+            static_cast<std::vector<std::string> *> (data)->push_back
+                (std::string (gst_session_context_get_id (ctx)) + ":" + json);
+          }), &app_messages);
+  p.play ();
+
+  const double freqs[2] = { 400, 1500 };
+  const int frames = 50;
+  WsClient c[2];
+  std::vector<Tone> tones;
+  for (int i = 0; i < 2; i++) {
+    tones.emplace_back (freqs[i], 8000);
+    g_assert_true (c[i].connect (p.port (),
+            "/telephone/handler?tenant=acme&n=" + std::to_string (i)));
+    c[i].send ("{\"event\":\"connected\",\"protocol\":\"Call\","
+        "\"version\":\"1.0.0\"}");
+    c[i].send (test::twilio_start ("MZ" + std::to_string (i)));
+  }
+  for (int f = 0; f < frames; f++) {
+    for (int i = 0; i < 2; i++)
+      c[i].send (test::twilio_media ("MZ" + std::to_string (i), f + 2,
+              tones[i].next_mulaw (160)));
+    test::spin (2);
+  }
+  c[0].send ("{\"event\":\"dtmf\",\"streamSid\":\"MZ0\",\"sequenceNumber\":"
+      "\"60\",\"dtmf\":{\"track\":\"inbound_track\",\"digit\":\"5\"}}");
+  c[1].send ("{\"event\":\"mark\",\"sequenceNumber\":\"61\",\"streamSid\":"
+      "\"MZ1\",\"mark\":{\"name\":\"greeting-done\"}}");
+  c[1].send ("{\"event\":\"vendor-thing\",\"x\":[1,2]}");
+  for (int i = 0; i < 2; i++)
+    c[i].send ("{\"event\":\"stop\",\"sequenceNumber\":\"70\",\"streamSid\":"
+        "\"MZ" + std::to_string (i) + "\",\"stop\":{\"accountSid\":\"AC123\","
+        "\"callSid\":\"CA456\"}}");
+  g_assert_true (p.wait_ended (2));
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (p.capture.lock);
+        return p.capture.sessions["MZ0"].end_events == 1 &&
+            p.capture.sessions["MZ1"].end_events == 1;
+      }));
+
+  {
+    std::lock_guard < std::mutex > l (p.capture.lock);
+    for (int i = 0; i < 2; i++) {
+      auto & s = p.capture.sessions["MZ" + std::to_string (i)];
+      /* 8000 → 48000: exactly six output samples per input sample. */
+      g_assert_cmpuint (s.samples.size (), ==, frames * 160 * 6);
+      assert_buffers_have_tone (s, freqs[i], 48000);
+    }
+    g_assert_cmpuint (p.capture.sessions["MZ0"].dtmf.size (), ==, 1);
+    g_assert_cmpstr (p.capture.sessions["MZ0"].dtmf[0].c_str (), ==, "5");
+    g_assert_cmpuint (p.capture.sessions["MZ1"].dtmf.size (), ==, 0);
+  }
+  g_assert_cmpuint (marks.size (), ==, 1);
+  g_assert_cmpstr (marks[0].c_str (), ==, "MZ1:greeting-done");
+  g_assert_cmpuint (p.bus->count_elements ("session-mark"), ==, 1);
+  g_assert_cmpuint (app_messages.size (), ==, 1);
+  g_assert_cmpstr (app_messages[0].c_str (), ==,
+      "MZ1:{\"event\":\"vendor-thing\",\"x\":[1,2]}");
+  auto msgs = p.bus->elements ("session-message");
+  g_assert_cmpuint (msgs.size (), ==, 1);
+  g_assert_cmpstr (gst_structure_get_string (msgs[0], "session-id"), ==,
+      "MZ1");
+  gst_structure_free (msgs[0]);
+
+  /* The context carries what the client said and where it came from. */
+  auto started = p.bus->elements ("session-started");
+  g_assert_cmpuint (started.size (), ==, 2);
+  for (auto *s : started) {
+    GstSessionContext *ctx = nullptr;
+    gst_structure_get (s, "context", GST_TYPE_SESSION_CONTEXT, &ctx, NULL);
+    std::string id = gst_session_context_get_id (ctx);
+    g_assert_cmpint (gst_session_context_get_dialect (ctx), ==,
+        GST_SESSION_DIALECT_TWILIO);
+    g_assert_true (g_str_has_prefix (gst_session_context_get_remote_address
+            (ctx), "127.0.0.1:"));
+    const GstStructure *md = gst_session_context_get_metadata (ctx);
+    g_assert_cmpstr (gst_structure_get_string (md, "callSid"), ==, "CA456");
+    g_assert_cmpstr (gst_structure_get_string (md, "accountSid"), ==, "AC123");
+    g_assert_cmpstr (gst_structure_get_string (md, "path"), ==,
+        "/telephone/handler");
+    const GstStructure *custom = gst_value_get_structure
+        (gst_structure_get_value (md, "customParameters"));
+    g_assert_cmpstr (gst_structure_get_string (custom, "caller"), ==,
+        "+15550001");
+    const GstStructure *query = gst_value_get_structure
+        (gst_structure_get_value (md, "query"));
+    g_assert_cmpstr (gst_structure_get_string (query, "tenant"), ==, "acme");
+    g_assert_cmpstr (gst_structure_get_string (query, "n"), ==,
+        id == "MZ0" ? "0" : "1");
+    g_assert_nonnull (gst_structure_get_value (md, "tracks"));
+    g_assert_nonnull (gst_structure_get_value (md, "mediaFormat"));
+    g_object_unref (ctx);
+    gst_structure_free (s);
+  }
+  g_assert_cmpuint (p.bus->warnings ().size (), ==, 0);
+}
+
+/* session-pads=true: one pad per session, context known at pad-added, EOS
+ * and removal at the end. */
+struct PadsTest
+{
+  GstElement *pipeline;
+  std::mutex lock;
+  std::vector<std::string> added_ids;
+  int removed = 0;
+  std::map<std::string, size_t> samples;
+  std::map<std::string, int> eos;
+  std::map<std::string, std::string> sticky_ids;
+};
+
+static void
+test_session_pads ()
+{
+  Pipeline p ("session-pads=true", false);
+  PadsTest t;
+  t.pipeline = p.pipeline;
+  g_signal_connect (p.src, "pad-added", G_CALLBACK (+[](GstElement *,
+              GstPad * pad, PadsTest * t) {
+            auto ctx = gst::session::current (pad, nullptr);
+            g_assert_true (bool (ctx));
+            std::string id = ctx.id ();
+            {
+              std::lock_guard < std::mutex > l (t->lock);
+              t->added_ids.push_back (id);
+            }
+            GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+            g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+            gst_bin_add (GST_BIN (t->pipeline), sink);
+            gst_element_sync_state_with_parent (sink);
+            GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+            gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+                [](GstPad * pad, GstPadProbeInfo * info, gpointer data) {
+                  auto *t = static_cast<PadsTest *> (data);
+                  auto ctx = gst::session::current (pad, nullptr);
+                  std::lock_guard < std::mutex > l (t->lock);
+                  if (GST_PAD_PROBE_INFO_TYPE (info) &
+                      GST_PAD_PROBE_TYPE_BUFFER) {
+                    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+                    /* Buffers carry the meta too. */
+                    auto from_buffer = gst::session::current (nullptr, b);
+                    g_assert_true (from_buffer.get () == ctx.get ());
+                    t->samples[ctx.id ()] += gst_buffer_get_size (b) / 2;
+                    t->sticky_ids[ctx.id ()] = ctx.id ();
+                  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+                      == GST_EVENT_EOS) {
+                    t->eos[ctx.id ()]++;
+                  }
+                  return GST_PAD_PROBE_OK;
+                }, t, nullptr);
+            g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
+            gst_object_unref (sinkpad);
+          }), &t);
+  g_signal_connect (p.src, "pad-removed", G_CALLBACK (+[](GstElement *,
+              GstPad *, PadsTest * t) {
+            std::lock_guard < std::mutex > l (t->lock);
+            t->removed++;
+          }), &t);
+  p.play ();
+
+  WsClient c[2];
+  Tone tone (500, 48000);
+  for (int i = 0; i < 2; i++) {
+    g_assert_true (c[i].connect (p.port (), "/websocket/offer"));
+    c[i].send (test::fastrtc_start ("pad-" + std::to_string (i)));
+  }
+  for (int f = 0; f < 20; f++)
+    for (int i = 0; i < 2; i++)
+      c[i].send (test::fastrtc_media (tone.next_mulaw (960)));
+  for (auto & cl : c)
+    cl.send ("{\"event\":\"stop\"}");
+  g_assert_true (p.wait_ended (2));
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (t.lock);
+        return t.removed == 2;
+      }));
+  std::lock_guard < std::mutex > l (t.lock);
+  g_assert_cmpuint (t.added_ids.size (), ==, 2);
+  for (int i = 0; i < 2; i++) {
+    std::string id = "pad-" + std::to_string (i);
+    g_assert_cmpuint (t.samples[id], ==, 20 * 960);
+    g_assert_cmpint (t.eos[id], ==, 1);
+  }
+  /* Only the always "src" pad is left. */
+  g_assert_cmpint (p.src->numsrcpads, ==, 1);
+}
+
+/* A client that vanishes (TCP reset) ends its session with reason
+ * disconnect; the other session loses nothing. */
+static void
+test_disconnect ()
+{
+  Pipeline p;
+  p.play ();
+  test::RawWsClient a;
+  WsClient b, quiet;
+  Tone tone (700, 48000);
+  g_assert_true (a.connect (p.port (), "/websocket/offer"));
+  g_assert_true (b.connect (p.port (), "/websocket/offer"));
+  g_assert_true (quiet.connect (p.port (), "/websocket/offer"));
+  a.send (test::fastrtc_start ("vanishing"));
+  b.send (test::fastrtc_start ("steady"));
+  quiet.send (test::fastrtc_start ("polite"));
+  for (int f = 0; f < 100; f++) {
+    if (f < 30)
+      a.send (test::fastrtc_media (tone.next_mulaw (960)));
+    if (f == 30)
+      a.reset ();
+    if (f == 40)
+      quiet.close ();           /* close frame, no stop */
+    b.send (test::fastrtc_media (tone.next_mulaw (960)));
+    test::spin (1);
+  }
+  b.send ("{\"event\":\"stop\"}");
+  g_assert_true (p.wait_ended (3));
+  g_assert_cmpstr (p.bus->ended_reason ("vanishing").c_str (), ==,
+      "disconnect");
+  g_assert_cmpstr (p.bus->ended_reason ("polite").c_str (), ==, "disconnect");
+  g_assert_cmpstr (p.bus->ended_reason ("steady").c_str (), ==, "stop");
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("steady") == 100 * 960;
+      }));
+  g_assert_cmpuint (p.capture.samples_of ("vanishing"), <=, 30 * 960);
+  g_assert_cmpuint (p.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
+/* Pipeline to READY ends sessions with reason shutdown and close code 1001;
+ * back to PLAYING accepts again. */
+static void
+test_shutdown_restart ()
+{
+  Pipeline p;
+  p.play ();
+  WsClient a;
+  g_assert_true (a.connect (p.port (), "/websocket/offer"));
+  a.send (test::fastrtc_start ("before"));
+  Tone tone (600, 48000);
+  a.send (test::fastrtc_media (tone.next_mulaw (960)));
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("before") == 960;
+      }));
+  guint n = 0;
+  g_object_get (p.src, "n-sessions", &n, NULL);
+  g_assert_cmpuint (n, ==, 1);
+
+  /* set_state blocks while the server waits for clients to answer the close
+   * frame; this client's libsoup runs on this thread, so stop from another
+   * thread and keep iterating. */
+  GThread *stopper = g_thread_new ("stop", [](gpointer data)->gpointer {
+        gst_element_set_state (GST_ELEMENT (data), GST_STATE_READY);
+        return nullptr;
+      }, p.pipeline);
+  g_assert_true (a.wait_closed ());
+  g_thread_join (stopper);
+  g_assert_cmpuint (a.close_code, ==, 1001);
+  g_assert_cmpstr (p.bus->ended_reason ("before").c_str (), ==, "shutdown");
+  g_object_get (p.src, "n-sessions", &n, NULL);
+  g_assert_cmpuint (n, ==, 0);
+  /* Not listening while stopped: port reads back the configured 0. */
+  g_assert_cmpuint (p.port (), ==, 0);
+
+  p.play ();
+  WsClient b;
+  g_assert_true (b.connect (p.port (), "/websocket/offer"));
+  b.send (test::fastrtc_start ("after"));
+  b.send (test::fastrtc_media (tone.next_mulaw (960)));
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("after") == 960;
+      }));
+  /* The same id may come back after its session ended. */
+  WsClient again;
+  g_assert_true (again.connect (p.port (), "/websocket/offer"));
+  again.send (test::fastrtc_start ("before"));
+  again.send (test::fastrtc_media (tone.next_mulaw (960)));
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("before") == 2 * 960;
+      }));
+}
+
+/* max-sessions: the next start is refused exactly as FastRTC does, and a
+ * slot frees when a session ends. Duplicate ids are refused while live. */
+static void
+test_limits ()
+{
+  Pipeline p ("max-sessions=2");
+  p.play ();
+  WsClient a, b, c, d, dup;
+  g_assert_true (a.connect (p.port (), "/websocket/offer"));
+  g_assert_true (b.connect (p.port (), "/websocket/offer"));
+  g_assert_true (c.connect (p.port (), "/telephone/handler"));
+  a.send (test::fastrtc_start ("A"));
+  b.send (test::fastrtc_start ("B"));
+  g_assert_true (test::wait_for ([&] {
+        return p.bus->count_elements ("session-started") == 2;
+      }));
+  c.send (test::twilio_start ("C"));
+  g_assert_true (c.wait_closed ());
+  g_assert_cmpuint (c.messages.size (), ==, 1);
+  g_assert_cmpstr (c.messages[0].c_str (), ==, "{\"status\":\"failed\","
+      "\"meta\":{\"error\":\"concurrency_limit_reached\",\"limit\":2}}");
+  g_assert_cmpuint (c.close_code, ==, 1008);
+  g_assert_true (p.bus->has_warning ("|concurrency_limit_reached"));
+
+  /* Same id as a live session. */
+  g_assert_true (dup.connect (p.port (), "/websocket/offer"));
+  dup.send (test::fastrtc_start ("A"));
+  g_assert_true (dup.wait_closed ());
+  g_assert_cmpstr (dup.messages[0].c_str (), ==, "{\"status\":\"failed\","
+      "\"meta\":{\"error\":\"connection_already_exists\"}}");
+  g_assert_cmpuint (dup.close_code, ==, 1008);
+
+  /* A is untouched by all this. */
+  Tone tone (800, 48000);
+  a.send (test::fastrtc_media (tone.next_mulaw (960)));
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("A") == 960;
+      }));
+
+  a.send ("{\"event\":\"stop\"}");
+  g_assert_true (p.wait_ended (1));
+  g_assert_true (d.connect (p.port (), "/websocket/offer"));
+  d.send (test::fastrtc_start ("D"));
+  g_assert_true (test::wait_for ([&] {
+        return p.bus->count_elements ("session-started") == 3;
+      }));
+  g_assert_false (d.closed);
+  g_assert_cmpuint (p.bus->count_elements ("session-started"), ==, 3);
+}
+
+/* time-limit and idle-timeout end sessions with their reasons. */
+static void
+test_timeouts ()
+{
+  Pipeline p ("time-limit=2 idle-timeout=1");
+  p.play ();
+  WsClient busy, idle;
+  g_assert_true (busy.connect (p.port (), "/websocket/offer"));
+  g_assert_true (idle.connect (p.port (), "/websocket/offer"));
+  busy.send (test::fastrtc_start ("busy"));
+  idle.send (test::fastrtc_start ("idle"));
+  Tone tone (900, 48000);
+  gint64 start = g_get_monotonic_time ();
+  while (!busy.closed && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC) {
+    busy.send (test::fastrtc_media (tone.next_mulaw (960)));
+    test::spin (20);
+  }
+  g_assert_true (busy.closed);
+  g_assert_true (idle.wait_closed ());
+  g_assert_cmpstr (p.bus->ended_reason ("busy").c_str (), ==, "time-limit");
+  g_assert_cmpstr (p.bus->ended_reason ("idle").c_str (), ==, "idle");
+  g_assert_cmpuint (busy.close_code, ==, 1000);
+  g_assert_cmpuint (idle.close_code, ==, 1000);
+  gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (elapsed_ms, >=, 1900);
+}
+
+/* Every bad input is answered, warned about with the session named, and
+ * disturbs nothing else: a well-behaved session streaming meanwhile loses
+ * no frame. */
+static void
+test_bad_input ()
+{
+  Pipeline p ("max-message-size=4096");
+  p.play ();
+  const guint port = p.port ();
+  WsClient good;
+  g_assert_true (good.connect (port, "/websocket/offer"));
+  good.send (test::fastrtc_start ("good"));
+  Tone tone (1000, 48000);
+  std::string good_sent;
+  int good_frames = 0;
+  auto stream_good = [&] {
+    for (int i = 0; i < 3; i++) {
+      std::string mu = tone.next_mulaw (960);
+      good_sent += mu;
+      good.send (test::fastrtc_media (mu));
+      good_frames++;
+    }
+    test::spin (2);
+  };
+  const std::string failed = "{\"status\":\"failed\",\"meta\":{\"error\":\"";
+
+  /* Errors the session survives: reply, warning, connection stays. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/websocket/offer"));
+    const char *before_start[][2] = {
+      {"{\"event\":", "invalid_json"},
+      {"[1,2,3]", "invalid_message"},
+      {"\"text\"", "invalid_message"},
+      {"{\"hello\":1}", "missing_event"},
+      {"{\"event\":42}", "invalid_message"},
+      {"{\"event\":\"media\",\"media\":{\"payload\":\"AAAA\"}}", "not_started"},
+      {"{\"type\":\"send_input\",\"data\":1}", "not_started"},
+    };
+    size_t n = 0;
+    for (auto & bad : before_start) {
+      c.send (bad[0]);
+      g_assert_true (c.wait_for_count (++n));
+      assert_str_eq (c.messages.back (), failed + bad[1] + "\"}}");
+      g_assert_true (p.bus->has_warning (std::string ("|") + bad[1]));
+      stream_good ();
+    }
+    c.send_binary (std::string ("\x01\x02\x03", 3));
+    g_assert_true (c.wait_for_count (++n));
+    assert_str_eq (c.messages.back (), failed + "binary_not_supported\"}}");
+    g_assert_false (c.closed);
+
+    /* Now a valid start: the connection still works. */
+    c.send (test::fastrtc_start ("recovering"));
+    const char *after_start[][2] = {
+      {"{\"event\":\"start\",\"websocket_id\":\"other\"}", "already_started"},
+      {"{\"event\":\"media\",\"media\":{\"payload\":\"@@@@\"}}",
+          "invalid_payload"},
+      {"{\"event\":\"media\",\"media\":{\"payload\":\"AAE\\nC\"}}",
+          "invalid_payload"},
+      {"{\"event\":\"media\",\"media\":{\"payload\":\"\"}}", "empty_payload"},
+      {"{\"event\":\"media\",\"media\":{}}", "invalid_payload"},
+      {"{\"event\":\"media\"}", "invalid_payload"},
+    };
+    for (auto & bad : after_start) {
+      c.send (bad[0]);
+      g_assert_true (c.wait_for_count (++n));
+      assert_str_eq (c.messages.back (), failed + bad[1] + "\"}}");
+      /* Warnings name the session once it has an id. */
+      g_assert_true (p.bus->has_warning (std::string ("recovering|") +
+              bad[1]));
+      stream_good ();
+    }
+    c.send (test::fastrtc_media (tone.next_mulaw (480)));
+    g_assert_true (test::wait_for ([&] {
+          return p.capture.samples_of ("recovering") == 480;
+        }));
+    g_assert_false (c.closed);
+    /* Before start, the warning names the remote address. */
+    g_assert_true (p.bus->has_warning ("(no session yet, 127.0.0.1:"));
+  }
+
+  /* Invalid session ids: refused and closed with 1008. */
+  for (std::string start : {
+        std::string ("{\"event\":\"start\"}"),
+        std::string ("{\"event\":\"start\",\"websocket_id\":\"\"}"),
+        std::string ("{\"event\":\"start\",\"websocket_id\":null}"),
+        "{\"event\":\"start\",\"websocket_id\":\"" + std::string (129, 'x') +
+        "\"}",
+        std::string ("{\"event\":\"start\",\"websocket_id\":\"a\\u0007b\"}"),
+      }) {
+    WsClient c;
+    g_assert_true (c.connect (port, "/websocket/offer"));
+    c.send (start);
+    g_assert_true (c.wait_closed ());
+    g_assert_cmpuint (c.close_code, ==, 1008);
+    g_assert_cmpuint (c.messages.size (), ==, 1);
+    assert_str_eq (c.messages[0], failed + "invalid_session_id\"}}");
+    stream_good ();
+  }
+
+  /* Unsupported Twilio media format: refused, 1008. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/telephone/handler"));
+    c.send ("{\"event\":\"start\",\"streamSid\":\"MZx\",\"start\":{"
+        "\"mediaFormat\":{\"encoding\":\"audio/opus\",\"sampleRate\":8000,"
+        "\"channels\":1}}}");
+    g_assert_true (c.wait_closed ());
+    g_assert_cmpuint (c.close_code, ==, 1008);
+    assert_str_eq (c.messages[0], failed + "unsupported_media_format\"}}");
+  }
+
+  /* Odd payload length for 16-bit linear PCM. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/telephone/handler"));
+    c.send ("{\"event\":\"start\",\"streamSid\":\"MZl16\",\"start\":{"
+        "\"mediaFormat\":{\"encoding\":\"audio/x-l16\",\"sampleRate\":8000,"
+        "\"channels\":1}}}");
+    c.send (test::twilio_media ("MZl16", 2, std::string ("\x01\x02\x03", 3)));
+    g_assert_true (c.wait_message ("invalid_payload_length"));
+    g_assert_true (p.bus->has_warning ("MZl16|invalid_payload_length"));
+    /* An even payload passes: 2 big-endian samples → 12 at 48 kHz. */
+    c.send (test::twilio_media ("MZl16", 3, std::string ("\x01\x02\x03\x04",
+                4)));
+    c.send ("{\"event\":\"stop\"}");
+    g_assert_true (c.wait_closed ());
+    g_assert_true (test::wait_for ([&] {
+          return p.capture.samples_of ("MZl16") == 12;
+        }));
+    stream_good ();
+  }
+
+  /* Exactly max-message-size passes. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/websocket/offer"));
+    std::string head = "{\"event\":\"ping\",\"pad\":\"";
+    c.send (head + std::string (4096 - head.size () - 2, 'x') + "\"}");
+    g_assert_true (c.wait_message ("pong"));
+    g_assert_false (c.closed);
+  }
+
+  /* A frame over max-message-size: closed with 1009, session ended with
+   * reason error, warning names it. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/websocket/offer"));
+    c.send (test::fastrtc_start ("too-big"));
+    c.send (test::fastrtc_media (tone.next_mulaw (8000)));
+    g_assert_true (c.wait_closed ());
+    g_assert_cmpuint (c.close_code, ==, 1009);
+    g_assert_true (test::wait_for ([&] {
+          return p.bus->ended_reason ("too-big") == "error";
+        }));
+    g_assert_true (p.bus->has_warning ("too-big|message_too_big"));
+    stream_good ();
+  }
+
+  good.send ("{\"event\":\"stop\"}");
+  g_assert_true (good.wait_closed ());
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("good") == (size_t) good_frames * 960;
+      }));
+  std::lock_guard < std::mutex > l (p.capture.lock);
+  g_assert_true (p.capture.sessions["good"].samples == decode (good_sent));
+  g_assert_cmpuint (p.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+  /* The good session was never named in a warning. */
+  for (auto & w : p.bus->warnings ())
+    g_assert_false (g_str_has_prefix (w.c_str (), "good|"));
+}
+
+/* port=0 binds a free port and reads it back; two elements on one port:
+ * the second fails with a clear error. */
+static void
+test_port ()
+{
+  Pipeline a;
+  a.play ();
+  guint port = a.port ();
+  std::string props = "port=" + std::to_string (port);
+  GstElement *pipe = gst_parse_launch (("sessionsrc address=127.0.0.1 " +
+          props + " ! fakesink").c_str (), nullptr);
+  test::BusLog bus (pipe);
+  g_assert_cmpint (gst_element_set_state (pipe, GST_STATE_PLAYING), ==,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpuint (bus.count_type (GST_MESSAGE_ERROR), ==, 1);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sessionsrc/three-sessions", test_three_sessions);
+  g_test_add_func ("/sessionsrc/twilio", test_twilio);
+  g_test_add_func ("/sessionsrc/session-pads", test_session_pads);
+  g_test_add_func ("/sessionsrc/disconnect", test_disconnect);
+  g_test_add_func ("/sessionsrc/shutdown-restart", test_shutdown_restart);
+  g_test_add_func ("/sessionsrc/limits", test_limits);
+  g_test_add_func ("/sessionsrc/timeouts", test_timeouts);
+  g_test_add_func ("/sessionsrc/bad-input", test_bad_input);
+  g_test_add_func ("/sessionsrc/port", test_port);
+  return g_test_run ();
+}
