@@ -9,13 +9,15 @@
  * A passthrough element (like `identity`) that looks up the current session
  * of every buffer with gst_session_context_get_current().
  *
- * * With `silent=false` it prints one line to stdout whenever the session
- *   changes from one buffer to the next, and a summary line per session
- *   (buffers, bytes, first/last timestamp) when the session ends (its
- *   `session-end` event, or EOS / stop for the rest).
- * * It posts a `sessioninfo` element message on each change (fields
- *   `session-id`, `context`, `buffers`) and a `sessioninfo-summary` message
- *   per ended session.
+ * * With `silent=false` it prints one line to stdout when a session's
+ *   first buffer passes (id, transport, dialect, remote address) and a
+ *   summary line when the session ends (its `session-end` event, or EOS /
+ *   stop for the rest): buffers, bytes, time between first and last buffer.
+ *   Interleaved sessions therefore print two lines each, not one per
+ *   buffer.
+ * * It posts a `sessioninfo` element message for each new session (fields
+ *   `session-id`, `context`) and a `sessioninfo-summary` message (fields
+ *   `session-id`, `buffers`, `bytes`) per ended session.
  * * With #GstSessionInfo:session-id set it passes only that session's
  *   buffers and drops the others (and buffers with no session).
  *
@@ -57,7 +59,6 @@ struct GstSessionInfoPrivate
   std::mutex lock;              /* guards all below */
   bool silent = true;
   std::string filter_id;
-  std::string current_id;
   std::map<std::string, Summary> summaries;
   guint64 dropped = 0;
 };
@@ -107,8 +108,6 @@ finish_session (GstSessionInfo * self, const std::string & id)
               "buffers", G_TYPE_UINT64, s.buffers,
               "bytes", G_TYPE_UINT64, s.bytes, NULL)));
   self->priv->summaries.erase (it);
-  if (self->priv->current_id == id)
-    self->priv->current_id.clear ();
 }
 
 static GstFlowReturn
@@ -132,17 +131,6 @@ gst_session_info_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     s.transport = gst_session_transport_to_string (ctx.transport ());
     s.dialect = gst_session_dialect_to_string (ctx.dialect ());
     s.remote = ctx.remote_address ();
-  }
-  s.buffers++;
-  s.bytes += gst_buffer_get_size (buf);
-  if (GST_BUFFER_PTS_IS_VALID (buf)) {
-    if (!GST_CLOCK_TIME_IS_VALID (s.first_pts))
-      s.first_pts = GST_BUFFER_PTS (buf);
-    s.last_pts = GST_BUFFER_PTS (buf);
-  }
-
-  if (id != priv->current_id) {
-    priv->current_id = id;
     if (!priv->silent)
       g_print ("sessioninfo: %" GST_TIME_FORMAT " session %s (%s/%s from %s)"
           "\n", GST_TIME_ARGS (GST_BUFFER_PTS (buf)), id.c_str (),
@@ -152,8 +140,14 @@ gst_session_info_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
         gst_message_new_element (GST_OBJECT (self),
             gst_structure_new ("sessioninfo",
                 "session-id", G_TYPE_STRING, id.c_str (),
-                "context", GST_TYPE_SESSION_CONTEXT, ctx.get (),
-                "buffers", G_TYPE_UINT64, s.buffers, NULL)));
+                "context", GST_TYPE_SESSION_CONTEXT, ctx.get (), NULL)));
+  }
+  s.buffers++;
+  s.bytes += gst_buffer_get_size (buf);
+  if (GST_BUFFER_PTS_IS_VALID (buf)) {
+    if (!GST_CLOCK_TIME_IS_VALID (s.first_pts))
+      s.first_pts = GST_BUFFER_PTS (buf);
+    s.last_pts = GST_BUFFER_PTS (buf);
   }
   return GST_FLOW_OK;
 }
@@ -182,7 +176,6 @@ gst_session_info_stop (GstBaseTransform * trans)
   std::lock_guard < std::mutex > l (self->priv->lock);
   while (!self->priv->summaries.empty ())
     finish_session (self, self->priv->summaries.begin ()->first);
-  self->priv->current_id.clear ();
   return TRUE;
 }
 
@@ -259,13 +252,13 @@ gst_session_info_class_init (GstSessionInfoClass * klass)
   /**
    * GstSessionInfo:silent:
    *
-   * When %FALSE, print a line on every session change and a summary per
-   * ended session.
+   * When %FALSE, print a line when a session's first buffer passes and a
+   * summary when it ends.
    */
   g_object_class_install_property (gobject_class, PROP_SILENT,
       g_param_spec_boolean ("silent", "Silent",
-          "Print nothing (FALSE: a line per session change and a summary per "
-          "session)", TRUE,
+          "Print nothing (FALSE: a line per new session and a summary per "
+          "ended session)", TRUE,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   /**
    * GstSessionInfo:session-id:

@@ -796,6 +796,28 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
+/* An application EOS (gst-launch-1.0 -e, gst_element_send_event) goes out
+ * on every pad after what is already queued. GstBin would only hand it to
+ * source children, and sessionsrc has none. */
+static gboolean
+gst_session_src_send_event (GstElement * element, GstEvent * event)
+{
+  auto *self = GST_SESSION_SRC (element);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+
+  std::vector<std::shared_ptr<OutputPad>> pads;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    pads = self->priv->state.session_pads;
+    pads.push_back (self->priv->state.main);
+  }
+  for (auto & out : pads)
+    out->push (GST_MINI_OBJECT_CAST (gst_event_copy (event)));
+  gst_event_unref (event);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------ */
 /* GObject                                                              */
 
@@ -945,6 +967,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   gobject_class->get_property = gst_session_src_get_property;
   gobject_class->finalize = gst_session_src_finalize;
   element_class->change_state = gst_session_src_change_state;
+  element_class->send_event = gst_session_src_send_event;
 
   /**
    * GstSessionSrc:port:

@@ -274,6 +274,7 @@ push_through (const char *launch)
 
 struct Chain
 {
+  const char *name;
   const char *launch;
   bool keeps_meta;
   /* Buffers flushed out at EOS from internal state have no input buffer
@@ -283,18 +284,20 @@ struct Chain
 
 /* Measured with GStreamer 1.22 (the README's table comes from here). */
 static const Chain chains[] = {
-  {"audioconvert ! capsfilter caps=audio/x-raw,format=F32LE", true, 0},
+  {"audioconvert", "audioconvert ! capsfilter caps=audio/x-raw,format=F32LE",
+      true, 0},
   /* The filter's tail, flushed at EOS, has no input buffer. */
-  {"audioresample ! capsfilter caps=audio/x-raw,rate=16000", true, 1},
-  {"queue", true, 0},
-  {"tee ! queue", true, 0},
-  {"identity", true, 0},
-  {"opusenc ! opusdec", true, 0},
-  {"mulawenc ! mulawdec", true, 0},
-  {"opusenc ! rtpopuspay ! rtpopusdepay ! opusdec", true, 0},
+  {"audioresample", "audioresample ! capsfilter caps=audio/x-raw,rate=16000",
+      true, 1},
+  {"queue", "queue", true, 0},
+  {"tee", "tee ! queue", true, 0},
+  {"identity", "identity", true, 0},
+  {"opus", "opusenc ! opusdec", true, 0},
+  {"mulaw", "mulawenc ! mulawdec", true, 0},
+  {"rtp-opus", "opusenc ! rtpopuspay ! rtpopusdepay ! opusdec", true, 0},
   /* Aggregators build new buffers: the meta is gone, the sticky event
    * answers. */
-  {"audiomixer", false, 0},
+  {"audiomixer", "audiomixer", false, 0},
 };
 
 static void
@@ -627,10 +630,7 @@ main (int argc, char **argv)
   g_test_add_func ("/meta/add-get", test_meta_add_get);
   g_test_add_func ("/event-message/roundtrip", test_events_and_messages);
   for (const Chain & c : chains) {
-    gchar *path = g_strdup_printf ("/meta/through/%s", c.launch);
-    for (gchar * p = path + 14; *p; p++)
-      if (*p == ' ' || *p == '!' || *p == '/' || *p == ',' || *p == '=')
-        *p = '_';
+    gchar *path = g_strdup_printf ("/meta/through/%s", c.name);
     g_test_add_data_func (path, &c, test_meta_survival);
     g_free (path);
   }

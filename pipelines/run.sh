@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, and run the echo server
+#   sessionsrc ! sessioninfo ! sessionsink
+# on port 8080 (PORT=... to change). Every client hears its own audio back.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$ROOT/scripts/bootstrap.sh"
+# shellcheck source=pipelines/env.sh
+source "$ROOT/pipelines/env.sh"
+
+PORT=${PORT:-8080}
+cat <<MSG
+gst-sessionctx echo server on port $PORT
+
+  FastRTC WebSocket:  ws://127.0.0.1:$PORT/websocket/offer
+      send {"event":"start","websocket_id":"my-id"}, then
+           {"event":"media","media":{"payload":"<base64 µ-law, 48 kHz>"}}
+      you get back {"event":"media","media":{"payload":"<base64 µ-law, 24 kHz>"}}
+  Twilio Media Streams: ws://127.0.0.1:$PORT/telephone/handler
+
+  Try it: /usr/bin/python3 $ROOT/tests/clients/fastrtc_ws_client.py \\
+            ws://127.0.0.1:$PORT/websocket/offer --seconds 3
+
+Ctrl-C stops the server.
+MSG
+exec gst-launch-1.0 -e sessionsrc port="$PORT" ! sessioninfo silent=false ! sessionsink

@@ -1,0 +1,343 @@
+/* End to end: sessionsrc ! sessioninfo ! sessionsink with real clients.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "common.h"
+
+#include <gst/check/gstharness.h>
+
+using test::Tone;
+using test::WsClient;
+
+namespace {
+
+struct Echo
+{
+  explicit Echo (const std::string & info_props = "")
+  {
+    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 ! "
+        "sessioninfo name=info " + info_props + " ! sessionsink name=sink";
+    GError *err = nullptr;
+    pipeline = gst_parse_launch (desc.c_str (), &err);
+    g_assert_no_error (err);
+    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+    sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+    bus = std::make_unique<test::BusLog> (pipeline);
+    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+        GST_STATE_CHANGE_FAILURE);
+    port = test::get_port (src);
+  }
+  ~Echo ()
+  {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    bus.reset ();
+    gst_object_unref (src);
+    gst_object_unref (sink);
+    gst_object_unref (pipeline);
+  }
+  GstElement *pipeline, *src, *sink;
+  std::unique_ptr<test::BusLog> bus;
+  guint port;
+};
+
+/* Decoded audio of every media message a client received. */
+struct Received
+{
+  std::vector<int16_t> pcm;
+  std::vector<size_t> frame_bytes;
+  std::vector<std::string> stream_sids;
+};
+
+Received
+collect_media (const WsClient & c)
+{
+  Received r;
+  for (auto & m : c.messages) {
+    JsonParser *p = json_parser_new ();
+    g_assert_true (json_parser_load_from_data (p, m.c_str (), -1, nullptr));
+    JsonObject *o = json_node_get_object (json_parser_get_root (p));
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event",
+                ""), "media") == 0) {
+      const char *payload = json_object_get_string_member
+          (json_object_get_object_member (o, "media"), "payload");
+      std::vector<uint8_t> mu (sessionctx::base64_decoded_max (strlen
+              (payload)));
+      long n = sessionctx::base64_decode (payload, strlen (payload),
+          mu.data ());
+      g_assert_cmpint (n, >, 0);
+      r.frame_bytes.push_back (n);
+      for (long i = 0; i < n; i++)
+        r.pcm.push_back (sessionctx::mulaw_decode (mu[i]));
+      r.stream_sids.push_back (json_object_get_string_member_with_default (o,
+              "streamSid", ""));
+    }
+    g_object_unref (p);
+  }
+  return r;
+}
+
+}  // namespace
+
+/* FastRTC and Twilio clients at once: each hears its own tone back, in its
+ * dialect, at its rate, in 20 ms frames. */
+static void
+test_both_dialects ()
+{
+  Echo e;
+  struct Client
+  {
+    bool twilio;
+    std::string id;
+    double freq;
+  } spec[] = {
+    {false, "web-a", 440}, {false, "web-b", 1200},
+    {true, "MZphone1", 300}, {true, "MZphone2", 900},
+  };
+  WsClient c[4];
+  std::vector<Tone> tones;
+  for (int i = 0; i < 4; i++) {
+    tones.emplace_back (spec[i].freq, spec[i].twilio ? 8000 : 48000);
+    g_assert_true (c[i].connect (e.port, spec[i].twilio ?
+            "/telephone/handler" : "/websocket/offer"));
+    c[i].send (spec[i].twilio ? test::twilio_start (spec[i].id) :
+        test::fastrtc_start (spec[i].id));
+  }
+  const int frames = 50;        /* 1 s */
+  for (int f = 0; f < frames; f++) {
+    for (int i = 0; i < 4; i++)
+      c[i].send (spec[i].twilio ? test::twilio_media (spec[i].id, f + 2,
+              tones[i].next_mulaw (160)) :
+          test::fastrtc_media (tones[i].next_mulaw (960)));
+    test::spin (20);
+  }
+  /* 1 s at the output rate, minus at most a frame and the filter delay. */
+  auto enough = [&](int i) {
+    size_t rate = spec[i].twilio ? 8000 : 24000;
+    return collect_media (c[i]).pcm.size () >= rate - rate / 25;
+  };
+  g_assert_true (test::wait_for ([&] {
+        return enough (0) && enough (1) && enough (2) && enough (3);
+      }));
+
+  for (int i = 0; i < 4; i++) {
+    Received r = collect_media (c[i]);
+    int rate = spec[i].twilio ? 8000 : 24000;
+    for (size_t b : r.frame_bytes)
+      g_assert_cmpuint (b, ==, rate / 50);      /* 20 ms frames */
+    for (auto & sid : r.stream_sids)
+      g_assert_cmpstr (sid.c_str (), ==, spec[i].twilio ? spec[i].id.c_str ()
+          : "");
+    /* Skip the first frame (filter start-up), then it is our own tone. */
+    size_t skip = rate / 50;
+    double f = test::estimate_frequency (r.pcm.data () + skip,
+        r.pcm.size () - skip, rate);
+    g_test_message ("%s: %zu samples back, %.0f Hz (sent %.0f Hz)",
+        spec[i].id.c_str (), r.pcm.size (), f, spec[i].freq);
+    g_assert_cmpfloat (std::fabs (f - spec[i].freq), <, spec[i].freq * 0.05);
+    /* Never more than what was sent. */
+    g_assert_cmpuint (r.pcm.size (), <=, (size_t) rate);
+  }
+  for (auto & cl : c)
+    cl.send ("{\"event\":\"stop\"}");
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("session-ended") == 4;
+      }));
+  g_assert_cmpuint (e.bus->warnings ().size (), ==, 0);
+  g_assert_cmpuint (e.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+  /* sessioninfo posted a summary per session on its session-end event. */
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("sessioninfo-summary") == 4;
+      }));
+}
+
+/* send-message, mark and clear reach the right client; mark round trip. */
+static void
+test_actions ()
+{
+  Echo e;
+  std::vector<std::string> marks;
+  g_signal_connect (e.src, "session-mark", G_CALLBACK (+[](GstElement *,
+              GstSessionContext * ctx, const gchar * name, gpointer data) {
+            static_cast<std::vector<std::string> *> (data)->push_back (name);
+          }), &marks);
+  WsClient web, phone;
+  g_assert_true (web.connect (e.port, "/websocket/offer"));
+  g_assert_true (phone.connect (e.port, "/telephone/handler"));
+  web.send (test::fastrtc_start ("web"));
+  phone.send (test::twilio_start ("MZp"));
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("session-started") == 2;
+      }));
+
+  gboolean ok = FALSE;
+  const char *json = "{\"type\":\"log\",\"data\":\"hello\"}";
+  g_signal_emit_by_name (e.sink, "send-message", "web", json, &ok);
+  g_assert_true (ok);
+  g_assert_true (web.wait_message ("\"data\":\"hello\""));
+  g_assert_cmpint (phone.find ("hello"), ==, -1);
+  assert_str_eq (web.messages[web.find ("hello")], json);
+
+  g_signal_emit_by_name (e.sink, "send-message", "web", "{not json", &ok);
+  g_assert_false (ok);
+  g_signal_emit_by_name (e.sink, "send-message", "nobody", "{}", &ok);
+  g_assert_false (ok);
+
+  g_signal_emit_by_name (e.sink, "mark", "MZp", "greeting", &ok);
+  g_assert_true (ok);
+  g_assert_true (phone.wait_message ("\"mark\""));
+  assert_str_eq (phone.messages[phone.find ("\"mark\"")],
+      "{\"event\":\"mark\",\"streamSid\":\"MZp\",\"mark\":{\"name\":"
+      "\"greeting\"}}");
+  /* Twilio answers the mark once played; the app hears of it. */
+  phone.send ("{\"event\":\"mark\",\"sequenceNumber\":\"3\",\"streamSid\":"
+      "\"MZp\",\"mark\":{\"name\":\"greeting\"}}");
+  g_assert_true (test::wait_for ([&] {
+        return marks.size () == 1;
+      }));
+  g_assert_cmpstr (marks[0].c_str (), ==, "greeting");
+
+  g_signal_emit_by_name (e.sink, "clear", "MZp", &ok);
+  g_assert_true (ok);
+  g_assert_true (phone.wait_message ("\"clear\""));
+  assert_str_eq (phone.messages[phone.find ("\"clear\"")],
+      "{\"event\":\"clear\",\"streamSid\":\"MZp\"}");
+  g_signal_emit_by_name (e.sink, "clear", "nobody", &ok);
+  g_assert_false (ok);
+
+  /* After the session ends, actions report it. */
+  web.send ("{\"event\":\"stop\"}");
+  g_assert_true (web.wait_closed ());
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("session-ended") == 1;
+      }));
+  g_signal_emit_by_name (e.sink, "send-message", "web", "{}", &ok);
+  g_assert_false (ok);
+}
+
+/* Buffers without any context: one warning, then silently dropped. */
+static void
+test_no_context ()
+{
+  GstElement *p = gst_parse_launch ("audiotestsrc num-buffers=20 ! "
+      "audio/x-raw,format=S16LE,channels=1,rate=8000 ! sessionsink sync=false",
+      nullptr);
+  test::BusLog bus (p);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  g_assert_true (test::wait_for ([&] {
+        return bus.count_type (GST_MESSAGE_EOS) == 1;
+      }));
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_assert_cmpuint (bus.count_type (GST_MESSAGE_WARNING), ==, 1);
+  g_assert_true (bus.has_warning ("without a session context"));
+  g_assert_cmpuint (bus.count_type (GST_MESSAGE_ERROR), ==, 0);
+  gst_object_unref (p);
+}
+
+/* A buffer of a session that has ended is dropped quietly. */
+static void
+test_ended_session ()
+{
+  Echo e;
+  WsClient c;
+  g_assert_true (c.connect (e.port, "/websocket/offer"));
+  c.send (test::fastrtc_start ("short"));
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("session-started") == 1;
+      }));
+  auto started = e.bus->elements ("session-started");
+  GstSessionContext *ctx = nullptr;
+  gst_structure_get (started[0], "context", GST_TYPE_SESSION_CONTEXT, &ctx,
+      NULL);
+  gst_structure_free (started[0]);
+  c.send ("{\"event\":\"stop\"}");
+  g_assert_true (c.wait_closed ());
+
+  GstHarness *h = gst_harness_new ("sessionsink");
+  g_object_set (h->element, "sync", FALSE, NULL);
+  GstBus *own_bus = gst_bus_new ();
+  gst_element_set_bus (h->element, own_bus);
+  gst_object_unref (own_bus);
+  test::BusLog bus (h->element);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,channels=1,rate=48000");
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 1920, nullptr);
+  gst_buffer_memset (buf, 0, 0, 1920);
+  gst_buffer_add_session_meta (buf, ctx);
+  g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
+  /* A context made by the application, not by a server: same. */
+  GstSessionContext *own = gst_session_context_new ("own",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, NULL,
+      NULL);
+  buf = gst_buffer_new_allocate (nullptr, 1920, nullptr);
+  gst_buffer_memset (buf, 0, 0, 1920);
+  gst_buffer_add_session_meta (buf, own);
+  g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
+  g_assert_cmpuint (bus.count_type (GST_MESSAGE_WARNING), ==, 0);
+  g_assert_cmpuint (bus.count_type (GST_MESSAGE_ERROR), ==, 0);
+  gst_harness_teardown (h);
+  g_object_unref (own);
+  g_object_unref (ctx);
+}
+
+/* sessioninfo: a line per session change and a summary per session;
+ * session-id passes one session only. */
+static std::string printed;
+static std::mutex printed_lock;
+
+static void
+test_sessioninfo ()
+{
+  GPrintFunc old = g_set_print_handler ([](const gchar * s) {
+        std::lock_guard < std::mutex > l (printed_lock);
+        printed += s;
+      });
+  {
+    Echo e ("silent=false session-id=keep");
+    WsClient keep, drop;
+    g_assert_true (keep.connect (e.port, "/websocket/offer"));
+    g_assert_true (drop.connect (e.port, "/websocket/offer"));
+    keep.send (test::fastrtc_start ("keep"));
+    drop.send (test::fastrtc_start ("drop"));
+    Tone tone (500, 48000);
+    for (int f = 0; f < 20; f++) {
+      keep.send (test::fastrtc_media (tone.next_mulaw (960)));
+      drop.send (test::fastrtc_media (tone.next_mulaw (960)));
+      test::spin (5);
+    }
+    g_assert_true (keep.wait_message ("media"));
+    test::spin (200);
+    /* The filtered-out session never hears anything back. */
+    g_assert_cmpint (drop.find ("media"), ==, -1);
+    keep.send ("{\"event\":\"stop\"}");
+    g_assert_true (keep.wait_closed ());
+    g_assert_true (test::wait_for ([&] {
+          std::lock_guard < std::mutex > l (printed_lock);
+          return printed.find ("session keep ended: 20 buffers") !=
+              std::string::npos;
+        }));
+    g_assert_true (e.bus->count_elements ("sessioninfo") >= 1);
+  }
+  g_set_print_handler (old);
+  std::lock_guard < std::mutex > l (printed_lock);
+  g_assert_nonnull (strstr (printed.c_str (),
+          "session keep (websocket/fastrtc from 127.0.0.1:"));
+  g_assert_null (strstr (printed.c_str (), "session drop"));
+  /* One line when the session appears, one when it ends: not per buffer. */
+  size_t lines = 0;
+  for (const char *p = printed.c_str (); (p = strstr (p, "session keep"));
+      p++)
+    lines++;
+  g_assert_cmpuint (lines, ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/echo/both-dialects", test_both_dialects);
+  g_test_add_func ("/echo/actions", test_actions);
+  g_test_add_func ("/echo/no-context", test_no_context);
+  g_test_add_func ("/echo/ended-session", test_ended_session);
+  g_test_add_func ("/echo/sessioninfo", test_sessioninfo);
+  return g_test_run ();
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command: install what is missing, build, run the whole suite,
+# end with the line "N passed, M failed" (from meson's test log).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+export BUILD_DIR
+"$ROOT/scripts/bootstrap.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+meson test -C "$BUILD_DIR" --print-errorlogs "$@"
+status=$?
+
+log="$BUILD_DIR/meson-logs/testlog.json"
+if [ -f "$log" ]; then
+  read -r passed failed skipped < <(/usr/bin/python3 - "$log" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for line in open(sys.argv[1]):
+    result = json.loads(line)["result"]
+    if result in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif result == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+print(passed, failed, skipped)
+PY
+)
+else
+  passed=0 failed=1 skipped=0
+fi
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
