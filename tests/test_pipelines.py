@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The applications under pipelines/ run: record_sessions.py writes one WAV
+per session named after its id, session_levels.py logs levels with the
+session's context."""
+import glob
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLIENT = os.path.join(ROOT, "tests", "clients", "fastrtc_ws_client.py")
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def client(url, *args):
+    return subprocess.run([sys.executable, CLIENT, url, "--seconds", "1"] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_recorder():
+    port = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        app = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "pipelines", "record_sessions.py"),
+             "--port", str(port), "--address", "127.0.0.1", "--dir", d, "--seconds", "30"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_listening(port), "recorder listens")
+        client("ws://127.0.0.1:%d/websocket/offer" % port, "--id", "alice")
+        client("ws://127.0.0.1:%d/telephone/handler" % port, "--twilio", "--id", "MZbob")
+        time.sleep(1)
+        app.send_signal(2)
+        out, _ = app.communicate(timeout=30)
+        print(out)
+        for ident in ("alice", "MZbob"):
+            files = glob.glob(os.path.join(d, "session-%s-*.wav" % ident))
+            check(len(files) == 1, "one WAV for %s" % ident)
+            if files:
+                with wave.open(files[0]) as w:
+                    seconds = w.getnframes() / w.getframerate()
+                    check(w.getframerate() == 48000 and w.getnchannels() == 1,
+                          "%s: 48 kHz mono" % ident)
+                    check(0.95 <= seconds <= 1.1, "%s: %.3f s recorded" % (ident, seconds))
+        check(app.returncode == 0, "recorder exits cleanly")
+
+
+def test_levels():
+    port = free_port()
+    app = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "pipelines", "session_levels.py"),
+         "--port", str(port), "--address", "127.0.0.1", "--interval", "0.2",
+         "--seconds", "30"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    check(wait_listening(port), "level logger listens")
+    client("ws://127.0.0.1:%d/websocket/offer" % port, "--id", "carol")
+    time.sleep(0.5)
+    app.send_signal(2)
+    out, _ = app.communicate(timeout=30)
+    lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    levels = [l for l in lines if "rms_db" in l]
+    check(len(levels) >= 3, "%d level lines" % len(levels))
+    check(all(l["session"] == "carol" and l["transport"] == "websocket" and
+              l["remote"].startswith("127.0.0.1:") for l in levels), "levels carry the context")
+    # An 8000-amplitude sine: RMS = 20*log10(8000/sqrt(2)/32768) = -15.2 dB.
+    check(all(abs(l["rms_db"] + 15.2) < 1.0 for l in levels[1:-1]), "tone level -15 dB")
+    check({"session": "carol", "ended": "stop"} in lines, "session end logged")
+
+
+test_recorder()
+test_levels()
+sys.exit(1 if failures else 0)
