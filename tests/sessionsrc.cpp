@@ -389,10 +389,9 @@ test_disconnect ()
   }
   b.send ("{\"event\":\"stop\"}");
   g_assert_true (p.wait_ended (3));
-  g_assert_cmpstr (p.bus->ended_reason ("vanishing").c_str (), ==,
-      "disconnect");
-  g_assert_cmpstr (p.bus->ended_reason ("polite").c_str (), ==, "disconnect");
-  g_assert_cmpstr (p.bus->ended_reason ("steady").c_str (), ==, "stop");
+  assert_str_eq (p.bus->ended_reason ("vanishing"), "disconnect");
+  assert_str_eq (p.bus->ended_reason ("polite"), "disconnect");
+  assert_str_eq (p.bus->ended_reason ("steady"), "stop");
   g_assert_true (test::wait_for ([&] {
         return p.capture.samples_of ("steady") == 100 * 960;
       }));
@@ -429,7 +428,7 @@ test_shutdown_restart ()
   g_assert_true (a.wait_closed ());
   g_thread_join (stopper);
   g_assert_cmpuint (a.close_code, ==, 1001);
-  g_assert_cmpstr (p.bus->ended_reason ("before").c_str (), ==, "shutdown");
+  assert_str_eq (p.bus->ended_reason ("before"), "shutdown");
   g_object_get (p.src, "n-sessions", &n, NULL);
   g_assert_cmpuint (n, ==, 0);
   /* Not listening while stopped: port reads back the configured 0. */
@@ -522,8 +521,8 @@ test_timeouts ()
   }
   g_assert_true (busy.closed);
   g_assert_true (idle.wait_closed ());
-  g_assert_cmpstr (p.bus->ended_reason ("busy").c_str (), ==, "time-limit");
-  g_assert_cmpstr (p.bus->ended_reason ("idle").c_str (), ==, "idle");
+  assert_str_eq (p.bus->ended_reason ("busy"), "time-limit");
+  assert_str_eq (p.bus->ended_reason ("idle"), "idle");
   g_assert_cmpuint (busy.close_code, ==, 1000);
   g_assert_cmpuint (idle.close_code, ==, 1000);
   gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
@@ -624,7 +623,8 @@ test_bad_input ()
     WsClient c;
     g_assert_true (c.connect (port, "/websocket/offer"));
     c.send (start);
-    g_assert_true (c.wait_closed ());
+    if (!c.wait_closed ())
+      g_error ("not closed after %s", start.c_str ());
     g_assert_cmpuint (c.close_code, ==, 1008);
     g_assert_cmpuint (c.messages.size (), ==, 1);
     assert_str_eq (c.messages[0], failed + "invalid_session_id\"}}");

@@ -106,7 +106,7 @@ test_meta_add_get ()
   {
     auto current = gst::session::current (nullptr, b2);
     g_assert_true (bool (current));
-    g_assert_cmpstr (current.id ().c_str (), ==, "cpp");
+    assert_str_eq (current.id (), "cpp");
     auto copy2 = current;
     g_assert_true (copy2.get () == current.get ());
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sessionctx {
@@ -71,6 +72,14 @@ struct ClientMessage
   std::vector<uint8_t> payload; /* media, base64-decoded */
   std::string text;             /* dtmf digit or mark name */
 };
+
+/* Compare codes by content: each translation unit may have its own copy
+ * of the string literals above. */
+inline bool
+is_error (const ClientMessage & m, const char *code)
+{
+  return m.error && std::string_view (m.error) == code;
+}
 
 /* Parses one text frame from a client speaking @dialect. */
 ClientMessage parse_client_message (GstSessionDialect dialect,

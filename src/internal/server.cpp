@@ -717,8 +717,8 @@ Server::handle_text (Session & s, const char *data, size_t len)
     case MessageKind::invalid:
       reply_error (s, msg.error, msg.detail);
       /* Without a valid start the connection cannot become a session. */
-      if (!s.started_ && (msg.error == error::invalid_session_id ||
-              msg.error == error::unsupported_media_format))
+      if (!s.started_ && (is_error (msg, error::invalid_session_id) ||
+              is_error (msg, error::unsupported_media_format)))
         close_session (s, GST_SESSION_END_REASON_ERROR,
             SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, msg.error);
       break;
