@@ -404,13 +404,13 @@ pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
 }
 
 static std::shared_ptr<OutputPad>
-make_output_pad (GstSessionSrc * self, GstPadTemplate * templ,
+make_output_pad (GstSessionSrc * self, GstStaticPadTemplate * templ,
     const gchar * name)
 {
   auto out = std::make_shared<OutputPad> ();
   out->src = self;
-  out->pad = GST_PAD (gst_object_ref_sink (gst_pad_new_from_template (templ,
-              name)));
+  out->pad = GST_PAD (gst_object_ref_sink (gst_pad_new_from_static_template
+          (templ, name)));
   gst_pad_set_element_private (out->pad, out.get ());
   gst_pad_set_activatemode_function (out->pad, pad_activate_mode);
   gst_pad_set_query_function (out->pad, pad_query);
@@ -500,8 +500,7 @@ GstSessionSrcPrivate::add_session_pad (Session & s)
   {
     std::lock_guard < std::mutex > l (state.lock);
     gchar *name = g_strdup_printf ("src_%u", state.next_pad++);
-    out = make_output_pad (self, gst_static_pad_template_get
-        (&session_template), name);
+    out = make_output_pad (self, &session_template, name);
     g_free (name);
     out->is_session_pad = true;
     out->session_id = s.id ();
@@ -946,8 +945,7 @@ static void
 gst_session_src_init (GstSessionSrc * self)
 {
   self->priv = new GstSessionSrcPrivate (self);
-  self->priv->state.main = make_output_pad (self,
-      gst_static_pad_template_get (&src_template), "src");
+  self->priv->state.main = make_output_pad (self, &src_template, "src");
   gst_element_add_pad (GST_ELEMENT (self), self->priv->state.main->pad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }

@@ -326,7 +326,8 @@ public:
             gpointer data)->GstBusSyncReply {
           auto *self = static_cast<BusLog *> (data);
           std::lock_guard < std::mutex > l (self->lock_);
-          self->messages_.push_back (gst_message_ref (m));
+          /* GST_BUS_DROP hands the message's reference to the handler. */
+          self->messages_.push_back (m);
           return GST_BUS_DROP;
         }, this, nullptr);
   }

@@ -703,6 +703,63 @@ test_bad_input ()
     g_assert_false (g_str_has_prefix (w.c_str (), "good|"));
 }
 
+static size_t
+count_dir (const char *path)
+{
+  size_t n = 0;
+  if (GDir * dir = g_dir_open (path, 0, nullptr)) {
+    while (g_dir_read_name (dir))
+      n++;
+    g_dir_close (dir);
+  }
+  return n;
+}
+
+/* Session churn: 50 sequential sessions leave no file descriptor, thread
+ * or session behind. */
+static void
+test_churn ()
+{
+  Pipeline p;
+  p.play ();
+  Tone tone (440, 48000);
+  auto one_session = [&](int i) {
+    WsClient c;
+    g_assert_true (c.connect (p.port (), i % 2 ? "/telephone/handler" :
+            "/websocket/offer"));
+    std::string id = "churn-" + std::to_string (i);
+    c.send (i % 2 ? test::twilio_start (id) : test::fastrtc_start (id));
+    c.send (i % 2 ? test::twilio_media (id, 2, tone.next_mulaw (160)) :
+        test::fastrtc_media (tone.next_mulaw (960)));
+    c.send ("{\"event\":\"stop\"}");
+    g_assert_true (c.wait_closed ());
+  };
+  /* Warm up (lazy initialisations), then measure. */
+  one_session (-2);
+  one_session (-1);
+  g_assert_true (p.wait_ended (2));
+  test::spin (100);
+  size_t fds = count_dir ("/proc/self/fd");
+  size_t threads = count_dir ("/proc/self/task");
+  for (int i = 0; i < 50; i++)
+    one_session (i);
+  g_assert_true (p.wait_ended (52));
+  g_assert_true (test::wait_for ([&] {
+        return count_dir ("/proc/self/fd") <= fds &&
+            count_dir ("/proc/self/task") <= threads;
+      }));
+  g_test_message ("fds %zu -> %zu, threads %zu -> %zu", fds,
+      count_dir ("/proc/self/fd"), threads, count_dir ("/proc/self/task"));
+  guint n = 1;
+  g_object_get (p.src, "n-sessions", &n, NULL);
+  g_assert_cmpuint (n, ==, 0);
+  for (int i = 0; i < 50; i++) {
+    std::string id = "churn-" + std::to_string (i);
+    /* Twilio: 160 samples at 8 kHz → 960 at 48 kHz; FastRTC: 960. */
+    g_assert_cmpuint (p.capture.samples_of (id), ==, 960);
+  }
+}
+
 /* port=0 binds a free port and reads it back; two elements on one port:
  * the second fails with a clear error. */
 static void
@@ -736,5 +793,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sessionsrc/timeouts", test_timeouts);
   g_test_add_func ("/sessionsrc/bad-input", test_bad_input);
   g_test_add_func ("/sessionsrc/port", test_port);
+  g_test_add_func ("/sessionsrc/churn", test_churn);
   return g_test_run ();
 }
