@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 import sys
-import threading
+import time
 
 import gi
 
@@ -88,6 +88,11 @@ def test_live():
         check(ok and ctx.get_id() == "from-python", "session-ended context")
         check(reason == GstSessionCtx.SessionEndReason.STOP, "reason stop")
         check(stats.frames == 5 and stats.bytes == 4800, "stats %d/%d" % (stats.frames, stats.bytes))
+    # The bus message is asynchronous to the stream: the last buffers may
+    # still be on their way to the sink (the session-end event is in order).
+    deadline = time.time() + 5
+    while len(seen) < 5 and time.time() < deadline:
+        time.sleep(0.01)
     pipeline.set_state(Gst.State.NULL)
     check(len(seen) == 5 and all(s == "from-python" for s in seen),
           "every buffer's context from Python: %s" % seen)
