@@ -13,6 +13,8 @@
  * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Audio is cut
  * into frames of about 20 ms; with #GstBaseSink:sync (the default) each
  * buffer is sent when its timestamp is due on the pipeline clock.
+ * #GstBaseSink:processing-deadline defaults to 0 here: buffers are stamped
+ * on arrival, so any deadline would only add to the echo latency.
  *
  * It needs no configuration to reach the clients of a `sessionsrc` in the
  * same process: the context leads to the session. #GstSessionSink:port or
@@ -385,6 +387,9 @@ gst_session_sink_init (GstSessionSink * self)
 {
   self->priv = new GstSessionSinkPrivate ();
   gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
+  /* sessionsrc stamps buffers on arrival: a processing deadline would only
+   * delay every frame sent back (basesink's default adds 20 ms). */
+  gst_base_sink_set_processing_deadline (GST_BASE_SINK (self), 0);
 }
 
 static void
