@@ -10,9 +10,11 @@
  * #GstSessionMeta, else the pad's sticky session-context event), in that
  * client's dialect: FastRTC `{"event":"media","media":{"payload":B64}}` with
  * µ-law at the session's output rate (`sessionsrc`'s
- * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Audio is cut
- * into frames of about 20 ms; with #GstBaseSink:sync (the default) each
- * buffer is sent when its timestamp is due on the pipeline clock.
+ * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Each buffer
+ * is cut into 20 ms frames, its tail (shorter) included: nothing is held
+ * back for the next buffer, which would add up to 20 ms of latency. With
+ * #GstBaseSink:sync (the default) each buffer is sent when its timestamp is
+ * due on the pipeline clock.
  * #GstBaseSink:processing-deadline defaults to 0 here: buffers are stamped
  * on arrival, so any deadline would only add to the echo latency.
  *
@@ -61,13 +63,12 @@ struct Settings
   std::string server_name;
 };
 
-/* Per-session send state: resampler to the session's output rate and the
- * samples waiting to fill a 20 ms frame. */
+/* Per-session send state: the resampler to the session's output rate and
+ * scratch buffers. */
 struct SinkSession
 {
   std::weak_ptr<Session> session;
   GstAudioResampler *resampler = nullptr;
-  std::vector<int16_t> pending;
   std::vector<int16_t> resampled;
   std::vector<uint8_t> mulaw;
 
@@ -224,24 +225,23 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
     gpointer in_ptr = (gpointer) pcm;
     gpointer out_ptr = ss.resampled.data ();
     gst_audio_resampler_resample (ss.resampler, &in_ptr, n, &out_ptr, out_n);
-    ss.pending.insert (ss.pending.end (), ss.resampled.begin (),
-        ss.resampled.end ());
-  } else {
-    ss.pending.insert (ss.pending.end (), pcm, pcm + n);
+    pcm = ss.resampled.data ();
+    n = out_n;
+  }
+
+  /* 20 ms frames; the tail of the buffer goes out too instead of waiting
+   * for the next buffer: holding it back would add up to a frame of
+   * latency (the resampler's delay shifts every buffer by a few samples). */
+  const size_t frame = session->output_rate () / kFramesPerSecond;
+  ss.mulaw.resize (frame);
+  for (size_t sent = 0; sent < n;) {
+    size_t len = MIN (frame, n - sent);
+    sessionctx::mulaw_encode_block (pcm + sent, len, ss.mulaw.data ());
+    if (!session->send_media (ss.mulaw.data (), len))
+      break;
+    sent += len;
   }
   gst_buffer_unmap (buffer, &map);
-
-  const size_t frame = session->output_rate () / kFramesPerSecond;
-  size_t sent = 0;
-  ss.mulaw.resize (frame);
-  while (ss.pending.size () - sent >= frame) {
-    sessionctx::mulaw_encode_block (ss.pending.data () + sent, frame,
-        ss.mulaw.data ());
-    if (!session->send_media (ss.mulaw.data (), frame))
-      break;
-    sent += frame;
-  }
-  ss.pending.erase (ss.pending.begin (), ss.pending.begin () + sent);
   return GST_FLOW_OK;
 }
 
@@ -316,15 +316,7 @@ static gboolean
 gst_session_sink_clear (GstSessionSink * self, const gchar * id)
 {
   auto session = find_session (self, id);
-  if (!session)
-    return FALSE;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    auto it = self->priv->sessions.find (session.get ());
-    if (it != self->priv->sessions.end () && it->second)
-      it->second->pending.clear ();
-  }
-  return session->clear ();
+  return session ? session->clear () : FALSE;
 }
 
 static gboolean

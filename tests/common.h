@@ -119,9 +119,11 @@ public:
     return true;
   }
 
+  /* Sends only while OPEN: the server may have started closing. */
   void send (const std::string & text)
   {
-    soup_websocket_connection_send_text (conn, text.c_str ());
+    if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_text (conn, text.c_str ());
   }
   void send_binary (const std::string & data)
   {

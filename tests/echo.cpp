@@ -121,8 +121,14 @@ test_both_dialects ()
   for (int i = 0; i < 4; i++) {
     Received r = collect_media (c[i]);
     int rate = spec[i].twilio ? 8000 : 24000;
-    for (size_t b : r.frame_bytes)
-      g_assert_cmpuint (b, ==, rate / 50);      /* 20 ms frames */
+    /* 20 ms frames; with 20 ms input only the first is shorter (the
+     * resamplers' delay), since nothing is held back. */
+    g_assert_cmpuint (r.frame_bytes.size (), >, 10);
+    for (size_t k = 0; k < r.frame_bytes.size (); k++) {
+      g_assert_cmpuint (r.frame_bytes[k], <=, (size_t) rate / 50);
+      if (k > 0 && k + 1 < r.frame_bytes.size ())
+        g_assert_cmpuint (r.frame_bytes[k], ==, (size_t) rate / 50);
+    }
     for (auto & sid : r.stream_sids)
       g_assert_cmpstr (sid.c_str (), ==, spec[i].twilio ? spec[i].id.c_str ()
           : "");
