@@ -7,8 +7,9 @@
  * @title: sessionsink
  *
  * Sends audio back to the client whose session each buffer belongs to (its
- * #GstSessionMeta, else the pad's sticky session-context event), in that
- * client's dialect: FastRTC `{"event":"media","media":{"payload":B64}}` with
+ * #GstSessionMeta, else the pad's sticky session-context event). WebRTC
+ * peers get it Opus-encoded on their audio track (when their offer asked to
+ * receive); WebSocket clients get it in their dialect: FastRTC `{"event":"media","media":{"payload":B64}}` with
  * µ-law at the session's output rate (`sessionsrc`'s
  * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Each buffer
  * is cut into 20 ms frames, its tail (shorter) included: nothing is held
@@ -229,6 +230,13 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
     n = out_n;
   }
 
+  if (session->transport () == GST_SESSION_TRANSPORT_WEBRTC) {
+    /* PCM at 48 kHz to the peer's Opus encoder. */
+    session->send_pcm (pcm, n);
+    gst_buffer_unmap (buffer, &map);
+    return GST_FLOW_OK;
+  }
+
   /* 20 ms frames; the tail of the buffer goes out too instead of waiting
    * for the next buffer: holding it back would add up to a frame of
    * latency (the resampler's delay shifts every buffer by a few samples). */
@@ -430,7 +438,8 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
    * @json: a JSON text, sent as is (FastRTC application messages look like
    *   `{"type":"log","data":...}`)
    *
-   * Sends an application message to a live session.
+   * Sends an application message to a live session: over the WebSocket,
+   * or over a WebRTC peer's data channel.
    *
    * Returns: %TRUE if queued; %FALSE when the session is not live or @json
    * is not valid JSON.

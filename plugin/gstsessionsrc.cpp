@@ -49,12 +49,16 @@
 #include "server.h"
 #include "mulaw.h"
 
+#include <gst/app/gstappsrc.h>
 #include <gst/audio/audio.h>
+#include <gst/sdp/sdp.h>
 #include <gst/sessionctx/sessionctx.h>
+#include <gst/webrtc/webrtc.h>
 
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 
 GST_DEBUG_CATEGORY_STATIC (gst_session_src_debug);
 #define GST_CAT_DEFAULT gst_session_src_debug
@@ -97,6 +101,13 @@ struct Settings
   int output_rate = kDefaultOutputRate;
   int rate = kDefaultRate;
   bool session_pads = false;
+  guint transports = 3;         /* websocket | webrtc */
+  std::string stun_server;
+  std::string turn_server;
+  std::string ice_addresses;    /* comma-separated; empty = all */
+  guint min_port = 0;
+  guint max_port = 0;
+  guint connect_timeout = 30;
 };
 
 /* A source pad with its own queue and streaming task: the server thread
@@ -191,6 +202,43 @@ struct SrcSession : sessionctx::ListenerState
   }
 };
 
+/* One WebRTC client: a bin holding its webrtcbin, the Opus receive chain
+ * (ending in a parentless pad of ours, so sessionsrc never contains a sink
+ * element) and, when the client receives, an appsrc → Opus send chain fed
+ * by sessionsink. */
+struct Peer
+{
+  GstSessionSrc *src = nullptr;
+  std::shared_ptr<Session> session;
+  std::shared_ptr<Server> server;
+  GstElement *bin = nullptr;    /* owned ref; child of src */
+  GstElement *webrtc = nullptr;
+  GstElement *appsrc = nullptr; /* null when the client does not receive */
+  std::function<void (guint, std::string)> reply;
+  std::vector<GstPad *> sinks;  /* our parentless receive pads (owned) */
+
+  std::mutex lock;              /* guards everything below */
+  bool answered = false;
+  bool connected = false;
+  bool removed = false;
+  GstWebRTCDataChannel *channel = nullptr;
+  std::shared_ptr<OutputPad> out;       /* set when the session starts */
+  std::vector<GstBuffer *> early;       /* media before the session started */
+  std::vector<std::string> early_messages;
+
+  ~Peer ()
+  {
+    for (auto *b : early)
+      gst_buffer_unref (b);
+    if (channel)
+      g_object_unref (channel);
+    for (auto *p : sinks)
+      gst_object_unref (p);
+    if (bin)
+      gst_object_unref (bin);
+  }
+};
+
 }  // namespace
 
 struct GstSessionSrcPrivate;
@@ -215,6 +263,8 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener
     std::shared_ptr<OutputPad> main;
     std::vector<std::shared_ptr<OutputPad>> session_pads;
     guint next_pad = 0;
+    std::unordered_map<Session *, std::shared_ptr<Peer>> peers;
+    guint next_peer = 0;
     /* Copied from settings at start; read on the server thread. */
     int rate = kDefaultRate;
     bool session_pads_mode = false;
@@ -242,6 +292,20 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener
   void on_session_ended (Session & s, GstSessionEndReason reason) override;
   void on_protocol_warning (const std::string & who, const char *code,
       const std::string & detail) override;
+  void on_webrtc_offer (const std::shared_ptr<Session> & s,
+      const std::string & sdp,
+      std::function<void (guint, std::string)> reply) override;
+  void on_webrtc_candidate (Session & s, int mline_index,
+      const std::string & candidate) override;
+
+  std::shared_ptr<Peer> find_peer (Session * s)
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    auto it = state.peers.find (s);
+    return it == state.peers.end ()? nullptr : it->second;
+  }
+  void remove_peer (const std::shared_ptr<Peer> & peer);
+  void remove_peer_async (const std::shared_ptr<Peer> & peer);
 };
 
 enum
@@ -259,7 +323,30 @@ enum
   PROP_RATE,
   PROP_SESSION_PADS,
   PROP_N_SESSIONS,
+  PROP_TRANSPORTS,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_ICE_ADDRESSES,
+  PROP_MIN_PORT,
+  PROP_MAX_PORT,
+  PROP_CONNECT_TIMEOUT,
 };
+
+#define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
+static GType
+gst_session_src_transports_get_type (void)
+{
+  static gsize id = 0;
+  static const GFlagsValue values[] = {
+    {1, "WebSocket (/websocket/offer, /telephone/handler)", "websocket"},
+    {2, "WebRTC (/webrtc/offer)", "webrtc"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&id))
+    g_once_init_leave (&id, g_flags_register_static ("GstSessionSrcTransports",
+            values));
+  return id;
+}
 
 enum
 {
@@ -547,7 +634,9 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
     st->out = state.main;
     pads_mode = state.session_pads_mode;
   }
-  st->in_rate = s->input_rate ();
+  /* WebRTC audio is decoded straight to the output rate. */
+  st->in_rate = s->transport () == GST_SESSION_TRANSPORT_WEBRTC ?
+      st->out_rate : s->input_rate ();
   if (st->in_rate != st->out_rate) {
     GstStructure *options = gst_structure_new_empty ("options");
     gst_audio_resampler_options_set_quality
@@ -564,12 +653,32 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
   else
     st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
             (s->context ())));
+  std::shared_ptr<OutputPad> out = st->out;
   s->listener_state = std::move (st);
 
-  GST_INFO_OBJECT (self, "session %s started (%s/%s)", s->id ().c_str (),
-      "websocket", gst_session_dialect_to_string (s->dialect ()));
+  GST_INFO_OBJECT (self, "session %s started (%s/%s) from %s",
+      s->id ().c_str (), gst_session_transport_to_string (s->transport ()),
+      gst_session_dialect_to_string (s->dialect ()),
+      gst_session_context_get_remote_address (s->context ()));
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_session_started (GST_OBJECT (self), s->context ()));
+
+  if (auto peer = find_peer (s.get ())) {
+    /* From now on the peer's audio goes straight to its pad. */
+    std::vector<std::string> messages;
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      peer->out = out;
+      for (auto *buf : peer->early) {
+        gst_buffer_add_session_meta (buf, s->context ());
+        out->push (GST_MINI_OBJECT_CAST (buf));
+      }
+      peer->early.clear ();
+      messages.swap (peer->early_messages);
+    }
+    for (auto & m : messages)
+      on_session_message (*s, m);
+  }
 }
 
 void
@@ -646,6 +755,8 @@ GstSessionSrcPrivate::on_session_ended (Session & s,
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_session_ended (GST_OBJECT (self), s.context (), reason,
           &stats));
+  if (auto peer = find_peer (&s))
+    remove_peer_async (peer);
 }
 
 void
@@ -656,6 +767,555 @@ GstSessionSrcPrivate::on_protocol_warning (const std::string & who,
       ("Session %s: %s", who.c_str (), code), ("%s", detail.c_str ()),
       ("session-id", G_TYPE_STRING, who.c_str (), "error", G_TYPE_STRING,
           code, NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* WebRTC peers                                                          */
+
+namespace {
+
+struct OfferInfo
+{
+  bool has_audio = false;
+  int opus_pt = -1;
+  bool client_receives = true;  /* sendrecv or recvonly */
+};
+
+OfferInfo
+inspect_offer (const GstSDPMessage * sdp)
+{
+  OfferInfo info;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+    if (g_strcmp0 (gst_sdp_media_get_media (m), "audio") != 0 ||
+        gst_sdp_media_get_port (m) == 0)
+      continue;
+    info.has_audio = true;
+    for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, j);
+      if (g_strcmp0 (a->key, "rtpmap") == 0 && a->value) {
+        int pt;
+        char name[32];
+        if (sscanf (a->value, "%d %31[^/]", &pt, name) == 2 &&
+            g_ascii_strcasecmp (name, "opus") == 0 && info.opus_pt < 0)
+          info.opus_pt = pt;
+      } else if (g_strcmp0 (a->key, "sendonly") == 0 ||
+          g_strcmp0 (a->key, "inactive") == 0) {
+        info.client_receives = false;
+      }
+    }
+    break;                      /* the first audio m-line */
+  }
+  return info;
+}
+
+/* Decoded audio of a peer arrives here (webrtcbin's streaming thread). */
+GstFlowReturn
+peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  auto *peer = static_cast<Peer *> (gst_pad_get_element_private (pad));
+  buf = gst_buffer_make_writable (buf);
+  GST_BUFFER_PTS (buf) = peer->src->priv->now_running_time ();
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+  peer->session->count_media (gst_buffer_get_size (buf));
+  std::lock_guard < std::mutex > l (peer->lock);
+  if (peer->removed) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  if (!peer->out) {
+    /* Media can beat the session's start by a few milliseconds. */
+    if (peer->early.size () < 250)
+      peer->early.push_back (buf);
+    else
+      gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  gst_buffer_add_session_meta (buf, peer->session->context ());
+  peer->out->push (GST_MINI_OBJECT_CAST (buf));
+  return GST_FLOW_OK;
+}
+
+gboolean
+peer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+void
+on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  GstElement *depay = gst_element_factory_make ("rtpopusdepay", nullptr);
+  GstElement *dec = gst_element_factory_make ("opusdec", nullptr);
+  GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
+  GstElement *res = gst_element_factory_make ("audioresample", nullptr);
+  GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
+  GstCaps *caps;
+  {
+    std::lock_guard < std::mutex > l (peer->src->priv->state.lock);
+    caps = peer->src->priv->output_caps ();
+  }
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_bin_add_many (GST_BIN (peer->bin), depay, dec, conv, res, filter, NULL);
+  gst_element_link_many (depay, dec, conv, res, filter, NULL);
+
+  GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
+  gst_pad_set_element_private (sink, peer);
+  gst_pad_set_chain_function (sink, peer_sink_chain);
+  gst_pad_set_event_function (sink, peer_sink_event);
+  gst_pad_set_active (sink, TRUE);
+  GstPad *filter_src = gst_element_get_static_pad (filter, "src");
+  gst_pad_link (filter_src, sink);
+  gst_object_unref (filter_src);
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    peer->sinks.push_back (sink);
+  }
+  for (GstElement *e : {filter, res, conv, dec, depay})
+    gst_element_sync_state_with_parent (e);
+  GstPad *depay_sink = gst_element_get_static_pad (depay, "sink");
+  if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
+        GST_PTR_FORMAT, peer->session->id ().c_str (), pad);
+  gst_object_unref (depay_sink);
+}
+
+void
+send_answer (const std::shared_ptr<Peer> & peer)
+{
+  GstWebRTCSessionDescription *local = nullptr;
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->answered || peer->removed)
+      return;
+    peer->answered = true;
+  }
+  g_object_get (peer->webrtc, "local-description", &local, NULL);
+  if (!local) {
+    peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
+    return;
+  }
+  gchar *text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  GST_DEBUG_OBJECT (peer->src, "session %s: answer ready",
+      peer->session->id ().c_str ());
+  peer->reply (200, sessionctx::answer_reply (text));
+  g_free (text);
+}
+
+void
+on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer data)
+{
+  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
+      (static_cast<Peer *> (data)->session.get ());
+  if (!peer)
+    return;
+  GstWebRTCICEGatheringState state;
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    send_answer (peer);
+}
+
+void
+on_stats (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  std::string remote;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  if (reply) {
+    /* webrtcbin reports the selected pair's candidates. */
+    gst_structure_foreach (reply, [](GQuark, const GValue * v,
+            gpointer out)->gboolean {
+          if (!GST_VALUE_HOLDS_STRUCTURE (v))
+            return TRUE;
+          const GstStructure *st = gst_value_get_structure (v);
+          GstWebRTCStatsType type;
+          const char *address = gst_structure_get_string (st, "address");
+          guint port = 0;
+          if (gst_structure_get (st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
+                  NULL) && type == GST_WEBRTC_STATS_REMOTE_CANDIDATE &&
+              address && gst_structure_get_uint (st, "port", &port))
+            *static_cast<std::string *> (out) = std::string (address) + ":" +
+                std::to_string (port);
+          return TRUE;
+        }, &remote);
+  }
+  peer->server->start_session (peer->session, remote);
+}
+
+void
+on_connection_state (GstElement * webrtc, GParamSpec *, gpointer data)
+{
+  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
+      (static_cast<Peer *> (data)->session.get ());
+  if (!peer)
+    return;
+  GstWebRTCPeerConnectionState state;
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  GST_DEBUG_OBJECT (peer->src, "session %s: connection state %d",
+      peer->session->id ().c_str (), state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      if (peer->connected)
+        return;
+      peer->connected = true;
+    }
+    GstPromise *p = gst_promise_new_with_change_func (on_stats,
+        new std::shared_ptr<Peer> (peer), [](gpointer d) {
+          delete static_cast<std::shared_ptr<Peer> *> (d);
+        });
+    g_signal_emit_by_name (webrtc, "get-stats", NULL, p);
+    gst_promise_unref (p);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_ERROR);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED) {
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_DISCONNECT);
+  }
+}
+
+void
+on_channel_message (GstWebRTCDataChannel *, const gchar * text, gpointer data)
+{
+  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
+      (static_cast<Peer *> (data)->session.get ());
+  if (!peer || !text)
+    return;
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (!peer->out) {
+      peer->early_messages.push_back (text);
+      return;
+    }
+  }
+  peer->src->priv->on_session_message (*peer->session, text);
+}
+
+void
+on_channel_close (GstWebRTCDataChannel *, gpointer data)
+{
+  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
+      (static_cast<Peer *> (data)->session.get ());
+  /* FastRTC clients close the peer connection; its channel goes first. */
+  if (peer)
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_DISCONNECT);
+}
+
+void
+on_data_channel (GstElement *, GstWebRTCDataChannel * channel, gpointer data)
+{
+  auto *peer = static_cast<Peer *> (data);
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->channel)
+      g_object_unref (peer->channel);
+    peer->channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (channel));
+  }
+  g_signal_connect (channel, "on-message-string",
+      G_CALLBACK (on_channel_message), peer);
+  g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), peer);
+}
+
+void
+on_answer_created (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *answer = nullptr;
+  if (reply)
+    gst_structure_get (reply, "answer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  if (!answer) {
+    GST_WARNING_OBJECT (peer->src, "session %s: no answer",
+        peer->session->id ().c_str ());
+    peer->src->priv->on_protocol_warning (peer->session->id (),
+        "negotiation_failed", "webrtcbin could not create an answer");
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      peer->answered = true;
+    }
+    peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
+    peer->server->abandon_session (peer->session);
+    peer->src->priv->remove_peer_async (peer);
+    return;
+  }
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", answer,
+      NULL);
+  gst_webrtc_session_description_free (answer);
+  /* Gathering may already be over (few local addresses). */
+  on_gathering_state (peer->webrtc, nullptr, peer.get ());
+}
+
+void
+on_remote_set (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GError *err = nullptr;
+  if (reply && gst_structure_has_field (reply, "error"))
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+  if (err || gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
+    std::string why = err ? err->message : "set-remote-description failed";
+    g_clear_error (&err);
+    peer->src->priv->on_protocol_warning (peer->session->id (),
+        sessionctx::error::remote_description_rejected, why);
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      peer->answered = true;
+    }
+    peer->reply (200, sessionctx::failed_reply
+        (sessionctx::error::remote_description_rejected));
+    peer->server->abandon_session (peer->session);
+    peer->src->priv->remove_peer_async (peer);
+    return;
+  }
+  GstPromise *p = gst_promise_new_with_change_func (on_answer_created,
+      new std::shared_ptr<Peer> (peer), [](gpointer d) {
+        delete static_cast<std::shared_ptr<Peer> *> (d);
+      });
+  g_signal_emit_by_name (peer->webrtc, "create-answer", NULL, p);
+  gst_promise_unref (p);
+}
+
+void
+free_peer_ref (gpointer d)
+{
+  delete static_cast<std::shared_ptr<Peer> *> (d);
+}
+
+}  // namespace
+
+void
+GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
+    const std::string & sdp_text,
+    std::function<void (guint, std::string)> reply)
+{
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    server = state.server;
+  }
+  auto refuse =[&](const char *code, const std::string & detail) {
+    on_protocol_warning (s->id (), code, detail);
+    reply (200, sessionctx::failed_reply (code));
+    server->abandon_session (s);
+  };
+
+  GstSDPMessage *sdp = nullptr;
+  if (gst_sdp_message_new_from_text (sdp_text.c_str (), &sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0) {
+    if (sdp)
+      gst_sdp_message_free (sdp);
+    refuse (sessionctx::error::invalid_sdp, "offer SDP does not parse or "
+        "has no media");
+    return;
+  }
+  OfferInfo info = inspect_offer (sdp);
+  if (!info.has_audio || info.opus_pt < 0) {
+    gst_sdp_message_free (sdp);
+    refuse (sessionctx::error::no_audio, info.has_audio ?
+        "offer has no Opus audio" : "offer has no audio m-line");
+    return;
+  }
+
+  Settings copy;
+  {
+    std::lock_guard < std::mutex > l (settings.lock);
+    copy.stun_server = settings.stun_server;
+    copy.turn_server = settings.turn_server;
+    copy.ice_addresses = settings.ice_addresses;
+    copy.min_port = settings.min_port;
+    copy.max_port = settings.max_port;
+  }
+
+  auto peer = std::make_shared<Peer> ();
+  peer->src = self;
+  peer->session = s;
+  peer->server = server;
+  peer->reply = std::move (reply);
+  guint n;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    n = state.next_peer++;
+  }
+  gchar *name = g_strdup_printf ("peer%u", n);
+  peer->bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
+  g_free (name);
+  peer->webrtc = gst_element_factory_make ("webrtcbin", nullptr);
+  if (!peer->webrtc) {
+    gst_sdp_message_free (sdp);
+    refuse ("server_error", "webrtcbin is not installed");
+    return;
+  }
+  g_object_set (peer->webrtc, "bundle-policy",
+      GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 40, NULL);
+  if (!copy.stun_server.empty ())
+    g_object_set (peer->webrtc, "stun-server", copy.stun_server.c_str (),
+        NULL);
+  if (!copy.turn_server.empty ())
+    g_object_set (peer->webrtc, "turn-server", copy.turn_server.c_str (),
+        NULL);
+  GObject *ice = nullptr;
+  g_object_get (peer->webrtc, "ice-agent", &ice, NULL);
+  if (ice) {
+    gchar **addresses = g_strsplit (copy.ice_addresses.c_str (), ",", -1);
+    for (gchar ** a = addresses; *a; a++) {
+      g_strstrip (*a);
+      gboolean ok = FALSE;
+      if (**a)
+        g_signal_emit_by_name (ice, "add-local-ip-address", *a, &ok);
+    }
+    g_strfreev (addresses);
+    if (copy.min_port || copy.max_port)
+      g_object_set (ice, "min-rtp-port", copy.min_port ? copy.min_port : 1,
+          "max-rtp-port", copy.max_port ? copy.max_port : 65535, NULL);
+    g_object_unref (ice);
+  }
+  gst_bin_add (GST_BIN (peer->bin), peer->webrtc);
+
+  if (info.client_receives) {
+    /* sessionsink → appsrc → Opus → the client. */
+    peer->appsrc = gst_element_factory_make ("appsrc", nullptr);
+    GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format",
+        G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
+        "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, 48000, NULL);
+    g_object_set (peer->appsrc, "caps", caps, "format", GST_FORMAT_TIME,
+        "is-live", TRUE, "do-timestamp", TRUE, "max-bytes",
+        (guint64) 48000 * 2, "leaky-type", 2 /* downstream: drop old */ ,
+        NULL);
+    gst_caps_unref (caps);
+    GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
+    GstElement *enc = gst_element_factory_make ("opusenc", nullptr);
+    GstElement *pay = gst_element_factory_make ("rtpopuspay", nullptr);
+    g_object_set (pay, "pt", info.opus_pt, NULL);
+    gst_bin_add_many (GST_BIN (peer->bin), peer->appsrc, conv, enc, pay,
+        NULL);
+    gst_element_link_many (peer->appsrc, conv, enc, pay, NULL);
+    GstPad *pay_src = gst_element_get_static_pad (pay, "src");
+    GstPad *webrtc_sink = gst_element_request_pad_simple (peer->webrtc,
+        "sink_%u");
+    gst_pad_link (pay_src, webrtc_sink);
+    gst_object_unref (pay_src);
+    gst_object_unref (webrtc_sink);
+  }
+
+  g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (on_incoming_pad),
+      peer.get ());
+  g_signal_connect (peer->webrtc, "notify::ice-gathering-state",
+      G_CALLBACK (on_gathering_state), peer.get ());
+  g_signal_connect (peer->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), peer.get ());
+  g_signal_connect (peer->webrtc, "on-data-channel",
+      G_CALLBACK (on_data_channel), peer.get ());
+
+  std::weak_ptr<Peer> weak = peer;
+  s->pcm_sender =[weak](const int16_t * pcm, size_t len)->bool {
+    auto p = weak.lock ();
+    if (!p)
+      return false;
+    GstElement *appsrc;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (p->removed || !p->appsrc)
+        return false;
+      appsrc = GST_ELEMENT (gst_object_ref (p->appsrc));
+    }
+    GstBuffer *buf = gst_buffer_new_memdup (pcm, len * 2);
+    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
+        GST_FLOW_OK;
+    gst_object_unref (appsrc);
+    return ok;
+  };
+  s->text_sender =[weak](const std::string & text)->bool {
+    auto p = weak.lock ();
+    if (!p)
+      return false;
+    GstWebRTCDataChannel *channel = nullptr;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (!p->removed && p->channel)
+        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
+    }
+    if (!channel)
+      return false;
+    GstWebRTCDataChannelState ready;
+    g_object_get (channel, "ready-state", &ready, NULL);
+    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+      gst_webrtc_data_channel_send_string (channel, text.c_str ());
+    g_object_unref (channel);
+    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  };
+
+  /* A bin holding webrtcbin's internal sinks would make sessionsrc look
+   * like a sink to its parent (EOS and preroll would wait for it). */
+  GST_OBJECT_FLAG_UNSET (peer->bin, GST_ELEMENT_FLAG_SINK);
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    state.peers[s.get ()] = peer;
+  }
+  gst_bin_add (GST_BIN (self), peer->bin);
+  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
+  gst_element_sync_state_with_parent (peer->bin);
+
+  GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new
+      (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  GstPromise *p = gst_promise_new_with_change_func (on_remote_set,
+      new std::shared_ptr<Peer> (peer), free_peer_ref);
+  g_signal_emit_by_name (peer->webrtc, "set-remote-description", offer, p);
+  gst_promise_unref (p);
+  gst_webrtc_session_description_free (offer);
+}
+
+void
+GstSessionSrcPrivate::on_webrtc_candidate (Session & s, int mline_index,
+    const std::string & candidate)
+{
+  auto peer = find_peer (&s);
+  if (!peer)
+    return;
+  /* webrtcbin queues candidates until its remote description is set. */
+  g_signal_emit_by_name (peer->webrtc, "add-ice-candidate",
+      (guint) MAX (mline_index, 0), candidate.empty ()? NULL :
+      candidate.c_str ());
+}
+
+void
+GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
+{
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->removed)
+      return;
+    peer->removed = true;
+    peer->out.reset ();
+  }
+  if (!peer->answered)
+    peer->reply (200, sessionctx::failed_reply
+        (sessionctx::error::connection_closed));
+  gst_element_set_state (peer->bin, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self), peer->bin);
+  std::lock_guard < std::mutex > l (state.lock);
+  auto it = state.peers.find (peer->session.get ());
+  if (it != state.peers.end () && it->second == peer)
+    state.peers.erase (it);
+}
+
+void
+GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
+{
+  gst_element_call_async (GST_ELEMENT (self),[](GstElement * element,
+          gpointer data) {
+        auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+        GST_SESSION_SRC (element)->priv->remove_peer (peer);
+      }, new std::shared_ptr<Peer> (peer), free_peer_ref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -680,6 +1340,9 @@ gst_session_src_start (GstSessionSrc * self)
     config.max_message_size = s.max_message_size;
     config.websocket_input_rate = s.input_rate;
     config.websocket_output_rate = s.output_rate;
+    config.websocket = s.transports & 1;
+    config.webrtc = s.transports & 2;
+    config.connect_timeout = s.connect_timeout;
     pads_mode = s.session_pads;
     rate = s.rate;
   }
@@ -716,8 +1379,15 @@ gst_session_src_stop (GstSessionSrc * self)
   /* Without the lock: ending sessions calls back into this element. */
   if (server)
     server->stop ();
-  std::lock_guard < std::mutex > l (self->priv->state.lock);
-  self->priv->state.server.reset ();
+  std::vector<std::shared_ptr<Peer>> peers;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    self->priv->state.server.reset ();
+    for (auto &[session, peer] : self->priv->state.peers)
+      peers.push_back (peer);
+  }
+  for (auto & peer : peers)
+    self->priv->remove_peer (peer);
 }
 
 static void
@@ -864,6 +1534,30 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     case PROP_SESSION_PADS:
       s.session_pads = g_value_get_boolean (value);
       break;
+    case PROP_TRANSPORTS:
+      s.transports = g_value_get_flags (value);
+      break;
+    case PROP_STUN_SERVER:
+      s.stun_server = g_value_get_string (value) ? g_value_get_string (value)
+          : "";
+      break;
+    case PROP_TURN_SERVER:
+      s.turn_server = g_value_get_string (value) ? g_value_get_string (value)
+          : "";
+      break;
+    case PROP_ICE_ADDRESSES:
+      s.ice_addresses = g_value_get_string (value) ?
+          g_value_get_string (value) : "";
+      break;
+    case PROP_MIN_PORT:
+      s.min_port = g_value_get_uint (value);
+      break;
+    case PROP_MAX_PORT:
+      s.max_port = g_value_get_uint (value);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      s.connect_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -927,6 +1621,30 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SESSION_PADS:
       g_value_set_boolean (value, s.session_pads);
+      break;
+    case PROP_TRANSPORTS:
+      g_value_set_flags (value, s.transports);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, s.stun_server.empty ()? nullptr :
+          s.stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVER:
+      g_value_set_string (value, s.turn_server.empty ()? nullptr :
+          s.turn_server.c_str ());
+      break;
+    case PROP_ICE_ADDRESSES:
+      g_value_set_string (value, s.ice_addresses.empty ()? nullptr :
+          s.ice_addresses.c_str ());
+      break;
+    case PROP_MIN_PORT:
+      g_value_set_uint (value, s.min_port);
+      break;
+    case PROP_MAX_PORT:
+      g_value_set_uint (value, s.max_port);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, s.connect_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1085,6 +1803,71 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
       g_param_spec_uint ("n-sessions", "Sessions", "Sessions live now", 0,
           G_MAXUINT, 0,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSrc:transports:
+   *
+   * Which routes the server mounts: `websocket` (`/websocket/offer`,
+   * `/telephone/handler`) and `webrtc` (`/webrtc/offer`, FastRTC's HTTP
+   * signalling). Both share one port and one #GstSessionSrc:max-sessions.
+   */
+  g_object_class_install_property (gobject_class, PROP_TRANSPORTS,
+      g_param_spec_flags ("transports", "Transports",
+          "Client transports served on the port",
+          GST_TYPE_SESSION_SRC_TRANSPORTS, 3, rw));
+  /**
+   * GstSessionSrc:stun-server:
+   *
+   * STUN server for WebRTC peers (`stun://host:port`); none by default.
+   */
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server for WebRTC peers (stun://host:port)", NULL, rw));
+  /**
+   * GstSessionSrc:turn-server:
+   *
+   * TURN server for WebRTC peers (`turn(s)://user:password@host:port`).
+   */
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN server",
+          "TURN server for WebRTC peers (turn(s)://user:pass@host:port)", NULL,
+          rw));
+  /**
+   * GstSessionSrc:ice-addresses:
+   *
+   * Comma-separated local addresses WebRTC peers gather candidates on
+   * (e.g. `127.0.0.1`); empty gathers on every interface. libnice skips
+   * loopback unless it is named here.
+   */
+  g_object_class_install_property (gobject_class, PROP_ICE_ADDRESSES,
+      g_param_spec_string ("ice-addresses", "ICE addresses",
+          "Comma-separated local addresses for WebRTC candidates (empty = "
+          "all interfaces)", NULL, rw));
+  /**
+   * GstSessionSrc:min-port:
+   *
+   * Lowest local UDP port for WebRTC (0 = any).
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_PORT,
+      g_param_spec_uint ("min-port", "Min port",
+          "Lowest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  /**
+   * GstSessionSrc:max-port:
+   *
+   * Highest local UDP port for WebRTC (0 = any).
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_PORT,
+      g_param_spec_uint ("max-port", "Max port",
+          "Highest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  /**
+   * GstSessionSrc:connect-timeout:
+   *
+   * Seconds a WebRTC peer has to connect after its offer before its
+   * session ends with reason `connect-timeout` (FastRTC: 30).
+   */
+  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint ("connect-timeout", "Connect timeout",
+          "Seconds a WebRTC peer has to connect", 1, 3600, 30, rw));
 
   /**
    * GstSessionSrc::session-message:

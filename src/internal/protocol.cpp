@@ -315,6 +315,106 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   return m;
 }
 
+SignalRequest
+parse_signal_request (const char *data, size_t len)
+{
+  SignalRequest r;
+  std::unique_ptr<JsonParser, ParserDeleter> parser (json_parser_new ());
+  GError *err = nullptr;
+  if (!json_parser_load_from_data (parser.get (), data, (gssize) len, &err) ||
+      !json_parser_get_root (parser.get ()) ||
+      JSON_NODE_TYPE (json_parser_get_root (parser.get ())) !=
+      JSON_NODE_OBJECT) {
+    r.http_status = 400;
+    r.error = error::invalid_json;
+    r.detail = err ? err->message : "body is not a JSON object";
+    g_clear_error (&err);
+    return r;
+  }
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser.get ()));
+  const char *id = member_string (root, "webrtc_id");
+  const char *type = member_string (root, "type");
+  /* FastRTC (pydantic) answers 422 when a required field is missing. */
+  if (!id || !type) {
+    r.http_status = 422;
+    r.detail = "webrtc_id and type are required strings";
+    return r;
+  }
+  if (const char *why = check_session_id (id)) {
+    r.error = error::invalid_session_id;
+    r.detail = why;
+    return r;
+  }
+  r.id = id;
+  if (strcmp (type, "offer") == 0) {
+    const char *sdp = member_string (root, "sdp");
+    if (!sdp) {
+      r.http_status = 422;
+      r.detail = "an offer needs an sdp string";
+      return r;
+    }
+    r.kind = SignalKind::offer;
+    r.sdp = sdp;
+    return r;
+  }
+  if (strcmp (type, "ice-candidate") == 0) {
+    JsonNode *cnode = json_object_get_member (root, "candidate");
+    /* null / missing candidate: the end-of-candidates marker. */
+    if (!cnode || JSON_NODE_TYPE (cnode) == JSON_NODE_NULL) {
+      r.kind = SignalKind::candidate;
+      return r;
+    }
+    if (JSON_NODE_TYPE (cnode) != JSON_NODE_OBJECT) {
+      r.error = error::invalid_candidate_format;
+      r.detail = "candidate is not an object";
+      return r;
+    }
+    JsonObject *c = json_node_get_object (cnode);
+    const char *cand = member_string (c, "candidate");
+    if (!cand) {
+      r.error = error::invalid_candidate_format;
+      r.detail = "candidate.candidate is not a string";
+      return r;
+    }
+    if (*cand && !g_str_has_prefix (cand, "candidate:")) {
+      r.error = error::invalid_candidate_format;
+      r.detail = "candidate does not start with \"candidate:\"";
+      return r;
+    }
+    gint64 index = 0;
+    JsonNode *inode = json_object_get_member (c, "sdpMLineIndex");
+    if (inode && JSON_NODE_TYPE (inode) != JSON_NODE_NULL) {
+      if (!member_int (c, "sdpMLineIndex", &index) || index < 0 ||
+          index > 64) {
+        r.error = error::invalid_candidate_format;
+        r.detail = "sdpMLineIndex is not a small non-negative integer";
+        return r;
+      }
+    }
+    if (const char *mid = member_string (c, "sdpMid"))
+      r.sdp_mid = mid;
+    r.kind = SignalKind::candidate;
+    r.candidate = cand;
+    r.sdp_mline_index = (int) index;
+    return r;
+  }
+  r.http_status = 422;
+  r.detail = std::string ("unknown type \"") + type + "\"";
+  return r;
+}
+
+std::string
+answer_reply (const std::string & sdp)
+{
+  return "{\"sdp\":" + json_quote (sdp) + ",\"type\":\"answer\"}";
+}
+
+std::string
+success_reply ()
+{
+  return "{\"status\":\"success\"}";
+}
+
 std::string
 json_quote (const std::string & s)
 {

@@ -58,6 +58,14 @@ constexpr const char *invalid_payload_length = "invalid_payload_length";
 constexpr const char *unsupported_media_format = "unsupported_media_format";
 constexpr const char *binary_not_supported = "binary_not_supported";
 constexpr const char *message_too_big = "message_too_big";
+constexpr const char *unknown_connection = "unknown_connection";
+constexpr const char *invalid_candidate_format = "invalid_candidate_format";
+constexpr const char *connection_closed = "connection_closed";
+constexpr const char *invalid_sdp = "invalid_sdp";
+constexpr const char *no_audio = "no_audio";
+constexpr const char *remote_description_rejected =
+    "remote_description_rejected";
+constexpr const char *transport_disabled = "transport_disabled";
 }  // namespace error
 
 struct ClientMessage
@@ -72,6 +80,32 @@ struct ClientMessage
   std::vector<uint8_t> payload; /* media, base64-decoded */
   std::string text;             /* dtmf digit or mark name */
 };
+
+/* FastRTC's HTTP signalling (POST /webrtc/offer). */
+enum class SignalKind
+{
+  invalid,
+  offer,
+  candidate,
+};
+
+struct SignalRequest
+{
+  SignalKind kind = SignalKind::invalid;
+  int http_status = 200;        /* 400 malformed JSON, 422 missing fields */
+  const char *error = nullptr;  /* failed-status code when kind == invalid */
+  std::string detail;
+  std::string id;               /* webrtc_id */
+  std::string sdp;              /* offer */
+  std::string candidate;        /* "candidate:..." or "" (end of candidates) */
+  std::string sdp_mid;
+  int sdp_mline_index = -1;
+};
+
+SignalRequest parse_signal_request (const char *data, size_t len);
+
+std::string answer_reply (const std::string & sdp);
+std::string success_reply ();
 
 /* Compare codes by content: each translation unit may have its own copy
  * of the string literals above. */

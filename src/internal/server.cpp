@@ -13,6 +13,13 @@ namespace {
 
 /* Warnings per connection before the rest are only logged. */
 constexpr guint kMaxWarningsPerConnection = 20;
+/* Candidates held for an offer that has not come (yet): how long, how
+ * many per id, how many ids. */
+constexpr gint64 kHoldCandidatesUs = 5 * G_USEC_PER_SEC;
+constexpr size_t kMaxHeldPerId = 64;
+constexpr size_t kMaxHeldIds = 1024;
+/* How long an ended WebRTC id answers connection_closed. */
+constexpr gint64 kRememberClosedUs = 60 * G_USEC_PER_SEC;
 /* How long shutdown waits for clients to answer the close frame. */
 constexpr gint64 kShutdownGraceUs = 1000 * 1000;
 
@@ -74,10 +81,11 @@ set_field_from_params (GstStructure * s, GHashTable * params)
 /* ------------------------------------------------------------------ */
 /* Session                                                             */
 
-Session::Session (Server & server, GstSessionDialect dialect,
-    std::string remote, GstStructure * request_metadata)
-    : server_ (server), dialect_ (dialect), remote_ (std::move (remote)),
-    request_metadata_ (request_metadata)
+Session::Session (Server & server, GstSessionTransport transport,
+    GstSessionDialect dialect, std::string remote,
+    GstStructure * request_metadata)
+    : server_ (server), transport_ (transport), dialect_ (dialect),
+    remote_ (std::move (remote)), request_metadata_ (request_metadata)
 {
   opened_us_ = g_get_monotonic_time ();
 }
@@ -152,7 +160,15 @@ Session::send_media (const uint8_t * mulaw, size_t len)
 bool
 Session::send_text (std::string text)
 {
+  if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
+    return is_open () && text_sender && text_sender (text);
   return enqueue ({std::move (text), false});
+}
+
+bool
+Session::send_pcm (const int16_t * pcm, size_t len)
+{
+  return is_open () && pcm_sender && pcm_sender (pcm, len);
 }
 
 bool
@@ -278,6 +294,17 @@ Server::invoke (GSourceFunc func, gpointer data, GDestroyNotify notify)
       notify);
 }
 
+void
+Server::invoke (std::function<void ()> func)
+{
+  invoke ([](gpointer data)->gboolean {
+        (*static_cast<std::function<void ()> *> (data)) ();
+        return G_SOURCE_REMOVE;
+      }, new std::function<void ()> (std::move (func)), [](gpointer data) {
+        delete static_cast<std::function<void ()> *> (data);
+      });
+}
+
 bool
 Server::bind_and_run (GError ** error)
 {
@@ -360,12 +387,15 @@ Server::thread_main ()
           (SoupServerListenOptions) 0, &err)) {
     g_clear_object (&socket_);
   }
-  if (socket_) {
+  if (socket_ && config_.websocket) {
     soup_server_add_websocket_handler (soup_, "/websocket/offer", nullptr,
         nullptr, on_websocket, this, nullptr);
     soup_server_add_websocket_handler (soup_, "/telephone/handler", nullptr,
         nullptr, on_websocket, this, nullptr);
   }
+  if (socket_ && config_.webrtc)
+    soup_server_add_handler (soup_, "/webrtc/offer", on_http_offer, this,
+        nullptr);
 
   g_mutex_lock (&startup_mutex_);
   startup_error_ = err;
@@ -451,14 +481,9 @@ Server::who (const Session & s) const
   return "(no session yet, " + s.remote_ + ")";
 }
 
-void
-Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
-    const char *path, SoupWebsocketConnection * conn, gpointer user_data)
+static std::string
+remote_of (SoupServerMessage * msg)
 {
-  auto *self = static_cast<Server *> (user_data);
-  GstSessionDialect dialect = g_str_equal (path, "/telephone/handler") ?
-      GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
-
   std::string remote;
   if (GSocketAddress * addr = soup_server_message_get_remote_address (msg);
       addr && G_IS_INET_SOCKET_ADDRESS (addr)) {
@@ -470,7 +495,14 @@ Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
     g_free (host);
   }
 
-  /* What the request tells about the client: URL query and a few headers. */
+  return remote;
+}
+
+/* What the request tells about the client: path, URL query, a few
+ * headers. */
+static GstStructure *
+request_metadata (SoupServerMessage * msg, const char *path)
+{
   GstStructure *meta = gst_structure_new ("metadata", "path", G_TYPE_STRING,
       path, NULL);
   if (const char *query = g_uri_get_query (soup_server_message_get_uri (msg))) {
@@ -493,7 +525,21 @@ Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
   gst_structure_set (meta, "headers", GST_TYPE_STRUCTURE, h, NULL);
   gst_structure_free (h);
 
-  auto session = std::make_shared<Session> (*self, dialect, remote, meta);
+  return meta;
+}
+
+void
+Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, SoupWebsocketConnection * conn, gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  GstSessionDialect dialect = g_str_equal (path, "/telephone/handler") ?
+      GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
+
+  std::string remote = remote_of (msg);
+  GstStructure *meta = request_metadata (msg, path);
+  auto session = std::make_shared<Session> (*self,
+      GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
   session->conn_ = SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn));
   if (self->config_.max_message_size > 0)
     soup_websocket_connection_set_max_incoming_payload_size (conn,
@@ -559,8 +605,14 @@ Server::on_closed (SoupWebsocketConnection * conn, gpointer user_data)
       soup_websocket_connection_get_close_code (conn));
   self.end_session (*s, s->closing_ ? s->close_reason_ :
       GST_SESSION_END_REASON_DISCONNECT);
-  /* Drop the connection outside of its own signal emission. */
-  auto *ref = new std::weak_ptr<Session> (s->weak_from_this ());
+  self.forget_later (*s);
+}
+
+/* Drops the session outside of whatever is iterating or emitting now. */
+void
+Server::forget_later (Session & s)
+{
+  auto *ref = new std::weak_ptr<Session> (s.weak_from_this ());
   GSource *idle = g_idle_source_new ();
   g_source_set_callback (idle, [](gpointer data)->gboolean {
         auto *weak = static_cast<std::weak_ptr<Session> *> (data);
@@ -568,7 +620,7 @@ Server::on_closed (SoupWebsocketConnection * conn, gpointer user_data)
           session->server_.forget (*session);
         return G_SOURCE_REMOVE;
       }, ref, free_weak_session);
-  g_source_attach (idle, self.context_);
+  g_source_attach (idle, context_);
   g_source_unref (idle);
 }
 
@@ -587,9 +639,15 @@ Server::forget (Session & s)
 void
 Server::end_session (Session & s, GstSessionEndReason reason)
 {
-  if (!s.started_ || s.ended_)
+  /* A WebSocket is a session from its start; a WebRTC peer from its offer
+   * (a peer that never connects still ends, e.g. connect-timeout). */
+  if (s.ended_ || (!s.started_ && s.transport_ != GST_SESSION_TRANSPORT_WEBRTC))
     return;
   s.ended_ = true;
+  if (!s.context_)
+    ensure_context (s);
+  if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC)
+    recently_closed_[s.id_] = g_get_monotonic_time ();
   s.ended_us_ = g_get_monotonic_time ();
   {
     std::lock_guard < std::mutex > lock (s.outbox_lock_);
@@ -621,6 +679,8 @@ Server::close_session (Session & s, GstSessionEndReason reason, gushort code,
   if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
       SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (s.conn_, code, why);
+  if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC)
+    forget_later (s);
 }
 
 void
@@ -640,6 +700,20 @@ Server::reply_error (Session & s, const char *code,
   } else {
     GST_DEBUG ("%s: %s: %s", who (s).c_str (), code, detail.c_str ());
   }
+}
+
+/* The context of @s: id, transport, dialect, remote address, and the
+ * request metadata (with what the client said, for Twilio). */
+void
+Server::ensure_context (Session & s)
+{
+  if (s.context_)
+    return;
+  s.context_ = gst_session_context_new (s.id_.c_str (), s.transport_,
+      s.dialect_, s.remote_.empty ()? nullptr : s.remote_.c_str (),
+      gst_structure_copy (s.request_metadata_));
+  g_object_set_qdata_full (G_OBJECT (s.context_), session_quark (),
+      new std::weak_ptr<Session> (s.weak_from_this ()), free_weak_session);
 }
 
 void
@@ -676,16 +750,6 @@ Server::handle_start (Session & s, ClientMessage & msg)
     sessions_.emplace (msg.session_id, self_ref);
   }
 
-  GstStructure *metadata = msg.metadata ? msg.metadata.release () :
-      gst_structure_new_empty ("metadata");
-  /* Request facts (path, query, headers) join what the client said. */
-  gst_structure_foreach (s.request_metadata_, [](GQuark field,
-          const GValue * value, gpointer data)->gboolean {
-        gst_structure_id_set_value (static_cast<GstStructure *> (data), field,
-            value);
-        return TRUE;
-      }, metadata);
-
   s.id_ = msg.session_id;
   s.encoding_ = msg.encoding;
   if (s.dialect_ == GST_SESSION_DIALECT_TWILIO) {
@@ -695,11 +759,18 @@ Server::handle_start (Session & s, ClientMessage & msg)
     s.input_rate_ = config_.websocket_input_rate;
     s.output_rate_ = config_.websocket_output_rate;
   }
-  s.context_ = gst_session_context_new (s.id_.c_str (),
-      GST_SESSION_TRANSPORT_WEBSOCKET, s.dialect_,
-      s.remote_.empty ()? nullptr : s.remote_.c_str (), metadata);
-  g_object_set_qdata_full (G_OBJECT (s.context_), session_quark (),
-      new std::weak_ptr<Session> (self_ref), free_weak_session);
+  if (msg.metadata) {
+    /* What the client said in start joins the request facts. */
+    gst_structure_foreach (s.request_metadata_, [](GQuark field,
+            const GValue * value, gpointer data)->gboolean {
+          gst_structure_id_set_value (static_cast<GstStructure *> (data),
+              field, value);
+          return TRUE;
+        }, msg.metadata.get ());
+    gst_structure_free (s.request_metadata_);
+    s.request_metadata_ = msg.metadata.release ();
+  }
+  ensure_context (s);
   s.started_ = true;
   s.started_us_ = s.last_media_us_ = g_get_monotonic_time ();
   s.open_.store (true, std::memory_order_release);
@@ -735,9 +806,7 @@ Server::handle_text (Session & s, const char *data, size_t len)
             std::to_string (msg.payload.size ()) + " bytes (odd) dropped");
         break;
       }
-      s.frames_.fetch_add (1, std::memory_order_relaxed);
-      s.bytes_.fetch_add (msg.payload.size (), std::memory_order_relaxed);
-      s.last_media_us_ = g_get_monotonic_time ();
+      s.count_media (msg.payload.size ());
       if (listener_)
         listener_->on_session_media (s, msg.payload.data (),
             msg.payload.size ());
@@ -775,27 +844,259 @@ Server::on_tick (gpointer user_data)
 {
   auto *self = static_cast<Server *> (user_data);
   const ServerConfig & c = self->config_;
-  if (!c.time_limit && !c.idle_timeout)
-    return G_SOURCE_CONTINUE;
-  gint64 now = g_get_monotonic_time ();
-  std::vector<std::shared_ptr<Session>> expired_time, expired_idle;
+  const gint64 now = g_get_monotonic_time ();
+  const gint64 second = G_USEC_PER_SEC;
+  std::vector<std::pair<std::shared_ptr<Session>, GstSessionEndReason>> due;
   for (auto &[ptr, s] : self->connections_) {
-    if (s->closing_)
+    if (s->closing_ || s->ended_)
       continue;
-    if (c.time_limit && s->started_ &&
-        now - s->started_us_ >= (gint64) c.time_limit * G_USEC_PER_SEC)
-      expired_time.push_back (s);
-    else if (c.idle_timeout && now - (s->started_ ? s->last_media_us_ :
-            s->opened_us_) >= (gint64) c.idle_timeout * G_USEC_PER_SEC)
-      expired_idle.push_back (s);
+    bool rtc = s->transport_ == GST_SESSION_TRANSPORT_WEBRTC;
+    if (rtc && !s->started_) {
+      if (now - s->opened_us_ >= (gint64) c.connect_timeout * second)
+        due.emplace_back (s, GST_SESSION_END_REASON_CONNECT_TIMEOUT);
+    } else if (c.time_limit && s->started_ &&
+        now - s->started_us_ >= (gint64) c.time_limit * second) {
+      due.emplace_back (s, GST_SESSION_END_REASON_TIME_LIMIT);
+    } else if (c.idle_timeout && now - (s->started_ ? s->last_media_us_.load ()
+            : s->opened_us_) >= (gint64) c.idle_timeout * second) {
+      due.emplace_back (s, GST_SESSION_END_REASON_IDLE);
+    }
   }
-  for (auto & s : expired_time)
-    self->close_session (*s, GST_SESSION_END_REASON_TIME_LIMIT,
-        SOUP_WEBSOCKET_CLOSE_NORMAL, "time limit reached");
-  for (auto & s : expired_idle)
-    self->close_session (*s, GST_SESSION_END_REASON_IDLE,
-        SOUP_WEBSOCKET_CLOSE_NORMAL, "idle timeout");
+  for (auto &[s, reason] : due)
+    self->close_session (*s, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
+        gst_session_end_reason_to_string (reason));
+
+  for (auto it = self->held_.begin (); it != self->held_.end ();) {
+    auto & v = it->second;
+    while (!v.empty () && now - v.front ().received_us >= kHoldCandidatesUs)
+      v.erase (v.begin ());
+    if (v.empty ()) {
+      GST_DEBUG ("dropped held candidates of %s: no offer came",
+          it->first.c_str ());
+      it = self->held_.erase (it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = self->recently_closed_.begin ();
+      it != self->recently_closed_.end ();) {
+    if (now - it->second >= kRememberClosedUs)
+      it = self->recently_closed_.erase (it);
+    else
+      ++it;
+  }
   return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* WebRTC: HTTP signalling and session lifecycle                        */
+
+static void
+respond (SoupServerMessage * msg, guint status, const std::string & body)
+{
+  soup_server_message_set_status (msg, status, nullptr);
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Access-Control-Allow-Origin", "*");
+  soup_server_message_set_response (msg, "application/json",
+      SOUP_MEMORY_COPY, body.data (), body.size ());
+}
+
+void
+Server::on_http_offer (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  const char *method = soup_server_message_get_method (msg);
+  if (g_strcmp0 (method, "OPTIONS") == 0) {
+    /* CORS preflight for browser clients on another origin. */
+    SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+    soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
+    soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+        "POST, OPTIONS");
+    soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+        "Content-Type");
+    soup_server_message_set_status (msg, 204, nullptr);
+    return;
+  }
+  if (g_strcmp0 (method, "POST") != 0) {
+    respond (msg, 405, "{\"detail\":\"Method Not Allowed\"}");
+    return;
+  }
+  GBytes *bytes = soup_message_body_flatten
+      (soup_server_message_get_request_body (msg));
+  gsize len = 0;
+  const char *data = static_cast<const char *> (g_bytes_get_data (bytes,
+          &len));
+  SignalRequest req = parse_signal_request (data ? data : "", len);
+  g_bytes_unref (bytes);
+
+  if (req.kind == SignalKind::invalid) {
+    if (req.http_status == 422)
+      respond (msg, 422, "{\"detail\":" + json_quote (req.detail) + "}");
+    else
+      respond (msg, req.http_status, failed_reply (req.error));
+    if (self->listener_)
+      self->listener_->on_protocol_warning (req.id.empty ()?
+          "(webrtc offer from " + remote_of (msg) + ")" : req.id,
+          req.error ? req.error : "invalid_request", req.detail);
+    return;
+  }
+  if (req.kind == SignalKind::offer)
+    self->handle_offer (msg, req);
+  else
+    self->handle_candidate (msg, req);
+}
+
+void
+Server::handle_offer (SoupServerMessage * msg, SignalRequest & req)
+{
+  std::shared_ptr<Session> s;
+  const char *refusal = nullptr;
+  {
+    std::lock_guard < std::mutex > lock (sessions_lock_);
+    if (sessions_.count (req.id)) {
+      refusal = error::connection_already_exists;
+    } else if (config_.max_sessions > 0 &&
+        sessions_.size () >= config_.max_sessions) {
+      refusal = error::concurrency_limit_reached;
+    } else {
+      s = std::make_shared<Session> (*this, GST_SESSION_TRANSPORT_WEBRTC,
+          GST_SESSION_DIALECT_FASTRTC, remote_of (msg),
+          request_metadata (msg, "/webrtc/offer"));
+      s->id_ = req.id;
+      s->input_rate_ = s->output_rate_ = 48000;
+      sessions_.emplace (req.id, s);
+    }
+  }
+  if (refusal) {
+    bool limit = g_str_equal (refusal, error::concurrency_limit_reached);
+    respond (msg, 200, failed_reply (refusal, limit ?
+            (long) config_.max_sessions : -1));
+    if (listener_)
+      listener_->on_protocol_warning (req.id, refusal, limit ?
+          "max-sessions (" + std::to_string (config_.max_sessions) +
+          ") reached" : "session id is already live");
+    return;
+  }
+  connections_.emplace (s.get (), s);
+  recently_closed_.erase (req.id);
+
+  /* Answer once the peer has gathered its candidates (no server → client
+   * trickle in FastRTC): hold the HTTP response until then. */
+  g_object_ref (msg);
+  soup_server_message_pause (msg);
+  std::weak_ptr<Server> weak_self = weak_from_this ();
+  auto reply =[weak_self, msg](guint status, std::string body) {
+    auto self = weak_self.lock ();
+    if (!self) {
+      g_object_unref (msg);
+      return;
+    }
+    self->invoke ([msg, status, body] {
+          respond (msg, status, body);
+          soup_server_message_unpause (msg);
+          g_object_unref (msg);
+        });
+  };
+  if (!listener_) {
+    reply (200, failed_reply ("server_error"));
+    abandon_session (s);
+    return;
+  }
+  listener_->on_webrtc_offer (s, req.sdp, reply);
+
+  /* Candidates that raced ahead of the offer. */
+  auto held = held_.find (req.id);
+  if (held != held_.end ()) {
+    for (auto & c : held->second)
+      listener_->on_webrtc_candidate (*s, c.mline_index, c.candidate);
+    held_.erase (held);
+  }
+}
+
+void
+Server::handle_candidate (SoupServerMessage * msg, SignalRequest & req)
+{
+  auto s = find_session (req.id);
+  if (s && s->transport_ == GST_SESSION_TRANSPORT_WEBRTC) {
+    if (listener_)
+      listener_->on_webrtc_candidate (*s, req.sdp_mline_index, req.candidate);
+    respond (msg, 200, success_reply ());
+    return;
+  }
+  const char *refusal = nullptr;
+  if (s) {
+    refusal = error::unknown_connection;        /* a WebSocket session */
+  } else if (recently_closed_.count (req.id)) {
+    refusal = error::connection_closed;
+  } else {
+    /* FastRTC's browser client sends candidates before (or with) its
+     * offer: hold them a few seconds. */
+    auto it = held_.find (req.id);
+    if ((it == held_.end () && held_.size () >= kMaxHeldIds) ||
+        (it != held_.end () && it->second.size () >= kMaxHeldPerId)) {
+      refusal = error::unknown_connection;
+    } else {
+      held_[req.id].push_back ({req.sdp_mline_index, req.candidate,
+              g_get_monotonic_time ()});
+      respond (msg, 200, success_reply ());
+      return;
+    }
+  }
+  respond (msg, 200, failed_reply (refusal));
+  if (listener_)
+    listener_->on_protocol_warning (req.id, refusal,
+        "ICE candidate refused");
+}
+
+void
+Server::start_session (const std::shared_ptr<Session> & session,
+    const std::string & remote_address)
+{
+  invoke ([this, session, remote_address] {
+        Session & s = *session;
+        if (s.ended_ || s.started_)
+          return;
+        if (!remote_address.empty ())
+          s.remote_ = remote_address;
+        ensure_context (s);
+        s.started_ = true;
+        s.started_us_ = s.last_media_us_ = g_get_monotonic_time ();
+        s.open_.store (true, std::memory_order_release);
+        GST_INFO ("session %s started (webrtc) from %s", s.id_.c_str (),
+            s.remote_.c_str ());
+        if (listener_)
+          listener_->on_session_started (session);
+      });
+}
+
+void
+Server::end_session_async (const std::shared_ptr<Session> & session,
+    GstSessionEndReason reason)
+{
+  invoke ([this, session, reason] {
+        if (!session->ended_)
+          close_session (*session, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
+              gst_session_end_reason_to_string (reason));
+      });
+}
+
+void
+Server::abandon_session (const std::shared_ptr<Session> & session)
+{
+  invoke ([this, session] {
+        Session & s = *session;
+        if (s.ended_)
+          return;
+        s.ended_ = true;
+        {
+          std::lock_guard < std::mutex > lock (sessions_lock_);
+          auto it = sessions_.find (s.id_);
+          if (it != sessions_.end () && it->second == session)
+            sessions_.erase (it);
+        }
+        forget_later (s);
+      });
 }
 
 }  // namespace sessionctx

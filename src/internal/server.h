@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,9 @@ struct ServerConfig
   guint64 max_message_size = 0; /* bytes per WebSocket message, 0: libsoup's */
   int websocket_input_rate = 48000;
   int websocket_output_rate = 24000;
+  bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
+  bool webrtc = true;           /* mount /webrtc/offer */
+  guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
 };
 
 class Session;
@@ -48,6 +52,14 @@ public:
   virtual void on_session_mark (Session & s, const std::string & name) = 0;
   virtual void on_session_message (Session & s, const std::string & json) = 0;
   virtual void on_session_ended (Session & s, GstSessionEndReason reason) = 0;
+  /* A WebRTC offer for a new, reserved session. @reply (HTTP status, JSON
+   * body) must be called exactly once, from any thread. */
+  virtual void on_webrtc_offer (const std::shared_ptr<Session> & s,
+      const std::string & sdp,
+      std::function<void (guint status, std::string body)> reply) = 0;
+  /* A trickled candidate ("" = end of candidates) for @s. */
+  virtual void on_webrtc_candidate (Session & s, int mline_index,
+      const std::string & candidate) = 0;
   /* @who names the session (its id, or the remote address before start). */
   virtual void on_protocol_warning (const std::string & who,
       const char *code, const std::string & detail) = 0;
@@ -64,7 +76,8 @@ class Server;
 class Session : public std::enable_shared_from_this<Session>
 {
 public:
-  Session (Server & server, GstSessionDialect dialect, std::string remote,
+  Session (Server & server, GstSessionTransport transport,
+      GstSessionDialect dialect, std::string remote,
       GstStructure * request_metadata);
   ~Session ();
   Session (const Session &) = delete;
@@ -74,6 +87,8 @@ public:
   const std::string & id () const { return id_; }
   GstSessionContext *context () const { return context_; }
   GstSessionDialect dialect () const { return dialect_; }
+  GstSessionTransport transport () const { return transport_; }
+  Server & server () const { return server_; }
   Encoding encoding () const { return encoding_; }
   int input_rate () const { return input_rate_; }
   int output_rate () const { return output_rate_; }
@@ -88,6 +103,24 @@ public:
   /* Drops media queued but not yet written and tells a Twilio client to
    * clear its buffer. */
   bool clear ();
+  /* WebRTC: 16-bit mono PCM at output_rate () for the peer. */
+  bool send_pcm (const int16_t * pcm, size_t len);
+  /* Marks media activity (for idle-timeout); any thread. */
+  void touch_media ()
+  {
+    last_media_us_.store (g_get_monotonic_time (), std::memory_order_relaxed);
+  }
+  void count_media (size_t bytes)
+  {
+    frames_.fetch_add (1, std::memory_order_relaxed);
+    bytes_.fetch_add (bytes, std::memory_order_relaxed);
+    touch_media ();
+  }
+
+  /* WebRTC sessions: how text and audio reach the peer (set by the
+   * listener before the session starts). */
+  std::function<bool (const std::string &)> text_sender;
+  std::function<bool (const int16_t *, size_t)> pcm_sender;
 
   std::unique_ptr<ListenerState> listener_state;
 
@@ -103,6 +136,7 @@ private:
   void flush_outbox ();         /* server thread */
 
   Server & server_;
+  GstSessionTransport transport_;
   GstSessionDialect dialect_;
   std::string remote_;
   GstStructure *request_metadata_;  /* query + headers, merged at start */
@@ -122,7 +156,7 @@ private:
   bool closing_ = false;
   gint64 opened_us_ = 0;
   gint64 started_us_ = 0;
-  gint64 last_media_us_ = 0;
+  std::atomic<gint64> last_media_us_ { 0 };
   guint warnings_ = 0;
 
   std::atomic<bool> open_ { false };
@@ -164,6 +198,16 @@ public:
 
   /* Runs @func on the server thread. */
   void invoke (GSourceFunc func, gpointer data, GDestroyNotify notify);
+  void invoke (std::function<void ()> func);
+
+  /* WebRTC sessions, from any thread: the peer connected (publish the
+   * session with the selected pair's remote address), or ended. */
+  void start_session (const std::shared_ptr<Session> & s,
+      const std::string & remote_address);
+  void end_session_async (const std::shared_ptr<Session> & s,
+      GstSessionEndReason reason);
+  /* A WebRTC session whose offer failed: forget it, no session-ended. */
+  void abandon_session (const std::shared_ptr<Session> & s);
 
 private:
   friend class Session;
@@ -182,6 +226,12 @@ private:
   static void on_error (SoupWebsocketConnection * conn,
       GError * error, gpointer user_data);
   static gboolean on_tick (gpointer user_data);
+  static void on_http_offer (SoupServer * soup, SoupServerMessage * msg,
+      const char *path, GHashTable * query, gpointer user_data);
+  void handle_offer (SoupServerMessage * msg, SignalRequest & req);
+  void handle_candidate (SoupServerMessage * msg,
+      SignalRequest & req);
+  void ensure_context (Session & s);
 
   void handle_text (Session & s, const char *data, size_t len);
   void handle_start (Session & s, ClientMessage & msg);
@@ -191,6 +241,7 @@ private:
       gushort code, const char *why);
   void end_session (Session & s, GstSessionEndReason reason);
   void forget (Session & s);
+  void forget_later (Session & s);
   std::string who (const Session & s) const;
 
   ServerConfig config_;
@@ -207,8 +258,20 @@ private:
   std::unordered_map<Session *, std::shared_ptr<Session>> connections_;
 
   std::mutex sessions_lock_;    /* guards sessions_ */
-  /* Started, live sessions by id. */
+  /* Live sessions by id: WebSocket sessions once started, WebRTC sessions
+   * from their offer on. */
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+
+  /* Server thread only. Candidates that came before their offer, and ids
+   * of WebRTC sessions that ended recently (connection_closed). */
+  struct HeldCandidate
+  {
+    int mline_index;
+    std::string candidate;
+    gint64 received_us;
+  };
+  std::unordered_map<std::string, std::vector<HeldCandidate>> held_;
+  std::unordered_map<std::string, gint64> recently_closed_;
 
   GError *startup_error_ = nullptr;
   bool startup_done_ = false;
