@@ -108,6 +108,7 @@ struct Settings
   guint min_port = 0;
   guint max_port = 0;
   guint connect_timeout = 30;
+  guint peer_timeout = 10;
 };
 
 /* A source pad with its own queue and streaming task: the server thread
@@ -330,6 +331,7 @@ enum
   PROP_MIN_PORT,
   PROP_MAX_PORT,
   PROP_CONNECT_TIMEOUT,
+  PROP_PEER_TIMEOUT,
 };
 
 #define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
@@ -1343,6 +1345,7 @@ gst_session_src_start (GstSessionSrc * self)
     config.websocket = s.transports & 1;
     config.webrtc = s.transports & 2;
     config.connect_timeout = s.connect_timeout;
+    config.peer_timeout = s.peer_timeout;
     pads_mode = s.session_pads;
     rate = s.rate;
   }
@@ -1558,6 +1561,9 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     case PROP_CONNECT_TIMEOUT:
       s.connect_timeout = g_value_get_uint (value);
       break;
+    case PROP_PEER_TIMEOUT:
+      s.peer_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1645,6 +1651,9 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, s.connect_timeout);
+      break;
+    case PROP_PEER_TIMEOUT:
+      g_value_set_uint (value, s.peer_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1868,6 +1877,19 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
       g_param_spec_uint ("connect-timeout", "Connect timeout",
           "Seconds a WebRTC peer has to connect", 1, 3600, 30, rw));
+
+  /**
+   * GstSessionSrc:peer-timeout:
+   *
+   * Seconds without any audio from a connected WebRTC peer after which it
+   * counts as gone (reason `disconnect`). Browsers keep sending RTP while
+   * muted; a peer that closes properly is noticed at once (its data
+   * channel closes).
+   */
+  g_object_class_install_property (gobject_class, PROP_PEER_TIMEOUT,
+      g_param_spec_uint ("peer-timeout", "Peer timeout",
+          "Seconds without audio before a WebRTC peer counts as gone", 1,
+          3600, 10, rw));
 
   /**
    * GstSessionSrc::session-message:

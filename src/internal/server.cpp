@@ -854,6 +854,9 @@ Server::on_tick (gpointer user_data)
     if (rtc && !s->started_) {
       if (now - s->opened_us_ >= (gint64) c.connect_timeout * second)
         due.emplace_back (s, GST_SESSION_END_REASON_CONNECT_TIMEOUT);
+    } else if (rtc && now - s->last_media_us_.load () >=
+        (gint64) c.peer_timeout * second) {
+      due.emplace_back (s, GST_SESSION_END_REASON_DISCONNECT);
     } else if (c.time_limit && s->started_ &&
         now - s->started_us_ >= (gint64) c.time_limit * second) {
       due.emplace_back (s, GST_SESSION_END_REASON_TIME_LIMIT);

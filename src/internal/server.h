@@ -35,6 +35,7 @@ struct ServerConfig
   bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
   bool webrtc = true;           /* mount /webrtc/offer */
   guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
+  guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
 };
 
 class Session;

@@ -1,0 +1,463 @@
+/* WebRTC transport: client webrtcbins in this process signal over real HTTP
+ * (libsoup) to sessionsrc's /webrtc/offer; ICE on 127.0.0.1.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "common.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+using test::WsClient;
+
+namespace {
+
+struct HttpReply
+{
+  guint status = 0;
+  std::string body;
+};
+
+HttpReply
+post (guint port, const std::string & body)
+{
+  SoupSession *session = soup_session_new ();
+  std::string url = "http://127.0.0.1:" + std::to_string (port) +
+      "/webrtc/offer";
+  SoupMessage *msg = soup_message_new ("POST", url.c_str ());
+  GBytes *req = g_bytes_new (body.data (), body.size ());
+  soup_message_set_request_body_from_bytes (msg, "application/json", req);
+  g_bytes_unref (req);
+  GError *err = nullptr;
+  GBytes *resp = soup_session_send_and_read (session, msg, nullptr, &err);
+  g_assert_no_error (err);
+  HttpReply r;
+  r.status = soup_message_get_status (msg);
+  gsize len;
+  const char *d = (const char *) g_bytes_get_data (resp, &len);
+  r.body.assign (d ? d : "", len);
+  g_bytes_unref (resp);
+  g_object_unref (msg);
+  g_object_unref (session);
+  return r;
+}
+
+std::string
+json_field (const std::string & json, const char *field)
+{
+  JsonParser *p = json_parser_new ();
+  std::string out;
+  if (json_parser_load_from_data (p, json.c_str (), -1, nullptr)) {
+    JsonObject *o = json_node_get_object (json_parser_get_root (p));
+    if (o && json_object_has_member (o, field))
+      out = json_object_get_string_member (o, field);
+  }
+  g_object_unref (p);
+  return out;
+}
+
+/* A WebRTC client: sends a tone, receives (and keeps) what comes back,
+ * opens the "text" data channel like FastRTC's browser client. */
+class ClientPeer
+{
+public:
+  ClientPeer (std::string id, double freq, const char *direction =
+      "sendrecv"):id_ (std::move (id)), freq_ (freq)
+  {
+    std::string desc = "audiotestsrc is-live=true wave=sine volume=0.25 freq="
+        + std::to_string ((int) freq) + " ! audioconvert ! audioresample ! "
+        "audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111 ! "
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! "
+        "webrtcbin name=w bundle-policy=max-bundle";
+    GError *err = nullptr;
+    pipe_ = gst_parse_launch (desc.c_str (), &err);
+    g_assert_no_error (err);
+    webrtc_ = gst_bin_get_by_name (GST_BIN (pipe_), "w");
+    GObject *ice = nullptr;
+    g_object_get (webrtc_, "ice-agent", &ice, NULL);
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+    g_object_unref (ice);
+    g_signal_connect (webrtc_, "pad-added", G_CALLBACK (on_pad), this);
+    gst_element_set_state (pipe_, GST_STATE_PLAYING);
+    if (g_strcmp0 (direction, "sendrecv") != 0) {
+      GArray *transceivers = nullptr;
+      g_signal_emit_by_name (webrtc_, "get-transceivers", &transceivers);
+      for (guint i = 0; transceivers && i < transceivers->len; i++) {
+        auto *t = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+        g_object_set (t, "direction",
+            GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+      }
+      if (transceivers)
+        g_array_unref (transceivers);
+    }
+    g_signal_emit_by_name (webrtc_, "create-data-channel", "text", NULL,
+        &channel_);
+    g_assert_nonnull (channel_);
+    g_signal_connect (channel_, "on-message-string",
+        G_CALLBACK (+[](GstWebRTCDataChannel *, const gchar * s,
+                ClientPeer * self) {
+              std::lock_guard < std::mutex > l (self->lock_);
+              self->channel_messages_.push_back (s);
+            }), this);
+  }
+  ~ClientPeer ()
+  {
+    close ();
+    if (channel_)
+      g_object_unref (channel_);
+    gst_object_unref (webrtc_);
+    gst_object_unref (pipe_);
+  }
+
+  /* Offer with all candidates (FastRTC clients get none back by trickle). */
+  std::string make_offer ()
+  {
+    GstPromise *p = gst_promise_new ();
+    g_signal_emit_by_name (webrtc_, "create-offer", NULL, p);
+    g_assert_cmpint (gst_promise_wait (p), ==, GST_PROMISE_RESULT_REPLIED);
+    GstWebRTCSessionDescription *offer = nullptr;
+    gst_structure_get (gst_promise_get_reply (p), "offer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+    gst_promise_unref (p);
+    g_signal_emit_by_name (webrtc_, "set-local-description", offer, NULL);
+    gst_webrtc_session_description_free (offer);
+    g_assert_true (test::wait_for ([&] {
+          GstWebRTCICEGatheringState st;
+          g_object_get (webrtc_, "ice-gathering-state", &st, NULL);
+          return st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE;
+        }));
+    GstWebRTCSessionDescription *local = nullptr;
+    g_object_get (webrtc_, "local-description", &local, NULL);
+    gchar *text = gst_sdp_message_as_text (local->sdp);
+    std::string sdp = text;
+    g_free (text);
+    gst_webrtc_session_description_free (local);
+    return sdp;
+  }
+
+  std::string offer_body (const std::string & sdp)
+  {
+    return "{\"sdp\":" + json_quote (sdp) + ",\"type\":\"offer\","
+        "\"webrtc_id\":\"" + id_ + "\"}";
+  }
+
+  /* Full FastRTC signalling; returns the HTTP reply. */
+  HttpReply connect (guint port)
+  {
+    HttpReply r = post (port, offer_body (make_offer ()));
+    if (r.status == 200 && json_field (r.body, "type") == "answer")
+      set_answer (json_field (r.body, "sdp"));
+    return r;
+  }
+
+  void set_answer (const std::string & text)
+  {
+    GstSDPMessage *sdp = nullptr;
+    g_assert_cmpint (gst_sdp_message_new_from_text (text.c_str (), &sdp), ==,
+        GST_SDP_OK);
+    auto *answer = gst_webrtc_session_description_new
+        (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+    GstPromise *p = gst_promise_new ();
+    g_signal_emit_by_name (webrtc_, "set-remote-description", answer, p);
+    gst_promise_wait (p);
+    gst_promise_unref (p);
+    gst_webrtc_session_description_free (answer);
+  }
+
+  bool channel_open ()
+  {
+    GstWebRTCDataChannelState st;
+    g_object_get (channel_, "ready-state", &st, NULL);
+    return st == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  }
+  void send (const char *text)
+  {
+    gst_webrtc_data_channel_send_string (channel_, text);
+  }
+  std::vector<std::string> channel_messages ()
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    return channel_messages_;
+  }
+  /* Audio heard back (48 kHz mono). */
+  std::vector<int16_t> received ()
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    return received_;
+  }
+  /* Like a browser's pc.close (): the data channel closes, then media
+   * stops. */
+  void close ()
+  {
+    if (channel_ && channel_open ())
+      gst_webrtc_data_channel_close (channel_);
+    if (pipe_)
+      gst_element_set_state (pipe_, GST_STATE_NULL);
+  }
+  /* Vanish: media stops, nothing is closed. */
+  void vanish ()
+  {
+    gst_element_set_state (pipe_, GST_STATE_NULL);
+  }
+  const std::string & id () const { return id_; }
+  double freq () const { return freq_; }
+
+  static std::string json_quote (const std::string & s)
+  {
+    gchar *escaped = g_strescape (s.c_str (), nullptr);
+    std::string out = std::string ("\"") + escaped + "\"";
+    g_free (escaped);
+    return out;
+  }
+
+private:
+  static void on_pad (GstElement *, GstPad * pad, ClientPeer * self)
+  {
+    if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+      return;
+    GstElement *bin = gst_parse_bin_from_description ("rtpopusdepay ! opusdec "
+        "! audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,"
+        "rate=48000 ! fakesink name=out sync=false async=false", TRUE,
+        nullptr);
+    gst_bin_add (GST_BIN (self->pipe_), bin);
+    gst_element_sync_state_with_parent (bin);
+    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
+    GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo * info, gpointer data) {
+          auto *self = static_cast<ClientPeer *> (data);
+          GstMapInfo map;
+          GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+          gst_buffer_map (b, &map, GST_MAP_READ);
+          std::lock_guard < std::mutex > l (self->lock_);
+          auto *s = (const int16_t *) map.data;
+          self->received_.insert (self->received_.end (), s, s + map.size / 2);
+          gst_buffer_unmap (b, &map);
+          return GST_PAD_PROBE_OK;
+        }, self, nullptr);
+    gst_object_unref (sinkpad);
+    gst_object_unref (out);
+    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
+    gst_pad_link (pad, binsink);
+    gst_object_unref (binsink);
+  }
+
+  std::string id_;
+  double freq_;
+  GstElement *pipe_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  GstWebRTCDataChannel *channel_ = nullptr;
+  std::mutex lock_;
+  std::vector<std::string> channel_messages_;
+  std::vector<int16_t> received_;
+};
+
+struct Server
+{
+  explicit Server (const std::string & props = "", bool echo = true)
+  {
+    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 "
+        "ice-addresses=127.0.0.1 " + props + " ! tee name=t ! queue ! "
+        "fakesink name=cap sync=false async=false";
+    if (echo)
+      desc += " t. ! queue ! sessionsink name=sink";
+    GError *err = nullptr;
+    pipeline = gst_parse_launch (desc.c_str (), &err);
+    g_assert_no_error (err);
+    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+    GstElement *cap = gst_bin_get_by_name (GST_BIN (pipeline), "cap");
+    GstPad *pad = gst_element_get_static_pad (cap, "sink");
+    capture.attach (pad);
+    gst_object_unref (pad);
+    gst_object_unref (cap);
+    sink = echo ? gst_bin_get_by_name (GST_BIN (pipeline), "sink") : nullptr;
+    bus = std::make_unique<test::BusLog> (pipeline);
+    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+        GST_STATE_CHANGE_FAILURE);
+    port = test::get_port (src);
+  }
+  ~Server ()
+  {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    bus.reset ();
+    if (sink)
+      gst_object_unref (sink);
+    gst_object_unref (src);
+    gst_object_unref (pipeline);
+  }
+  guint n_sessions ()
+  {
+    guint n = 0;
+    g_object_get (src, "n-sessions", &n, NULL);
+    return n;
+  }
+  guint n_peers ()
+  {
+    return GST_BIN (src)->numchildren;
+  }
+  bool wait_started (size_t n, guint ms = 10000)
+  {
+    return test::wait_for ([&] {
+          return bus->count_elements ("session-started") >= n;
+        }, ms);
+  }
+  GstElement *pipeline, *src, *sink;
+  test::Capture capture;
+  std::unique_ptr<test::BusLog> bus;
+  guint port;
+};
+
+double
+tone_of (const std::vector<int16_t> & s, int rate = 48000)
+{
+  size_t skip = std::min (s.size (), (size_t) rate / 5);  /* codec start-up */
+  if (s.size () - skip < (size_t) rate / 10)
+    return 0;
+  return test::estimate_frequency (s.data () + skip, s.size () - skip, rate);
+}
+
+}  // namespace
+
+/* Three peers with distinct tones and a WebSocket client, one pipeline, one
+ * port: every buffer's context matches its sender, each peer hears its own
+ * tone back, data channel both ways, contexts say webrtc. */
+static void
+test_peers_echo ()
+{
+  Server s;
+  const double freqs[3] = { 350, 900, 2200 };
+  std::vector<std::unique_ptr<ClientPeer>> peers;
+  for (int i = 0; i < 3; i++) {
+    peers.push_back (std::make_unique<ClientPeer> ("peer-" +
+            std::to_string (i), freqs[i]));
+    gint64 t0 = g_get_monotonic_time ();
+    HttpReply r = peers.back ()->connect (s.port);
+    g_test_message ("offer -> answer: %.1f ms",
+        (g_get_monotonic_time () - t0) / 1000.0);
+    g_assert_cmpuint (r.status, ==, 200);
+    assert_str_eq (json_field (r.body, "type"), "answer");
+    std::string sdp = json_field (r.body, "sdp");
+    /* FastRTC's server test: audio and the data channel in the answer, and
+     * every server candidate in it (no trickle). */
+    g_assert_nonnull (strstr (sdp.c_str (), "m=audio"));
+    g_assert_nonnull (strstr (sdp.c_str (), "m=application"));
+    g_assert_nonnull (strstr (sdp.c_str (), "a=candidate:"));
+  }
+  WsClient ws;
+  g_assert_true (ws.connect (s.port, "/websocket/offer"));
+  ws.send (test::fastrtc_start ("websocket-too"));
+  g_assert_true (s.wait_started (4));
+
+  /* Data channel: FastRTC's client says "handshake" once open. */
+  std::vector<std::string> app;
+  std::mutex app_lock;
+  g_signal_connect (s.src, "session-message", G_CALLBACK (+[](GstElement *,
+              GstSessionContext * ctx, const gchar * json, gpointer data) {
+            static_cast<std::vector<std::string> *> (data)->push_back
+                (std::string (gst_session_context_get_id (ctx)) + "=" + json);
+          }), &app);
+  g_assert_true (test::wait_for ([&] {
+        return peers[1]->channel_open ();
+      }));
+  peers[1]->send ("handshake");
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-message") >= 1;
+      }));
+  auto msgs = s.bus->elements ("session-message");
+  g_assert_cmpstr (gst_structure_get_string (msgs[0], "session-id"), ==,
+      "peer-1");
+  g_assert_cmpstr (gst_structure_get_string (msgs[0], "message"), ==,
+      "handshake");
+  for (auto *m : msgs)
+    gst_structure_free (m);
+  /* The server's end of the channel opens when the client's does. */
+  gboolean ok = FALSE;
+  g_assert_true (test::wait_for ([&] {
+        g_signal_emit_by_name (s.sink, "send-message", "peer-2",
+            "{\"type\":\"log\",\"data\":\"hi\"}", &ok);
+        return ok;
+      }));
+  g_assert_true (test::wait_for ([&] {
+        return !peers[2]->channel_messages ().empty ();
+      }));
+  assert_str_eq (peers[2]->channel_messages ()[0],
+      "{\"type\":\"log\",\"data\":\"hi\"}");
+
+  /* Two seconds of audio each way. */
+  test::Tone tone (600, 48000);
+  for (int f = 0; f < 100; f++) {
+    ws.send (test::fastrtc_media (tone.next_mulaw (960)));
+    test::spin (20);
+  }
+  for (auto & p : peers) {
+    auto heard = p->received ();
+    double f = tone_of (heard);
+    g_test_message ("%s: sent %.0f Hz, heard %.0f Hz (%zu samples)",
+        p->id ().c_str (), p->freq (), f, heard.size ());
+    g_assert_cmpuint (heard.size (), >, 48000);
+    g_assert_cmpfloat (std::fabs (f - p->freq ()), <, p->freq () * 0.05);
+  }
+
+  {
+    std::lock_guard < std::mutex > l (s.capture.lock);
+    g_assert_cmpuint (s.capture.buffers_without_context, ==, 0);
+    for (auto & p : peers) {
+      auto & cs = s.capture.sessions[p->id ()];
+      g_assert_cmpuint (cs.samples.size (), >, 48000);
+      /* Every buffer with this peer's context holds this peer's tone. */
+      size_t checked = 0;
+      for (size_t k = 10; k < cs.buffers.size (); k++) {
+        auto[offset, len] = cs.buffers[k];
+        if (len < 480)
+          continue;
+        double f = test::estimate_frequency (cs.samples.data () + offset, len,
+            48000);
+        if (std::fabs (f - p->freq ()) > p->freq () * 0.1 + 30)
+          g_error ("%s buffer %zu: %.0f Hz", p->id ().c_str (), k, f);
+        checked++;
+      }
+      g_assert_cmpuint (checked, >, 50);
+    }
+    g_assert_cmpuint (s.capture.sessions["websocket-too"].samples.size (), ==,
+        100 * 960);
+  }
+
+  for (auto *st : s.bus->elements ("session-started")) {
+    GstSessionContext *ctx = nullptr;
+    gst_structure_get (st, "context", GST_TYPE_SESSION_CONTEXT, &ctx, NULL);
+    std::string id = gst_session_context_get_id (ctx);
+    bool rtc = g_str_has_prefix (id.c_str (), "peer-");
+    g_assert_cmpint (gst_session_context_get_transport (ctx), ==, rtc ?
+        GST_SESSION_TRANSPORT_WEBRTC : GST_SESSION_TRANSPORT_WEBSOCKET);
+    /* The selected candidate pair's remote address. */
+    g_assert_true (g_str_has_prefix (gst_session_context_get_remote_address
+            (ctx), "127.0.0.1:"));
+    g_object_unref (ctx);
+    gst_structure_free (st);
+  }
+  g_assert_cmpuint (s.n_sessions (), ==, 4);
+  g_assert_cmpuint (s.n_peers (), ==, 3);
+
+  /* Peers go away: sessions end, their webrtcbins are removed. */
+  for (auto & p : peers)
+    p->close ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-ended") >= 3;
+      }, 15000));
+  for (auto & p : peers)
+    assert_str_eq (s.bus->ended_reason (p->id ()), "disconnect");
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+  g_assert_cmpuint (s.n_sessions (), ==, 1);
+  g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/webrtc/peers-echo", test_peers_echo);
+  return g_test_run ();
+}
