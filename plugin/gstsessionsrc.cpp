@@ -229,6 +229,9 @@ struct Peer
 
   ~Peer ()
   {
+    GST_DEBUG ("peer of %s freed (bin refcount %d)", session ?
+        session->id ().c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
+        -1);
     for (auto *b : early)
       gst_buffer_unref (b);
     if (channel)
@@ -851,6 +854,12 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
 {
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
+  /* Build the branch under the peer's lock: remove_peer () marks the peer
+   * removed under it before stopping the bin, so no element can be added
+   * (and left PAUSED) once teardown began. */
+  std::unique_lock < std::mutex > guard (peer->lock);
+  if (peer->removed)
+    return;
   GstElement *depay = gst_element_factory_make ("rtpopusdepay", nullptr);
   GstElement *dec = gst_element_factory_make ("opusdec", nullptr);
   GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
@@ -874,10 +883,7 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   GstPad *filter_src = gst_element_get_static_pad (filter, "src");
   gst_pad_link (filter_src, sink);
   gst_object_unref (filter_src);
-  {
-    std::lock_guard < std::mutex > l (peer->lock);
-    peer->sinks.push_back (sink);
-  }
+  peer->sinks.push_back (sink);
   for (GstElement *e : {filter, res, conv, dec, depay})
     gst_element_sync_state_with_parent (e);
   GstPad *depay_sink = gst_element_get_static_pad (depay, "sink");
@@ -1168,6 +1174,14 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
   GObject *ice = nullptr;
   g_object_get (peer->webrtc, "ice-agent", &ice, NULL);
   if (ice) {
+    /* No UPnP port mapping: libnice would otherwise multicast SSDP
+     * discovery on every interface, unasked, from a server. */
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, NULL);
+    if (agent) {
+      g_object_set (agent, "upnp", FALSE, NULL);
+      g_object_unref (agent);
+    }
     gchar **addresses = g_strsplit (copy.ice_addresses.c_str (), ",", -1);
     for (gchar ** a = addresses; *a; a++) {
       g_strstrip (*a);
@@ -1302,8 +1316,14 @@ GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
   if (!peer->answered)
     peer->reply (200, sessionctx::failed_reply
         (sessionctx::error::connection_closed));
+  /* Under the element's state lock: a concurrent state change of
+   * sessionsrc (GstBin iterating its children) could otherwise set the
+   * removed bin back to PAUSED. The lock is recursive, so stop () may call
+   * this from change_state. */
+  GST_STATE_LOCK (self);
   gst_element_set_state (peer->bin, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self), peer->bin);
+  GST_STATE_UNLOCK (self);
   std::lock_guard < std::mutex > l (state.lock);
   auto it = state.peers.find (peer->session.get ());
   if (it != state.peers.end () && it->second == peer)

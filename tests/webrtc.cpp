@@ -76,6 +76,10 @@ public:
     g_object_get (webrtc_, "ice-agent", &ice, NULL);
     gboolean ok = FALSE;
     g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, NULL);
+    g_object_set (agent, "upnp", FALSE, NULL);  /* loopback only */
+    g_object_unref (agent);
     g_object_unref (ice);
     g_signal_connect (webrtc_, "pad-added", G_CALLBACK (on_pad), this);
     gst_element_set_state (pipe_, GST_STATE_PLAYING);
@@ -187,17 +191,31 @@ public:
   }
   /* Like a browser's pc.close (): the data channel closes, then media
    * stops. */
-  void close ()
+  void stop_pipeline ()
   {
-    if (channel_ && channel_open ())
-      gst_webrtc_data_channel_close (channel_);
+    {
+      std::lock_guard < std::mutex > l (stop_lock_);
+      stopped_ = true;
+    }
     if (pipe_)
       gst_element_set_state (pipe_, GST_STATE_NULL);
+  }
+  void close ()
+  {
+    if (channel_ && channel_open ()) {
+      gst_webrtc_data_channel_close (channel_);
+      test::wait_for ([&] {
+            GstWebRTCDataChannelState st;
+            g_object_get (channel_, "ready-state", &st, NULL);
+            return st == GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+          }, 2000);
+    }
+    stop_pipeline ();
   }
   /* Vanish: media stops, nothing is closed. */
   void vanish ()
   {
-    gst_element_set_state (pipe_, GST_STATE_NULL);
+    stop_pipeline ();
   }
   const std::string & id () const { return id_; }
   double freq () const { return freq_; }
@@ -214,6 +232,10 @@ private:
   static void on_pad (GstElement *, GstPad * pad, ClientPeer * self)
   {
     if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+      return;
+    /* Not while stopping: a branch added then would stay PAUSED. */
+    std::lock_guard < std::mutex > stopping (self->stop_lock_);
+    if (self->stopped_)
       return;
     GstElement *bin = gst_parse_bin_from_description ("rtpopusdepay ! opusdec "
         "! audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,"
@@ -248,6 +270,8 @@ private:
   GstElement *webrtc_ = nullptr;
   GstWebRTCDataChannel *channel_ = nullptr;
   std::mutex lock_;
+  std::mutex stop_lock_;
+  bool stopped_ = false;
   std::vector<std::string> channel_messages_;
   std::vector<int16_t> received_;
 };
@@ -453,11 +477,291 @@ test_peers_echo ()
   g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
+
+static std::vector<std::string>
+split_lines (const std::string & text)
+{
+  std::vector<std::string> out;
+  gchar **lines = g_strsplit (text.c_str (), "\r\n", -1);
+  for (gchar ** it = lines; *it; it++)
+    if (**it)
+      out.emplace_back (*it);
+  g_strfreev (lines);
+  return out;
+}
+
+static std::string
+failed (const char *code)
+{
+  return std::string ("{\"status\":\"failed\",\"meta\":{\"error\":\"") + code +
+      "\"}}";
+}
+
+static std::string
+candidate_body (const std::string & id, const std::string & candidate_json)
+{
+  return "{\"type\":\"ice-candidate\",\"webrtc_id\":\"" + id +
+      "\",\"candidate\":" + candidate_json + "}";
+}
+
+/* FastRTC's signalling errors, each asserted; nothing is left behind. */
+static void
+test_signalling_errors ()
+{
+  Server s ("max-sessions=2");
+  /* Missing fields: 422 (FastRTC's pydantic validation). */
+  g_assert_cmpuint (post (s.port, "{\"type\":\"offer\",\"sdp\":\"v=0\"}").status,
+      ==, 422);
+  g_assert_cmpuint (post (s.port, "{\"webrtc_id\":\"x\",\"sdp\":\"v=0\"}").status,
+      ==, 422);
+  g_assert_cmpuint (post (s.port, "{\"webrtc_id\":\"x\",\"type\":\"bogus\"}").
+      status, ==, 422);
+  /* Malformed JSON: 400 with a failed status. */
+  HttpReply r = post (s.port, "{\"webrtc_id\":");
+  g_assert_cmpuint (r.status, ==, 400);
+  assert_str_eq (r.body, failed ("invalid_json"));
+
+  /* SDP that does not parse / has no audio / that webrtcbin rejects. */
+  r = post (s.port, "{\"webrtc_id\":\"bad-sdp\",\"type\":\"offer\",\"sdp\":"
+      "\"hello\"}");
+  assert_str_eq (r.body, failed ("invalid_sdp"));
+  const char *video_only = "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"
+      "t=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+      "a=rtpmap:96 VP8/90000\\r\\na=sendrecv\\r\\n";
+  r = post (s.port, std::string ("{\"webrtc_id\":\"video\",\"type\":\"offer\","
+          "\"sdp\":\"") + video_only + "\"}");
+  assert_str_eq (r.body, failed ("no_audio"));
+  {
+    ClientPeer c ("no-fingerprint", 440);
+    std::string stripped;
+    for (auto & line : split_lines (c.make_offer ()))
+      if (!g_str_has_prefix (line.c_str (), "a=fingerprint") &&
+          !g_str_has_prefix (line.c_str (), "a=ice-ufrag"))
+        stripped += line + "\r\n";
+    r = post (s.port, c.offer_body (stripped));
+    assert_str_eq (r.body, failed ("remote_description_rejected"));
+  }
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0;
+      }));
+  g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 0);
+
+  /* Candidates: bad formats. */
+  for (const char *bad : {"\"candidate:1 1 udp 1 127.0.0.1 9 typ host\"",
+          "{\"candidate\":42}", "{\"candidate\":\"a=candidate:x\"}",
+          "{\"candidate\":\"candidate:1\",\"sdpMLineIndex\":-1}"}) {
+    r = post (s.port, candidate_body ("any", bad));
+    assert_str_eq (r.body, failed ("invalid_candidate_format"));
+  }
+  /* End-of-candidates markers are fine. */
+  r = post (s.port, candidate_body ("later", "{\"candidate\":\"\","
+          "\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"));
+  assert_str_eq (r.body, "{\"status\":\"success\"}");
+  r = post (s.port, candidate_body ("later", "null"));
+  assert_str_eq (r.body, "{\"status\":\"success\"}");
+
+  /* Same id twice; over the limit (shared with WebSocket sessions). */
+  ClientPeer a ("A", 440);
+  g_assert_cmpuint (a.connect (s.port).status, ==, 200);
+  ClientPeer a2 ("A", 440);
+  r = post (s.port, a2.offer_body (a2.make_offer ()));
+  assert_str_eq (r.body, failed ("connection_already_exists"));
+  WsClient ws;
+  g_assert_true (ws.connect (s.port, "/websocket/offer"));
+  ws.send (test::fastrtc_start ("ws-B"));
+  g_assert_true (s.wait_started (2));
+  ClientPeer c ("C", 440);
+  r = post (s.port, c.offer_body (c.make_offer ()));
+  assert_str_eq (r.body, "{\"status\":\"failed\",\"meta\":{\"error\":"
+      "\"concurrency_limit_reached\",\"limit\":2}}");
+  /* The WebSocket side sees the same limit. */
+  WsClient ws2;
+  g_assert_true (ws2.connect (s.port, "/websocket/offer"));
+  ws2.send (test::fastrtc_start ("ws-C"));
+  g_assert_true (ws2.wait_message ("concurrency_limit_reached"));
+
+  /* A candidate for a WebSocket session's id; for a closed peer. */
+  r = post (s.port, candidate_body ("ws-B", "{\"candidate\":\"\"}"));
+  assert_str_eq (r.body, failed ("unknown_connection"));
+  a.close ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("A") == "disconnect";
+      }, 15000));
+  r = post (s.port, candidate_body ("A", "{\"candidate\":\"\"}"));
+  assert_str_eq (r.body, failed ("connection_closed"));
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+  g_assert_true (s.bus->has_warning ("A|connection_closed"));
+  g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
+/* FastRTC's browser client trickles candidates before its offer: they are
+ * held, then applied. The offer here carries none, so connecting proves it. */
+static void
+test_early_candidates ()
+{
+  Server s;
+  ClientPeer c ("early", 700);
+  std::string bare;
+  std::vector<std::string> candidates;
+  for (auto & line : split_lines (c.make_offer ())) {
+    if (g_str_has_prefix (line.c_str (), "a=candidate:"))
+      candidates.push_back (line.substr (2));
+    else if (!g_str_has_prefix (line.c_str (), "a=end-of-candidates"))
+      bare += line + "\r\n";
+  }
+  g_assert_cmpuint (candidates.size (), >, 0);
+  for (auto & cand : candidates) {
+    HttpReply r = post (s.port, candidate_body ("early",
+            "{\"candidate\":" + ClientPeer::json_quote (cand) + ",\"sdpMid\":"
+            "\"audio0\",\"sdpMLineIndex\":0,\"usernameFragment\":\"x\"}"));
+    assert_str_eq (r.body, "{\"status\":\"success\"}");
+  }
+  HttpReply r = post (s.port, c.offer_body (bare));
+  g_assert_cmpuint (r.status, ==, 200);
+  /* Without the server's candidates the client cannot start checks: only
+   * the server can, from the held candidates. */
+  std::string answer = json_field (r.body, "sdp"), answer_bare;
+  for (auto & line : split_lines (answer))
+    if (!g_str_has_prefix (line.c_str (), "a=candidate:"))
+      answer_bare += line + "\r\n";
+  g_assert_true (answer_bare.size () < answer.size ());
+  c.set_answer (answer_bare);
+  g_assert_true (s.wait_started (1));
+  g_assert_true (test::wait_for ([&] {
+        return s.capture.samples_of ("early") > 48000 / 2;
+      }));
+}
+
+/* Not connected within connect-timeout: session-ended connect-timeout and
+ * the webrtcbin is gone. A peer that vanishes: peer-timeout. */
+static void
+test_timeouts ()
+{
+  Server s ("connect-timeout=1 peer-timeout=1");
+  ClientPeer never ("never", 440);
+  HttpReply r = post (s.port, never.offer_body (never.make_offer ()));
+  g_assert_cmpuint (r.status, ==, 200);   /* answer, never applied */
+  g_assert_cmpuint (s.n_peers (), ==, 1);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("never") == "connect-timeout";
+      }, 5000));
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0;
+      }));
+  /* It never started. */
+  g_assert_cmpuint (s.bus->count_elements ("session-started"), ==, 0);
+
+  ClientPeer gone ("gone", 440);
+  g_assert_cmpuint (gone.connect (s.port).status, ==, 200);
+  g_assert_true (s.wait_started (1));
+  gone.vanish ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("gone") == "disconnect";
+      }, 5000));
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+}
+
+static size_t
+count_entries (const char *path)
+{
+  size_t n = 0;
+  if (GDir * dir = g_dir_open (path, 0, nullptr)) {
+    while (g_dir_read_name (dir))
+      n++;
+    g_dir_close (dir);
+  }
+  return n;
+}
+
+/* 50 sequential peers: nothing accumulates (elements, fds, threads). */
+static void
+test_churn ()
+{
+  Server s;
+  auto one = [&](int i) {
+    ClientPeer c ("churn-" + std::to_string (i), 500);
+    g_assert_cmpuint (c.connect (s.port).status, ==, 200);
+    g_assert_true (test::wait_for ([&] {
+          return s.capture.samples_of (c.id ()) > 0;
+        }));
+    size_t ended = s.bus->count_elements ("session-ended");
+    c.close ();
+    g_assert_true (test::wait_for ([&] {
+          return s.bus->count_elements ("session-ended") > ended;
+        }, 15000));
+  };
+  one (-2);
+  one (-1);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+  test::spin (300);
+  size_t fds = count_entries ("/proc/self/fd");
+  size_t threads = count_entries ("/proc/self/task");
+  gint64 t0 = g_get_monotonic_time ();
+  for (int i = 0; i < 50; i++)
+    one (i);
+  g_test_message ("50 sessions in %.1f s", (g_get_monotonic_time () - t0) /
+      1e6);
+  bool clean = test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0 &&
+            count_entries ("/proc/self/fd") <= fds &&
+            count_entries ("/proc/self/task") <= threads;
+      }, 10000);
+  if (!clean && g_getenv ("DUMP_FDS")) {
+    std::map<std::string, int> kinds;
+    GDir *dir = g_dir_open ("/proc/self/fd", 0, nullptr);
+    while (const char *n = g_dir_read_name (dir)) {
+      gchar *link = g_file_read_link ((std::string ("/proc/self/fd/") + n).c_str (), nullptr);
+      std::string k = link ? link : "?";
+      k = k.substr (0, k.find (':'));
+      kinds[k]++;
+      g_free (link);
+    }
+    g_dir_close (dir);
+    for (auto &[k, v] : kinds)
+      g_printerr ("%s: %d\n", k.c_str (), v);
+    gchar *cmd = g_strdup_printf ("ss -tuanp | grep 'pid=%d,' | awk "
+        "'{print $1, $2, $5, $6}' | sort | uniq -c | sort -rn | head -8",
+        (int) getpid ());
+    (void) !system (cmd);
+    g_free (cmd);
+    GDir *tasks = g_dir_open ("/proc/self/task", 0, nullptr);
+    std::map<std::string, int> names;
+    while (const char *n = g_dir_read_name (tasks)) {
+      gchar *comm = nullptr;
+      g_file_get_contents ((std::string ("/proc/self/task/") + n + "/comm").c_str (), &comm, nullptr, nullptr);
+      names[comm ? g_strstrip (comm) : "?"]++;
+      g_free (comm);
+    }
+    g_dir_close (tasks);
+    for (auto &[k, v] : names)
+      g_printerr ("thread %s: %d\n", k.c_str (), v);
+  }
+  if (!clean)
+    g_error ("left behind: %u peers, %u sessions, fds %zu -> %zu, threads "
+        "%zu -> %zu", s.n_peers (), s.n_sessions (), fds,
+        count_entries ("/proc/self/fd"), threads,
+        count_entries ("/proc/self/task"));
+  g_test_message ("children 0, fds %zu -> %zu, threads %zu -> %zu", fds,
+      count_entries ("/proc/self/fd"), threads,
+      count_entries ("/proc/self/task"));
+  g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 52);
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/webrtc/peers-echo", test_peers_echo);
+  g_test_add_func ("/webrtc/signalling-errors", test_signalling_errors);
+  g_test_add_func ("/webrtc/early-candidates", test_early_candidates);
+  g_test_add_func ("/webrtc/timeouts", test_timeouts);
+  g_test_add_func ("/webrtc/churn", test_churn);
   return g_test_run ();
 }

@@ -687,10 +687,7 @@ void
 Server::reply_error (Session & s, const char *code,
     const std::string & detail, long limit)
 {
-  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (s.conn_,
-        failed_reply (code, limit).c_str ());
+  /* Warn first: whoever sees the reply can rely on the warning. */
   if (++s.warnings_ <= kMaxWarningsPerConnection) {
     std::string text = detail;
     if (s.warnings_ == kMaxWarningsPerConnection)
@@ -700,6 +697,10 @@ Server::reply_error (Session & s, const char *code,
   } else {
     GST_DEBUG ("%s: %s: %s", who (s).c_str (), code, detail.c_str ());
   }
+  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (s.conn_,
+        failed_reply (code, limit).c_str ());
 }
 
 /* The context of @s: id, transport, dialect, remote address, and the
@@ -898,8 +899,12 @@ static void
 respond (SoupServerMessage * msg, guint status, const std::string & body)
 {
   soup_server_message_set_status (msg, status, nullptr);
-  soup_message_headers_replace (soup_server_message_get_response_headers
-      (msg), "Access-Control-Allow-Origin", "*");
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  /* libsoup 3.2 never closes an idle keep-alive connection that the client
+   * closed (CLOSE-WAIT, one fd per signalling client; fixed in 3.3). Each
+   * signalling POST stands alone, so close after answering. */
+  soup_message_headers_replace (headers, "Connection", "close");
   soup_server_message_set_response (msg, "application/json",
       SOUP_MEMORY_COPY, body.data (), body.size ());
 }
