@@ -27,6 +27,12 @@
  * sticky session-context event (already set when `pad-added` is emitted) and
  * removed after EOS when the session ends.
  *
+ * WebRTC clients use FastRTC's HTTP signalling on the same port
+ * (`POST /webrtc/offer`): one webrtcbin per peer inside this bin, incoming
+ * Opus decoded to the same output and tagged the same way (transport
+ * `webrtc`, id = `webrtc_id`). A `session-answer` element message gives
+ * each peer's setup time (offer received → answer sent).
+ *
  * The element posts `session-started` and `session-ended` element messages,
  * emits #GstSessionSrc::session-message for client messages it does not
  * handle itself and #GstSessionSrc::session-mark for Twilio marks, sends
@@ -217,6 +223,7 @@ struct Peer
   GstElement *appsrc = nullptr; /* null when the client does not receive */
   std::function<void (guint, std::string)> reply;
   std::vector<GstPad *> sinks;  /* our parentless receive pads (owned) */
+  gint64 offer_us = 0;          /* when the offer came (monotonic) */
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;
@@ -786,6 +793,41 @@ struct OfferInfo
   bool client_receives = true;  /* sendrecv or recvonly */
 };
 
+/* aiortc (1.4, default settings) offers a BUNDLE group whose m-lines carry
+ * different ICE credentials; webrtcbin 1.22 rejects that outright. Such a
+ * group cannot be honoured anyway: drop it and answer unbundled. Returns
+ * whether it did. */
+bool
+drop_inconsistent_bundle (GstSDPMessage * sdp)
+{
+  std::string first;
+  bool differ = false;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const gchar *ufrag = gst_sdp_media_get_attribute_val (
+        gst_sdp_message_get_media (sdp, i), "ice-ufrag");
+    if (!ufrag)
+      ufrag = gst_sdp_message_get_attribute_val (sdp, "ice-ufrag");
+    if (!ufrag)
+      continue;
+    if (first.empty ())
+      first = ufrag;
+    else if (first != ufrag)
+      differ = true;
+  }
+  if (!differ)
+    return false;
+  bool dropped = false;
+  for (guint i = gst_sdp_message_attributes_len (sdp); i > 0; i--) {
+    const GstSDPAttribute *a = gst_sdp_message_get_attribute (sdp, i - 1);
+    if (g_strcmp0 (a->key, "group") == 0 && a->value &&
+        g_str_has_prefix (a->value, "BUNDLE")) {
+      gst_sdp_message_remove_attribute (sdp, i - 1);
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
 OfferInfo
 inspect_offer (const GstSDPMessage * sdp)
 {
@@ -910,10 +952,17 @@ send_answer (const std::shared_ptr<Peer> & peer)
   }
   gchar *text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
-  GST_DEBUG_OBJECT (peer->src, "session %s: answer ready",
-      peer->session->id ().c_str ());
+  gint64 setup_us = g_get_monotonic_time () - peer->offer_us;
+  GST_INFO_OBJECT (peer->src, "session %s: answer after %.1f ms",
+      peer->session->id ().c_str (), setup_us / 1000.0);
   peer->reply (200, sessionctx::answer_reply (text));
   g_free (text);
+  /* For applications and benchmarks: how long the answer took. */
+  gst_element_post_message (GST_ELEMENT (peer->src),
+      gst_message_new_element (GST_OBJECT (peer->src),
+          gst_structure_new ("session-answer", "session-id", G_TYPE_STRING,
+              peer->session->id ().c_str (), "setup-time", G_TYPE_UINT64,
+              (guint64) setup_us * GST_USECOND, NULL)));
 }
 
 void
@@ -1145,6 +1194,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
   }
 
   auto peer = std::make_shared<Peer> ();
+  peer->offer_us = g_get_monotonic_time ();
   peer->src = self;
   peer->session = s;
   peer->server = server;
@@ -1163,8 +1213,13 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     refuse ("server_error", "webrtcbin is not installed");
     return;
   }
-  g_object_set (peer->webrtc, "bundle-policy",
-      GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 40, NULL);
+  bool unbundled = drop_inconsistent_bundle (sdp);
+  if (unbundled)
+    GST_INFO_OBJECT (self, "session %s: BUNDLE group with different ICE "
+        "credentials, answering unbundled", s->id ().c_str ());
+  g_object_set (peer->webrtc, "bundle-policy", unbundled ?
+      GST_WEBRTC_BUNDLE_POLICY_NONE : GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+      "latency", 40, NULL);
   if (!copy.stun_server.empty ())
     g_object_set (peer->webrtc, "stun-server", copy.stun_server.c_str (),
         NULL);
@@ -1488,6 +1543,60 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
+/* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
+ * the codecs) end that peer's session; they must not stop the pipeline and
+ * every other session with it. */
+static void
+gst_session_src_handle_message (GstBin * bin, GstMessage * message)
+{
+  auto *self = GST_SESSION_SRC (bin);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    std::shared_ptr<Peer> owner;
+    {
+      std::lock_guard < std::mutex > l (self->priv->state.lock);
+      for (auto &[session, peer] : self->priv->state.peers)
+        if (gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
+                GST_OBJECT (peer->bin)))
+          owner = peer;
+    }
+    if (owner) {
+      GError *err = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error (message, &err, &debug);
+      const std::string & id = owner->session->id ();
+      /* A peer that closes its connection aborts the SCTP association
+       * (aiortc's close () does): that is a hang-up, not a failure. */
+      GstElementFactory *factory = GST_IS_ELEMENT (GST_MESSAGE_SRC (message)) ?
+          gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (message))) :
+          nullptr;
+      bool hang_up = factory && g_str_has_prefix (GST_OBJECT_NAME (factory),
+          "sctp");
+      if (hang_up) {
+        GST_INFO_OBJECT (self, "session %s: peer closed (%s)", id.c_str (),
+            err->message);
+        owner->server->end_session_async (owner->session,
+            GST_SESSION_END_REASON_DISCONNECT);
+      } else if (owner->session->is_open ()) {
+        GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+            ("Session %s: WebRTC peer failed: %s", id.c_str (),
+                err->message), ("%s", debug ? debug : ""),
+            ("session-id", G_TYPE_STRING, id.c_str (), "error",
+                G_TYPE_STRING, "peer_error", NULL));
+        owner->server->end_session_async (owner->session,
+            GST_SESSION_END_REASON_ERROR);
+      } else {
+        GST_DEBUG_OBJECT (self, "session %s (ended): %s", id.c_str (),
+            err->message);
+      }
+      g_clear_error (&err);
+      g_free (debug);
+      gst_message_unref (message);
+      return;
+    }
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
 /* An application EOS (gst-launch-1.0 -e, gst_element_send_event) goes out
  * on every pad after what is already queued. GstBin would only hand it to
  * source children, and sessionsrc has none. */
@@ -1713,6 +1822,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   gobject_class->finalize = gst_session_src_finalize;
   element_class->change_state = gst_session_src_change_state;
   element_class->send_event = gst_session_src_send_event;
+  GST_BIN_CLASS (klass)->handle_message = gst_session_src_handle_message;
 
   /**
    * GstSessionSrc:port:

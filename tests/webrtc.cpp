@@ -461,6 +461,14 @@ test_peers_echo ()
   }
   g_assert_cmpuint (s.n_sessions (), ==, 4);
   g_assert_cmpuint (s.n_peers (), ==, 3);
+  for (auto *a : s.bus->elements ("session-answer")) {
+    guint64 t = 0;
+    gst_structure_get_uint64 (a, "setup-time", &t);
+    g_test_message ("%s: answer after %.1f ms (server side)",
+        gst_structure_get_string (a, "session-id"), t / 1e6);
+    g_assert_cmpuint (t, >, 0);
+    gst_structure_free (a);
+  }
 
   /* Peers go away: sessions end, their webrtcbins are removed. */
   for (auto & p : peers)

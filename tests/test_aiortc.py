@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Independent WebRTC clients (aiortc) against a gst-launch-1.0 echo
+pipeline, inside a private network namespace this test creates: aiortc
+never gathers loopback, so the namespace gets a veth pair (tnet0/tnet1,
+10.201.0.1-2/24) of its own; nothing leaves it. Needs root (unshare -n)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.join(HERE, "clients", "aiortc_client.py")
+SKIP = 77  # meson's "skipped"
+
+
+def inside():
+    for cmd in (["ip", "link", "set", "lo", "up"],
+                ["ip", "link", "add", "tnet0", "type", "veth", "peer", "name", "tnet1"],
+                ["ip", "addr", "add", "10.201.0.1/24", "dev", "tnet0"],
+                ["ip", "addr", "add", "10.201.0.2/24", "dev", "tnet1"],
+                ["ip", "link", "set", "tnet0", "up"],
+                ["ip", "link", "set", "tnet1", "up"]):
+        subprocess.run(cmd, check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        ["gst-launch-1.0", "-e", "sessionsrc", "port=%d" % port, "address=127.0.0.1",
+         "ice-addresses=10.201.0.1", "!", "sessioninfo", "silent=false", "!", "sessionsink"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    failures = 0
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        url = "http://127.0.0.1:%d/webrtc/offer" % port
+        clients = [("aio-one", 440), ("aio-two", 1250)]
+        procs = [subprocess.Popen([sys.executable, CLIENT, url, "--id", ident,
+                                   "--freq", str(freq), "--seconds", "4"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for ident, freq in clients]
+        for proc, (ident, freq) in zip(procs, clients):
+            out, err = proc.communicate(timeout=90)
+            print(out.strip())
+            if proc.returncode != 0:
+                print(err[-2000:])
+            try:
+                result = json.loads(out.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                result = {}
+            ok = proc.returncode == 0 and result.get("id") == ident
+            print("%s: sent %d Hz, heard %s Hz -> %s" % (ident, freq, result.get("heard_hz"),
+                                                        "ok" if ok else "FAIL"))
+            failures += not ok
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            log, _ = server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            log, _ = server.communicate()
+    print(log)
+    for ident in ("aio-one", "aio-two"):
+        # The selected pair's remote address: one of the namespace's veths.
+        if "session %s (webrtc/fastrtc from 10.201.0." % ident not in log:
+            print("sessioninfo did not see %s as a WebRTC session from 10.201.0.x" % ident)
+            failures += 1
+        if "session %s ended" % ident not in log:
+            print("session %s did not end" % ident)
+            failures += 1
+    if "WARNING" in log or "ERROR" in log:
+        print("the server warned or failed when peers hung up")
+        failures += 1
+    return 1 if failures else 0
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--inside":
+        sys.exit(inside())
+    if os.geteuid() != 0:
+        print("needs root for a private network namespace")
+        sys.exit(SKIP)
+    sys.exit(subprocess.run(["unshare", "-n", sys.executable, __file__, "--inside"]).returncode)
+
+
+if __name__ == "__main__":
+    main()
