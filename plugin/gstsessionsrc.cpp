@@ -1361,21 +1361,26 @@ GstSessionSrcPrivate::on_webrtc_candidate (Session & s, int mline_index,
 void
 GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
 {
+  /* All of it under the element's state lock (recursive, so stop () may
+   * call this from change_state): a concurrent state change of sessionsrc
+   * (GstBin iterating its children) could otherwise set a removed bin back
+   * to PAUSED, and whoever claims the removal also completes it. */
+  GST_STATE_LOCK (self);
+  bool answered;
   {
     std::lock_guard < std::mutex > l (peer->lock);
-    if (peer->removed)
+    if (peer->removed) {
+      GST_STATE_UNLOCK (self);
       return;
+    }
     peer->removed = true;
     peer->out.reset ();
+    answered = peer->answered;
+    peer->answered = true;
   }
-  if (!peer->answered)
+  if (!answered)
     peer->reply (200, sessionctx::failed_reply
         (sessionctx::error::connection_closed));
-  /* Under the element's state lock: a concurrent state change of
-   * sessionsrc (GstBin iterating its children) could otherwise set the
-   * removed bin back to PAUSED. The lock is recursive, so stop () may call
-   * this from change_state. */
-  GST_STATE_LOCK (self);
   gst_element_set_state (peer->bin, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self), peer->bin);
   GST_STATE_UNLOCK (self);

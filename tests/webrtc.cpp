@@ -761,6 +761,123 @@ test_churn ()
   g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 52);
 }
 
+/* session-pads with WebRTC: a pad per peer with its context (transport
+ * webrtc) before pad-added, EOS and removal when it leaves. A send-only
+ * client gets a recvonly answer and no send chain. */
+static void
+test_session_pads_and_direction ()
+{
+  GstElement *pipeline = gst_pipeline_new (nullptr);
+  GstElement *src = gst_element_factory_make ("sessionsrc", nullptr);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "ice-addresses",
+      "127.0.0.1", "session-pads", TRUE, NULL);
+  gst_bin_add (GST_BIN (pipeline), src);
+  struct State
+  {
+    GstElement *pipeline;
+    std::mutex lock;
+    std::string pad_context;
+    GstSessionTransport transport = GST_SESSION_TRANSPORT_WEBSOCKET;
+    size_t samples = 0;
+    int eos = 0;
+    int removed = 0;
+  } st;
+  st.pipeline = pipeline;
+  g_signal_connect (src, "pad-added", G_CALLBACK (+[](GstElement *,
+              GstPad * pad, State * st) {
+            auto ctx = gst::session::current (pad, nullptr);
+            {
+              std::lock_guard < std::mutex > l (st->lock);
+              st->pad_context = ctx.id ();
+              st->transport = ctx.transport ();
+            }
+            GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+            g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+            gst_bin_add (GST_BIN (st->pipeline), sink);
+            gst_element_sync_state_with_parent (sink);
+            GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+            gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+                [](GstPad * p, GstPadProbeInfo * info, gpointer data) {
+                  auto *st = static_cast<State *> (data);
+                  std::lock_guard < std::mutex > l (st->lock);
+                  if (GST_PAD_PROBE_INFO_TYPE (info) &
+                      GST_PAD_PROBE_TYPE_BUFFER) {
+                    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+                    g_assert_nonnull (gst_buffer_get_session_meta (b));
+                    st->samples += gst_buffer_get_size (b) / 2;
+                  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+                      == GST_EVENT_EOS) {
+                    st->eos++;
+                  }
+                  return GST_PAD_PROBE_OK;
+                }, st, nullptr);
+            gst_pad_link (pad, sinkpad);
+            gst_object_unref (sinkpad);
+          }), &st);
+  g_signal_connect (src, "pad-removed", G_CALLBACK (+[](GstElement *,
+              GstPad *, State * st) {
+            std::lock_guard < std::mutex > l (st->lock);
+            st->removed++;
+          }), &st);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  guint port = test::get_port (src);
+
+  ClientPeer c ("pads", 800, "sendonly");
+  HttpReply r = c.connect (port);
+  std::string answer = json_field (r.body, "sdp");
+  /* The client only sends: the answer only receives. */
+  g_assert_nonnull (strstr (answer.c_str (), "a=recvonly"));
+  g_assert_null (strstr (answer.c_str (), "a=sendrecv"));
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (st.lock);
+        return st.samples > 48000;
+      }));
+  {
+    std::lock_guard < std::mutex > l (st.lock);
+    assert_str_eq (st.pad_context, "pads");
+    g_assert_cmpint (st.transport, ==, GST_SESSION_TRANSPORT_WEBRTC);
+  }
+  c.close ();
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (st.lock);
+        return st.eos == 1 && st.removed == 1;
+      }, 15000));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* time-limit ends a WebRTC session too; pipeline to READY ends the rest
+ * with reason shutdown and removes their webrtcbins. */
+static void
+test_limit_and_shutdown ()
+{
+  Server s ("time-limit=1");
+  ClientPeer a ("limited", 440);
+  g_assert_cmpuint (a.connect (s.port).status, ==, 200);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("limited") == "time-limit";
+      }, 5000));
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+
+  g_object_set (s.src, "time-limit", 0, NULL);
+  gst_element_set_state (s.pipeline, GST_STATE_READY);
+  gst_element_set_state (s.pipeline, GST_STATE_PLAYING);
+  s.port = test::get_port (s.src);
+  ClientPeer b ("live-1", 440), c ("live-2", 660);
+  g_assert_cmpuint (b.connect (s.port).status, ==, 200);
+  g_assert_cmpuint (c.connect (s.port).status, ==, 200);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-started") == 3;
+      }));
+  gst_element_set_state (s.pipeline, GST_STATE_READY);
+  assert_str_eq (s.bus->ended_reason ("live-1"), "shutdown");
+  assert_str_eq (s.bus->ended_reason ("live-2"), "shutdown");
+  g_assert_cmpuint (s.n_peers (), ==, 0);
+  g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -771,5 +888,7 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc/early-candidates", test_early_candidates);
   g_test_add_func ("/webrtc/timeouts", test_timeouts);
   g_test_add_func ("/webrtc/churn", test_churn);
+  g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
+  g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
   return g_test_run ();
 }
