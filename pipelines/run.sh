@@ -18,6 +18,9 @@ gst-sessionctx echo server on port $PORT
            {"event":"media","media":{"payload":"<base64 µ-law, 48 kHz>"}}
       you get back {"event":"media","media":{"payload":"<base64 µ-law, 24 kHz>"}}
   Twilio Media Streams: ws://127.0.0.1:$PORT/telephone/handler
+  WebRTC (FastRTC signalling): POST http://127.0.0.1:$PORT/webrtc/offer
+      {"sdp":"<offer>","type":"offer","webrtc_id":"my-id"} -> {"sdp":"<answer>","type":"answer"}
+      (see README.md, "WebRTC", for curl and a browser snippet)
 
   Try it: /usr/bin/python3 $ROOT/tests/clients/fastrtc_ws_client.py \\
             ws://127.0.0.1:$PORT/websocket/offer --seconds 3
