@@ -493,6 +493,19 @@ struct Capture
   }
 };
 
+/* Entries of a /proc directory: open fds, threads. */
+inline size_t
+count_entries (const char *path)
+{
+  size_t n = 0;
+  if (GDir * dir = g_dir_open (path, 0, nullptr)) {
+    while (g_dir_read_name (dir))
+      n++;
+    g_dir_close (dir);
+  }
+  return n;
+}
+
 inline guint
 get_port (GstElement * src)
 {

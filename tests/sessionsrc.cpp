@@ -707,18 +707,6 @@ test_bad_input ()
     g_assert_false (g_str_has_prefix (w.c_str (), "good|"));
 }
 
-static size_t
-count_dir (const char *path)
-{
-  size_t n = 0;
-  if (GDir * dir = g_dir_open (path, 0, nullptr)) {
-    while (g_dir_read_name (dir))
-      n++;
-    g_dir_close (dir);
-  }
-  return n;
-}
-
 /* Session churn: 50 sequential sessions leave no file descriptor, thread
  * or session behind. */
 static void
@@ -743,17 +731,17 @@ test_churn ()
   one_session (-1);
   g_assert_true (p.wait_ended (2));
   test::spin (100);
-  size_t fds = count_dir ("/proc/self/fd");
-  size_t threads = count_dir ("/proc/self/task");
+  size_t fds = test::count_entries ("/proc/self/fd");
+  size_t threads = test::count_entries ("/proc/self/task");
   for (int i = 0; i < 50; i++)
     one_session (i);
   g_assert_true (p.wait_ended (52));
   g_assert_true (test::wait_for ([&] {
-        return count_dir ("/proc/self/fd") <= fds &&
-            count_dir ("/proc/self/task") <= threads;
+        return test::count_entries ("/proc/self/fd") <= fds &&
+            test::count_entries ("/proc/self/task") <= threads;
       }));
   g_test_message ("fds %zu -> %zu, threads %zu -> %zu", fds,
-      count_dir ("/proc/self/fd"), threads, count_dir ("/proc/self/task"));
+      test::count_entries ("/proc/self/fd"), threads, test::count_entries ("/proc/self/task"));
   guint n = 1;
   g_object_get (p.src, "n-sessions", &n, NULL);
   g_assert_cmpuint (n, ==, 0);

@@ -6,10 +6,11 @@ never gathers loopback, so the namespace gets a veth pair (tnet0/tnet1,
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from servers import free_port, wait_listening  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "clients", "aiortc_client.py")
@@ -24,22 +25,14 @@ def inside():
                 ["ip", "link", "set", "tnet0", "up"],
                 ["ip", "link", "set", "tnet1", "up"]):
         subprocess.run(cmd, check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         ["gst-launch-1.0", "-e", "sessionsrc", "port=%d" % port, "address=127.0.0.1",
          "ice-addresses=10.201.0.1", "!", "sessioninfo", "silent=false", "!", "sessionsink"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     failures = 0
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_listening(port, proc=server)
         url = "http://127.0.0.1:%d/webrtc/offer" % port
         clients = [("aio-one", 440), ("aio-two", 1250)]
         procs = [subprocess.Popen([sys.executable, CLIENT, url, "--id", ident,

@@ -5,32 +5,16 @@ tone back."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from servers import free_port, wait_listening  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "clients", "fastrtc_ws_client.py")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, proc, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("gst-launch-1.0 exited early: %s" % proc.stdout.read())
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("server did not listen on %d" % port)
 
 
 def main():
@@ -40,7 +24,8 @@ def main():
          "!", "sessioninfo", "silent=false", "!", "sessionsink"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_listening(port, server)
+        if not wait_listening(port, proc=server):
+            raise SystemExit("server did not listen on %d: %s" % (port, server.stdout.read()))
         base = "ws://127.0.0.1:%d" % port
         clients = [
             ([base + "/websocket/offer", "--id", "py-one", "--freq", "440"], "py-one", 440),

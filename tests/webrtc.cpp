@@ -673,18 +673,6 @@ test_timeouts ()
       }));
 }
 
-static size_t
-count_entries (const char *path)
-{
-  size_t n = 0;
-  if (GDir * dir = g_dir_open (path, 0, nullptr)) {
-    while (g_dir_read_name (dir))
-      n++;
-    g_dir_close (dir);
-  }
-  return n;
-}
-
 /* 50 sequential peers: nothing accumulates (elements, fds, threads). */
 static void
 test_churn ()
@@ -708,8 +696,8 @@ test_churn ()
         return s.n_peers () == 0;
       }));
   test::spin (300);
-  size_t fds = count_entries ("/proc/self/fd");
-  size_t threads = count_entries ("/proc/self/task");
+  size_t fds = test::count_entries ("/proc/self/fd");
+  size_t threads = test::count_entries ("/proc/self/task");
   gint64 t0 = g_get_monotonic_time ();
   for (int i = 0; i < 50; i++)
     one (i);
@@ -717,8 +705,8 @@ test_churn ()
       1e6);
   bool clean = test::wait_for ([&] {
         return s.n_peers () == 0 && s.n_sessions () == 0 &&
-            count_entries ("/proc/self/fd") <= fds &&
-            count_entries ("/proc/self/task") <= threads;
+            test::count_entries ("/proc/self/fd") <= fds &&
+            test::count_entries ("/proc/self/task") <= threads;
       }, 10000);
   if (!clean && g_getenv ("DUMP_FDS")) {
     std::map<std::string, int> kinds;
@@ -753,11 +741,11 @@ test_churn ()
   if (!clean)
     g_error ("left behind: %u peers, %u sessions, fds %zu -> %zu, threads "
         "%zu -> %zu", s.n_peers (), s.n_sessions (), fds,
-        count_entries ("/proc/self/fd"), threads,
-        count_entries ("/proc/self/task"));
+        test::count_entries ("/proc/self/fd"), threads,
+        test::count_entries ("/proc/self/task"));
   g_test_message ("children 0, fds %zu -> %zu, threads %zu -> %zu", fds,
-      count_entries ("/proc/self/fd"), threads,
-      count_entries ("/proc/self/task"));
+      test::count_entries ("/proc/self/fd"), threads,
+      test::count_entries ("/proc/self/task"));
   g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 52);
 }
 
