@@ -1382,6 +1382,13 @@ GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
     peer->reply (200, sessionctx::failed_reply
         (sessionctx::error::connection_closed));
   gst_element_set_state (peer->bin, GST_STATE_NULL);
+  /* Handlers carry a raw Peer pointer: none may run once it is gone. */
+  g_signal_handlers_disconnect_by_data (peer->webrtc, peer.get ());
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->channel)
+      g_signal_handlers_disconnect_by_data (peer->channel, peer.get ());
+  }
   gst_bin_remove (GST_BIN (self), peer->bin);
   GST_STATE_UNLOCK (self);
   std::lock_guard < std::mutex > l (state.lock);
