@@ -866,6 +866,46 @@ test_limit_and_shutdown ()
   g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
+/* min-port/max-port bound the server's candidates; transports=websocket
+ * takes /webrtc/offer away (and transports=webrtc the WebSocket routes). */
+static void
+test_ports_and_transports ()
+{
+  {
+    Server s ("min-port=41000 max-port=41010");
+    ClientPeer c ("ranged", 440);
+    HttpReply r = c.connect (s.port);
+    size_t candidates = 0;
+    for (auto & line : split_lines (json_field (r.body, "sdp"))) {
+      if (!g_str_has_prefix (line.c_str (), "a=candidate:"))
+        continue;
+      gchar **f = g_strsplit (line.c_str (), " ", -1);
+      guint port = g_strv_length (f) > 5 ? atoi (f[5]) : 0;
+      g_strfreev (f);
+      if (line.find (" udp ") == std::string::npos &&
+          line.find (" UDP ") == std::string::npos)
+        continue;               /* TCP candidates use their own ports */
+      g_assert_cmpuint (port, >=, 41000);
+      g_assert_cmpuint (port, <=, 41010);
+      candidates++;
+    }
+    g_assert_cmpuint (candidates, >, 0);
+    g_assert_true (s.wait_started (1));
+  }
+  {
+    Server s ("transports=websocket");
+    g_assert_cmpuint (post (s.port, "{}").status, ==, 404);
+    WsClient ws;
+    g_assert_true (ws.connect (s.port, "/websocket/offer"));
+  }
+  {
+    Server s ("transports=webrtc");
+    WsClient ws;
+    g_assert_false (ws.connect (s.port, "/websocket/offer"));
+    g_assert_cmpuint (post (s.port, "{}").status, ==, 422);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -878,5 +918,6 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc/churn", test_churn);
   g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
   g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
+  g_test_add_func ("/webrtc/ports-and-transports", test_ports_and_transports);
   return g_test_run ();
 }
