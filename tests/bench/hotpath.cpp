@@ -1,0 +1,160 @@
+/* Hot-path microbenchmark: what one incoming media frame costs, and its
+ * parts, next to a plain json-glib parse of the same message.
+ *
+ *   build/tests/bench/bench-hotpath [--benchmark_filter=...]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "base64.h"
+#include "mulaw.h"
+#include "protocol.h"
+
+#include <benchmark/benchmark.h>
+#include <gst/gst.h>
+#include <gst/sessionctx/sessionctx.h>
+#include <json-glib/json-glib.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+/* A Twilio media message as Twilio sends it (20 ms, 160 µ-law bytes). */
+std::string
+twilio_media ()
+{
+  std::string payload;
+  std::vector<uint8_t> mu (160);
+  for (size_t i = 0; i < mu.size (); i++)
+    mu[i] = (uint8_t) (i * 37);
+  sessionctx::base64_encode_append (mu.data (), mu.size (), payload);
+  return "{\"event\":\"media\",\"sequenceNumber\":\"3\",\"streamSid\":"
+      "\"MZ18ad3ab5a668481ce02b83e7395059f0\",\"media\":{\"track\":\"inbound\","
+      "\"chunk\":\"1\",\"timestamp\":\"5\",\"payload\":\"" + payload + "\"}}";
+}
+
+const std::string kMessage = twilio_media ();
+
+void
+BM_JsonGlibParseOnly (benchmark::State & state)
+{
+  for (auto _ : state) {
+    JsonParser *p = json_parser_new ();
+    bool ok = json_parser_load_from_data (p, kMessage.data (),
+        (gssize) kMessage.size (), nullptr);
+    benchmark::DoNotOptimize (ok);
+    g_object_unref (p);
+  }
+  state.SetLabel (std::to_string (kMessage.size ()) + " B message");
+}
+BENCHMARK (BM_JsonGlibParseOnly);
+
+/* What sessionsrc does per incoming frame today: parse (json-glib) +
+ * base64 + µ-law → S16 + buffer + meta. */
+void
+BM_FramePath (benchmark::State & state)
+{
+  GstSessionContext *ctx = gst_session_context_new ("MZbench",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_TWILIO, nullptr,
+      nullptr);
+  std::vector<int16_t> pcm;
+  for (auto _ : state) {
+    auto msg = sessionctx::parse_client_message (GST_SESSION_DIALECT_TWILIO,
+        kMessage.data (), kMessage.size ());
+    pcm.resize (msg.payload.size ());
+    sessionctx::mulaw_decode_block (msg.payload.data (), msg.payload.size (),
+        pcm.data ());
+    GstBuffer *buf = gst_buffer_new_allocate (nullptr, pcm.size () * 2,
+        nullptr);
+    gst_buffer_fill (buf, 0, pcm.data (), pcm.size () * 2);
+    gst_buffer_add_session_meta (buf, ctx);
+    benchmark::DoNotOptimize (buf);
+    gst_buffer_unref (buf);
+  }
+  g_object_unref (ctx);
+}
+BENCHMARK (BM_FramePath);
+
+void
+BM_Base64Decode (benchmark::State & state)
+{
+  std::string b64;
+  std::vector<uint8_t> raw (160, 0x55), out (sessionctx::base64_decoded_max
+      (216));
+  sessionctx::base64_encode_append (raw.data (), raw.size (), b64);
+  for (auto _ : state)
+    benchmark::DoNotOptimize (sessionctx::base64_decode (b64.data (),
+            b64.size (), out.data ()));
+  state.SetLabel (std::to_string (b64.size ()) + " chars");
+}
+BENCHMARK (BM_Base64Decode);
+
+void
+BM_MulawDecode160 (benchmark::State & state)
+{
+  std::vector<uint8_t> mu (160, 0x42);
+  std::vector<int16_t> pcm (160);
+  for (auto _ : state) {
+    sessionctx::mulaw_decode_block (mu.data (), mu.size (), pcm.data ());
+    benchmark::DoNotOptimize (pcm.data ());
+  }
+}
+BENCHMARK (BM_MulawDecode160);
+
+void
+BM_MulawEncode160 (benchmark::State & state)
+{
+  std::vector<int16_t> pcm (160);
+  for (size_t i = 0; i < pcm.size (); i++)
+    pcm[i] = (int16_t) (i * 199);
+  std::vector<uint8_t> mu (160);
+  for (auto _ : state) {
+    sessionctx::mulaw_encode_block (pcm.data (), pcm.size (), mu.data ());
+    benchmark::DoNotOptimize (mu.data ());
+  }
+}
+BENCHMARK (BM_MulawEncode160);
+
+/* sessionsink's side: µ-law frame → the JSON text sent. */
+void
+BM_SendFrame (benchmark::State & state)
+{
+  std::vector<uint8_t> mu (160, 0x42);
+  for (auto _ : state) {
+    std::string out = sessionctx::media_message (GST_SESSION_DIALECT_TWILIO,
+        "MZ18ad3ab5a668481ce02b83e7395059f0", mu.data (), mu.size ());
+    benchmark::DoNotOptimize (out.data ());
+  }
+}
+BENCHMARK (BM_SendFrame);
+
+void
+BM_MetaAddGet (benchmark::State & state)
+{
+  GstSessionContext *ctx = gst_session_context_new ("x",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
+      nullptr);
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  for (auto _ : state) {
+    GstSessionMeta *meta = gst_buffer_add_session_meta (buf, ctx);
+    GstSessionContext *cur = gst_session_context_get_current (nullptr, buf);
+    benchmark::DoNotOptimize (cur);
+    g_object_unref (cur);
+    gst_buffer_remove_meta (buf, (GstMeta *) meta);
+  }
+  gst_buffer_unref (buf);
+  g_object_unref (ctx);
+}
+BENCHMARK (BM_MetaAddGet);
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  benchmark::Initialize (&argc, argv);
+  benchmark::RunSpecifiedBenchmarks ();
+  benchmark::Shutdown ();
+  return 0;
+}
