@@ -619,6 +619,78 @@ test_protocol_replies ()
   check_eq (field_name_from_key (""), "x");
 }
 
+
+/* The simdjson fast path answers exactly like the json-glib reference:
+ * every valid message of PROTOCOLS.md and thousands of mutations of them
+ * (every truncation, byte substitutions, deletions). */
+static void
+test_protocol_fast_path_agrees ()
+{
+  std::vector<std::pair<GstSessionDialect, std::string>> corpus;
+  const auto F = GST_SESSION_DIALECT_FASTRTC;
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  const std::string media = "{\"event\":\"media\",\"media\":{\"payload\":"
+      "\"AAECAwQFBgcICQ==\"}}";
+  const std::string base[] = {
+    media, test::twilio_media ("MZ1", 3, std::string (12, '\x7f')),
+    test::fastrtc_start ("abc"), "{\"event\":\"ping\"}", "{\"event\":\"stop\"}",
+    "{\"type\":\"send_input\",\"data\":[1,2]}",
+    "{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"5\"}}",
+    "{\"event\":\"mark\",\"mark\":{\"name\":\"m\"}}",
+  };
+  const char subst[] = { '"', '{', '}', ',', ':', 'x', '\\', ' ', '\0',
+    (char) 0xff, '[', '0'
+  };
+  for (const std::string & b : base) {
+    for (auto d : {F, T}) {
+      corpus.emplace_back (d, b);
+      for (size_t i = 0; i <= b.size (); i++)
+        corpus.emplace_back (d, b.substr (0, i));
+      for (size_t i = 0; i < b.size (); i++) {
+        std::string del = b;
+        del.erase (i, 1);
+        corpus.emplace_back (d, del);
+        for (char c : subst) {
+          std::string m = b;
+          m[i] = c;
+          corpus.emplace_back (d, m);
+        }
+      }
+    }
+  }
+  size_t agreed = 0, stricter = 0;
+  for (auto &[dialect, text] : corpus) {
+    auto fast = parse_client_message (dialect, text.data (), text.size ());
+    auto ref = parse_client_message_json_glib (dialect, text.data (),
+        text.size ());
+    bool same = fast.kind == ref.kind && g_strcmp0 (fast.error,
+        ref.error) == 0 && fast.payload == ref.payload &&
+        fast.session_id == ref.session_id && fast.text == ref.text;
+    /* Allowed: simdjson rejects what json-glib's lenient scanner lets
+     * through (escapes like \v, control characters in strings, ...). */
+    if (!same && is_error (fast, error::invalid_json) &&
+        !is_error (ref, error::invalid_json)) {
+      stricter++;
+      if (g_getenv ("SHOW_STRICTER")) {
+        gchar *shown = g_strescape (text.c_str (), nullptr);
+        g_printerr ("stricter: %s\n", shown);
+        g_free (shown);
+      }
+      continue;
+    }
+    if (!same) {
+      gchar *shown = g_strescape (text.c_str (), nullptr);
+      g_error ("disagree on \"%s\": fast kind %d %s, json-glib kind %d %s",
+          shown, (int) fast.kind, fast.error ? fast.error : "-",
+          (int) ref.kind, ref.error ? ref.error : "-");
+    }
+    agreed++;
+  }
+  g_test_message ("%zu messages: %zu answered alike, %zu rejected as invalid "
+      "JSON by the fast path only", corpus.size (), agreed, stricter);
+  g_assert_cmpuint (agreed, >, corpus.size () * 9 / 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -640,5 +712,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/twilio", test_protocol_twilio);
   g_test_add_func ("/protocol/errors", test_protocol_errors);
   g_test_add_func ("/protocol/replies", test_protocol_replies);
+  g_test_add_func ("/protocol/fast-path-agrees",
+      test_protocol_fast_path_agrees);
   return g_test_run ();
 }

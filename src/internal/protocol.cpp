@@ -4,6 +4,7 @@
 #include "base64.h"
 
 #include <json-glib/json-glib.h>
+#include <simdjson.h>
 
 #include <cstring>
 
@@ -251,7 +252,8 @@ field_name_from_key (const std::string & key)
 }
 
 ClientMessage
-parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
+parse_client_message_json_glib (GstSessionDialect dialect, const char *data,
+    size_t len)
 {
   std::unique_ptr<JsonParser, ParserDeleter> parser (json_parser_new ());
   GError *err = nullptr;
@@ -413,6 +415,64 @@ std::string
 success_reply ()
 {
   return "{\"status\":\"success\"}";
+}
+
+/* Every message is validated whole by simdjson (RFC 8259, UTF-8); media
+ * frames — nearly all traffic — are answered on this path alone. The rare
+ * control messages are parsed again by json-glib for their fields. */
+ClientMessage
+parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
+{
+  /* One parser and one padded copy per thread: nothing to set up per
+   * message. */
+  thread_local simdjson::dom::parser parser;
+  thread_local std::vector<char> padded;
+  if (padded.size () < len + simdjson::SIMDJSON_PADDING)
+    padded.resize (len + simdjson::SIMDJSON_PADDING);
+  memcpy (padded.data (), data, len);
+
+  simdjson::dom::element root;
+  if (auto err = parser.parse (padded.data (), len, false).get (root))
+    return invalid (error::invalid_json, len == 0 ? "empty message" :
+        std::string ("malformed JSON: ") + simdjson::error_message (err));
+  simdjson::dom::object obj;
+  if (root.get (obj))
+    return invalid (error::invalid_message, "message is not a JSON object");
+
+  simdjson::dom::element event_el;
+  if (obj["event"].get (event_el)) {
+    if (obj["type"].error () == simdjson::SUCCESS) {
+      ClientMessage m;
+      m.kind = MessageKind::application;
+      return m;
+    }
+    return invalid (error::missing_event, "message has no \"event\"");
+  }
+  std::string_view event;
+  if (event_el.get (event))
+    return invalid (error::invalid_message, "\"event\" is not a string");
+  if (event != "media")
+    return parse_client_message_json_glib (dialect, data, len);
+
+  simdjson::dom::object media;
+  if (obj["media"].get (media))
+    return invalid (error::invalid_payload, "media without a media object");
+  std::string_view payload;
+  if (media["payload"].get (payload))
+    return invalid (error::invalid_payload, "media without a string payload");
+  if (payload.empty ())
+    return invalid (error::empty_payload, "empty media payload");
+
+  ClientMessage m;
+  m.payload.resize (base64_decoded_max (payload.size ()));
+  long n = base64_decode (payload.data (), payload.size (), m.payload.data ());
+  if (n < 0)
+    return invalid (error::invalid_payload, "payload is not valid base64");
+  if (n == 0)
+    return invalid (error::empty_payload, "empty media payload");
+  m.payload.resize (static_cast<size_t> (n));
+  m.kind = MessageKind::media;
+  return m;
 }
 
 std::string

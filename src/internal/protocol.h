@@ -118,6 +118,10 @@ is_error (const ClientMessage & m, const char *code)
 /* Parses one text frame from a client speaking @dialect. */
 ClientMessage parse_client_message (GstSessionDialect dialect,
     const char *data, size_t len);
+/* The same with json-glib alone (the reference the fast path is checked
+ * against; used for the rare control messages). */
+ClientMessage parse_client_message_json_glib (GstSessionDialect dialect,
+    const char *data, size_t len);
 
 /* Empty, over kMaxSessionIdLength bytes or containing control characters:
  * returns the reason, else nullptr. */
