@@ -5,12 +5,11 @@ never gathers loopback, so the namespace gets a veth pair (tnet0/tnet1,
 10.201.0.1-2/24) of its own; nothing leaves it. Needs root (unshare -n)."""
 import json
 import os
-import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from servers import free_port, wait_listening  # noqa: E402
+from servers import free_port, stop_server, wait_listening  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "clients", "aiortc_client.py")
@@ -53,12 +52,7 @@ def inside():
                                                         "ok" if ok else "FAIL"))
             failures += not ok
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            log, _ = server.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            log, _ = server.communicate()
+        log = stop_server(server)
     print(log)
     for ident in ("aio-one", "aio-two"):
         # The selected pair's remote address: one of the namespace's veths.

@@ -4,12 +4,11 @@ two FastRTC clients and one Twilio client at once, each must hear its own
 tone back."""
 import json
 import os
-import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from servers import free_port, wait_listening  # noqa: E402
+from servers import free_port, stop_server, wait_listening  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "clients", "fastrtc_ws_client.py")
@@ -46,12 +45,7 @@ def main():
                   (ident, freq, result["heard_hz"], "ok" if ok else "FAIL"))
             failures += not ok
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            log, _ = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            log, _ = server.communicate()
+        log = stop_server(server)
     print(log)
     # sessioninfo saw each session by its id.
     for ident in ("py-one", "py-two", "MZpy"):

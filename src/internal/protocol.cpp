@@ -197,6 +197,24 @@ parse_start (GstSessionDialect dialect, JsonObject * root)
   return m;
 }
 
+/* A media message from its base64 payload (both parse paths). */
+ClientMessage
+media_from_payload (std::string_view payload)
+{
+  if (payload.empty ())
+    return invalid (error::empty_payload, "empty media payload");
+  ClientMessage m;
+  m.payload.resize (base64_decoded_max (payload.size ()));
+  long n = base64_decode (payload.data (), payload.size (), m.payload.data ());
+  if (n < 0)
+    return invalid (error::invalid_payload, "payload is not valid base64");
+  if (n == 0)
+    return invalid (error::empty_payload, "empty media payload");
+  m.payload.resize (static_cast<size_t> (n));
+  m.kind = MessageKind::media;
+  return m;
+}
+
 ClientMessage
 parse_media (JsonObject * root)
 {
@@ -207,21 +225,7 @@ parse_media (JsonObject * root)
   if (!payload_node || JSON_NODE_TYPE (payload_node) != JSON_NODE_VALUE ||
       json_node_get_value_type (payload_node) != G_TYPE_STRING)
     return invalid (error::invalid_payload, "media without a string payload");
-  const char *payload = json_node_get_string (payload_node);
-  size_t len = strlen (payload);
-  if (len == 0)
-    return invalid (error::empty_payload, "empty media payload");
-
-  ClientMessage m;
-  m.payload.resize (base64_decoded_max (len));
-  long n = base64_decode (payload, len, m.payload.data ());
-  if (n < 0)
-    return invalid (error::invalid_payload, "payload is not valid base64");
-  if (n == 0)
-    return invalid (error::empty_payload, "empty media payload");
-  m.payload.resize (static_cast<size_t> (n));
-  m.kind = MessageKind::media;
-  return m;
+  return media_from_payload (json_node_get_string (payload_node));
 }
 
 }  // namespace
@@ -460,19 +464,7 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   std::string_view payload;
   if (media["payload"].get (payload))
     return invalid (error::invalid_payload, "media without a string payload");
-  if (payload.empty ())
-    return invalid (error::empty_payload, "empty media payload");
-
-  ClientMessage m;
-  m.payload.resize (base64_decoded_max (payload.size ()));
-  long n = base64_decode (payload.data (), payload.size (), m.payload.data ());
-  if (n < 0)
-    return invalid (error::invalid_payload, "payload is not valid base64");
-  if (n == 0)
-    return invalid (error::empty_payload, "empty media payload");
-  m.payload.resize (static_cast<size_t> (n));
-  m.kind = MessageKind::media;
-  return m;
+  return media_from_payload (payload);
 }
 
 std::string

@@ -1,6 +1,8 @@
 """Helpers shared by the Python tests: free loopback ports and waiting for a
 server to listen."""
+import signal
 import socket
+import subprocess
 import time
 
 
@@ -23,3 +25,14 @@ def wait_listening(port, timeout=10, proc=None):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def stop_server(proc, timeout=20):
+    """SIGINT (gst-launch-1.0 -e sends EOS and stops), then its output."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
