@@ -1,0 +1,391 @@
+/* WebSocket load generator for sessionsrc ! sessionsink (epoll, no
+ * libsoup: the client must not be the bottleneck).
+ *
+ * Opens N FastRTC sessions in batches, sends one 20 ms µ-law frame per
+ * session every 20 ms and measures each frame's echo round trip. The frame
+ * carries its session and sequence number in its first bytes; run the
+ * server with every rate at 48 kHz so nothing is resampled and µ-law comes
+ * back byte for byte:
+ *
+ *   gst-launch-1.0 sessionsrc port=9000 address=127.0.0.1 rate=48000 \
+ *       websocket-input-rate=48000 websocket-output-rate=48000 ! sessionsink
+ *   loadgen --port 9000 --sessions 500 --seconds 30 --server-pid PID
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "base64.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kFrameSamples = 960;      /* 20 ms at 48 kHz */
+constexpr int kTagBytes = 12;           /* session (4) + sequence (4) + magic */
+
+double
+now_ms ()
+{
+  return std::chrono::duration<double, std::milli> (Clock::now ().
+      time_since_epoch ()).count ();
+}
+
+/* Nibbles as µ-law codes 0x20..0x2F: none is 0x7F (which comes back as
+ * 0xFF), so they survive decode + encode exactly. */
+void
+put_u32 (uint8_t * p, uint32_t v)
+{
+  for (int i = 0; i < 8; i++)
+    p[i] = 0x20 | ((v >> (28 - 4 * i)) & 0xF);
+}
+
+bool
+get_u32 (const uint8_t * p, uint32_t * v)
+{
+  *v = 0;
+  for (int i = 0; i < 8; i++) {
+    if ((p[i] & 0xF0) != 0x20)
+      return false;
+    *v = (*v << 4) | (p[i] & 0xF);
+  }
+  return true;
+}
+
+struct Conn
+{
+  int fd = -1;
+  int index = 0;
+  bool upgraded = false;
+  bool started = false;
+  bool failed = false;
+  std::string in;               /* bytes received, unparsed */
+  std::string out;              /* bytes to write */
+  uint32_t next_seq = 0;
+  double next_send = 0;
+  std::map<uint32_t, double> sent;      /* seq -> send time, awaiting echo */
+  uint64_t frames_sent = 0;
+  uint64_t frames_received = 0;
+};
+
+std::string
+ws_frame (const std::string & text)
+{
+  std::string f;
+  f += (char) 0x81;
+  size_t n = text.size ();
+  if (n < 126) {
+    f += (char) (0x80 | n);
+  } else {
+    f += (char) (0x80 | 126);
+    f += (char) (n >> 8);
+    f += (char) (n & 0xFF);
+  }
+  const char mask[4] = { 0x11, 0x22, 0x33, 0x44 };
+  f.append (mask, 4);
+  size_t start = f.size ();
+  f += text;
+  for (size_t i = 0; i < n; i++)
+    f[start + i] ^= mask[i % 4];
+  return f;
+}
+
+struct ProcStats
+{
+  double cpu_s = 0;
+  long rss_kb = 0;
+  int threads = 0;
+};
+
+ProcStats
+read_proc (int pid)
+{
+  ProcStats st;
+  if (pid <= 0)
+    return st;
+  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
+  std::string line;
+  std::getline (stat, line);
+  size_t close = line.rfind (')');
+  if (close != std::string::npos) {
+    std::istringstream rest (line.substr (close + 2));
+    std::vector<std::string> f;
+    std::string x;
+    while (rest >> x)
+      f.push_back (x);
+    /* fields from 3 (state): utime is 14, stime 15, threads 20 */
+    if (f.size () > 18) {
+      long tick = sysconf (_SC_CLK_TCK);
+      st.cpu_s = (std::stod (f[11]) + std::stod (f[12])) / tick;
+      st.threads = std::stoi (f[17]);
+    }
+  }
+  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
+  while (std::getline (status, line))
+    if (line.rfind ("VmRSS:", 0) == 0)
+      st.rss_kb = std::atol (line.c_str () + 6);
+  return st;
+}
+
+double
+percentile (std::vector<double> & v, double p)
+{
+  if (v.empty ())
+    return 0;
+  size_t k = std::min (v.size () - 1, (size_t) (p * v.size ()));
+  std::nth_element (v.begin (), v.begin () + k, v.end ());
+  return v[k];
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  int port = 9000, sessions = 100, batch = 50, server_pid = 0;
+  double seconds = 10, batch_gap_ms = 100;
+  std::string json_out;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port")
+      port = atoi (argv[i + 1]);
+    else if (a == "--sessions")
+      sessions = atoi (argv[i + 1]);
+    else if (a == "--batch")
+      batch = atoi (argv[i + 1]);
+    else if (a == "--batch-gap-ms")
+      batch_gap_ms = atof (argv[i + 1]);
+    else if (a == "--seconds")
+      seconds = atof (argv[i + 1]);
+    else if (a == "--server-pid")
+      server_pid = atoi (argv[i + 1]);
+    else if (a == "--json")
+      json_out = argv[i + 1];
+  }
+
+  int ep = epoll_create1 (0);
+  std::vector<Conn> conns (sessions);
+  int handshake_failures = 0;
+  const std::string request = "GET /websocket/offer HTTP/1.1\r\nHost: "
+      "127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n";
+
+  auto open_conn =[&](Conn & c) {
+    c.fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int one = 1;
+    setsockopt (c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons (port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    connect (c.fd, (sockaddr *) & addr, sizeof addr);
+    c.out = request;
+    epoll_event ev {};
+    ev.events = EPOLLIN | EPOLLOUT;
+    ev.data.u32 = c.index;
+    epoll_ctl (ep, EPOLL_CTL_ADD, c.fd, &ev);
+  };
+
+  std::vector<double> rtts;
+  rtts.reserve ((size_t) (sessions * seconds * 50));
+  std::vector<uint8_t> mulaw (kFrameSamples), decoded (kFrameSamples + 8);
+  const double t0 = now_ms ();
+  int opened = 0;
+  double next_batch = t0;
+  double measure_from = 0;      /* once every session has started */
+  ProcStats proc0;
+  double end_at = 1e300;
+  epoll_event events[256];
+
+  while (now_ms () < end_at + 1000) {
+    double now = now_ms ();
+    if (opened < sessions && now >= next_batch) {
+      for (int k = 0; k < batch && opened < sessions; k++, opened++) {
+        conns[opened].index = opened;
+        open_conn (conns[opened]);
+      }
+      next_batch = now + batch_gap_ms;
+    }
+    int started = 0;
+    for (auto & c : conns)
+      started += c.started;
+    if (!measure_from && started + handshake_failures == sessions &&
+        opened == sessions) {
+      measure_from = now;
+      end_at = now + seconds * 1000;
+      proc0 = read_proc (server_pid);
+      for (auto & c : conns) {
+        c.sent.clear ();
+        c.frames_sent = c.frames_received = 0;
+      }
+      rtts.clear ();
+    }
+
+    /* Send what is due: one 20 ms frame per session every 20 ms. */
+    for (auto & c : conns) {
+      if (!c.started || c.failed || now < c.next_send || now >= end_at)
+        continue;
+      for (int i = 0; i < kFrameSamples; i++)
+        mulaw[i] = 0xFF;        /* silence */
+      put_u32 (mulaw.data (), (uint32_t) c.index);
+      put_u32 (mulaw.data () + 8, c.next_seq);
+      std::string payload;
+      sessionctx::base64_encode_append (mulaw.data (), mulaw.size (),
+          payload);
+      c.out += ws_frame ("{\"event\":\"media\",\"media\":{\"payload\":\"" +
+          payload + "\"}}");
+      c.sent[c.next_seq++] = now;
+      c.frames_sent++;
+      c.next_send = (c.next_send ? c.next_send : now) + 20;
+      if (c.next_send < now - 100)
+        c.next_send = now;      /* fell far behind: do not burst */
+      epoll_event ev {};
+      ev.events = EPOLLIN | EPOLLOUT;
+      ev.data.u32 = c.index;
+      epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+
+    int n = epoll_wait (ep, events, 256, 1);
+    for (int e = 0; e < n; e++) {
+      Conn & c = conns[events[e].data.u32];
+      if (events[e].events & EPOLLOUT && !c.out.empty ()) {
+        ssize_t w = send (c.fd, c.out.data (), c.out.size (), MSG_NOSIGNAL);
+        if (w > 0)
+          c.out.erase (0, w);
+        if (c.out.empty ()) {
+          epoll_event ev {};
+          ev.events = EPOLLIN;
+          ev.data.u32 = c.index;
+          epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+        }
+      }
+      if (events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        char buf[65536];
+        ssize_t r;
+        while ((r = recv (c.fd, buf, sizeof buf, 0)) > 0)
+          c.in.append (buf, r);
+        if (r == 0 || (r < 0 && errno != EAGAIN)) {
+          if (!c.started)
+            handshake_failures++;
+          c.failed = true;
+          epoll_ctl (ep, EPOLL_CTL_DEL, c.fd, nullptr);
+          continue;
+        }
+      }
+      if (!c.upgraded) {
+        size_t end = c.in.find ("\r\n\r\n");
+        if (end == std::string::npos)
+          continue;
+        if (c.in.rfind ("HTTP/1.1 101", 0) != 0) {
+          handshake_failures++;
+          c.failed = true;
+          continue;
+        }
+        c.in.erase (0, end + 4);
+        c.upgraded = c.started = true;
+        c.out += ws_frame ("{\"event\":\"start\",\"websocket_id\":\"load-" +
+            std::to_string (c.index) + "\"}");
+        c.next_send = now_ms () + (c.index % 20);   /* spread the phase */
+        epoll_event ev {};
+        ev.events = EPOLLIN | EPOLLOUT;
+        ev.data.u32 = c.index;
+        epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+      }
+      /* Server frames: unmasked, text, not fragmented. */
+      while (c.in.size () >= 2) {
+        const auto *p = (const uint8_t *) c.in.data ();
+        size_t len = p[1] & 0x7F, head = 2;
+        if (len == 126) {
+          if (c.in.size () < 4)
+            break;
+          len = (p[2] << 8) | p[3];
+          head = 4;
+        } else if (len == 127) {
+          if (c.in.size () < 10)
+            break;
+          len = 0;
+          for (int i = 0; i < 8; i++)
+            len = (len << 8) | p[2 + i];
+          head = 10;
+        }
+        if (c.in.size () < head + len)
+          break;
+        std::string text = c.in.substr (head, len);
+        c.in.erase (0, head + len);
+        size_t at = text.find ("\"payload\":\"");
+        if (at == std::string::npos)
+          continue;
+        at += 11;
+        size_t stop = text.find ('"', at);
+        long got = sessionctx::base64_decode (text.data () + at, stop - at,
+            decoded.data ());
+        uint32_t who, seq;
+        if (got < 16 || !get_u32 (decoded.data (), &who) ||
+            !get_u32 (decoded.data () + 8, &seq) || who != (uint32_t) c.index)
+          continue;
+        auto it = c.sent.find (seq);
+        if (it == c.sent.end ())
+          continue;
+        if (measure_from)
+          rtts.push_back (now_ms () - it->second);
+        c.sent.erase (it);
+        c.frames_received++;
+      }
+    }
+  }
+
+  ProcStats proc1 = read_proc (server_pid);
+  uint64_t sent = 0, received = 0;
+  int held = 0;
+  for (auto & c : conns) {
+    sent += c.frames_sent;
+    received += c.frames_received;
+    held += c.started && !c.failed;
+  }
+  double wall = seconds + 1.0;
+  double cpu = server_pid ? 100.0 * (proc1.cpu_s - proc0.cpu_s) / wall : 0;
+  double p50 = percentile (rtts, 0.50), p99 = percentile (rtts, 0.99);
+  double max = rtts.empty ()? 0 : *std::max_element (rtts.begin (),
+      rtts.end ());
+  printf ("sessions held  frames sent  received  lost  RTT p50  p99  max (ms)"
+      "  server CPU%%  RSS MiB  threads\n");
+  printf ("%8d %5d %12llu %9llu %5llu %8.2f %5.2f %6.2f %11.1f %8.1f %8d\n",
+      sessions, held, (unsigned long long) sent,
+      (unsigned long long) received,
+      (unsigned long long) (sent - received), p50, p99, max, cpu,
+      proc1.rss_kb / 1024.0, proc1.threads);
+  printf ("handshake failures: %d\n", handshake_failures);
+  char json[1024];
+  snprintf (json, sizeof json, "{\"sessions\":%d,\"held\":%d,\"frames_sent\":"
+      "%llu,\"frames_received\":%llu,\"frames_lost\":%llu,\"rtt_ms\":{\"p50\":"
+      "%.3f,\"p99\":%.3f,\"max\":%.3f},\"handshake_failures\":%d,"
+      "\"server\":{\"cpu_percent\":%.1f,\"rss_kb\":%ld,\"threads\":%d}}",
+      sessions, held, (unsigned long long) sent,
+      (unsigned long long) received, (unsigned long long) (sent - received),
+      p50, p99, max, handshake_failures, cpu, proc1.rss_kb, proc1.threads);
+  printf ("%s\n", json);
+  if (!json_out.empty ()) {
+    std::ofstream f (json_out);
+    f << json << "\n";
+  }
+  return 0;
+}
