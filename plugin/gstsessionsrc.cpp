@@ -115,6 +115,7 @@ struct Settings
   guint max_port = 0;
   guint connect_timeout = 30;
   guint peer_timeout = 10;
+  guint io_threads = 1;
 };
 
 /* A source pad with its own queue and streaming task: the server thread
@@ -342,6 +343,7 @@ enum
   PROP_MAX_PORT,
   PROP_CONNECT_TIMEOUT,
   PROP_PEER_TIMEOUT,
+  PROP_IO_THREADS,
 };
 
 #define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
@@ -1433,6 +1435,7 @@ gst_session_src_start (GstSessionSrc * self)
     config.webrtc = s.transports & 2;
     config.connect_timeout = s.connect_timeout;
     config.peer_timeout = s.peer_timeout;
+    config.io_threads = s.io_threads;
     pads_mode = s.session_pads;
     rate = s.rate;
   }
@@ -1705,6 +1708,9 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     case PROP_PEER_TIMEOUT:
       s.peer_timeout = g_value_get_uint (value);
       break;
+    case PROP_IO_THREADS:
+      s.io_threads = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1795,6 +1801,9 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PEER_TIMEOUT:
       g_value_set_uint (value, s.peer_timeout);
+      break;
+    case PROP_IO_THREADS:
+      g_value_set_uint (value, s.io_threads);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2032,6 +2041,19 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
       g_param_spec_uint ("peer-timeout", "Peer timeout",
           "Seconds without audio before a WebRTC peer counts as gone", 1,
           3600, 10, rw));
+
+  /**
+   * GstSessionSrc:io-threads:
+   *
+   * Threads serving connections, each with its own main context, sharing
+   * the port (SO_REUSEPORT: the kernel spreads new connections). One
+   * context polls all of its connections on every wakeup, so hundreds of
+   * sessions are served better by several.
+   */
+  g_object_class_install_property (gobject_class, PROP_IO_THREADS,
+      g_param_spec_uint ("io-threads", "I/O threads",
+          "Threads serving client connections (sharing the port)", 1, 64, 1,
+          rw));
 
   /**
    * GstSessionSrc::session-message:

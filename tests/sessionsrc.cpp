@@ -771,6 +771,44 @@ test_port ()
   gst_object_unref (pipe);
 }
 
+
+/* io-threads: connections spread over several threads sharing the port;
+ * every session intact, one max-sessions across them. */
+static void
+test_io_threads ()
+{
+  Pipeline p ("io-threads=4 max-sessions=12");
+  p.play ();
+  const int n = 12, frames = 20;
+  std::vector<std::unique_ptr<WsClient>> clients;
+  Tone tone (500, 48000);
+  for (int i = 0; i < n; i++) {
+    clients.push_back (std::make_unique<WsClient> ());
+    g_assert_true (clients.back ()->connect (p.port (), "/websocket/offer"));
+    clients.back ()->send (test::fastrtc_start ("io-" + std::to_string (i)));
+  }
+  g_assert_true (test::wait_for ([&] {
+        return p.bus->count_elements ("session-started") == (size_t) n;
+      }));
+  WsClient extra;
+  g_assert_true (extra.connect (p.port (), "/websocket/offer"));
+  extra.send (test::fastrtc_start ("one-too-many"));
+  g_assert_true (extra.wait_message ("concurrency_limit_reached"));
+  for (int f = 0; f < frames; f++)
+    for (auto & c : clients)
+      c->send (test::fastrtc_media (tone.next_mulaw (960)));
+  for (auto & c : clients)
+    c->send ("{\"event\":\"stop\"}");
+  g_assert_true (p.wait_ended (n));
+  for (int i = 0; i < n; i++) {
+    std::string id = "io-" + std::to_string (i);
+    g_assert_true (test::wait_for ([&] {
+          return p.capture.samples_of (id) == (size_t) frames * 960;
+        }));
+    assert_str_eq (p.bus->ended_reason (id), "stop");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -786,5 +824,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sessionsrc/bad-input", test_bad_input);
   g_test_add_func ("/sessionsrc/port", test_port);
   g_test_add_func ("/sessionsrc/churn", test_churn);
+  g_test_add_func ("/sessionsrc/io-threads", test_io_threads);
   return g_test_run ();
 }

@@ -906,6 +906,34 @@ test_ports_and_transports ()
   }
 }
 
+/* WebRTC peers served by several I/O threads. */
+static void
+test_io_threads ()
+{
+  Server s ("io-threads=3");
+  std::vector<std::unique_ptr<ClientPeer>> peers;
+  for (int i = 0; i < 3; i++) {
+    peers.push_back (std::make_unique<ClientPeer> ("io-peer-" +
+            std::to_string (i), 400 + 300 * i));
+    g_assert_cmpuint (peers.back ()->connect (s.port).status, ==, 200);
+  }
+  g_assert_true (s.wait_started (3));
+  g_assert_true (test::wait_for ([&] {
+        for (auto & p : peers)
+          if (tone_of (p->received ()) == 0)
+            return false;
+        return true;
+      }, 10000));
+  for (auto & p : peers)
+    g_assert_cmpfloat (std::fabs (tone_of (p->received ()) - p->freq ()), <,
+        p->freq () * 0.05);
+  for (auto & p : peers)
+    p->close ();
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0;
+      }, 15000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -919,5 +947,6 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
   g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
   g_test_add_func ("/webrtc/ports-and-transports", test_ports_and_transports);
+  g_test_add_func ("/webrtc/io-threads", test_io_threads);
   return g_test_run ();
 }

@@ -3,6 +3,11 @@
 
 #include <libsoup/soup.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <map>
 
 GST_DEBUG_CATEGORY_STATIC (server_debug);
@@ -81,10 +86,10 @@ set_field_from_params (GstStructure * s, GHashTable * params)
 /* ------------------------------------------------------------------ */
 /* Session                                                             */
 
-Session::Session (Server & server, GstSessionTransport transport,
-    GstSessionDialect dialect, std::string remote,
-    GstStructure * request_metadata)
-    : server_ (server), transport_ (transport), dialect_ (dialect),
+Session::Session (Server & server, IoThread & io,
+    GstSessionTransport transport, GstSessionDialect dialect,
+    std::string remote, GstStructure * request_metadata)
+    : server_ (server), io_ (io), transport_ (transport), dialect_ (dialect),
     remote_ (std::move (remote)), request_metadata_ (request_metadata)
 {
   opened_us_ = g_get_monotonic_time ();
@@ -125,7 +130,7 @@ Session::enqueue (Outgoing item)
   }
   if (schedule) {
     auto *ref = new std::weak_ptr<Session> (weak_from_this ());
-    server_.invoke ([](gpointer data)->gboolean {
+    io_.invoke ([](gpointer data)->gboolean {
           auto *weak = static_cast<std::weak_ptr<Session> *> (data);
           if (auto s = weak->lock ())
             s->flush_outbox ();
@@ -211,16 +216,42 @@ session_from_context (GstSessionContext * context)
 Server::Server (const ServerConfig & config, ServerListener * listener)
     : config_ (config), listener_ (listener)
 {
-  g_mutex_init (&startup_mutex_);
-  g_cond_init (&startup_cond_);
 }
 
 Server::~Server ()
 {
-  g_mutex_clear (&startup_mutex_);
-  g_cond_clear (&startup_cond_);
-  if (context_)
-    g_main_context_unref (context_);
+}
+
+IoThread::IoThread ()
+{
+  g_mutex_init (&startup_mutex);
+  g_cond_init (&startup_cond);
+  context = g_main_context_new ();
+}
+
+IoThread::~IoThread ()
+{
+  g_mutex_clear (&startup_mutex);
+  g_cond_clear (&startup_cond);
+  g_main_context_unref (context);
+}
+
+void
+IoThread::invoke (GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, func, data,
+      notify);
+}
+
+void
+IoThread::invoke (std::function<void ()> func)
+{
+  invoke ([](gpointer data)->gboolean {
+        (*static_cast<std::function<void ()> *> (data)) ();
+        return G_SOURCE_REMOVE;
+      }, new std::function<void ()> (std::move (func)), [](gpointer data) {
+        delete static_cast<std::function<void ()> *> (data);
+      });
 }
 
 std::shared_ptr<Server>
@@ -228,6 +259,17 @@ Server::start (const ServerConfig & config, ServerListener * listener,
     GError ** error)
 {
   init_debug ();
+  if (config.port) {
+    /* With SO_REUSEPORT (io-threads > 1) a second server would silently
+     * share the port: refuse it, as bind() would without. */
+    std::lock_guard < std::mutex > lock (registry_lock);
+    auto it = registry.find (port_key (config.port));
+    if (it != registry.end () && !it->second.expired ()) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+          "port %u is already served by another sessionsrc", config.port);
+      return nullptr;
+    }
+  }
   if (!config.name.empty ()) {
     std::lock_guard < std::mutex > lock (registry_lock);
     auto it = registry.find (name_key (config.name));
@@ -287,53 +329,45 @@ Server::n_sessions ()
   return sessions_.size ();
 }
 
-void
-Server::invoke (GSourceFunc func, gpointer data, GDestroyNotify notify)
-{
-  g_main_context_invoke_full (context_, G_PRIORITY_DEFAULT, func, data,
-      notify);
-}
-
-void
-Server::invoke (std::function<void ()> func)
-{
-  invoke ([](gpointer data)->gboolean {
-        (*static_cast<std::function<void ()> *> (data)) ();
-        return G_SOURCE_REMOVE;
-      }, new std::function<void ()> (std::move (func)), [](gpointer data) {
-        delete static_cast<std::function<void ()> *> (data);
-      });
-}
-
 bool
 Server::bind_and_run (GError ** error)
 {
-  context_ = g_main_context_new ();
-  thread_ = g_thread_try_new ("sessionserver", [](gpointer data)->gpointer {
-        static_cast<Server *> (data)->thread_main ();
-        return nullptr;
-      }, this, error);
-  if (!thread_)
-    return false;
-
-  g_mutex_lock (&startup_mutex_);
-  while (!startup_done_)
-    g_cond_wait (&startup_cond_, &startup_mutex_);
-  g_mutex_unlock (&startup_mutex_);
-
-  if (startup_error_) {
-    g_propagate_error (error, startup_error_);
-    startup_error_ = nullptr;
-    g_thread_join (thread_);
-    thread_ = nullptr;
-    return false;
+  /* The first thread binds (and learns the port when it was 0); the others
+   * join it on the same port. */
+  guint n = MAX (config_.io_threads, 1u);
+  for (guint i = 0; i < n; i++) {
+    auto io = std::make_unique<IoThread> ();
+    io->server = this;
+    io->index = i;
+    IoThread *raw = io.get ();
+    io_.push_back (std::move (io));
+    raw->thread = g_thread_try_new ("sessionserver", [](gpointer data)->gpointer {
+          auto *io = static_cast<IoThread *> (data);
+          io->server->thread_main (*io);
+          return nullptr;
+        }, raw, error);
+    if (!raw->thread) {
+      io_.pop_back ();
+      stop ();
+      return false;
+    }
+    g_mutex_lock (&raw->startup_mutex);
+    while (!raw->startup_done)
+      g_cond_wait (&raw->startup_cond, &raw->startup_mutex);
+    g_mutex_unlock (&raw->startup_mutex);
+    if (raw->startup_error) {
+      g_propagate_error (error, raw->startup_error);
+      raw->startup_error = nullptr;
+      stop ();
+      return false;
+    }
   }
   return true;
 }
 
 static GSocket *
-listen_socket (const std::string & address, guint port, guint * bound_port,
-    GError ** error)
+listen_socket (const std::string & address, guint port, bool reuse_port,
+    guint * bound_port, GError ** error)
 {
   GInetAddress *inet = g_inet_address_new_from_string (address.c_str ());
   if (!inet) {
@@ -347,21 +381,36 @@ listen_socket (const std::string & address, guint port, guint * bound_port,
     g_resolver_free_addresses (list);
   }
   GSocketAddress *addr = g_inet_socket_address_new (inet, (guint16) port);
-  GSocket *sock = g_socket_new (g_inet_address_get_family (inet),
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   g_object_unref (inet);
-  if (!sock) {
+  struct sockaddr_storage native;
+  gssize native_len = g_socket_address_get_native_size (addr);
+  if (!g_socket_address_to_native (addr, &native, sizeof native, error)) {
     g_object_unref (addr);
     return nullptr;
   }
-  /* libsoup's own listen() uses a backlog of 10, which drops clients that
-   * connect in bursts (shared/FINDINGS.md). */
-  g_socket_set_listen_backlog (sock, 4096);
-  gboolean ok = g_socket_bind (sock, addr, TRUE, error) &&
-      g_socket_listen (sock, error);
   g_object_unref (addr);
-  if (!ok) {
-    g_object_unref (sock);
+
+  /* Plain POSIX: g_socket_bind () would reset SO_REUSEPORT on a stream
+   * socket. libsoup's own listen() uses a backlog of 10, which drops
+   * clients that connect in bursts (shared/FINDINGS.md): 4096 here. */
+  int fd = socket (native.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd < 0 || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one,
+          sizeof one) != 0 || (reuse_port && setsockopt (fd, SOL_SOCKET,
+              SO_REUSEPORT, &one, sizeof one) != 0) ||
+      bind (fd, (struct sockaddr *) &native, (socklen_t) native_len) != 0 ||
+      listen (fd, 4096) != 0) {
+    int saved = errno;
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+        "Error binding to address %s:%u: %s", address.c_str (), port,
+        g_strerror (saved));
+    return nullptr;
+  }
+  GSocket *sock = g_socket_new_from_fd (fd, error);
+  if (!sock) {
+    close (fd);
     return nullptr;
   }
   GSocketAddress *local = g_socket_get_local_address (sock, error);
@@ -375,60 +424,66 @@ listen_socket (const std::string & address, guint port, guint * bound_port,
 }
 
 void
-Server::thread_main ()
+Server::thread_main (IoThread & io)
 {
-  g_main_context_push_thread_default (context_);
-  loop_ = g_main_loop_new (context_, FALSE);
+  g_main_context_push_thread_default (io.context);
+  io.loop = g_main_loop_new (io.context, FALSE);
 
   GError *err = nullptr;
-  soup_ = soup_server_new ("server-header", "gst-sessionctx ", NULL);
-  socket_ = listen_socket (config_.address, config_.port, &bound_port_, &err);
-  if (socket_ && !soup_server_listen_socket (soup_, socket_,
+  io.soup = soup_server_new ("server-header", "gst-sessionctx ", NULL);
+  guint port = io.index == 0 ? config_.port : bound_port_;
+  guint bound = 0;
+  io.socket = listen_socket (config_.address, port, io_.size () > 1 ||
+      config_.io_threads > 1, &bound, &err);
+  if (io.socket && !soup_server_listen_socket (io.soup, io.socket,
           (SoupServerListenOptions) 0, &err)) {
-    g_clear_object (&socket_);
+    g_clear_object (&io.socket);
   }
-  if (socket_ && config_.websocket) {
-    soup_server_add_websocket_handler (soup_, "/websocket/offer", nullptr,
-        nullptr, on_websocket, this, nullptr);
-    soup_server_add_websocket_handler (soup_, "/telephone/handler", nullptr,
-        nullptr, on_websocket, this, nullptr);
+  if (io.socket && io.index == 0)
+    bound_port_ = bound;
+  if (io.socket && config_.websocket) {
+    soup_server_add_websocket_handler (io.soup, "/websocket/offer", nullptr,
+        nullptr, on_websocket, &io, nullptr);
+    soup_server_add_websocket_handler (io.soup, "/telephone/handler",
+        nullptr, nullptr, on_websocket, &io, nullptr);
   }
-  if (socket_ && config_.webrtc)
-    soup_server_add_handler (soup_, "/webrtc/offer", on_http_offer, this,
+  if (io.socket && config_.webrtc)
+    soup_server_add_handler (io.soup, "/webrtc/offer", on_http_offer, &io,
         nullptr);
 
-  g_mutex_lock (&startup_mutex_);
-  startup_error_ = err;
-  startup_done_ = true;
-  g_cond_signal (&startup_cond_);
-  g_mutex_unlock (&startup_mutex_);
+  g_mutex_lock (&io.startup_mutex);
+  io.startup_error = err;
+  io.startup_done = true;
+  g_cond_signal (&io.startup_cond);
+  g_mutex_unlock (&io.startup_mutex);
 
-  if (socket_) {
-    GST_INFO ("listening on %s:%u", config_.address.c_str (), bound_port_);
+  if (io.socket) {
+    GST_INFO ("I/O thread %u listening on %s:%u", io.index,
+        config_.address.c_str (), bound_port_);
     GSource *tick = g_timeout_source_new_seconds (1);
-    g_source_set_callback (tick, on_tick, this, nullptr);
-    g_source_attach (tick, context_);
-    g_main_loop_run (loop_);
+    g_source_set_callback (tick, on_tick, &io, nullptr);
+    g_source_attach (tick, io.context);
+    g_main_loop_run (io.loop);
     g_source_destroy (tick);
     g_source_unref (tick);
-    shutdown_connections ();
-    soup_server_disconnect (soup_);
+    shutdown_connections (io);
+    soup_server_disconnect (io.soup);
   }
 
-  g_clear_object (&socket_);
-  g_clear_object (&soup_);
+  g_clear_object (&io.socket);
+  g_clear_object (&io.soup);
   /* Run what is still queued (flushes of sessions that are gone). */
-  while (g_main_context_iteration (context_, FALSE)) {
+  while (g_main_context_iteration (io.context, FALSE)) {
   }
-  g_main_loop_unref (loop_);
-  loop_ = nullptr;
-  g_main_context_pop_thread_default (context_);
+  g_main_loop_unref (io.loop);
+  io.loop = nullptr;
+  g_main_context_pop_thread_default (io.context);
 }
 
 void
-Server::shutdown_connections ()
+Server::shutdown_connections (IoThread & io)
 {
-  for (auto &[ptr, s] : connections_)
+  for (auto &[ptr, s] : io.connections)
     close_session (*s, GST_SESSION_END_REASON_SHUTDOWN,
         SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
 
@@ -438,28 +493,34 @@ Server::shutdown_connections ()
   g_source_set_callback (wake, [](gpointer)->gboolean {
         return G_SOURCE_CONTINUE;
       }, nullptr, nullptr);
-  g_source_attach (wake, context_);
-  while (!connections_.empty () && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (context_, TRUE);
+  g_source_attach (wake, io.context);
+  while (!io.connections.empty () && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (io.context, TRUE);
   g_source_destroy (wake);
   g_source_unref (wake);
 
-  while (!connections_.empty ())
-    forget (*connections_.begin ()->second);
+  while (!io.connections.empty ())
+    forget (*io.connections.begin ()->second);
 }
 
 void
 Server::stop ()
 {
-  if (!thread_)
-    return;
-  g_main_context_invoke (context_, [](gpointer data)->gboolean {
-        g_main_loop_quit (static_cast<GMainLoop *> (data));
-        return G_SOURCE_REMOVE;
-      }, loop_);
-  g_thread_join (thread_);
-  thread_ = nullptr;
-
+  for (auto & io : io_) {
+    if (!io->thread)
+      continue;
+    io->invoke ([](gpointer data)->gboolean {
+          auto *io = static_cast<IoThread *> (data);
+          if (io->loop)
+            g_main_loop_quit (io->loop);
+          return G_SOURCE_REMOVE;
+        }, io.get (), nullptr);
+  }
+  for (auto & io : io_) {
+    if (io->thread)
+      g_thread_join (io->thread);
+    io->thread = nullptr;
+  }
   std::lock_guard < std::mutex > lock (registry_lock);
   for (auto it = registry.begin (); it != registry.end ();) {
     auto s = it->second.lock ();
@@ -532,13 +593,14 @@ void
 Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
     const char *path, SoupWebsocketConnection * conn, gpointer user_data)
 {
-  auto *self = static_cast<Server *> (user_data);
+  auto *io = static_cast<IoThread *> (user_data);
+  Server *self = io->server;
   GstSessionDialect dialect = g_str_equal (path, "/telephone/handler") ?
       GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
 
   std::string remote = remote_of (msg);
   GstStructure *meta = request_metadata (msg, path);
-  auto session = std::make_shared<Session> (*self,
+  auto session = std::make_shared<Session> (*self, *io,
       GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
   session->conn_ = SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn));
   if (self->config_.max_message_size > 0)
@@ -550,7 +612,7 @@ Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
       G_CALLBACK (on_closed), session.get ());
   session->handlers_[2] = g_signal_connect (conn, "error",
       G_CALLBACK (on_error), session.get ());
-  self->connections_.emplace (session.get (), session);
+  io->connections.emplace (session.get (), session);
   GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
 }
 
@@ -620,7 +682,7 @@ Server::forget_later (Session & s)
           session->server_.forget (*session);
         return G_SOURCE_REMOVE;
       }, ref, free_weak_session);
-  g_source_attach (idle, context_);
+  g_source_attach (idle, s.io_.context);
   g_source_unref (idle);
 }
 
@@ -633,7 +695,7 @@ Server::forget (Session & s)
         g_signal_handler_disconnect (s.conn_, id);
     g_clear_object (&s.conn_);
   }
-  connections_.erase (&s);    /* may destroy s */
+  s.io_.connections.erase (&s);       /* may destroy s */
 }
 
 void
@@ -646,8 +708,10 @@ Server::end_session (Session & s, GstSessionEndReason reason)
   s.ended_ = true;
   if (!s.context_)
     ensure_context (s);
-  if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC)
+  if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC) {
+    std::lock_guard < std::mutex > lock (signal_lock_);
     recently_closed_[s.id_] = g_get_monotonic_time ();
+  }
   s.ended_us_ = g_get_monotonic_time ();
   {
     std::lock_guard < std::mutex > lock (s.outbox_lock_);
@@ -843,12 +907,13 @@ Server::handle_text (Session & s, const char *data, size_t len)
 gboolean
 Server::on_tick (gpointer user_data)
 {
-  auto *self = static_cast<Server *> (user_data);
+  auto *io = static_cast<IoThread *> (user_data);
+  Server *self = io->server;
   const ServerConfig & c = self->config_;
   const gint64 now = g_get_monotonic_time ();
   const gint64 second = G_USEC_PER_SEC;
   std::vector<std::pair<std::shared_ptr<Session>, GstSessionEndReason>> due;
-  for (auto &[ptr, s] : self->connections_) {
+  for (auto &[ptr, s] : io->connections) {
     if (s->closing_ || s->ended_)
       continue;
     bool rtc = s->transport_ == GST_SESSION_TRANSPORT_WEBRTC;
@@ -870,6 +935,9 @@ Server::on_tick (gpointer user_data)
     self->close_session (*s, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
         gst_session_end_reason_to_string (reason));
 
+  if (io->index != 0)
+    return G_SOURCE_CONTINUE;
+  std::lock_guard < std::mutex > lock (self->signal_lock_);
   for (auto it = self->held_.begin (); it != self->held_.end ();) {
     auto & v = it->second;
     while (!v.empty () && now - v.front ().received_us >= kHoldCandidatesUs)
@@ -913,7 +981,8 @@ void
 Server::on_http_offer (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
-  auto *self = static_cast<Server *> (user_data);
+  auto *io = static_cast<IoThread *> (user_data);
+  Server *self = io->server;
   const char *method = soup_server_message_get_method (msg);
   if (g_strcmp0 (method, "OPTIONS") == 0) {
     /* CORS preflight for browser clients on another origin. */
@@ -950,13 +1019,14 @@ Server::on_http_offer (SoupServer * soup, SoupServerMessage * msg,
     return;
   }
   if (req.kind == SignalKind::offer)
-    self->handle_offer (msg, req);
+    self->handle_offer (*io, msg, req);
   else
     self->handle_candidate (msg, req);
 }
 
 void
-Server::handle_offer (SoupServerMessage * msg, SignalRequest & req)
+Server::handle_offer (IoThread & io, SoupServerMessage * msg,
+    SignalRequest & req)
 {
   std::shared_ptr<Session> s;
   const char *refusal = nullptr;
@@ -968,7 +1038,7 @@ Server::handle_offer (SoupServerMessage * msg, SignalRequest & req)
         sessions_.size () >= config_.max_sessions) {
       refusal = error::concurrency_limit_reached;
     } else {
-      s = std::make_shared<Session> (*this, GST_SESSION_TRANSPORT_WEBRTC,
+      s = std::make_shared<Session> (*this, io, GST_SESSION_TRANSPORT_WEBRTC,
           GST_SESSION_DIALECT_FASTRTC, remote_of (msg),
           request_metadata (msg, "/webrtc/offer"));
       s->id_ = req.id;
@@ -986,21 +1056,31 @@ Server::handle_offer (SoupServerMessage * msg, SignalRequest & req)
           ") reached" : "session id is already live");
     return;
   }
-  connections_.emplace (s.get (), s);
-  recently_closed_.erase (req.id);
+  io.connections.emplace (s.get (), s);
+  std::vector<HeldCandidate> held;
+  {
+    std::lock_guard < std::mutex > lock (signal_lock_);
+    recently_closed_.erase (req.id);
+    auto it = held_.find (req.id);
+    if (it != held_.end ()) {
+      held.swap (it->second);
+      held_.erase (it);
+    }
+  }
 
   /* Answer once the peer has gathered its candidates (no server → client
    * trickle in FastRTC): hold the HTTP response until then. */
   g_object_ref (msg);
   soup_server_message_pause (msg);
   std::weak_ptr<Server> weak_self = weak_from_this ();
-  auto reply =[weak_self, msg](guint status, std::string body) {
+  IoThread *owner = &io;
+  auto reply =[weak_self, owner, msg](guint status, std::string body) {
     auto self = weak_self.lock ();
     if (!self) {
       g_object_unref (msg);
       return;
     }
-    self->invoke ([msg, status, body] {
+    owner->invoke ([msg, status, body] {
           respond (msg, status, body);
           soup_server_message_unpause (msg);
           g_object_unref (msg);
@@ -1014,12 +1094,8 @@ Server::handle_offer (SoupServerMessage * msg, SignalRequest & req)
   listener_->on_webrtc_offer (s, req.sdp, reply);
 
   /* Candidates that raced ahead of the offer. */
-  auto held = held_.find (req.id);
-  if (held != held_.end ()) {
-    for (auto & c : held->second)
-      listener_->on_webrtc_candidate (*s, c.mline_index, c.candidate);
-    held_.erase (held);
-  }
+  for (auto & c : held)
+    listener_->on_webrtc_candidate (*s, c.mline_index, c.candidate);
 }
 
 void
@@ -1033,6 +1109,7 @@ Server::handle_candidate (SoupServerMessage * msg, SignalRequest & req)
     return;
   }
   const char *refusal = nullptr;
+  std::unique_lock < std::mutex > lock (signal_lock_);
   if (s) {
     refusal = error::unknown_connection;        /* a WebSocket session */
   } else if (recently_closed_.count (req.id)) {
@@ -1047,10 +1124,12 @@ Server::handle_candidate (SoupServerMessage * msg, SignalRequest & req)
     } else {
       held_[req.id].push_back ({req.sdp_mline_index, req.candidate,
               g_get_monotonic_time ()});
+      lock.unlock ();
       respond (msg, 200, success_reply ());
       return;
     }
   }
+  lock.unlock ();
   respond (msg, 200, failed_reply (refusal));
   if (listener_)
     listener_->on_protocol_warning (req.id, refusal,
@@ -1061,7 +1140,7 @@ void
 Server::start_session (const std::shared_ptr<Session> & session,
     const std::string & remote_address)
 {
-  invoke ([this, session, remote_address] {
+  session->io_.invoke ([this, session, remote_address] {
         Session & s = *session;
         if (s.ended_ || s.started_)
           return;
@@ -1082,7 +1161,7 @@ void
 Server::end_session_async (const std::shared_ptr<Session> & session,
     GstSessionEndReason reason)
 {
-  invoke ([this, session, reason] {
+  session->io_.invoke ([this, session, reason] {
         if (!session->ended_)
           close_session (*session, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
               gst_session_end_reason_to_string (reason));
@@ -1092,7 +1171,7 @@ Server::end_session_async (const std::shared_ptr<Session> & session,
 void
 Server::abandon_session (const std::shared_ptr<Session> & session)
 {
-  invoke ([this, session] {
+  session->io_.invoke ([this, session] {
         Session & s = *session;
         if (s.ended_)
           return;

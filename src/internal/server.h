@@ -36,6 +36,7 @@ struct ServerConfig
   bool webrtc = true;           /* mount /webrtc/offer */
   guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
   guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
+  guint io_threads = 1;         /* I/O threads sharing the port */
 };
 
 class Session;
@@ -74,10 +75,38 @@ struct ListenerState
 
 class Server;
 
+/* One I/O thread: its own GMainContext, SoupServer and listening socket
+ * (several share the port with SO_REUSEPORT; the kernel spreads new
+ * connections), and the connections it accepted. One GMainContext polls
+ * all of its fds on every wakeup, so splitting connections over several
+ * keeps each poll short. */
+struct IoThread
+{
+  Server *server = nullptr;
+  guint index = 0;
+  GMainContext *context = nullptr;
+  GMainLoop *loop = nullptr;
+  GThread *thread = nullptr;
+  SoupServer *soup = nullptr;
+  GSocket *socket = nullptr;
+  /* This thread only: every open WebSocket and WebRTC session it serves. */
+  std::unordered_map<Session *, std::shared_ptr<Session>> connections;
+
+  GMutex startup_mutex;
+  GCond startup_cond;
+  bool startup_done = false;
+  GError *startup_error = nullptr;
+
+  IoThread ();
+  ~IoThread ();
+  void invoke (GSourceFunc func, gpointer data, GDestroyNotify notify);
+  void invoke (std::function<void ()> func);
+};
+
 class Session : public std::enable_shared_from_this<Session>
 {
 public:
-  Session (Server & server, GstSessionTransport transport,
+  Session (Server & server, IoThread & io, GstSessionTransport transport,
       GstSessionDialect dialect, std::string remote,
       GstStructure * request_metadata);
   ~Session ();
@@ -137,6 +166,7 @@ private:
   void flush_outbox ();         /* server thread */
 
   Server & server_;
+  IoThread & io_;               /* the thread that serves this session */
   GstSessionTransport transport_;
   GstSessionDialect dialect_;
   std::string remote_;
@@ -197,10 +227,6 @@ public:
   std::shared_ptr<Session> find_session (const std::string & id);
   size_t n_sessions ();
 
-  /* Runs @func on the server thread. */
-  void invoke (GSourceFunc func, gpointer data, GDestroyNotify notify);
-  void invoke (std::function<void ()> func);
-
   /* WebRTC sessions, from any thread: the peer connected (publish the
    * session with the selected pair's remote address), or ended. */
   void start_session (const std::shared_ptr<Session> & s,
@@ -214,8 +240,8 @@ private:
   friend class Session;
   Server (const ServerConfig & config, ServerListener * listener);
   bool bind_and_run (GError ** error);
-  void thread_main ();
-  void shutdown_connections ();
+  void thread_main (IoThread & io);
+  void shutdown_connections (IoThread & io);
 
   static void on_websocket (SoupServer * soup,
       SoupServerMessage * msg, const char *path,
@@ -229,7 +255,8 @@ private:
   static gboolean on_tick (gpointer user_data);
   static void on_http_offer (SoupServer * soup, SoupServerMessage * msg,
       const char *path, GHashTable * query, gpointer user_data);
-  void handle_offer (SoupServerMessage * msg, SignalRequest & req);
+  void handle_offer (IoThread & io, SoupServerMessage * msg,
+      SignalRequest & req);
   void handle_candidate (SoupServerMessage * msg,
       SignalRequest & req);
   void ensure_context (Session & s);
@@ -249,22 +276,17 @@ private:
   ServerListener *listener_;
   guint bound_port_ = 0;
 
-  GMainContext *context_ = nullptr;
-  GMainLoop *loop_ = nullptr;
-  SoupServer *soup_ = nullptr;
-  GSocket *socket_ = nullptr;
-  GThread *thread_ = nullptr;
-
-  /* Server thread only: every open WebSocket, started or not. */
-  std::unordered_map<Session *, std::shared_ptr<Session>> connections_;
+  std::vector<std::unique_ptr<IoThread>> io_;
 
   std::mutex sessions_lock_;    /* guards sessions_ */
   /* Live sessions by id: WebSocket sessions once started, WebRTC sessions
    * from their offer on. */
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
 
-  /* Server thread only. Candidates that came before their offer, and ids
-   * of WebRTC sessions that ended recently (connection_closed). */
+  /* Candidates that came before their offer, and ids of WebRTC sessions
+   * that ended recently (connection_closed); signalling may come in on any
+   * I/O thread. */
+  std::mutex signal_lock_;      /* guards held_ and recently_closed_ */
   struct HeldCandidate
   {
     int mline_index;
@@ -273,11 +295,6 @@ private:
   };
   std::unordered_map<std::string, std::vector<HeldCandidate>> held_;
   std::unordered_map<std::string, gint64> recently_closed_;
-
-  GError *startup_error_ = nullptr;
-  bool startup_done_ = false;
-  GCond startup_cond_;
-  GMutex startup_mutex_;
 };
 
 }  // namespace sessionctx
