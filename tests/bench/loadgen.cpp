@@ -1,15 +1,19 @@
 /* WebSocket load generator for sessionsrc ! sessionsink (epoll, no
  * libsoup: the client must not be the bottleneck).
  *
- * Opens N FastRTC sessions in batches, sends one 20 ms µ-law frame per
- * session every 20 ms and measures each frame's echo round trip. The frame
- * carries its session and sequence number in its first bytes; run the
- * server with every rate at 48 kHz so nothing is resampled and µ-law comes
- * back byte for byte:
+ * Opens N sessions in batches, sends one 20 ms µ-law frame per session
+ * every 20 ms and measures each frame's echo round trip. The frame carries
+ * its session and sequence number in its first bytes; run the server so
+ * that nothing is resampled and µ-law comes back byte for byte:
  *
+ *   FastRTC, 48 kHz (960-byte frames):
  *   gst-launch-1.0 sessionsrc port=9000 address=127.0.0.1 rate=48000 \
  *       websocket-input-rate=48000 websocket-output-rate=48000 ! sessionsink
  *   loadgen --port 9000 --sessions 500 --seconds 30 --server-pid PID
+ *
+ *   Twilio, 8 kHz (160-byte frames):
+ *   gst-launch-1.0 sessionsrc port=9000 address=127.0.0.1 rate=8000 ! sessionsink
+ *   loadgen --dialect twilio --port 9000 --sessions 2000 --server-pid PID
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -39,7 +43,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kFrameSamples = 960;      /* 20 ms at 48 kHz */
 constexpr int kTagBytes = 12;           /* session (4) + sequence (4) + magic */
 
 double
@@ -161,6 +164,7 @@ int
 main (int argc, char **argv)
 {
   int port = 9000, sessions = 100, batch = 50, server_pid = 0;
+  bool twilio = false;
   double seconds = 10, batch_gap_ms = 100;
   std::string json_out;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -179,12 +183,17 @@ main (int argc, char **argv)
       server_pid = atoi (argv[i + 1]);
     else if (a == "--json")
       json_out = argv[i + 1];
+    else if (a == "--dialect")
+      twilio = std::string (argv[i + 1]) == "twilio";
   }
+  /* 20 ms: 960 samples at 48 kHz (FastRTC), 160 at 8 kHz (Twilio). */
+  const int kFrameSamples = twilio ? 160 : 960;
 
   int ep = epoll_create1 (0);
   std::vector<Conn> conns (sessions);
   int handshake_failures = 0;
-  const std::string request = "GET /websocket/offer HTTP/1.1\r\nHost: "
+  const std::string request = std::string ("GET ") + (twilio ?
+      "/telephone/handler" : "/websocket/offer") + " HTTP/1.1\r\nHost: "
       "127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Version: 13\r\n\r\n";
@@ -207,7 +216,7 @@ main (int argc, char **argv)
 
   std::vector<double> rtts;
   rtts.reserve ((size_t) (sessions * seconds * 50));
-  std::vector<uint8_t> mulaw (kFrameSamples), decoded (kFrameSamples + 8);
+  std::vector<uint8_t> mulaw (kFrameSamples), decoded (960 + 8);
   const double t0 = now_ms ();
   int opened = 0;
   double next_batch = t0;
@@ -251,8 +260,16 @@ main (int argc, char **argv)
       std::string payload;
       sessionctx::base64_encode_append (mulaw.data (), mulaw.size (),
           payload);
-      c.out += ws_frame ("{\"event\":\"media\",\"media\":{\"payload\":\"" +
-          payload + "\"}}");
+      if (twilio)
+        c.out += ws_frame ("{\"event\":\"media\",\"sequenceNumber\":\"" +
+            std::to_string (c.next_seq + 2) + "\",\"streamSid\":\"MZload" +
+            std::to_string (c.index) + "\",\"media\":{\"track\":\"inbound\","
+            "\"chunk\":\"" + std::to_string (c.next_seq + 1) + "\","
+            "\"timestamp\":\"" + std::to_string (c.next_seq * 20) + "\","
+            "\"payload\":\"" + payload + "\"}}");
+      else
+        c.out += ws_frame ("{\"event\":\"media\",\"media\":{\"payload\":\""
+            + payload + "\"}}");
       c.sent[c.next_seq++] = now;
       c.frames_sent++;
       c.next_send = (c.next_send ? c.next_send : now) + 20;
@@ -302,7 +319,11 @@ main (int argc, char **argv)
         }
         c.in.erase (0, end + 4);
         c.upgraded = c.started = true;
-        c.out += ws_frame ("{\"event\":\"start\",\"websocket_id\":\"load-" +
+        c.out += ws_frame (twilio ? "{\"event\":\"start\",\"streamSid\":"
+            "\"MZload" + std::to_string (c.index) + "\",\"start\":{"
+            "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+            "\"sampleRate\":8000,\"channels\":1}}}" :
+            "{\"event\":\"start\",\"websocket_id\":\"load-" +
             std::to_string (c.index) + "\"}");
         c.next_send = now_ms () + (c.index % 20);   /* spread the phase */
         epoll_event ev {};
