@@ -60,7 +60,6 @@ struct GstSessionInfoPrivate
   bool silent = true;
   std::string filter_id;
   std::map<std::string, Summary> summaries;
-  guint64 dropped = 0;
 };
 
 struct _GstSessionInfo
@@ -118,10 +117,8 @@ gst_session_info_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gst::session::Context ctx = gst::session::current (trans->sinkpad, buf);
 
   std::lock_guard < std::mutex > l (priv->lock);
-  if (!priv->filter_id.empty () && (!ctx || ctx.id () != priv->filter_id)) {
-    priv->dropped++;
+  if (!priv->filter_id.empty () && (!ctx || ctx.id () != priv->filter_id))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
   if (!ctx)
     return GST_FLOW_OK;
 

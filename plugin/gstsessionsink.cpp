@@ -93,8 +93,6 @@ struct GstSessionSinkPrivate
   std::unordered_map<Session *, std::unique_ptr<SinkSession>> sessions;
   int in_rate = 0;
   bool warned_no_context = false;
-  guint64 dropped_no_context = 0;
-  guint64 dropped_ended = 0;
 };
 
 struct _GstSessionSink
@@ -194,7 +192,6 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 
   std::lock_guard < std::mutex > l (priv->lock);
   if (!ctx) {
-    priv->dropped_no_context++;
     if (!priv->warned_no_context) {
       priv->warned_no_context = true;
       GST_ELEMENT_WARNING (self, STREAM, WRONG_TYPE,
@@ -206,7 +203,6 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   }
   auto session = sessionctx::session_from_context (ctx.get ());
   if (!session || !session->is_open ()) {
-    priv->dropped_ended++;
     GST_DEBUG_OBJECT (self, "session %s has ended, buffer dropped",
         ctx.id ().c_str ());
     return GST_FLOW_OK;

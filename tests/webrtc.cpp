@@ -708,36 +708,6 @@ test_churn ()
             test::count_entries ("/proc/self/fd") <= fds &&
             test::count_entries ("/proc/self/task") <= threads;
       }, 10000);
-  if (!clean && g_getenv ("DUMP_FDS")) {
-    std::map<std::string, int> kinds;
-    GDir *dir = g_dir_open ("/proc/self/fd", 0, nullptr);
-    while (const char *n = g_dir_read_name (dir)) {
-      gchar *link = g_file_read_link ((std::string ("/proc/self/fd/") + n).c_str (), nullptr);
-      std::string k = link ? link : "?";
-      k = k.substr (0, k.find (':'));
-      kinds[k]++;
-      g_free (link);
-    }
-    g_dir_close (dir);
-    for (auto &[k, v] : kinds)
-      g_printerr ("%s: %d\n", k.c_str (), v);
-    gchar *cmd = g_strdup_printf ("ss -tuanp | grep 'pid=%d,' | awk "
-        "'{print $1, $2, $5, $6}' | sort | uniq -c | sort -rn | head -8",
-        (int) getpid ());
-    (void) !system (cmd);
-    g_free (cmd);
-    GDir *tasks = g_dir_open ("/proc/self/task", 0, nullptr);
-    std::map<std::string, int> names;
-    while (const char *n = g_dir_read_name (tasks)) {
-      gchar *comm = nullptr;
-      g_file_get_contents ((std::string ("/proc/self/task/") + n + "/comm").c_str (), &comm, nullptr, nullptr);
-      names[comm ? g_strstrip (comm) : "?"]++;
-      g_free (comm);
-    }
-    g_dir_close (tasks);
-    for (auto &[k, v] : names)
-      g_printerr ("thread %s: %d\n", k.c_str (), v);
-  }
   if (!clean)
     g_error ("left behind: %u peers, %u sessions, fds %zu -> %zu, threads "
         "%zu -> %zu", s.n_peers (), s.n_sessions (), fds,
