@@ -29,6 +29,7 @@
 
 #include "gstsessioninfo.h"
 #include "gstsessionctxelements.h"
+#include "properties.h"
 
 #include <gst/sessionctx/sessionctx.hpp>
 
@@ -187,8 +188,7 @@ gst_session_info_set_property (GObject * object, guint prop_id,
       self->priv->silent = g_value_get_boolean (value);
       break;
     case PROP_SESSION_ID:
-      self->priv->filter_id = g_value_get_string (value) ?
-          g_value_get_string (value) : "";
+      self->priv->filter_id = string_property (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -206,8 +206,7 @@ gst_session_info_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->priv->silent);
       break;
     case PROP_SESSION_ID:
-      g_value_set_string (value, self->priv->filter_id.empty ()? nullptr :
-          self->priv->filter_id.c_str ());
+      set_string_property (value, self->priv->filter_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -35,6 +35,7 @@
 
 #include "gstsessionsink.h"
 #include "gstsessionctxelements.h"
+#include "properties.h"
 
 #include "mulaw.h"
 #include "server.h"
@@ -344,8 +345,7 @@ gst_session_sink_set_property (GObject * object, guint prop_id,
       self->priv->settings.port = g_value_get_uint (value);
       break;
     case PROP_SERVER_NAME:
-      self->priv->settings.server_name =
-          g_value_get_string (value) ? g_value_get_string (value) : "";
+      self->priv->settings.server_name = string_property (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -363,8 +363,7 @@ gst_session_sink_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->priv->settings.port);
       break;
     case PROP_SERVER_NAME:
-      g_value_set_string (value, self->priv->settings.server_name.empty ()?
-          nullptr : self->priv->settings.server_name.c_str ());
+      set_string_property (value, self->priv->settings.server_name);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

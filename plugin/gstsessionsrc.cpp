@@ -51,6 +51,7 @@
 
 #include "gstsessionsrc.h"
 #include "gstsessionctxelements.h"
+#include "properties.h"
 
 #include "server.h"
 #include "mulaw.h"
@@ -1650,12 +1651,10 @@ gst_session_src_set_property (GObject * object, guint prop_id,
       s.port = g_value_get_uint (value);
       break;
     case PROP_ADDRESS:
-      s.address = g_value_get_string (value) ? g_value_get_string (value) :
-          kDefaultAddress;
+      s.address = string_property (value, kDefaultAddress);
       break;
     case PROP_SERVER_NAME:
-      s.server_name = g_value_get_string (value) ? g_value_get_string (value)
-          : "";
+      s.server_name = string_property (value);
       break;
     case PROP_MAX_SESSIONS:
       s.max_sessions = g_value_get_uint (value);
@@ -1685,16 +1684,13 @@ gst_session_src_set_property (GObject * object, guint prop_id,
       s.transports = g_value_get_flags (value);
       break;
     case PROP_STUN_SERVER:
-      s.stun_server = g_value_get_string (value) ? g_value_get_string (value)
-          : "";
+      s.stun_server = string_property (value);
       break;
     case PROP_TURN_SERVER:
-      s.turn_server = g_value_get_string (value) ? g_value_get_string (value)
-          : "";
+      s.turn_server = string_property (value);
       break;
     case PROP_ICE_ADDRESSES:
-      s.ice_addresses = g_value_get_string (value) ?
-          g_value_get_string (value) : "";
+      s.ice_addresses = string_property (value);
       break;
     case PROP_MIN_PORT:
       s.min_port = g_value_get_uint (value);
@@ -1748,8 +1744,7 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, s.address.c_str ());
       break;
     case PROP_SERVER_NAME:
-      g_value_set_string (value, s.server_name.empty ()? nullptr :
-          s.server_name.c_str ());
+      set_string_property (value, s.server_name);
       break;
     case PROP_MAX_SESSIONS:
       g_value_set_uint (value, s.max_sessions);
@@ -1779,16 +1774,13 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       g_value_set_flags (value, s.transports);
       break;
     case PROP_STUN_SERVER:
-      g_value_set_string (value, s.stun_server.empty ()? nullptr :
-          s.stun_server.c_str ());
+      set_string_property (value, s.stun_server);
       break;
     case PROP_TURN_SERVER:
-      g_value_set_string (value, s.turn_server.empty ()? nullptr :
-          s.turn_server.c_str ());
+      set_string_property (value, s.turn_server);
       break;
     case PROP_ICE_ADDRESSES:
-      g_value_set_string (value, s.ice_addresses.empty ()? nullptr :
-          s.ice_addresses.c_str ());
+      set_string_property (value, s.ice_addresses);
       break;
     case PROP_MIN_PORT:
       g_value_set_uint (value, s.min_port);
