@@ -10,33 +10,14 @@ using test::WsClient;
 
 namespace {
 
-struct Echo
+struct Echo : test::LivePipeline
 {
   explicit Echo (const std::string & info_props = "")
+      : LivePipeline ("sessionsrc name=src port=0 address=127.0.0.1 ! "
+      "sessioninfo name=info " + info_props + " ! sessionsink name=sink")
   {
-    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 ! "
-        "sessioninfo name=info " + info_props + " ! sessionsink name=sink";
-    GError *err = nullptr;
-    pipeline = gst_parse_launch (desc.c_str (), &err);
-    g_assert_no_error (err);
-    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-    sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-    bus = std::make_unique<test::BusLog> (pipeline);
-    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-        GST_STATE_CHANGE_FAILURE);
-    port = test::get_port (src);
+    play ();
   }
-  ~Echo ()
-  {
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    bus.reset ();
-    gst_object_unref (src);
-    gst_object_unref (sink);
-    gst_object_unref (pipeline);
-  }
-  GstElement *pipeline, *src, *sink;
-  std::unique_ptr<test::BusLog> bus;
-  guint port;
 };
 
 /* Decoded audio of every media message a client received. */
@@ -96,7 +77,7 @@ test_both_dialects ()
   std::vector<Tone> tones;
   for (int i = 0; i < 4; i++) {
     tones.emplace_back (spec[i].freq, spec[i].twilio ? 8000 : 48000);
-    g_assert_true (c[i].connect (e.port, spec[i].twilio ?
+    g_assert_true (c[i].connect (e.port (), spec[i].twilio ?
             "/telephone/handler" : "/websocket/offer"));
     c[i].send (spec[i].twilio ? test::twilio_start (spec[i].id) :
         test::fastrtc_start (spec[i].id));
@@ -166,8 +147,8 @@ test_actions ()
             static_cast<std::vector<std::string> *> (data)->push_back (name);
           }), &marks);
   WsClient web, phone;
-  g_assert_true (web.connect (e.port, "/websocket/offer"));
-  g_assert_true (phone.connect (e.port, "/telephone/handler"));
+  g_assert_true (web.connect (e.port (), "/websocket/offer"));
+  g_assert_true (phone.connect (e.port (), "/telephone/handler"));
   web.send (test::fastrtc_start ("web"));
   phone.send (test::twilio_start ("MZp"));
   g_assert_true (test::wait_for ([&] {
@@ -244,7 +225,7 @@ test_ended_session ()
 {
   Echo e;
   WsClient c;
-  g_assert_true (c.connect (e.port, "/websocket/offer"));
+  g_assert_true (c.connect (e.port (), "/websocket/offer"));
   c.send (test::fastrtc_start ("short"));
   g_assert_true (test::wait_for ([&] {
         return e.bus->count_elements ("session-started") == 1;
@@ -299,8 +280,8 @@ test_sessioninfo ()
   {
     Echo e ("silent=false session-id=keep");
     WsClient keep, drop;
-    g_assert_true (keep.connect (e.port, "/websocket/offer"));
-    g_assert_true (drop.connect (e.port, "/websocket/offer"));
+    g_assert_true (keep.connect (e.port (), "/websocket/offer"));
+    g_assert_true (drop.connect (e.port (), "/websocket/offer"));
     keep.send (test::fastrtc_start ("keep"));
     drop.send (test::fastrtc_start ("drop"));
     Tone tone (500, 48000);

@@ -8,59 +8,16 @@ using test::WsClient;
 
 namespace {
 
-/* A running pipeline "sessionsrc ! fakesink" with a capture probe. */
-struct Pipeline
+/* "sessionsrc ! fakesink" with a capture probe (not yet playing). */
+struct Pipeline : test::LivePipeline
 {
   explicit Pipeline (const std::string & src_props = "",
       bool with_sink = true)
+      : LivePipeline ("sessionsrc name=src port=0 address=127.0.0.1 " +
+      src_props + (with_sink ? " ! fakesink name=cap sync=false async=false" :
+          ""))
   {
-    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 " +
-        src_props;
-    if (with_sink)
-      desc += " ! fakesink name=sink sync=false async=false";
-    GError *err = nullptr;
-    pipeline = gst_parse_launch (desc.c_str (), &err);
-    g_assert_no_error (err);
-    if (!GST_IS_PIPELINE (pipeline)) {
-      GstElement *bin = gst_pipeline_new (nullptr);
-      gst_bin_add (GST_BIN (bin), pipeline);
-      pipeline = bin;
-    }
-    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-    if (with_sink) {
-      GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-      GstPad *pad = gst_element_get_static_pad (sink, "sink");
-      capture.attach (pad);
-      gst_object_unref (pad);
-      gst_object_unref (sink);
-    }
-    bus = std::make_unique<test::BusLog> (pipeline);
   }
-  void play ()
-  {
-    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-        GST_STATE_CHANGE_FAILURE);
-    g_assert_cmpuint (port (), >, 0);
-  }
-  ~Pipeline ()
-  {
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    bus.reset ();
-    gst_object_unref (src);
-    gst_object_unref (pipeline);
-  }
-  guint port () { return test::get_port (src); }
-  bool wait_ended (size_t n, guint ms = 5000)
-  {
-    return test::wait_for ([&] {
-          return bus->count_elements ("session-ended") >= n;
-        }, ms);
-  }
-
-  GstElement *pipeline = nullptr;
-  GstElement *src = nullptr;
-  test::Capture capture;
-  std::unique_ptr<test::BusLog> bus;
 };
 
 std::vector<int16_t>

@@ -276,59 +276,23 @@ private:
   std::vector<int16_t> received_;
 };
 
-struct Server
+/* A server with ICE on 127.0.0.1; "cap" captures what sessionsrc
+ * produces, and by default sessionsink echoes it. */
+struct Server : test::LivePipeline
 {
   explicit Server (const std::string & props = "", bool echo = true)
+      : LivePipeline ("sessionsrc name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 " + props + " ! tee name=t ! queue ! "
+      "fakesink name=cap sync=false async=false" +
+      std::string (echo ? " t. ! queue ! sessionsink name=sink" : ""))
   {
-    std::string desc = "sessionsrc name=src port=0 address=127.0.0.1 "
-        "ice-addresses=127.0.0.1 " + props + " ! tee name=t ! queue ! "
-        "fakesink name=cap sync=false async=false";
-    if (echo)
-      desc += " t. ! queue ! sessionsink name=sink";
-    GError *err = nullptr;
-    pipeline = gst_parse_launch (desc.c_str (), &err);
-    g_assert_no_error (err);
-    src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-    GstElement *cap = gst_bin_get_by_name (GST_BIN (pipeline), "cap");
-    GstPad *pad = gst_element_get_static_pad (cap, "sink");
-    capture.attach (pad);
-    gst_object_unref (pad);
-    gst_object_unref (cap);
-    sink = echo ? gst_bin_get_by_name (GST_BIN (pipeline), "sink") : nullptr;
-    bus = std::make_unique<test::BusLog> (pipeline);
-    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-        GST_STATE_CHANGE_FAILURE);
-    port = test::get_port (src);
+    play ();
   }
-  ~Server ()
-  {
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    bus.reset ();
-    if (sink)
-      gst_object_unref (sink);
-    gst_object_unref (src);
-    gst_object_unref (pipeline);
-  }
-  guint n_sessions ()
-  {
-    guint n = 0;
-    g_object_get (src, "n-sessions", &n, NULL);
-    return n;
-  }
+  /* One child bin per WebRTC peer. */
   guint n_peers ()
   {
     return GST_BIN (src)->numchildren;
   }
-  bool wait_started (size_t n, guint ms = 10000)
-  {
-    return test::wait_for ([&] {
-          return bus->count_elements ("session-started") >= n;
-        }, ms);
-  }
-  GstElement *pipeline, *src, *sink;
-  test::Capture capture;
-  std::unique_ptr<test::BusLog> bus;
-  guint port;
 };
 
 double
@@ -355,7 +319,7 @@ test_peers_echo ()
     peers.push_back (std::make_unique<ClientPeer> ("peer-" +
             std::to_string (i), freqs[i]));
     gint64 t0 = g_get_monotonic_time ();
-    HttpReply r = peers.back ()->connect (s.port);
+    HttpReply r = peers.back ()->connect (s.port ());
     g_test_message ("offer -> answer: %.1f ms",
         (g_get_monotonic_time () - t0) / 1000.0);
     g_assert_cmpuint (r.status, ==, 200);
@@ -368,7 +332,7 @@ test_peers_echo ()
     g_assert_nonnull (strstr (sdp.c_str (), "a=candidate:"));
   }
   WsClient ws;
-  g_assert_true (ws.connect (s.port, "/websocket/offer"));
+  g_assert_true (ws.connect (s.port (), "/websocket/offer"));
   ws.send (test::fastrtc_start ("websocket-too"));
   g_assert_true (s.wait_started (4));
 
@@ -518,25 +482,25 @@ test_signalling_errors ()
 {
   Server s ("max-sessions=2");
   /* Missing fields: 422 (FastRTC's pydantic validation). */
-  g_assert_cmpuint (post (s.port, "{\"type\":\"offer\",\"sdp\":\"v=0\"}").status,
+  g_assert_cmpuint (post (s.port (), "{\"type\":\"offer\",\"sdp\":\"v=0\"}").status,
       ==, 422);
-  g_assert_cmpuint (post (s.port, "{\"webrtc_id\":\"x\",\"sdp\":\"v=0\"}").status,
+  g_assert_cmpuint (post (s.port (), "{\"webrtc_id\":\"x\",\"sdp\":\"v=0\"}").status,
       ==, 422);
-  g_assert_cmpuint (post (s.port, "{\"webrtc_id\":\"x\",\"type\":\"bogus\"}").
+  g_assert_cmpuint (post (s.port (), "{\"webrtc_id\":\"x\",\"type\":\"bogus\"}").
       status, ==, 422);
   /* Malformed JSON: 400 with a failed status. */
-  HttpReply r = post (s.port, "{\"webrtc_id\":");
+  HttpReply r = post (s.port (), "{\"webrtc_id\":");
   g_assert_cmpuint (r.status, ==, 400);
   assert_str_eq (r.body, failed ("invalid_json"));
 
   /* SDP that does not parse / has no audio / that webrtcbin rejects. */
-  r = post (s.port, "{\"webrtc_id\":\"bad-sdp\",\"type\":\"offer\",\"sdp\":"
+  r = post (s.port (), "{\"webrtc_id\":\"bad-sdp\",\"type\":\"offer\",\"sdp\":"
       "\"hello\"}");
   assert_str_eq (r.body, failed ("invalid_sdp"));
   const char *video_only = "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"
       "t=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\n"
       "a=rtpmap:96 VP8/90000\\r\\na=sendrecv\\r\\n";
-  r = post (s.port, std::string ("{\"webrtc_id\":\"video\",\"type\":\"offer\","
+  r = post (s.port (), std::string ("{\"webrtc_id\":\"video\",\"type\":\"offer\","
           "\"sdp\":\"") + video_only + "\"}");
   assert_str_eq (r.body, failed ("no_audio"));
   {
@@ -546,7 +510,7 @@ test_signalling_errors ()
       if (!g_str_has_prefix (line.c_str (), "a=fingerprint") &&
           !g_str_has_prefix (line.c_str (), "a=ice-ufrag"))
         stripped += line + "\r\n";
-    r = post (s.port, c.offer_body (stripped));
+    r = post (s.port (), c.offer_body (stripped));
     assert_str_eq (r.body, failed ("remote_description_rejected"));
   }
   g_assert_true (test::wait_for ([&] {
@@ -558,44 +522,44 @@ test_signalling_errors ()
   for (const char *bad : {"\"candidate:1 1 udp 1 127.0.0.1 9 typ host\"",
           "{\"candidate\":42}", "{\"candidate\":\"a=candidate:x\"}",
           "{\"candidate\":\"candidate:1\",\"sdpMLineIndex\":-1}"}) {
-    r = post (s.port, candidate_body ("any", bad));
+    r = post (s.port (), candidate_body ("any", bad));
     assert_str_eq (r.body, failed ("invalid_candidate_format"));
   }
   /* End-of-candidates markers are fine. */
-  r = post (s.port, candidate_body ("later", "{\"candidate\":\"\","
+  r = post (s.port (), candidate_body ("later", "{\"candidate\":\"\","
           "\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"));
   assert_str_eq (r.body, "{\"status\":\"success\"}");
-  r = post (s.port, candidate_body ("later", "null"));
+  r = post (s.port (), candidate_body ("later", "null"));
   assert_str_eq (r.body, "{\"status\":\"success\"}");
 
   /* Same id twice; over the limit (shared with WebSocket sessions). */
   ClientPeer a ("A", 440);
-  g_assert_cmpuint (a.connect (s.port).status, ==, 200);
+  g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
   ClientPeer a2 ("A", 440);
-  r = post (s.port, a2.offer_body (a2.make_offer ()));
+  r = post (s.port (), a2.offer_body (a2.make_offer ()));
   assert_str_eq (r.body, failed ("connection_already_exists"));
   WsClient ws;
-  g_assert_true (ws.connect (s.port, "/websocket/offer"));
+  g_assert_true (ws.connect (s.port (), "/websocket/offer"));
   ws.send (test::fastrtc_start ("ws-B"));
   g_assert_true (s.wait_started (2));
   ClientPeer c ("C", 440);
-  r = post (s.port, c.offer_body (c.make_offer ()));
+  r = post (s.port (), c.offer_body (c.make_offer ()));
   assert_str_eq (r.body, "{\"status\":\"failed\",\"meta\":{\"error\":"
       "\"concurrency_limit_reached\",\"limit\":2}}");
   /* The WebSocket side sees the same limit. */
   WsClient ws2;
-  g_assert_true (ws2.connect (s.port, "/websocket/offer"));
+  g_assert_true (ws2.connect (s.port (), "/websocket/offer"));
   ws2.send (test::fastrtc_start ("ws-C"));
   g_assert_true (ws2.wait_message ("concurrency_limit_reached"));
 
   /* A candidate for a WebSocket session's id; for a closed peer. */
-  r = post (s.port, candidate_body ("ws-B", "{\"candidate\":\"\"}"));
+  r = post (s.port (), candidate_body ("ws-B", "{\"candidate\":\"\"}"));
   assert_str_eq (r.body, failed ("unknown_connection"));
   a.close ();
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("A") == "disconnect";
       }, 15000));
-  r = post (s.port, candidate_body ("A", "{\"candidate\":\"\"}"));
+  r = post (s.port (), candidate_body ("A", "{\"candidate\":\"\"}"));
   assert_str_eq (r.body, failed ("connection_closed"));
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0;
@@ -621,12 +585,12 @@ test_early_candidates ()
   }
   g_assert_cmpuint (candidates.size (), >, 0);
   for (auto & cand : candidates) {
-    HttpReply r = post (s.port, candidate_body ("early",
+    HttpReply r = post (s.port (), candidate_body ("early",
             "{\"candidate\":" + ClientPeer::json_quote (cand) + ",\"sdpMid\":"
             "\"audio0\",\"sdpMLineIndex\":0,\"usernameFragment\":\"x\"}"));
     assert_str_eq (r.body, "{\"status\":\"success\"}");
   }
-  HttpReply r = post (s.port, c.offer_body (bare));
+  HttpReply r = post (s.port (), c.offer_body (bare));
   g_assert_cmpuint (r.status, ==, 200);
   /* Without the server's candidates the client cannot start checks: only
    * the server can, from the held candidates. */
@@ -649,7 +613,7 @@ test_timeouts ()
 {
   Server s ("connect-timeout=1 peer-timeout=1");
   ClientPeer never ("never", 440);
-  HttpReply r = post (s.port, never.offer_body (never.make_offer ()));
+  HttpReply r = post (s.port (), never.offer_body (never.make_offer ()));
   g_assert_cmpuint (r.status, ==, 200);   /* answer, never applied */
   g_assert_cmpuint (s.n_peers (), ==, 1);
   g_assert_true (test::wait_for ([&] {
@@ -662,7 +626,7 @@ test_timeouts ()
   g_assert_cmpuint (s.bus->count_elements ("session-started"), ==, 0);
 
   ClientPeer gone ("gone", 440);
-  g_assert_cmpuint (gone.connect (s.port).status, ==, 200);
+  g_assert_cmpuint (gone.connect (s.port ()).status, ==, 200);
   g_assert_true (s.wait_started (1));
   gone.vanish ();
   g_assert_true (test::wait_for ([&] {
@@ -680,7 +644,7 @@ test_churn ()
   Server s;
   auto one = [&](int i) {
     ClientPeer c ("churn-" + std::to_string (i), 500);
-    g_assert_cmpuint (c.connect (s.port).status, ==, 200);
+    g_assert_cmpuint (c.connect (s.port ()).status, ==, 200);
     g_assert_true (test::wait_for ([&] {
           return s.capture.samples_of (c.id ()) > 0;
         }));
@@ -811,7 +775,7 @@ test_limit_and_shutdown ()
 {
   Server s ("time-limit=1");
   ClientPeer a ("limited", 440);
-  g_assert_cmpuint (a.connect (s.port).status, ==, 200);
+  g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("limited") == "time-limit";
       }, 5000));
@@ -822,10 +786,9 @@ test_limit_and_shutdown ()
   g_object_set (s.src, "time-limit", 0, NULL);
   gst_element_set_state (s.pipeline, GST_STATE_READY);
   gst_element_set_state (s.pipeline, GST_STATE_PLAYING);
-  s.port = test::get_port (s.src);
   ClientPeer b ("live-1", 440), c ("live-2", 660);
-  g_assert_cmpuint (b.connect (s.port).status, ==, 200);
-  g_assert_cmpuint (c.connect (s.port).status, ==, 200);
+  g_assert_cmpuint (b.connect (s.port ()).status, ==, 200);
+  g_assert_cmpuint (c.connect (s.port ()).status, ==, 200);
   g_assert_true (test::wait_for ([&] {
         return s.bus->count_elements ("session-started") == 3;
       }));
@@ -844,7 +807,7 @@ test_ports_and_transports ()
   {
     Server s ("min-port=41000 max-port=41010");
     ClientPeer c ("ranged", 440);
-    HttpReply r = c.connect (s.port);
+    HttpReply r = c.connect (s.port ());
     size_t candidates = 0;
     for (auto & line : split_lines (json_field (r.body, "sdp"))) {
       if (!g_str_has_prefix (line.c_str (), "a=candidate:"))
@@ -864,15 +827,15 @@ test_ports_and_transports ()
   }
   {
     Server s ("transports=websocket");
-    g_assert_cmpuint (post (s.port, "{}").status, ==, 404);
+    g_assert_cmpuint (post (s.port (), "{}").status, ==, 404);
     WsClient ws;
-    g_assert_true (ws.connect (s.port, "/websocket/offer"));
+    g_assert_true (ws.connect (s.port (), "/websocket/offer"));
   }
   {
     Server s ("transports=webrtc");
     WsClient ws;
-    g_assert_false (ws.connect (s.port, "/websocket/offer"));
-    g_assert_cmpuint (post (s.port, "{}").status, ==, 422);
+    g_assert_false (ws.connect (s.port (), "/websocket/offer"));
+    g_assert_cmpuint (post (s.port (), "{}").status, ==, 422);
   }
 }
 
@@ -885,7 +848,7 @@ test_io_threads ()
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("io-peer-" +
             std::to_string (i), 400 + 300 * i));
-    g_assert_cmpuint (peers.back ()->connect (s.port).status, ==, 200);
+    g_assert_cmpuint (peers.back ()->connect (s.port ()).status, ==, 200);
   }
   g_assert_true (s.wait_started (3));
   g_assert_true (test::wait_for ([&] {
