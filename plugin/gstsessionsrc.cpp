@@ -64,6 +64,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -981,30 +982,55 @@ on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer data)
     send_answer (peer);
 }
 
+/* "host:port" of the selected pair's remote candidate in webrtcbin's
+ * stats, or "". Follows the references (transport → selected pair → its
+ * remote-candidate-id): webrtcbin 1.22 swaps the local-/remote-candidate
+ * `type` labels of the candidate entries themselves. */
+std::string
+selected_remote_address (const GstStructure * stats)
+{
+  std::map<std::string, const GstStructure *> by_id;
+  std::string pair_id;
+  gst_structure_foreach (stats, [](GQuark, const GValue * v,
+          gpointer data)->gboolean {
+        if (!GST_VALUE_HOLDS_STRUCTURE (v))
+          return TRUE;
+        const GstStructure *st = gst_value_get_structure (v);
+        if (const char *id = gst_structure_get_string (st, "id"))
+          (*static_cast<std::map<std::string, const GstStructure *> *>
+              (data))[id] = st;
+        return TRUE;
+      }, &by_id);
+  for (auto &[id, st] : by_id) {
+    const char *selected = gst_structure_get_string (st,
+        "selected-candidate-pair-id");
+    if (selected)
+      pair_id = selected;
+  }
+  auto pair = by_id.find (pair_id);
+  if (pair == by_id.end ())
+    return "";
+  const char *remote_id = gst_structure_get_string (pair->second,
+      "remote-candidate-id");
+  auto remote = by_id.find (remote_id ? remote_id : "");
+  if (remote == by_id.end ())
+    return "";
+  const char *address = gst_structure_get_string (remote->second, "address");
+  guint port = 0;
+  if (!address || !gst_structure_get_uint (remote->second, "port", &port))
+    return "";
+  return std::string (address) + ":" + std::to_string (port);
+}
+
 void
 on_stats (GstPromise * promise, gpointer data)
 {
   auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
-  std::string remote;
   const GstStructure *reply = gst_promise_get_reply (promise);
-  if (reply) {
-    /* webrtcbin reports the selected pair's candidates. */
-    gst_structure_foreach (reply, [](GQuark, const GValue * v,
-            gpointer out)->gboolean {
-          if (!GST_VALUE_HOLDS_STRUCTURE (v))
-            return TRUE;
-          const GstStructure *st = gst_value_get_structure (v);
-          GstWebRTCStatsType type;
-          const char *address = gst_structure_get_string (st, "address");
-          guint port = 0;
-          if (gst_structure_get (st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type,
-                  NULL) && type == GST_WEBRTC_STATS_REMOTE_CANDIDATE &&
-              address && gst_structure_get_uint (st, "port", &port))
-            *static_cast<std::string *> (out) = std::string (address) + ":" +
-                std::to_string (port);
-          return TRUE;
-        }, &remote);
-  }
+  std::string remote = reply ? selected_remote_address (reply) : "";
+  if (remote.empty ())
+    GST_INFO_OBJECT (peer->src, "session %s: no selected pair in the stats, "
+        "keeping the signalling address", peer->session->id ().c_str ());
   peer->server->start_session (peer->session, remote);
 }
 
