@@ -751,9 +751,20 @@ test_io_threads ()
   g_assert_true (extra.connect (p.port (), "/websocket/offer"));
   extra.send (test::fastrtc_start ("one-too-many"));
   g_assert_true (extra.wait_message ("concurrency_limit_reached"));
-  for (int f = 0; f < frames; f++)
+  /* Four I/O threads exist, and the connections are served by more than
+   * one of them (all 12 on one socket: odds 4 x 4^-12). */
+  auto before = test::thread_wakeups ("sessionserver");
+  g_assert_cmpuint (before.size (), ==, 4);
+  for (int f = 0; f < frames; f++) {
     for (auto & c : clients)
       c->send (test::fastrtc_media (tone.next_mulaw (960)));
+    test::spin (5);
+  }
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("io-11") == (size_t) frames * 960;
+      }));
+  g_assert_cmpint (test::threads_that_worked (before,
+          test::thread_wakeups ("sessionserver"), frames), >=, 2);
   for (auto & c : clients)
     c->send ("{\"event\":\"stop\"}");
   g_assert_true (p.wait_ended (n));

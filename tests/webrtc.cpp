@@ -136,7 +136,14 @@ public:
     std::string sdp = text;
     g_free (text);
     gst_webrtc_session_description_free (local);
+    offer_ = sdp;
     return sdp;
+  }
+  /* Whether @port is the port of one of our offer's candidates. */
+  bool has_candidate_port (guint port) const
+  {
+    return offer_.find (" " + std::to_string (port) + " typ ") !=
+        std::string::npos;
   }
 
   std::string offer_body (const std::string & sdp)
@@ -266,6 +273,7 @@ private:
 
   std::string id_;
   double freq_;
+  std::string offer_;
   GstElement *pipe_ = nullptr;
   GstElement *webrtc_ = nullptr;
   GstWebRTCDataChannel *channel_ = nullptr;
@@ -417,9 +425,19 @@ test_peers_echo ()
     bool rtc = g_str_has_prefix (id.c_str (), "peer-");
     g_assert_cmpint (gst_session_context_get_transport (ctx), ==, rtc ?
         GST_SESSION_TRANSPORT_WEBRTC : GST_SESSION_TRANSPORT_WEBSOCKET);
-    /* The selected candidate pair's remote address. */
-    g_assert_true (g_str_has_prefix (gst_session_context_get_remote_address
-            (ctx), "127.0.0.1:"));
+    /* The selected candidate pair's remote address: one of the peer's ICE
+     * candidates, not the HTTP connection the offer came on. */
+    const char *remote = gst_session_context_get_remote_address (ctx);
+    g_assert_true (g_str_has_prefix (remote, "127.0.0.1:"));
+    if (rtc) {
+      guint port = atoi (strchr (remote, ':') + 1);
+      bool found = false;
+      for (auto & p : peers)
+        found |= p->id () == id && p->has_candidate_port (port);
+      if (!found)
+        g_error ("%s: remote %s is not one of its candidates", id.c_str (),
+            remote);
+    }
     g_object_unref (ctx);
     gst_structure_free (st);
   }
@@ -844,6 +862,7 @@ static void
 test_io_threads ()
 {
   Server s ("io-threads=3");
+  g_assert_cmpuint (test::thread_wakeups ("sessionserver").size (), ==, 3);
   std::vector<std::unique_ptr<ClientPeer>> peers;
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("io-peer-" +

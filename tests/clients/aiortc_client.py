@@ -108,9 +108,11 @@ async def run(args):
     await asyncio.sleep(args.seconds)
     skip = RATE // 2 * 2  # half a second of codec/jitter start-up
     heard = frequency(bytes(received[skip:])) if len(received) > skip * 2 else 0.0
+    ports = sorted({int(line.split()[5]) for line in pc.localDescription.sdp.splitlines()
+                    if line.startswith("a=candidate:")})
     result = {"id": webrtc_id, "sent_hz": args.freq, "heard_hz": round(heard, 1),
               "samples_back": len(received) // 2, "messages": messages,
-              "state": pc.connectionState}
+              "state": pc.connectionState, "candidate_ports": ports}
     await pc.close()
     print(json.dumps(result))
     return abs(heard - args.freq) < args.freq * 0.05
