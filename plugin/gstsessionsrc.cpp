@@ -118,6 +118,7 @@ struct Settings
   guint connect_timeout = 30;
   guint peer_timeout = 10;
   guint io_threads = 1;
+  guint max_send_queue = 4 << 20;
 };
 
 /* A source pad with its own queue and streaming task: the server thread
@@ -346,6 +347,7 @@ enum
   PROP_CONNECT_TIMEOUT,
   PROP_PEER_TIMEOUT,
   PROP_IO_THREADS,
+  PROP_MAX_SEND_QUEUE,
 };
 
 #define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
@@ -1463,6 +1465,7 @@ gst_session_src_start (GstSessionSrc * self)
     config.connect_timeout = s.connect_timeout;
     config.peer_timeout = s.peer_timeout;
     config.io_threads = s.io_threads;
+    config.max_send_queue = s.max_send_queue;
     pads_mode = s.session_pads;
     rate = s.rate;
   }
@@ -1733,6 +1736,9 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     case PROP_IO_THREADS:
       s.io_threads = g_value_get_uint (value);
       break;
+    case PROP_MAX_SEND_QUEUE:
+      s.max_send_queue = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1822,6 +1828,9 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_IO_THREADS:
       g_value_set_uint (value, s.io_threads);
+      break;
+    case PROP_MAX_SEND_QUEUE:
+      g_value_set_uint (value, s.max_send_queue);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2063,15 +2072,30 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   /**
    * GstSessionSrc:io-threads:
    *
-   * Threads serving connections, each with its own main context, sharing
-   * the port (SO_REUSEPORT: the kernel spreads new connections). One
-   * context polls all of its connections on every wakeup, so hundreds of
-   * sessions are served better by several.
+   * Threads serving connections, each with its own epoll set and main
+   * context, sharing the port (SO_REUSEPORT: the kernel spreads new
+   * connections). One thread serves thousands of connections (a wakeup
+   * costs what is ready, not what is open); more help when several cores
+   * are free for them.
    */
   g_object_class_install_property (gobject_class, PROP_IO_THREADS,
       g_param_spec_uint ("io-threads", "I/O threads",
           "Threads serving client connections (sharing the port)", 1, 64, 1,
           rw));
+
+  /**
+   * GstSessionSrc:max-send-queue:
+   *
+   * Bytes sent to a WebSocket client that its socket has not taken yet
+   * (the client does not read, or not fast enough). Past this the client
+   * is disconnected (session-ended reason `error`, warning
+   * `send_buffer_full`) rather than let memory grow. The default holds
+   * about a minute of 24 kHz FastRTC audio.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_SEND_QUEUE,
+      g_param_spec_uint ("max-send-queue", "Max send queue",
+          "Bytes waiting for a WebSocket client that does not read before it "
+          "is disconnected", 4096, G_MAXINT, 4 << 20, rw));
 
   /**
    * GstSessionSrc::session-message:

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -181,6 +182,9 @@ public:
   bool connect (guint port, const std::string & path)
   {
     fd_ = socket (AF_INET, SOCK_STREAM, 0);
+    if (pending_rcvbuf_)
+      setsockopt (fd_, SOL_SOCKET, SO_RCVBUF, &pending_rcvbuf_,
+          sizeof pending_rcvbuf_);
     sockaddr_in addr {};
     addr.sin_family = AF_INET;
     addr.sin_port = htons (port);
@@ -203,26 +207,69 @@ public:
   /* One masked text frame. */
   void send (const std::string & text)
   {
+    send_frame (0x81, text);
+  }
+  /* Any frame: @first is FIN/RSV/opcode. */
+  void send_frame (uint8_t first, const std::string & text,
+      bool masked = true)
+  {
     std::string f;
-    f += (char) 0x81;
+    f += (char) first;
     size_t n = text.size ();
+    const char m = masked ? (char) 0x80 : 0;
     if (n < 126) {
-      f += (char) (0x80 | n);
+      f += (char) (m | n);
     } else if (n < 65536) {
-      f += (char) (0x80 | 126);
+      f += (char) (m | 126);
       f += (char) (n >> 8);
       f += (char) (n & 0xFF);
     } else {
-      f += (char) (0x80 | 127);
+      f += (char) (m | 127);
       for (int i = 7; i >= 0; i--)
         f += (char) ((n >> (8 * i)) & 0xFF);
     }
     const char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-    f.append (mask, 4);
+    if (masked)
+      f.append (mask, 4);
     for (size_t i = 0; i < n; i++)
-      f += (char) (text[i] ^ mask[i % 4]);
+      f += masked ? (char) (text[i] ^ mask[i % 4]) : text[i];
     g_assert_cmpint (::send (fd_, f.data (), f.size (), MSG_NOSIGNAL), ==,
         (ssize_t) f.size ());
+  }
+  /* The next server frame within @timeout_ms: {opcode, payload}; opcode
+   * -1 when the server closed the TCP connection, -2 on timeout. A server
+   * frame must be final and unmasked. */
+  std::pair<int, std::string> read_frame (int timeout_ms = 3000)
+  {
+    uint8_t h[2];
+    if (!read_exact (h, 2, timeout_ms))
+      return {eof_ ? -1 : -2, ""};
+    g_assert_cmpuint (h[0] & 0xF0, ==, 0x80);
+    g_assert_cmpuint (h[1] & 0x80, ==, 0);
+    uint64_t n = h[1] & 0x7F;
+    if (n >= 126) {
+      uint8_t ext[8];
+      size_t k = n == 126 ? 2 : 8;
+      g_assert_true (read_exact (ext, k, timeout_ms));
+      n = 0;
+      for (size_t i = 0; i < k; i++)
+        n = (n << 8) | ext[i];
+    }
+    std::string payload (n, '\0');
+    g_assert_true (read_exact ((uint8_t *) payload.data (), n, timeout_ms));
+    return {h[0] & 0x0F, payload};
+  }
+  /* The next text frame, skipping nothing else. */
+  std::string read_text (int timeout_ms = 3000)
+  {
+    auto [op, payload] = read_frame (timeout_ms);
+    g_assert_cmpint (op, ==, 1);
+    return payload;
+  }
+  /* Set a small receive buffer (before connect) to stop reading early. */
+  void set_receive_buffer (int bytes)
+  {
+    pending_rcvbuf_ = bytes;
   }
   /* Vanish: SO_LINGER 0 makes close() send RST. */
   void reset ()
@@ -233,6 +280,24 @@ public:
     fd_ = -1;
   }
 private:
+  bool read_exact (uint8_t * out, size_t n, int timeout_ms)
+  {
+    size_t got = 0;
+    while (got < n) {
+      struct pollfd pfd = { fd_, POLLIN, 0 };
+      if (poll (&pfd, 1, timeout_ms) != 1)
+        return false;
+      ssize_t r = ::recv (fd_, out + got, n - got, 0);
+      if (r <= 0) {
+        eof_ = true;
+        return false;
+      }
+      got += (size_t) r;
+    }
+    return true;
+  }
+  bool eof_ = false;
+  int pending_rcvbuf_ = 0;
   int fd_ = -1;
 };
 

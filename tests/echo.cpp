@@ -316,6 +316,53 @@ test_sessioninfo ()
   g_assert_cmpuint (lines, ==, 2);
 }
 
+
+/* A client that stops reading: what its socket does not take waits, up to
+ * max-send-queue; past that it is disconnected (reason error, warning
+ * send_buffer_full). Another client on the same server loses nothing. */
+static void
+test_slow_client ()
+{
+  test::LivePipeline e ("sessionsrc name=src port=0 address=127.0.0.1 "
+      "max-send-queue=16384 ! sessionsink name=sink");
+  e.play ();
+  test::RawWsClient slow;
+  slow.set_receive_buffer (4096);
+  WsClient fine;
+  g_assert_true (slow.connect (e.port (), "/websocket/offer"));
+  g_assert_true (fine.connect (e.port (), "/websocket/offer"));
+  slow.send (test::fastrtc_start ("slow"));
+  fine.send (test::fastrtc_start ("fine"));
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->count_elements ("session-started") == 2;
+      }));
+
+  std::string json = "{\"type\":\"log\",\"data\":\"" +
+      std::string (8000, 'x') + "\"}";
+  gboolean ok = TRUE;
+  int sent = 0;
+  /* The kernel's socket buffers take some first; then the queue fills. */
+  while (sent < 2000) {
+    g_signal_emit_by_name (e.sink, "send-message", "slow", json.c_str (),
+        &ok);
+    if (!ok)
+      break;
+    sent++;
+  }
+  g_test_message ("%d messages of 8 KB taken before the limit", sent);
+  g_assert_false (ok);
+  g_assert_cmpint (sent, >, 2);
+  g_assert_true (test::wait_for ([&] {
+        return e.bus->ended_reason ("slow") == "error";
+      }));
+  g_assert_true (e.bus->has_warning ("send_buffer_full"));
+
+  g_signal_emit_by_name (e.sink, "send-message", "fine", "{\"ok\":1}", &ok);
+  g_assert_true (ok);
+  g_assert_true (fine.wait_message ("\"ok\":1"));
+  g_assert_cmpuint (e.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +370,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/echo/both-dialects", test_both_dialects);
   g_test_add_func ("/echo/actions", test_actions);
+  g_test_add_func ("/echo/slow-client", test_slow_client);
   g_test_add_func ("/echo/no-context", test_no_context);
   g_test_add_func ("/echo/ended-session", test_ended_session);
   g_test_add_func ("/echo/sessioninfo", test_sessioninfo);

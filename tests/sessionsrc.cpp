@@ -777,6 +777,90 @@ test_io_threads ()
   }
 }
 
+
+static guint
+close_code (const std::string & payload)
+{
+  g_assert_cmpuint (payload.size (), >=, 2);
+  return ((guint8) payload[0] << 8) | (guint8) payload[1];
+}
+
+/* The server's own WebSocket layer, seen by a raw client: pings answered,
+ * fragmented messages reassembled (control frames between fragments), the
+ * close handshake, and each protocol error closed with its code. */
+static void
+test_websocket_protocol ()
+{
+  Pipeline p;
+  p.play ();
+  Tone tone (440, 48000);
+  {
+    test::RawWsClient c;
+    g_assert_true (c.connect (p.port (), "/websocket/offer"));
+    c.send_frame (0x89, "are you there");
+    auto [op, payload] = c.read_frame ();
+    g_assert_cmpint (op, ==, 0xA);
+    assert_str_eq (payload, "are you there");
+
+    std::string start = test::fastrtc_start ("fragments");
+    c.send_frame (0x01, start.substr (0, 10));
+    c.send_frame (0x89, "between");
+    c.send_frame (0x00, start.substr (10, 10));
+    c.send_frame (0x80, start.substr (20));
+    auto [op2, payload2] = c.read_frame ();
+    g_assert_cmpint (op2, ==, 0xA);
+    assert_str_eq (payload2, "between");
+    std::string media = test::fastrtc_media (tone.next_mulaw (960));
+    c.send_frame (0x01, media.substr (0, 700));
+    c.send_frame (0x80, media.substr (700));
+    g_assert_true (test::wait_for ([&] {
+          return p.capture.samples_of ("fragments") == 960;
+        }));
+
+    /* The client closes: its code comes back, then the TCP connection
+     * ends. */
+    c.send_frame (0x88, std::string ("\x03\xe8" "bye", 5));
+    auto [op3, payload3] = c.read_frame ();
+    g_assert_cmpint (op3, ==, 0x8);
+    g_assert_cmpuint (close_code (payload3), ==, 1000);
+    g_assert_cmpint (c.read_frame ().first, ==, -1);
+    g_assert_true (test::wait_for ([&] {
+          return p.bus->ended_reason ("fragments") == "disconnect";
+        }));
+  }
+
+  struct
+  {
+    const char *what;
+    uint8_t first;
+    std::string payload;
+    bool masked;
+    guint code;
+  } bad[] = {
+    {"unmasked", 0x81, "{}", false, 1002},
+    {"not UTF-8", 0x81, "\xff\xfe", true, 1007},
+    {"reserved bit", 0xC1, "{}", true, 1002},
+    {"unknown opcode", 0x83, "{}", true, 1002},
+    {"ping over 125 bytes", 0x89, std::string (126, 'p'), true, 1002},
+    {"continuation first", 0x80, "{}", true, 1002},
+  };
+  for (auto & b : bad) {
+    g_test_message ("%s", b.what);
+    test::RawWsClient c;
+    g_assert_true (c.connect (p.port (), "/websocket/offer"));
+    std::string id = std::string ("bad-") + std::to_string (&b - bad);
+    c.send (test::fastrtc_start (id));
+    c.send_frame (b.first, b.payload, b.masked);
+    auto [op, payload] = c.read_frame ();
+    g_assert_cmpint (op, ==, 0x8);
+    g_assert_cmpuint (close_code (payload), ==, b.code);
+    /* The client does not answer: the server drops it anyway. */
+    g_assert_cmpint (c.read_frame (5000).first, ==, -1);
+    assert_str_eq (p.bus->ended_reason (id), "error");
+  }
+  g_assert_cmpuint (p.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,6 +876,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sessionsrc/bad-input", test_bad_input);
   g_test_add_func ("/sessionsrc/port", test_port);
   g_test_add_func ("/sessionsrc/churn", test_churn);
+  g_test_add_func ("/sessionsrc/websocket-protocol",
+      test_websocket_protocol);
   g_test_add_func ("/sessionsrc/io-threads", test_io_threads);
   return g_test_run ();
 }

@@ -516,17 +516,23 @@ failed_reply (const char *code, long limit)
 }
 
 std::string
-media_message (GstSessionDialect dialect, const std::string & stream_sid,
-    const uint8_t * mulaw, size_t len)
+media_message_prefix (GstSessionDialect dialect,
+    const std::string & stream_sid)
 {
-  std::string out;
-  out.reserve (80 + stream_sid.size () + (len + 2) / 3 * 4);
-  out += "{\"event\":\"media\",";
+  std::string out = "{\"event\":\"media\",";
   if (dialect == GST_SESSION_DIALECT_TWILIO)
     out += "\"streamSid\":" + json_quote (stream_sid) + ",";
   out += "\"media\":{\"payload\":\"";
+  return out;
+}
+
+std::string
+media_message (GstSessionDialect dialect, const std::string & stream_sid,
+    const uint8_t * mulaw, size_t len)
+{
+  std::string out = media_message_prefix (dialect, stream_sid);
   base64_encode_append (mulaw, len, out);
-  out += "\"}}";
+  out += kMediaMessageSuffix;
   return out;
 }
 

@@ -58,6 +58,8 @@ constexpr const char *invalid_payload_length = "invalid_payload_length";
 constexpr const char *unsupported_media_format = "unsupported_media_format";
 constexpr const char *binary_not_supported = "binary_not_supported";
 constexpr const char *message_too_big = "message_too_big";
+/* Warning only: a client that stopped reading was disconnected. */
+constexpr const char *send_buffer_full = "send_buffer_full";
 constexpr const char *unknown_connection = "unknown_connection";
 constexpr const char *invalid_candidate_format = "invalid_candidate_format";
 constexpr const char *connection_closed = "connection_closed";
@@ -138,6 +140,11 @@ std::string failed_reply (const char *code, long limit = -1);
 /* Server → client messages. @stream_sid is used for Twilio only. */
 std::string media_message (GstSessionDialect dialect,
     const std::string & stream_sid, const uint8_t * mulaw, size_t len);
+/* A media message is this prefix, the base64 payload and the suffix (the
+ * prefix is the same for every frame of a session). */
+std::string media_message_prefix (GstSessionDialect dialect,
+    const std::string & stream_sid);
+constexpr const char *kMediaMessageSuffix = "\"}}";
 std::string mark_message (GstSessionDialect dialect,
     const std::string & stream_sid, const std::string & name);
 std::string clear_message (GstSessionDialect dialect,

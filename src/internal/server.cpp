@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "server.h"
 
+#include "base64.h"
+
 #include <libsoup/soup.h>
 
+#include <glib-unix.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,6 +34,18 @@ constexpr size_t kMaxHeldIds = 1024;
 constexpr gint64 kRememberClosedUs = 60 * G_USEC_PER_SEC;
 /* How long shutdown waits for clients to answer the close frame. */
 constexpr gint64 kShutdownGraceUs = 1000 * 1000;
+/* After our close frame, how long a client has to answer it before the
+ * TCP connection is dropped. */
+constexpr gint64 kCloseWaitUs = 2 * G_USEC_PER_SEC;
+/* Default max-message-size (libsoup's default). */
+constexpr size_t kDefaultMaxMessage = 128 * 1024;
+/* First size of a connection's read buffer; it grows to the largest
+ * frame seen. */
+constexpr size_t kReadBuffer = 4096;
+/* Reads per connection and wakeup (level-triggered: the rest is read on
+ * the next one), so one busy client cannot hold the thread. */
+constexpr int kReadsPerWakeup = 4;
+constexpr int kEventsPerWakeup = 256;
 
 void
 init_debug ()
@@ -97,6 +116,8 @@ Session::Session (Server & server, IoThread & io,
 
 Session::~Session ()
 {
+  if (stream_)
+    g_object_unref (stream_);
   if (context_)
     g_object_unref (context_);
   if (request_metadata_)
@@ -117,49 +138,125 @@ Session::stats () const
 }
 
 bool
-Session::enqueue (Outgoing item)
+Session::send_frame (uint8_t op, const void *data, size_t len, bool media)
 {
-  bool schedule = false;
-  {
-    std::lock_guard < std::mutex > lock (outbox_lock_);
-    if (!is_open ())
-      return false;
-    outbox_.push_back (std::move (item));
-    if (!flush_scheduled_)
-      schedule = flush_scheduled_ = true;
+  std::lock_guard < std::mutex > lock (outbox_lock_);
+  if (!is_open ())
+    return false;
+  return write_frame_locked (op, data, len, media);
+}
+
+bool
+Session::write_frame_locked (uint8_t op, const void *data, size_t len,
+    bool media)
+{
+  if (fd_ < 0 || close_sent_ || overflowed_)
+    return false;
+  uint8_t header[ws::kMaxHeader];
+  size_t hlen = ws::frame_header (op, len, header);
+  size_t written = 0;
+  if (outbox_.empty ()) {
+    /* The common case: the socket takes the frame now, from this thread,
+     * without a copy or a wakeup of the server thread. */
+    struct iovec iov[2] = {
+      {header, hlen},
+      {const_cast<void *> (data), len},
+    };
+    struct msghdr mh = { };
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 2;
+    ssize_t n = sendmsg (fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == (ssize_t) (hlen + len))
+      return true;
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return false;           /* gone: the server thread will see it */
+      n = 0;
+    }
+    written = (size_t) n;
   }
-  if (schedule) {
-    auto *ref = new std::weak_ptr<Session> (weak_from_this ());
-    io_.invoke ([](gpointer data)->gboolean {
-          auto *weak = static_cast<std::weak_ptr<Session> *> (data);
-          if (auto s = weak->lock ())
-            s->flush_outbox ();
-          return G_SOURCE_REMOVE;
-        }, ref, free_weak_session);
+  Outgoing item;
+  item.bytes.reserve (hlen + len);
+  item.bytes.append (reinterpret_cast<const char *> (header), hlen);
+  item.bytes.append (static_cast<const char *> (data), len);
+  item.media = media;
+  if (outbox_.empty ())
+    out_offset_ = written;
+  out_bytes_ += hlen + len - written;
+  outbox_.push_back (std::move (item));
+  want_write_locked (true);
+  if (out_bytes_ > server_.config_.max_send_queue) {
+    overflowed_ = true;
+    io_.invoke ([weak = weak_from_this ()] {
+          if (auto s = weak.lock ())
+            s->server_.drop_overflowed (*s);
+        });
   }
   return true;
 }
 
 void
-Session::flush_outbox ()
+Session::flush_locked ()
 {
-  std::vector<Outgoing> items;
-  {
-    std::lock_guard < std::mutex > lock (outbox_lock_);
-    items.swap (outbox_);
-    flush_scheduled_ = false;
+  while (fd_ >= 0 && !outbox_.empty ()) {
+    struct iovec iov[32];
+    int n_iov = 0;
+    for (auto it = outbox_.begin (); it != outbox_.end () && n_iov < 32;
+        ++it, n_iov++) {
+      size_t skip = n_iov == 0 ? out_offset_ : 0;
+      iov[n_iov].iov_base = it->bytes.data () + skip;
+      iov[n_iov].iov_len = it->bytes.size () - skip;
+    }
+    struct msghdr mh = { };
+    mh.msg_iov = iov;
+    mh.msg_iovlen = n_iov;
+    ssize_t n = sendmsg (fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        outbox_.clear ();       /* gone: reading will tell */
+        out_offset_ = out_bytes_ = 0;
+      }
+      break;
+    }
+    out_bytes_ -= (size_t) n;
+    size_t left = (size_t) n;
+    while (left > 0) {
+      size_t rest = outbox_.front ().bytes.size () - out_offset_;
+      if (left < rest) {
+        out_offset_ += left;
+        break;
+      }
+      left -= rest;
+      outbox_.pop_front ();
+      out_offset_ = 0;
+    }
   }
-  if (!conn_ || soup_websocket_connection_get_state (conn_) !=
-      SOUP_WEBSOCKET_STATE_OPEN)
+  want_write_locked (!outbox_.empty ());
+}
+
+void
+Session::want_write_locked (bool want)
+{
+  if (want == write_armed_ || fd_ < 0)
     return;
-  for (auto & item : items)
-    soup_websocket_connection_send_text (conn_, item.text.c_str ());
+  struct epoll_event ev = { };
+  ev.events = want ? (uint32_t) (EPOLLIN | EPOLLOUT) : (uint32_t) EPOLLIN;
+  ev.data.ptr = this;
+  epoll_ctl (io_.epoll_fd, EPOLL_CTL_MOD, fd_, &ev);
+  write_armed_ = want;
 }
 
 bool
 Session::send_media (const uint8_t * mulaw, size_t len)
 {
-  return enqueue ({media_message (dialect_, id_, mulaw, len), true});
+  /* One buffer per sending thread, reused: no allocation per frame. */
+  thread_local std::string text;
+  text.assign (media_prefix_);
+  base64_encode_append (mulaw, len, text);
+  text += kMediaMessageSuffix;
+  return send_frame (ws::kText, text.data (), text.size (), true);
 }
 
 bool
@@ -167,7 +264,7 @@ Session::send_text (std::string text)
 {
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     return is_open () && text_sender && text_sender (text);
-  return enqueue ({std::move (text), false});
+  return send_frame (ws::kText, text.data (), text.size (), false);
 }
 
 bool
@@ -179,24 +276,34 @@ Session::send_pcm (const int16_t * pcm, size_t len)
 bool
 Session::send_mark (const std::string & name)
 {
-  return enqueue ({mark_message (dialect_, id_, name), false});
+  std::string text = mark_message (dialect_, id_, name);
+  return send_frame (ws::kText, text.data (), text.size (), false);
 }
 
 bool
 Session::clear ()
 {
-  {
-    std::lock_guard < std::mutex > lock (outbox_lock_);
-    if (!is_open ())
-      return false;
-    std::vector<Outgoing> kept;
-    for (auto & item : outbox_)
-      if (!item.media)
-        kept.push_back (std::move (item));
-    outbox_.swap (kept);
+  std::lock_guard < std::mutex > lock (outbox_lock_);
+  if (!is_open ())
+    return false;
+  /* Media the socket has not taken goes; a frame partly written stays
+   * (the client would see a broken frame otherwise). */
+  std::deque<Outgoing> kept;
+  size_t bytes = 0;
+  for (size_t i = 0; i < outbox_.size (); i++) {
+    bool partial = i == 0 && out_offset_ > 0;
+    if (outbox_[i].media && !partial)
+      continue;
+    bytes += outbox_[i].bytes.size () - (i == 0 ? out_offset_ : 0);
+    kept.push_back (std::move (outbox_[i]));
   }
-  if (dialect_ == GST_SESSION_DIALECT_TWILIO)
-    return send_text (clear_message (dialect_, id_));
+  /* out_offset_ still holds: a partly written frame stays first. */
+  outbox_.swap (kept);
+  out_bytes_ = bytes;
+  if (dialect_ == GST_SESSION_DIALECT_TWILIO) {
+    std::string text = clear_message (dialect_, id_);
+    return write_frame_locked (ws::kText, text.data (), text.size (), false);
+  }
   return true;
 }
 
@@ -442,10 +549,18 @@ Server::thread_main (IoThread & io)
   if (io.socket && io.index == 0)
     bound_port_ = bound;
   if (io.socket && config_.websocket) {
-    soup_server_add_websocket_handler (io.soup, "/websocket/offer", nullptr,
-        nullptr, on_websocket, &io, nullptr);
-    soup_server_add_websocket_handler (io.soup, "/telephone/handler",
-        nullptr, nullptr, on_websocket, &io, nullptr);
+    soup_server_add_handler (io.soup, "/websocket/offer",
+        on_websocket_request, &io, nullptr);
+    soup_server_add_handler (io.soup, "/telephone/handler",
+        on_websocket_request, &io, nullptr);
+  }
+  if (io.socket) {
+    io.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+    if (io.epoll_fd < 0) {
+      g_set_error (&err, G_IO_ERROR, g_io_error_from_errno (errno),
+          "epoll_create1: %s", g_strerror (errno));
+      g_clear_object (&io.socket);
+    }
   }
   if (io.socket && config_.webrtc)
     soup_server_add_handler (io.soup, "/webrtc/offer", on_http_offer, &io,
@@ -460,6 +575,10 @@ Server::thread_main (IoThread & io)
   if (io.socket) {
     GST_INFO ("I/O thread %u listening on %s:%u", io.index,
         config_.address.c_str (), bound_port_);
+    io.epoll_source = g_unix_fd_source_new (io.epoll_fd, G_IO_IN);
+    g_source_set_callback (io.epoll_source, (GSourceFunc) (void (*)(void))
+        on_epoll, &io, nullptr);
+    g_source_attach (io.epoll_source, io.context);
     GSource *tick = g_timeout_source_new_seconds (1);
     g_source_set_callback (tick, on_tick, &io, nullptr);
     g_source_attach (tick, io.context);
@@ -468,7 +587,12 @@ Server::thread_main (IoThread & io)
     g_source_unref (tick);
     shutdown_connections (io);
     soup_server_disconnect (io.soup);
+    g_source_destroy (io.epoll_source);
+    g_clear_pointer (&io.epoll_source, g_source_unref);
   }
+  if (io.epoll_fd >= 0)
+    close (io.epoll_fd);
+  io.epoll_fd = -1;
 
   g_clear_object (&io.socket);
   g_clear_object (&io.soup);
@@ -483,9 +607,12 @@ Server::thread_main (IoThread & io)
 void
 Server::shutdown_connections (IoThread & io)
 {
+  std::vector<std::shared_ptr<Session>> all;
   for (auto &[ptr, s] : io.connections)
+    all.push_back (s);
+  for (auto & s : all)
     close_session (*s, GST_SESSION_END_REASON_SHUTDOWN,
-        SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+        ws::kCloseGoingAway, "server shutting down");
 
   /* Let clients answer the close frame so sockets close cleanly. */
   gint64 deadline = g_get_monotonic_time () + kShutdownGraceUs;
@@ -589,85 +716,243 @@ request_metadata (SoupServerMessage * msg, const char *path)
   return meta;
 }
 
+/* A request on a WebSocket path: libsoup checks the handshake and answers
+ * 101 (or 400); once the 101 is written the connection is ours. */
 void
-Server::on_websocket (SoupServer * soup, SoupServerMessage * msg,
-    const char *path, SoupWebsocketConnection * conn, gpointer user_data)
+Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  /* No extension is negotiated: frames arrive as clients wrote them. */
+  if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr,
+          nullptr, nullptr))
+    return;
+  g_signal_connect (msg, "wrote-informational",
+      G_CALLBACK (on_websocket_upgraded), user_data);
+}
+
+void
+Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
 {
   auto *io = static_cast<IoThread *> (user_data);
   Server *self = io->server;
-  GstSessionDialect dialect = g_str_equal (path, "/telephone/handler") ?
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  GstSessionDialect dialect = g_str_has_prefix (path, "/telephone/handler") ?
       GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
-
   std::string remote = remote_of (msg);
   GstStructure *meta = request_metadata (msg, path);
+
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  GSocket *socket = stream ? G_SOCKET (g_object_get_data (G_OBJECT (stream),
+          "GSocket")) : nullptr;
+  if (!socket) {
+    GST_WARNING ("libsoup handed over no socket for %s", remote.c_str ());
+    g_clear_object (&stream);
+    gst_structure_free (meta);
+    return;
+  }
   auto session = std::make_shared<Session> (*self, *io,
       GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
-  session->conn_ = SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn));
-  if (self->config_.max_message_size > 0)
-    soup_websocket_connection_set_max_incoming_payload_size (conn,
-        self->config_.max_message_size);
-  session->handlers_[0] = g_signal_connect (conn, "message",
-      G_CALLBACK (on_message), session.get ());
-  session->handlers_[1] = g_signal_connect (conn, "closed",
-      G_CALLBACK (on_closed), session.get ());
-  session->handlers_[2] = g_signal_connect (conn, "error",
-      G_CALLBACK (on_error), session.get ());
+  session->stream_ = stream;
+  session->socket_ = socket;
+  session->fd_ = g_socket_get_fd (socket);
+  session->reader_ = std::make_unique<ws::Reader> (self->config_.
+      max_message_size ? self->config_.max_message_size : kDefaultMaxMessage);
+  session->in_.resize (kReadBuffer);
+  /* Frames are small and latency matters. */
+  int one = 1;
+  setsockopt (session->fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct epoll_event ev = { };
+  ev.events = EPOLLIN;
+  ev.data.ptr = session.get ();
+  if (epoll_ctl (io->epoll_fd, EPOLL_CTL_ADD, session->fd_, &ev) != 0) {
+    GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
+    session->fd_ = -1;
+    return;
+  }
   io->connections.emplace (session.get (), session);
   GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
 }
 
-void
-Server::on_message (SoupWebsocketConnection * conn, gint type,
-    GBytes * message, gpointer user_data)
+gboolean
+Server::on_epoll (gint fd, GIOCondition cond, gpointer user_data)
 {
-  auto *s = static_cast<Session *> (user_data);
-  Server & self = s->server_;
-  if (s->closing_)
-    return;
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    self.reply_error (*s, error::binary_not_supported,
-        "binary WebSocket frames are not supported; send JSON text frames");
-    return;
+  auto *io = static_cast<IoThread *> (user_data);
+  struct epoll_event events[kEventsPerWakeup];
+  int n = epoll_wait (io->epoll_fd, events, kEventsPerWakeup, 0);
+  /* Sessions are dropped from connections only by an idle callback
+   * (forget_later): every pointer stays valid through this loop. */
+  for (int i = 0; i < n; i++) {
+    auto *s = static_cast<Session *> (events[i].data.ptr);
+    if (events[i].events & EPOLLOUT) {
+      bool done;
+      {
+        std::lock_guard < std::mutex > lock (s->outbox_lock_);
+        s->flush_locked ();
+        done = s->close_sent_ && s->close_received_ && s->outbox_.empty ();
+      }
+      if (done)
+        io->server->drop_connection (*s);
+    }
+    if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+      io->server->read_socket (*s);
   }
-  gsize len;
-  const char *data = static_cast<const char *> (g_bytes_get_data (message,
-          &len));
-  self.handle_text (*s, data, len);
+  return G_SOURCE_CONTINUE;
 }
 
 void
-Server::on_error (SoupWebsocketConnection * conn, GError * error,
-    gpointer user_data)
+Server::read_socket (Session & s)
 {
-  auto *s = static_cast<Session *> (user_data);
-  Server & self = s->server_;
-  /* libsoup reports an oversized frame here, still OPEN, then drops the
-   * TCP connection without a close frame: send the 1009 close first so
-   * the client learns why. */
-  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
-          SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
-    if (self.listener_)
-      self.listener_->on_protocol_warning (self.who (*s),
-          error::message_too_big, "message larger than max-message-size "
-          "(" + std::to_string (self.config_.max_message_size) + " bytes)");
-    self.close_session (*s, GST_SESSION_END_REASON_ERROR,
-        SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
-    return;
+  const size_t max_message = config_.max_message_size ?
+      config_.max_message_size : kDefaultMaxMessage;
+  const size_t max_frame = max_message + 14;    /* + largest header */
+  for (int round = 0; round < kReadsPerWakeup && s.fd_ >= 0; round++) {
+    size_t space = s.in_.size () - s.in_len_;
+    ssize_t n = recv (s.fd_, s.in_.data () + s.in_len_, space,
+        MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return;
+    if (n <= 0) {
+      GST_DEBUG ("connection of %s lost (%s)", who (s).c_str (),
+          n == 0 ? "end of stream" : g_strerror (errno));
+      drop_connection (s);
+      return;
+    }
+    if (s.reader_->error_code () || s.close_received_) {
+      s.in_len_ = 0;            /* after an error or a close: discarded */
+      continue;
+    }
+    s.in_len_ += (size_t) n;
+    size_t off = 0;
+    while (s.fd_ >= 0 && !s.close_received_) {
+      size_t used;
+      ws::Message m;
+      auto r = s.reader_->next (s.in_.data () + off, s.in_len_ - off, &used,
+          &m);
+      off += used;
+      if (r == ws::Reader::kNeedMore)
+        break;
+      if (r == ws::Reader::kError) {
+        uint16_t code = s.reader_->error_code ();
+        GST_DEBUG ("%s: WebSocket protocol error: %s", who (s).c_str (),
+            s.reader_->error_reason ());
+        if (code == ws::kCloseTooBig && listener_)
+          listener_->on_protocol_warning (who (s), error::message_too_big,
+              "message larger than max-message-size (" +
+              std::to_string (max_message) + " bytes)");
+        close_session (s, GST_SESSION_END_REASON_ERROR, code,
+            s.reader_->error_reason ());
+        /* Failing the connection (RFC 6455 §7.1.7): end of stream right
+         * after the close frame, rather than wait for an answer a broken
+         * client may never send. */
+        {
+          std::lock_guard < std::mutex > lock (s.outbox_lock_);
+          if (s.fd_ >= 0 && s.outbox_.empty ())
+            shutdown (s.fd_, SHUT_WR);
+        }
+        s.in_len_ = 0;
+        return;
+      }
+      handle_frame (s, m);
+    }
+    if (s.fd_ < 0)
+      return;
+    memmove (s.in_.data (), s.in_.data () + off, s.in_len_ - off);
+    s.in_len_ -= off;
+    /* Room for the whole of the next frame (the reader has checked its
+     * size against max-message-size). */
+    size_t need = ws::Reader::frame_size (s.in_.data (), s.in_len_);
+    if (need > s.in_.size () && need <= max_frame)
+      s.in_.resize (need);
+    else if (s.in_len_ == s.in_.size ())
+      s.in_.resize (MIN (s.in_.size () * 2, max_frame));
+    if ((size_t) n < space)
+      return;                   /* the socket is drained */
   }
-  GST_DEBUG ("WebSocket error on %s: %s", self.who (*s).c_str (),
-      error->message);
 }
 
 void
-Server::on_closed (SoupWebsocketConnection * conn, gpointer user_data)
+Server::handle_frame (Session & s, const ws::Message & m)
 {
-  auto *s = static_cast<Session *> (user_data);
-  Server & self = s->server_;
-  GST_DEBUG ("connection of %s closed (code %u)", self.who (*s).c_str (),
-      soup_websocket_connection_get_close_code (conn));
-  self.end_session (*s, s->closing_ ? s->close_reason_ :
+  switch (m.opcode) {
+    case ws::kText:
+      if (!s.closing_)
+        handle_text (s, m.data.data (), m.data.size ());
+      break;
+    case ws::kBinary:
+      if (!s.closing_)
+        reply_error (s, error::binary_not_supported, "binary WebSocket "
+            "frames are not supported; send JSON text frames");
+      break;
+    case ws::kPing:{
+      std::lock_guard < std::mutex > lock (s.outbox_lock_);
+      s.write_frame_locked (ws::kPong, m.data.data (), m.data.size (), false);
+      break;
+    }
+    case ws::kPong:
+      break;
+    case ws::kClose:{
+      GST_DEBUG ("%s closed the connection (code %u)", who (s).c_str (),
+          m.close_code);
+      s.close_received_ = true;
+      end_session (s, s.closing_ ? s.close_reason_ :
+          GST_SESSION_END_REASON_DISCONNECT);
+      bool flushed;
+      {
+        std::lock_guard < std::mutex > lock (s.outbox_lock_);
+        if (!s.close_sent_) {
+          /* Echo the code (RFC 6455 §5.5.1). */
+          std::string payload = m.close_code == ws::kCloseNoStatus ? "" :
+              ws::close_payload (m.close_code, "");
+          s.write_frame_locked (ws::kClose, payload.data (), payload.size (),
+              false);
+          s.close_sent_ = true;
+          s.close_deadline_us_ = g_get_monotonic_time () + kCloseWaitUs;
+        }
+        flushed = s.outbox_.empty ();
+      }
+      if (flushed)
+        drop_connection (s);
+      break;
+    }
+  }
+}
+
+/* Closes the socket (server thread); the session, if it was one, ends. */
+void
+Server::drop_connection (Session & s)
+{
+  {
+    std::lock_guard < std::mutex > lock (s.outbox_lock_);
+    if (s.fd_ < 0)
+      return;
+    epoll_ctl (s.io_.epoll_fd, EPOLL_CTL_DEL, s.fd_, nullptr);
+    g_socket_close (s.socket_, nullptr);
+    s.fd_ = -1;
+    s.outbox_.clear ();
+    s.out_offset_ = s.out_bytes_ = 0;
+  }
+  end_session (s, s.closing_ ? s.close_reason_ :
       GST_SESSION_END_REASON_DISCONNECT);
-  self.forget_later (*s);
+  forget_later (s);
+}
+
+void
+Server::drop_overflowed (Session & s)
+{
+  if (s.fd_ < 0)
+    return;
+  if (listener_)
+    listener_->on_protocol_warning (who (s), error::send_buffer_full,
+        "the client does not read what is sent to it (over " +
+        std::to_string (config_.max_send_queue) + " bytes waiting): "
+        "disconnected");
+  if (!s.closing_) {
+    s.closing_ = true;
+    s.close_reason_ = GST_SESSION_END_REASON_ERROR;
+  }
+  drop_connection (s);
 }
 
 /* Drops the session outside of whatever is iterating or emitting now. */
@@ -689,12 +974,17 @@ Server::forget_later (Session & s)
 void
 Server::forget (Session & s)
 {
-  if (s.conn_) {
-    for (gulong & id : s.handlers_)
-      if (id)
-        g_signal_handler_disconnect (s.conn_, id);
-    g_clear_object (&s.conn_);
+  {
+    std::lock_guard < std::mutex > lock (s.outbox_lock_);
+    if (s.fd_ >= 0) {
+      epoll_ctl (s.io_.epoll_fd, EPOLL_CTL_DEL, s.fd_, nullptr);
+      g_socket_close (s.socket_, nullptr);
+      s.fd_ = -1;
+    }
+    s.outbox_.clear ();
   }
+  s.socket_ = nullptr;
+  g_clear_object (&s.stream_);
   s.io_.connections.erase (&s);       /* may destroy s */
 }
 
@@ -733,18 +1023,42 @@ void
 Server::close_session (Session & s, GstSessionEndReason reason, gushort code,
     const char *why)
 {
-  /* Write what the sink queued before the close frame goes out. */
-  s.flush_outbox ();
   if (!s.closing_) {
     s.closing_ = true;
     s.close_reason_ = reason;
   }
   end_session (s, reason);
-  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (s.conn_, code, why);
+  send_close (s, code, why);
   if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     forget_later (s);
+}
+
+/* Our close frame after what was sent before; the TCP connection goes when
+ * the client answers (or after kCloseWaitUs, on_tick). */
+void
+Server::send_close (Session & s, gushort code, const char *why)
+{
+  bool done;
+  {
+    std::lock_guard < std::mutex > lock (s.outbox_lock_);
+    if (s.fd_ < 0 || s.close_sent_)
+      return;
+    std::string payload = ws::close_payload (code, why ? why : "");
+    s.write_frame_locked (ws::kClose, payload.data (), payload.size (),
+        false);
+    s.close_sent_ = true;
+    s.close_deadline_us_ = g_get_monotonic_time () + kCloseWaitUs;
+    done = s.close_received_ && s.outbox_.empty ();
+  }
+  if (done)
+    drop_connection (s);
+}
+
+void
+Server::reply (Session & s, const std::string & text)
+{
+  std::lock_guard < std::mutex > lock (s.outbox_lock_);
+  s.write_frame_locked (ws::kText, text.data (), text.size (), false);
 }
 
 void
@@ -761,10 +1075,7 @@ Server::reply_error (Session & s, const char *code,
   } else {
     GST_DEBUG ("%s: %s: %s", who (s).c_str (), code, detail.c_str ());
   }
-  if (s.conn_ && soup_websocket_connection_get_state (s.conn_) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (s.conn_,
-        failed_reply (code, limit).c_str ());
+  reply (s, failed_reply (code, limit));
 }
 
 /* The context of @s: id, transport, dialect, remote address, and the
@@ -797,7 +1108,7 @@ Server::handle_start (Session & s, ClientMessage & msg)
       reply_error (s, error::connection_already_exists, "session id " +
           msg.session_id + " is already live");
       close_session (s, GST_SESSION_END_REASON_ERROR,
-          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "connection_already_exists");
+          ws::kClosePolicyViolation, "connection_already_exists");
       return;
     }
     if (config_.max_sessions > 0 && sessions_.size () >= config_.max_sessions) {
@@ -809,7 +1120,7 @@ Server::handle_start (Session & s, ClientMessage & msg)
       /* 1008, not 1013 "try again later": libsoup clients treat codes
        * 1012-2999 as a protocol error. */
       close_session (s, GST_SESSION_END_REASON_ERROR,
-          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "concurrency_limit_reached");
+          ws::kClosePolicyViolation, "concurrency_limit_reached");
       return;
     }
     sessions_.emplace (msg.session_id, self_ref);
@@ -835,6 +1146,7 @@ Server::handle_start (Session & s, ClientMessage & msg)
     gst_structure_free (s.request_metadata_);
     s.request_metadata_ = msg.metadata.release ();
   }
+  s.media_prefix_ = media_message_prefix (s.dialect_, s.id_);
   ensure_context (s);
   s.started_ = true;
   s.started_us_ = s.last_media_us_ = g_get_monotonic_time ();
@@ -856,7 +1168,7 @@ Server::handle_text (Session & s, const char *data, size_t len)
       if (!s.started_ && (is_error (msg, error::invalid_session_id) ||
               is_error (msg, error::unsupported_media_format)))
         close_session (s, GST_SESSION_END_REASON_ERROR,
-            SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, msg.error);
+            ws::kClosePolicyViolation, msg.error);
       break;
     case MessageKind::start:
       handle_start (s, msg);
@@ -878,10 +1190,10 @@ Server::handle_text (Session & s, const char *data, size_t len)
       break;
     case MessageKind::stop:
       close_session (s, GST_SESSION_END_REASON_STOP,
-          SOUP_WEBSOCKET_CLOSE_NORMAL, "stop");
+          ws::kCloseNormal, "stop");
       break;
     case MessageKind::ping:
-      soup_websocket_connection_send_text (s.conn_, pong_message ().c_str ());
+      reply (s, pong_message ());
       break;
     case MessageKind::connected:
       break;
@@ -913,7 +1225,10 @@ Server::on_tick (gpointer user_data)
   const gint64 now = g_get_monotonic_time ();
   const gint64 second = G_USEC_PER_SEC;
   std::vector<std::pair<std::shared_ptr<Session>, GstSessionEndReason>> due;
+  std::vector<std::shared_ptr<Session>> unanswered;
   for (auto &[ptr, s] : io->connections) {
+    if (s->fd_ >= 0 && s->close_deadline_us_ && now >= s->close_deadline_us_)
+      unanswered.push_back (s);
     if (s->closing_ || s->ended_)
       continue;
     bool rtc = s->transport_ == GST_SESSION_TRANSPORT_WEBRTC;
@@ -932,8 +1247,10 @@ Server::on_tick (gpointer user_data)
     }
   }
   for (auto &[s, reason] : due)
-    self->close_session (*s, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
+    self->close_session (*s, reason, ws::kCloseNormal,
         gst_session_end_reason_to_string (reason));
+  for (auto & s : unanswered)
+    self->drop_connection (*s);
 
   if (io->index != 0)
     return G_SOURCE_CONTINUE;
@@ -1163,7 +1480,7 @@ Server::end_session_async (const std::shared_ptr<Session> & session,
 {
   session->io_.invoke ([this, session, reason] {
         if (!session->ended_)
-          close_session (*session, reason, SOUP_WEBSOCKET_CLOSE_NORMAL,
+          close_session (*session, reason, ws::kCloseNormal,
               gst_session_end_reason_to_string (reason));
       });
 }

@@ -6,12 +6,14 @@
 #pragma once
 
 #include "protocol.h"
+#include "websocket.h"
 
 #include <gst/sessionctx/sessionctx.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,7 +31,7 @@ struct ServerConfig
   guint max_sessions = 0;       /* 0: unlimited */
   guint time_limit = 0;         /* seconds, 0: none */
   guint idle_timeout = 0;       /* seconds without media, 0: none */
-  guint64 max_message_size = 0; /* bytes per WebSocket message, 0: libsoup's */
+  guint64 max_message_size = 0; /* bytes per WebSocket message, 0: 128 KiB */
   int websocket_input_rate = 48000;
   int websocket_output_rate = 24000;
   bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
@@ -37,6 +39,7 @@ struct ServerConfig
   guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
   guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
   guint io_threads = 1;         /* I/O threads sharing the port */
+  size_t max_send_queue = 4 << 20;      /* bytes a client has not read */
 };
 
 class Session;
@@ -77,9 +80,11 @@ class Server;
 
 /* One I/O thread: its own GMainContext, SoupServer and listening socket
  * (several share the port with SO_REUSEPORT; the kernel spreads new
- * connections), and the connections it accepted. One GMainContext polls
- * all of its fds on every wakeup, so splitting connections over several
- * keeps each poll short. */
+ * connections), and the connections it accepted. libsoup parses HTTP and
+ * the WebSocket handshake; then the connection leaves libsoup for the
+ * thread's epoll set, which the GMainContext polls as one fd: a wakeup
+ * costs what is ready, not what is open (a GSource per connection made
+ * every poll O(connections)). */
 struct IoThread
 {
   Server *server = nullptr;
@@ -89,6 +94,8 @@ struct IoThread
   GThread *thread = nullptr;
   SoupServer *soup = nullptr;
   GSocket *socket = nullptr;
+  int epoll_fd = -1;
+  GSource *epoll_source = nullptr;
   /* This thread only: every open WebSocket and WebRTC session it serves. */
   std::unordered_map<Session *, std::shared_ptr<Session>> connections;
 
@@ -125,8 +132,9 @@ public:
   bool is_open () const { return open_.load (std::memory_order_acquire); }
   GstSessionStats stats () const;
 
-  /* Thread-safe; queued for the server thread, in order. False when the
-   * session has ended. */
+  /* Thread-safe; written to the socket at once (what the socket does not
+   * take waits, in order, for the server thread). False when the session
+   * has ended. */
   bool send_media (const uint8_t * mulaw, size_t len);
   bool send_text (std::string text);
   bool send_mark (const std::string & name);
@@ -158,12 +166,19 @@ private:
   friend class Server;
   struct Outgoing
   {
-    std::string text;
+    std::string bytes;          /* a whole frame */
     bool media;
   };
 
-  bool enqueue (Outgoing item);
-  void flush_outbox ();         /* server thread */
+  /* A frame for the client, unless the session has ended. */
+  bool send_frame (uint8_t op, const void *data, size_t len, bool media);
+  /* The same for any open connection (replies before start, close); with
+   * outbox_lock_ held. */
+  bool write_frame_locked (uint8_t op, const void *data, size_t len,
+      bool media);
+  /* Writes what waits in the outbox; with outbox_lock_ held. */
+  void flush_locked ();
+  void want_write_locked (bool want);
 
   Server & server_;
   IoThread & io_;               /* the thread that serves this session */
@@ -179,8 +194,11 @@ private:
   int output_rate_ = 0;
 
   /* Server thread only. */
-  SoupWebsocketConnection *conn_ = nullptr;
-  gulong handlers_[3] = { 0, 0, 0 };
+  std::unique_ptr<ws::Reader> reader_;  /* WebSocket connections */
+  std::vector<uint8_t> in_;     /* bytes read, not yet a whole message */
+  size_t in_len_ = 0;
+  bool close_received_ = false;
+  gint64 close_deadline_us_ = 0;        /* close sent: drop the TCP by then */
   bool started_ = false;
   bool ended_ = false;
   GstSessionEndReason close_reason_ = GST_SESSION_END_REASON_DISCONNECT;
@@ -195,9 +213,18 @@ private:
   std::atomic<guint64> bytes_ { 0 };
   std::atomic<gint64> ended_us_ { 0 };
 
+  /* Guards the socket's writing side: any thread writes frames. */
   std::mutex outbox_lock_;
-  std::vector<Outgoing> outbox_;
-  bool flush_scheduled_ = false;
+  GIOStream *stream_ = nullptr; /* what libsoup handed over; owns fd_ */
+  GSocket *socket_ = nullptr;
+  int fd_ = -1;                 /* closed by the server thread only */
+  bool close_sent_ = false;
+  bool overflowed_ = false;
+  bool write_armed_ = false;    /* EPOLLOUT wanted */
+  std::deque<Outgoing> outbox_; /* frames the socket has not taken yet */
+  size_t out_offset_ = 0;       /* bytes of outbox_.front () written */
+  size_t out_bytes_ = 0;        /* bytes waiting in all */
+  std::string media_prefix_;    /* set at start */
 };
 
 /* The Session a context came from (sessionsrc publishes it); nullptr when
@@ -243,16 +270,19 @@ private:
   void thread_main (IoThread & io);
   void shutdown_connections (IoThread & io);
 
-  static void on_websocket (SoupServer * soup,
-      SoupServerMessage * msg, const char *path,
-      SoupWebsocketConnection * conn, gpointer user_data);
-  static void on_message (SoupWebsocketConnection * conn, gint type,
-      GBytes * message, gpointer user_data);
-  static void on_closed (SoupWebsocketConnection * conn,
+  static void on_websocket_request (SoupServer * soup,
+      SoupServerMessage * msg, const char *path, GHashTable * query,
       gpointer user_data);
-  static void on_error (SoupWebsocketConnection * conn,
-      GError * error, gpointer user_data);
+  static void on_websocket_upgraded (SoupServerMessage * msg,
+      gpointer user_data);
+  static gboolean on_epoll (gint fd, GIOCondition cond, gpointer user_data);
   static gboolean on_tick (gpointer user_data);
+  void read_socket (Session & s);
+  void handle_frame (Session & s, const ws::Message & m);
+  void drop_connection (Session & s);
+  void drop_overflowed (Session & s);
+  /* Writes @text to a connection that may not have started yet. */
+  void reply (Session & s, const std::string & text);
   static void on_http_offer (SoupServer * soup, SoupServerMessage * msg,
       const char *path, GHashTable * query, gpointer user_data);
   void handle_offer (IoThread & io, SoupServerMessage * msg,
@@ -267,6 +297,7 @@ private:
       long limit = -1);
   void close_session (Session & s, GstSessionEndReason reason,
       gushort code, const char *why);
+  void send_close (Session & s, gushort code, const char *why);
   void end_session (Session & s, GstSessionEndReason reason);
   void forget (Session & s);
   void forget_later (Session & s);
