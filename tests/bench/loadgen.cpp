@@ -15,12 +15,20 @@
  *   gst-launch-1.0 sessionsrc port=9000 address=127.0.0.1 rate=8000 ! sessionsink
  *   loadgen --dialect twilio --port 9000 --sessions 2000 --server-pid PID
  *
+ * --churn R opens R more sessions per second while the others stream
+ * (each streams --churn-life seconds, then stop + close) and reports their
+ * handshake times. The output names the cores server and generator may
+ * run on (pin them with taskset) and the generator's own CPU: on one
+ * core, loopback TCP makes the generator as costly as a trivial server
+ * (see floor_echo.cpp).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "base64.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -87,6 +95,13 @@ struct Conn
   std::map<uint32_t, double> sent;      /* seq -> send time, awaiting echo */
   uint64_t frames_sent = 0;
   uint64_t frames_received = 0;
+  bool want_out = false;        /* EPOLLOUT armed */
+  /* Churn sessions: opened while the others stream, closed after a
+   * while; their handshake time is measured, their frames are not. */
+  bool churn = false;
+  double connect_at = 0;
+  double close_at = 0;
+  bool closed = false;
 };
 
 std::string
@@ -165,7 +180,7 @@ main (int argc, char **argv)
 {
   int port = 9000, sessions = 100, batch = 50, server_pid = 0;
   bool twilio = false;
-  double seconds = 10, batch_gap_ms = 100;
+  double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
   std::string json_out;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -185,12 +200,22 @@ main (int argc, char **argv)
       json_out = argv[i + 1];
     else if (a == "--dialect")
       twilio = std::string (argv[i + 1]) == "twilio";
+    else if (a == "--churn")
+      churn_rate = atof (argv[i + 1]);
+    else if (a == "--churn-life")
+      churn_life = atof (argv[i + 1]);
+    else {
+      fprintf (stderr, "unknown option %s\n", a.c_str ());
+      return 2;
+    }
   }
   /* 20 ms: 960 samples at 48 kHz (FastRTC), 160 at 8 kHz (Twilio). */
   const int kFrameSamples = twilio ? 160 : 960;
 
   int ep = epoll_create1 (0);
-  std::vector<Conn> conns (sessions);
+  /* Room for every churn session up front: indices stay valid. */
+  const int n_churn = (int) std::ceil (churn_rate * (seconds + 1));
+  std::vector<Conn> conns (sessions + n_churn);
   int handshake_failures = 0;
   const std::string request = std::string ("GET ") + (twilio ?
       "/telephone/handler" : "/websocket/offer") + " HTTP/1.1\r\nHost: "
@@ -208,14 +233,38 @@ main (int argc, char **argv)
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     connect (c.fd, (sockaddr *) & addr, sizeof addr);
     c.out = request;
+    c.connect_at = now_ms ();
+    c.want_out = true;
     epoll_event ev {};
     ev.events = EPOLLIN | EPOLLOUT;
     ev.data.u32 = c.index;
     epoll_ctl (ep, EPOLL_CTL_ADD, c.fd, &ev);
   };
+  auto want_out =[&](Conn & c, bool want) {
+    if (c.want_out == want)
+      return;
+    c.want_out = want;
+    epoll_event ev {};
+    ev.events = want ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    ev.data.u32 = c.index;
+    epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+  };
+  /* Writes at once; only what the socket refuses waits for EPOLLOUT. */
+  auto flush =[&](Conn & c) {
+    while (!c.out.empty ()) {
+      ssize_t w = send (c.fd, c.out.data (), c.out.size (), MSG_NOSIGNAL);
+      if (w <= 0)
+        break;
+      c.out.erase (0, w);
+    }
+    want_out (c, !c.out.empty ());
+  };
 
-  std::vector<double> rtts;
+  std::vector<double> rtts, handshakes;
   rtts.reserve ((size_t) (sessions * seconds * 50));
+  int started = 0, churn_opened = 0, churn_closed = 0, churn_failures = 0;
+  double next_churn = 0;
+  ProcStats self0;
   std::vector<uint8_t> mulaw (kFrameSamples), decoded (960 + 8);
   const double t0 = now_ms ();
   int opened = 0;
@@ -234,14 +283,13 @@ main (int argc, char **argv)
       }
       next_batch = now + batch_gap_ms;
     }
-    int started = 0;
-    for (auto & c : conns)
-      started += c.started;
     if (!measure_from && started + handshake_failures == sessions &&
         opened == sessions) {
       measure_from = now;
       end_at = now + seconds * 1000;
+      next_churn = now;
       proc0 = read_proc (server_pid);
+      self0 = read_proc (getpid ());
       for (auto & c : conns) {
         c.sent.clear ();
         c.frames_sent = c.frames_received = 0;
@@ -249,9 +297,32 @@ main (int argc, char **argv)
       rtts.clear ();
     }
 
+    /* Churn: new sessions at a steady rate while the others stream;
+     * each ends (stop, then close) after churn_life seconds. */
+    while (churn_rate > 0 && measure_from && now < end_at &&
+        now >= next_churn && churn_opened < n_churn) {
+      Conn & c = conns[sessions + churn_opened++];
+      c.index = sessions + churn_opened - 1;
+      c.churn = true;
+      open_conn (c);
+      next_churn += 1000.0 / churn_rate;
+    }
+
     /* Send what is due: one 20 ms frame per session every 20 ms. */
-    for (auto & c : conns) {
-      if (!c.started || c.failed || now < c.next_send || now >= end_at)
+    for (int i = 0; i < opened + churn_opened; i++) {
+      Conn & c = conns[i];
+      if (c.churn && c.started && !c.closed && now >= c.close_at) {
+        c.out += ws_frame (twilio ? "{\"event\":\"stop\",\"streamSid\":"
+            "\"MZload" + std::to_string (c.index) + "\"}" :
+            "{\"event\":\"stop\"}");
+        flush (c);
+        shutdown (c.fd, SHUT_WR);
+        c.closed = true;
+        churn_closed++;
+        continue;
+      }
+      if (!c.started || c.failed || c.closed || now < c.next_send ||
+          now >= end_at)
         continue;
       for (int i = 0; i < kFrameSamples; i++)
         mulaw[i] = 0xFF;        /* silence */
@@ -275,36 +346,27 @@ main (int argc, char **argv)
       c.next_send = (c.next_send ? c.next_send : now) + 20;
       if (c.next_send < now - 100)
         c.next_send = now;      /* fell far behind: do not burst */
-      epoll_event ev {};
-      ev.events = EPOLLIN | EPOLLOUT;
-      ev.data.u32 = c.index;
-      epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+      flush (c);
     }
 
     int n = epoll_wait (ep, events, 256, 1);
     for (int e = 0; e < n; e++) {
       Conn & c = conns[events[e].data.u32];
-      if (events[e].events & EPOLLOUT && !c.out.empty ()) {
-        ssize_t w = send (c.fd, c.out.data (), c.out.size (), MSG_NOSIGNAL);
-        if (w > 0)
-          c.out.erase (0, w);
-        if (c.out.empty ()) {
-          epoll_event ev {};
-          ev.events = EPOLLIN;
-          ev.data.u32 = c.index;
-          epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
-        }
-      }
+      if (events[e].events & EPOLLOUT)
+        flush (c);
       if (events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         char buf[65536];
         ssize_t r;
         while ((r = recv (c.fd, buf, sizeof buf, 0)) > 0)
           c.in.append (buf, r);
         if (r == 0 || (r < 0 && errno != EAGAIN)) {
-          if (!c.started)
-            handshake_failures++;
-          c.failed = true;
           epoll_ctl (ep, EPOLL_CTL_DEL, c.fd, nullptr);
+          close (c.fd);
+          if (c.closed)
+            continue;           /* a churn session, over as planned */
+          if (!c.started)
+            (c.churn ? churn_failures : handshake_failures)++;
+          c.failed = true;
           continue;
         }
       }
@@ -313,12 +375,18 @@ main (int argc, char **argv)
         if (end == std::string::npos)
           continue;
         if (c.in.rfind ("HTTP/1.1 101", 0) != 0) {
-          handshake_failures++;
+          (c.churn ? churn_failures : handshake_failures)++;
           c.failed = true;
           continue;
         }
         c.in.erase (0, end + 4);
         c.upgraded = c.started = true;
+        if (c.churn) {
+          handshakes.push_back (now_ms () - c.connect_at);
+          c.close_at = now_ms () + churn_life * 1000;
+        } else {
+          started++;
+        }
         c.out += ws_frame (twilio ? "{\"event\":\"start\",\"streamSid\":"
             "\"MZload" + std::to_string (c.index) + "\",\"start\":{"
             "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
@@ -326,10 +394,7 @@ main (int argc, char **argv)
             "{\"event\":\"start\",\"websocket_id\":\"load-" +
             std::to_string (c.index) + "\"}");
         c.next_send = now_ms () + (c.index % 20);   /* spread the phase */
-        epoll_event ev {};
-        ev.events = EPOLLIN | EPOLLOUT;
-        ev.data.u32 = c.index;
-        epoll_ctl (ep, EPOLL_CTL_MOD, c.fd, &ev);
+        flush (c);
       }
       /* Server frames: unmasked, text, not fragmented. */
       while (c.in.size () >= 2) {
@@ -366,7 +431,7 @@ main (int argc, char **argv)
         auto it = c.sent.find (seq);
         if (it == c.sent.end ())
           continue;
-        if (measure_from)
+        if (measure_from && !c.churn)
           rtts.push_back (now_ms () - it->second);
         c.sent.erase (it);
         c.frames_received++;
@@ -375,15 +440,35 @@ main (int argc, char **argv)
   }
 
   ProcStats proc1 = read_proc (server_pid);
+  ProcStats self1 = read_proc (getpid ());
   uint64_t sent = 0, received = 0;
   int held = 0;
-  for (auto & c : conns) {
+  for (int i = 0; i < sessions; i++) {
+    Conn & c = conns[i];
     sent += c.frames_sent;
     received += c.frames_received;
     held += c.started && !c.failed;
   }
   double wall = seconds + 1.0;
   double cpu = server_pid ? 100.0 * (proc1.cpu_s - proc0.cpu_s) / wall : 0;
+  double self_cpu = 100.0 * (self1.cpu_s - self0.cpu_s) / wall;
+  cpu_set_t set;
+  std::string cores;
+  if (sched_getaffinity (0, sizeof set, &set) == 0)
+    for (int i = 0; i < CPU_SETSIZE; i++)
+      if (CPU_ISSET (i, &set))
+        cores += (cores.empty ()? "" : ",") + std::to_string (i);
+  std::string server_cores = "?";
+  if (server_pid) {
+    cpu_set_t sset;
+    if (sched_getaffinity (server_pid, sizeof sset, &sset) == 0) {
+      server_cores.clear ();
+      for (int i = 0; i < CPU_SETSIZE; i++)
+        if (CPU_ISSET (i, &sset))
+          server_cores += (server_cores.empty ()? "" : ",") +
+              std::to_string (i);
+    }
+  }
   double p50 = percentile (rtts, 0.50), p99 = percentile (rtts, 0.99);
   double max = rtts.empty ()? 0 : *std::max_element (rtts.begin (),
       rtts.end ());
@@ -395,14 +480,27 @@ main (int argc, char **argv)
       (unsigned long long) (sent - received), p50, p99, max, cpu,
       proc1.rss_kb / 1024.0, proc1.threads);
   printf ("handshake failures: %d\n", handshake_failures);
-  char json[1024];
+  double hs50 = percentile (handshakes, 0.50), hs99 =
+      percentile (handshakes, 0.99);
+  if (churn_rate > 0)
+    printf ("churn: %d sessions opened (%.0f/s, %.1f s each), %d closed, "
+        "%d failed; handshake p50 %.2f ms, p99 %.2f ms\n", churn_opened,
+        churn_rate, churn_life, churn_closed, churn_failures, hs50, hs99);
+  printf ("cores: server %s, load generator %s (its own CPU %.1f%%)\n",
+      server_cores.c_str (), cores.c_str (), self_cpu);
+  char json[2048];
   snprintf (json, sizeof json, "{\"sessions\":%d,\"held\":%d,\"frames_sent\":"
       "%llu,\"frames_received\":%llu,\"frames_lost\":%llu,\"rtt_ms\":{\"p50\":"
       "%.3f,\"p99\":%.3f,\"max\":%.3f},\"handshake_failures\":%d,"
-      "\"server\":{\"cpu_percent\":%.1f,\"rss_kb\":%ld,\"threads\":%d}}",
+      "\"server\":{\"cpu_percent\":%.1f,\"rss_kb\":%ld,\"threads\":%d,"
+      "\"cores\":\"%s\"},\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
+      "\"%s\"},\"churn\":{\"per_second\":%.1f,\"opened\":%d,\"failed\":"
+      "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}}}",
       sessions, held, (unsigned long long) sent,
       (unsigned long long) received, (unsigned long long) (sent - received),
-      p50, p99, max, handshake_failures, cpu, proc1.rss_kb, proc1.threads);
+      p50, p99, max, handshake_failures, cpu, proc1.rss_kb, proc1.threads,
+      server_cores.c_str (), self_cpu, cores.c_str (), churn_rate,
+      churn_opened, churn_failures, hs50, hs99);
   printf ("%s\n", json);
   if (!json_out.empty ()) {
     std::ofstream f (json_out);
