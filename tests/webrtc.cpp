@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "common.h"
+#include "http_client.h"
 
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -11,49 +12,9 @@ using test::WsClient;
 
 namespace {
 
-struct HttpReply
-{
-  guint status = 0;
-  std::string body;
-};
-
-HttpReply
-post (guint port, const std::string & body)
-{
-  SoupSession *session = soup_session_new ();
-  std::string url = "http://127.0.0.1:" + std::to_string (port) +
-      "/webrtc/offer";
-  SoupMessage *msg = soup_message_new ("POST", url.c_str ());
-  GBytes *req = g_bytes_new (body.data (), body.size ());
-  soup_message_set_request_body_from_bytes (msg, "application/json", req);
-  g_bytes_unref (req);
-  GError *err = nullptr;
-  GBytes *resp = soup_session_send_and_read (session, msg, nullptr, &err);
-  g_assert_no_error (err);
-  HttpReply r;
-  r.status = soup_message_get_status (msg);
-  gsize len;
-  const char *d = (const char *) g_bytes_get_data (resp, &len);
-  r.body.assign (d ? d : "", len);
-  g_bytes_unref (resp);
-  g_object_unref (msg);
-  g_object_unref (session);
-  return r;
-}
-
-std::string
-json_field (const std::string & json, const char *field)
-{
-  JsonParser *p = json_parser_new ();
-  std::string out;
-  if (json_parser_load_from_data (p, json.c_str (), -1, nullptr)) {
-    JsonObject *o = json_node_get_object (json_parser_get_root (p));
-    if (o && json_object_has_member (o, field))
-      out = json_object_get_string_member (o, field);
-  }
-  g_object_unref (p);
-  return out;
-}
+using test::HttpReply;
+using test::json_field;
+using test::post;
 
 /* A WebRTC client: sends a tone, receives (and keeps) what comes back,
  * opens the "text" data channel like FastRTC's browser client. */

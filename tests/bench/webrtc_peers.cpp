@@ -1,0 +1,400 @@
+/* WebRTC peers benchmark: N client webrtcbins in this process against a
+ * sessionsrc ! sessionsink server in another, ICE on 127.0.0.1.
+ *
+ *   taskset -c 0 gst-launch-1.0 sessionsrc port=9100 address=127.0.0.1 \
+ *       ice-addresses=127.0.0.1 ! sessionsink &
+ *   taskset -c 1 build/tests/bench/bench-webrtc-peers --port 9100 \
+ *       --peers 100 --seconds 20 --server-pid $!
+ *
+ * Each peer sends Opus (20 ms packets, encoded once up front so that the
+ * clients cost little) and counts the RTP packets the server sends back
+ * (the echo, re-encoded by the server). Reports setup time per peer (offer
+ * POSTed → first echoed packet), the server's threads, RSS and CPU per
+ * peer (from /proc), and packets received against packets sent.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "../http_client.h"
+
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+double
+now_ms ()
+{
+  return g_get_monotonic_time () / 1000.0;
+}
+
+struct ProcStats
+{
+  double cpu_s = 0;
+  long rss_kb = 0;
+  int threads = 0;
+};
+
+ProcStats
+read_proc (int pid)
+{
+  ProcStats st;
+  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
+  std::string line;
+  std::getline (stat, line);
+  size_t close = line.rfind (')');
+  if (close == std::string::npos)
+    return st;
+  std::istringstream rest (line.substr (close + 2));
+  std::vector<std::string> f;
+  std::string x;
+  while (rest >> x)
+    f.push_back (x);
+  if (f.size () > 18) {
+    long tick = sysconf (_SC_CLK_TCK);
+    st.cpu_s = (std::stod (f[11]) + std::stod (f[12])) / tick;
+    st.threads = std::stoi (f[17]);
+  }
+  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
+  while (std::getline (status, line))
+    if (line.rfind ("VmRSS:", 0) == 0)
+      st.rss_kb = std::atol (line.c_str () + 6);
+  return st;
+}
+
+double
+percentile (std::vector<double> v, double p)
+{
+  if (v.empty ())
+    return 0;
+  std::sort (v.begin (), v.end ());
+  return v[std::min (v.size () - 1, (size_t) (p * v.size ()))];
+}
+
+/* 1 s of a 440 Hz tone as 50 Opus packets. */
+std::vector<GstBuffer *>
+encode_tone ()
+{
+  GstElement *p = gst_parse_launch ("audiotestsrc num-buffers=50 "
+      "samplesperbuffer=960 freq=440 volume=0.25 ! audio/x-raw,rate=48000,"
+      "channels=1 ! opusenc frame-size=20 ! appsink name=out sync=false",
+      nullptr);
+  GstElement *out = gst_bin_get_by_name (GST_BIN (p), "out");
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  std::vector<GstBuffer *> packets;
+  while (GstSample * s = gst_app_sink_try_pull_sample ((GstAppSink *) out,
+          5 * GST_SECOND)) {
+    packets.push_back (gst_buffer_copy (gst_sample_get_buffer (s)));
+    gst_sample_unref (s);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (out);
+  gst_object_unref (p);
+  return packets;
+}
+
+class Peer
+{
+public:
+  Peer (int index) : id_ ("bench-" + std::to_string (getpid ()) + "-" +
+      std::to_string (index))
+  {
+    pipe_ = gst_parse_launch ("appsrc name=in is-live=true format=time "
+        "do-timestamp=true caps=audio/x-opus,channel-mapping-family=0,"
+        "channels=1,rate=48000 ! rtpopuspay pt=111 ! application/x-rtp,"
+        "media=audio,encoding-name=OPUS,payload=111 ! webrtcbin name=w "
+        "bundle-policy=max-bundle", nullptr);
+    in_ = gst_bin_get_by_name (GST_BIN (pipe_), "in");
+    webrtc_ = gst_bin_get_by_name (GST_BIN (pipe_), "w");
+    GObject *ice = nullptr;
+    g_object_get (webrtc_, "ice-agent", &ice, NULL);
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, NULL);
+    g_object_set (agent, "upnp", FALSE, NULL);
+    g_object_unref (agent);
+    g_object_unref (ice);
+    g_signal_connect (webrtc_, "pad-added", G_CALLBACK (on_pad), this);
+    gst_element_set_state (pipe_, GST_STATE_PLAYING);
+  }
+  ~Peer ()
+  {
+    gst_element_set_state (pipe_, GST_STATE_NULL);
+    gst_object_unref (in_);
+    gst_object_unref (webrtc_);
+    gst_object_unref (pipe_);
+  }
+
+  /* FastRTC signalling; false when the server refused. */
+  bool connect (guint port)
+  {
+    GstPromise *p = gst_promise_new ();
+    g_signal_emit_by_name (webrtc_, "create-offer", NULL, p);
+    gst_promise_wait (p);
+    GstWebRTCSessionDescription *offer = nullptr;
+    gst_structure_get (gst_promise_get_reply (p), "offer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+    gst_promise_unref (p);
+    g_signal_emit_by_name (webrtc_, "set-local-description", offer, NULL);
+    gst_webrtc_session_description_free (offer);
+    for (int i = 0; i < 500; i++) {
+      GstWebRTCICEGatheringState st;
+      g_object_get (webrtc_, "ice-gathering-state", &st, NULL);
+      if (st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+        break;
+      g_usleep (2000);
+    }
+    GstWebRTCSessionDescription *local = nullptr;
+    g_object_get (webrtc_, "local-description", &local, NULL);
+    gchar *text = gst_sdp_message_as_text (local->sdp);
+    gst_webrtc_session_description_free (local);
+    gchar *quoted = g_strescape (text, nullptr);
+    g_free (text);
+    std::string body = std::string ("{\"sdp\":\"") + quoted +
+        "\",\"type\":\"offer\",\"webrtc_id\":\"" + id_ + "\"}";
+    g_free (quoted);
+    posted_ms_ = now_ms ();
+    test::HttpReply r = test::post (port, body);
+    if (r.status != 200 || test::json_field (r.body, "type") != "answer") {
+      fprintf (stderr, "%s refused: %u %s\n", id_.c_str (), r.status,
+          r.body.c_str ());
+      return false;
+    }
+    GstSDPMessage *sdp = nullptr;
+    gst_sdp_message_new_from_text (test::json_field (r.body, "sdp").c_str (),
+        &sdp);
+    auto *answer = gst_webrtc_session_description_new
+        (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+    p = gst_promise_new ();
+    g_signal_emit_by_name (webrtc_, "set-remote-description", answer, p);
+    gst_promise_wait (p);
+    gst_promise_unref (p);
+    gst_webrtc_session_description_free (answer);
+    return true;
+  }
+
+  void push (GstBuffer * packet)
+  {
+    gst_app_src_push_buffer ((GstAppSrc *) in_, gst_buffer_copy (packet));
+    sent_++;
+  }
+  uint64_t sent () const { return sent_; }
+  uint64_t received () const { return received_.load (); }
+  /* Offer POSTed → first packet back; < 0 while none came. */
+  double setup_ms () const
+  {
+    double first = first_ms_.load ();
+    return first > 0 ? first - posted_ms_ : -1;
+  }
+
+private:
+  static void on_pad (GstElement *, GstPad * pad, Peer * self)
+  {
+    if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+      return;
+    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add (GST_BIN (self->pipe_), sink);
+    gst_element_sync_state_with_parent (sink);
+    GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+          auto *self = static_cast<Peer *> (data);
+          if (self->received_.fetch_add (1) == 0)
+            self->first_ms_.store (now_ms ());
+          return GST_PAD_PROBE_OK;
+        }, self, nullptr);
+    gst_pad_link (pad, sinkpad);
+    gst_object_unref (sinkpad);
+  }
+
+  std::string id_;
+  GstElement *pipe_ = nullptr;
+  GstElement *in_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  double posted_ms_ = 0;
+  std::atomic<double> first_ms_ { 0 };
+  std::atomic<uint64_t> received_ { 0 };
+  uint64_t sent_ = 0;
+};
+
+std::string
+cores_of (int pid)
+{
+  cpu_set_t set;
+  std::string out;
+  if (sched_getaffinity (pid, sizeof set, &set) != 0)
+    return "?";
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &set))
+      out += (out.empty ()? "" : ",") + std::to_string (i);
+  return out;
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  guint port = 9100;
+  int peers = 10, server_pid = 0;
+  double seconds = 10;
+  std::string json_out;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port")
+      port = atoi (argv[i + 1]);
+    else if (a == "--peers")
+      peers = atoi (argv[i + 1]);
+    else if (a == "--seconds")
+      seconds = atof (argv[i + 1]);
+    else if (a == "--server-pid")
+      server_pid = atoi (argv[i + 1]);
+    else if (a == "--json")
+      json_out = argv[i + 1];
+    else {
+      fprintf (stderr, "unknown option %s\n", a.c_str ());
+      return 2;
+    }
+  }
+  if (!server_pid) {
+    fprintf (stderr, "--server-pid is required\n");
+    return 2;
+  }
+  std::vector<GstBuffer *> packets = encode_tone ();
+  if (packets.empty ()) {
+    fprintf (stderr, "could not encode Opus\n");
+    return 1;
+  }
+
+  ProcStats base = read_proc (server_pid);
+  std::vector<std::unique_ptr<Peer>> all;
+  std::mutex lock;
+  std::atomic<bool> pacing { true };
+  /* One thread paces every peer: a packet each 20 ms. */
+  std::thread pacer ([&] {
+        size_t k = 0;
+        double next = now_ms ();
+        while (pacing) {
+          {
+            std::lock_guard < std::mutex > l (lock);
+            for (auto & p : all)
+              p->push (packets[k % packets.size ()]);
+          }
+          k++;
+          next += 20;
+          double wait = next - now_ms ();
+          if (wait > 0)
+            g_usleep ((gulong) (wait * 1000));
+        }
+      });
+
+  int refused = 0;
+  double t_connect = now_ms ();
+  for (int i = 0; i < peers; i++) {
+    auto p = std::make_unique<Peer> (i);
+    if (!p->connect (port)) {
+      refused++;
+      continue;
+    }
+    std::lock_guard < std::mutex > l (lock);
+    all.push_back (std::move (p));
+  }
+  /* Every peer hears its echo (or 20 s pass). */
+  double deadline = now_ms () + 20000;
+  while (now_ms () < deadline) {
+    int ready = 0;
+    for (auto & p : all)
+      ready += p->received () > 0;
+    if (ready == (int) all.size ())
+      break;
+    g_usleep (50000);
+  }
+  double connect_s = (now_ms () - t_connect) / 1000;
+
+  std::vector<double> setups;
+  int no_audio = 0;
+  for (auto & p : all) {
+    if (p->setup_ms () >= 0)
+      setups.push_back (p->setup_ms ());
+    else
+      no_audio++;
+  }
+  ProcStats s0 = read_proc (server_pid);
+  std::vector<uint64_t> sent0, recv0;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    for (auto & p : all) {
+      sent0.push_back (p->sent ());
+      recv0.push_back (p->received ());
+    }
+  }
+  double t0 = now_ms ();
+  g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+  double wall = (now_ms () - t0) / 1000;
+  ProcStats s1 = read_proc (server_pid);
+  uint64_t sent = 0, received = 0;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    for (size_t i = 0; i < all.size (); i++) {
+      sent += all[i]->sent () - sent0[i];
+      received += all[i]->received () - recv0[i];
+    }
+  }
+  pacing = false;
+  pacer.join ();
+
+  int n = (int) all.size ();
+  double cpu = 100.0 * (s1.cpu_s - s0.cpu_s) / wall;
+  double loss = sent ? 100.0 * (1.0 - (double) received / sent) : 0;
+  double thr_per_peer = n ? (double) (s1.threads - base.threads) / n : 0;
+  double rss_per_peer = n ? (s1.rss_kb - base.rss_kb) / 1024.0 / n : 0;
+  printf ("peers connected  refused  no-audio  setup p50  p99  max (ms)  "
+      "server threads (idle→now)  per peer  RSS MiB (idle→now)  per peer  "
+      "CPU %%  per peer  packets sent  received  lost %%\n");
+  printf ("%5d %9d %8d %9d %10.1f %5.1f %6.1f %16d→%-8d %8.2f %9.1f→%-8.1f "
+      "%8.2f %6.1f %9.2f %13llu %9llu %7.2f\n", peers, n, refused, no_audio,
+      percentile (setups, 0.5), percentile (setups, 0.99),
+      setups.empty ()? 0 : *std::max_element (setups.begin (), setups.end ()),
+      base.threads, s1.threads, thr_per_peer, base.rss_kb / 1024.0,
+      s1.rss_kb / 1024.0, rss_per_peer, cpu, n ? cpu / n : 0,
+      (unsigned long long) sent, (unsigned long long) received, loss);
+  printf ("all peers connected in %.1f s; cores: server %s, peers %s; "
+      "this process's threads: %d\n", connect_s, cores_of (server_pid).c_str (),
+      cores_of (0).c_str (), read_proc (getpid ()).threads);
+  char json[1024];
+  snprintf (json, sizeof json, "{\"peers\":%d,\"connected\":%d,\"refused\":%d,"
+      "\"no_audio\":%d,\"setup_ms\":{\"p50\":%.1f,\"p99\":%.1f},\"server\":{"
+      "\"threads_idle\":%d,\"threads\":%d,\"threads_per_peer\":%.2f,"
+      "\"rss_mib_per_peer\":%.2f,\"cpu_percent\":%.1f},\"packets\":{\"sent\":"
+      "%llu,\"received\":%llu,\"lost_percent\":%.2f}}", peers, n, refused,
+      no_audio, percentile (setups, 0.5), percentile (setups, 0.99),
+      base.threads, s1.threads, thr_per_peer, rss_per_peer, cpu,
+      (unsigned long long) sent, (unsigned long long) received, loss);
+  printf ("%s\n", json);
+  if (!json_out.empty ())
+    std::ofstream (json_out) << json << "\n";
+
+  all.clear ();
+  for (auto *b : packets)
+    gst_buffer_unref (b);
+  return 0;
+}
