@@ -49,7 +49,7 @@ BM_JsonGlibParseOnly (benchmark::State & state)
 }
 BENCHMARK (BM_JsonGlibParseOnly);
 
-/* What sessionsrc does per incoming frame today: parse (json-glib) +
+/* What sessionsrc does per incoming frame: parse (simdjson fast path) +
  * base64 + µ-law → S16 + buffer + meta. */
 void
 BM_FramePath (benchmark::State & state)
@@ -146,6 +146,44 @@ BM_MetaAddGet (benchmark::State & state)
   g_object_unref (ctx);
 }
 BENCHMARK (BM_MetaAddGet);
+
+/* What a downstream element pays per buffer: the current context (meta
+ * lookup + ref) and its release. */
+void
+BM_MetaGetCurrent (benchmark::State & state)
+{
+  GstSessionContext *ctx = gst_session_context_new ("x",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
+      nullptr);
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  gst_buffer_add_session_meta (buf, ctx);
+  for (auto _ : state) {
+    GstSessionContext *cur = gst_session_context_get_current (nullptr, buf);
+    benchmark::DoNotOptimize (cur);
+    g_object_unref (cur);
+  }
+  gst_buffer_unref (buf);
+  g_object_unref (ctx);
+}
+BENCHMARK (BM_MetaGetCurrent);
+
+/* The meta alone, no reference taken (C callers that only peek). */
+void
+BM_MetaPeek (benchmark::State & state)
+{
+  GstSessionContext *ctx = gst_session_context_new ("x",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
+      nullptr);
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  gst_buffer_add_session_meta (buf, ctx);
+  for (auto _ : state) {
+    GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
+    benchmark::DoNotOptimize (meta->context);
+  }
+  gst_buffer_unref (buf);
+  g_object_unref (ctx);
+}
+BENCHMARK (BM_MetaPeek);
 
 }  // namespace
 
