@@ -171,6 +171,34 @@ public:
 
 /* A bare WebSocket client on a plain blocking socket, for what libsoup
  * will not do: vanish with a TCP reset, no close frame. */
+/* A WebSocket frame as a client writes it: @first is FIN/RSV/opcode;
+ * masked unless told; @len64 forces the 64-bit length form. */
+inline std::string
+client_frame (uint8_t first, const std::string & payload, bool masked = true,
+    bool len64 = false)
+{
+  std::string f (1, (char) first);
+  size_t n = payload.size ();
+  const char m = masked ? (char) 0x80 : 0;
+  if (n < 126 && !len64) {
+    f += (char) (m | n);
+  } else if (n < 65536 && !len64) {
+    f += (char) (m | 126);
+    f += (char) (n >> 8);
+    f += (char) (n & 0xFF);
+  } else {
+    f += (char) (m | 127);
+    for (int i = 7; i >= 0; i--)
+      f += (char) ((n >> (8 * i)) & 0xFF);
+  }
+  const char key[4] = { 0x37, (char) 0xfa, 0x21, 0x3d };
+  if (masked)
+    f.append (key, 4);
+  for (size_t i = 0; i < n; i++)
+    f += masked ? (char) (payload[i] ^ key[i % 4]) : payload[i];
+  return f;
+}
+
 class RawWsClient
 {
 public:
@@ -213,26 +241,7 @@ public:
   void send_frame (uint8_t first, const std::string & text,
       bool masked = true)
   {
-    std::string f;
-    f += (char) first;
-    size_t n = text.size ();
-    const char m = masked ? (char) 0x80 : 0;
-    if (n < 126) {
-      f += (char) (m | n);
-    } else if (n < 65536) {
-      f += (char) (m | 126);
-      f += (char) (n >> 8);
-      f += (char) (n & 0xFF);
-    } else {
-      f += (char) (m | 127);
-      for (int i = 7; i >= 0; i--)
-        f += (char) ((n >> (8 * i)) & 0xFF);
-    }
-    const char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-    if (masked)
-      f.append (mask, 4);
-    for (size_t i = 0; i < n; i++)
-      f += masked ? (char) (text[i] ^ mask[i % 4]) : text[i];
+    std::string f = client_frame (first, text, masked);
     g_assert_cmpint (::send (fd_, f.data (), f.size (), MSG_NOSIGNAL), ==,
         (ssize_t) f.size ());
   }

@@ -698,32 +698,7 @@ test_protocol_fast_path_agrees ()
 
 namespace ws = sessionctx::ws;
 
-/* A client frame: @first is FIN/RSV/opcode, masked unless told. */
-static std::string
-client_frame (uint8_t first, const std::string & payload, bool masked = true,
-    int force_len_bytes = 0)
-{
-  std::string f (1, (char) first);
-  size_t n = payload.size ();
-  uint8_t m = masked ? 0x80 : 0;
-  if (n < 126 && force_len_bytes == 0) {
-    f += (char) (m | n);
-  } else if (n < 65536 && force_len_bytes != 8) {
-    f += (char) (m | 126);
-    f += (char) (n >> 8);
-    f += (char) (n & 0xFF);
-  } else {
-    f += (char) (m | 127);
-    for (int i = 7; i >= 0; i--)
-      f += (char) ((n >> (8 * i)) & 0xFF);
-  }
-  const char key[4] = { 0x37, (char) 0xfa, 0x21, 0x3d };
-  if (masked)
-    f.append (key, 4);
-  for (size_t i = 0; i < n; i++)
-    f += masked ? (char) (payload[i] ^ key[i % 4]) : payload[i];
-  return f;
-}
+using test::client_frame;
 
 struct ReadAll
 {
@@ -777,7 +752,7 @@ test_websocket_frames ()
   std::string big (70000, 'x');
   std::string stream = client_frame (0x81, "hello") +
       client_frame (0x81, std::string (300, 'a')) +
-      client_frame (0x82, big) + client_frame (0x81, "", true, 8);
+      client_frame (0x82, big) + client_frame (0x81, "", true, true);
   for (size_t chunk : {SIZE_MAX, (size_t) 1, (size_t) 7}) {
     auto r = read_all (stream, 100000, chunk);
     g_assert_cmpuint (r.messages.size (), ==, 4);

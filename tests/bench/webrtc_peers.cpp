@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "../http_client.h"
+#include "proc_stats.h"
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
@@ -44,39 +45,8 @@ now_ms ()
   return g_get_monotonic_time () / 1000.0;
 }
 
-struct ProcStats
-{
-  double cpu_s = 0;
-  long rss_kb = 0;
-  int threads = 0;
-};
-
-ProcStats
-read_proc (int pid)
-{
-  ProcStats st;
-  std::ifstream stat ("/proc/" + std::to_string (pid) + "/stat");
-  std::string line;
-  std::getline (stat, line);
-  size_t close = line.rfind (')');
-  if (close == std::string::npos)
-    return st;
-  std::istringstream rest (line.substr (close + 2));
-  std::vector<std::string> f;
-  std::string x;
-  while (rest >> x)
-    f.push_back (x);
-  if (f.size () > 18) {
-    long tick = sysconf (_SC_CLK_TCK);
-    st.cpu_s = (std::stod (f[11]) + std::stod (f[12])) / tick;
-    st.threads = std::stoi (f[17]);
-  }
-  std::ifstream status ("/proc/" + std::to_string (pid) + "/status");
-  while (std::getline (status, line))
-    if (line.rfind ("VmRSS:", 0) == 0)
-      st.rss_kb = std::atol (line.c_str () + 6);
-  return st;
-}
+using bench::ProcStats;
+using bench::read_proc;
 
 double
 percentile (std::vector<double> v, double p)
