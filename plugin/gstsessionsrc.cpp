@@ -941,6 +941,15 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   gst_object_unref (depay_sink);
 }
 
+/* The peer a webrtcbin callback was connected with, while it is still
+ * registered (callbacks may outlive removal). */
+static std::shared_ptr<Peer>
+live_peer (gpointer data)
+{
+  auto *peer = static_cast<Peer *> (data);
+  return peer->src->priv->find_peer (peer->session.get ());
+}
+
 void
 send_answer (const std::shared_ptr<Peer> & peer)
 {
@@ -974,8 +983,7 @@ send_answer (const std::shared_ptr<Peer> & peer)
 void
 on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer data)
 {
-  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
-      (static_cast<Peer *> (data)->session.get ());
+  auto peer = live_peer (data);
   if (!peer)
     return;
   GstWebRTCICEGatheringState state;
@@ -1039,8 +1047,7 @@ on_stats (GstPromise * promise, gpointer data)
 void
 on_connection_state (GstElement * webrtc, GParamSpec *, gpointer data)
 {
-  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
-      (static_cast<Peer *> (data)->session.get ());
+  auto peer = live_peer (data);
   if (!peer)
     return;
   GstWebRTCPeerConnectionState state;
@@ -1072,8 +1079,7 @@ on_connection_state (GstElement * webrtc, GParamSpec *, gpointer data)
 void
 on_channel_message (GstWebRTCDataChannel *, const gchar * text, gpointer data)
 {
-  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
-      (static_cast<Peer *> (data)->session.get ());
+  auto peer = live_peer (data);
   if (!peer || !text)
     return;
   {
@@ -1089,8 +1095,7 @@ on_channel_message (GstWebRTCDataChannel *, const gchar * text, gpointer data)
 void
 on_channel_close (GstWebRTCDataChannel *, gpointer data)
 {
-  auto peer = static_cast<Peer *> (data)->src->priv->find_peer
-      (static_cast<Peer *> (data)->session.get ());
+  auto peer = live_peer (data);
   /* FastRTC clients close the peer connection; its channel goes first. */
   if (peer)
     peer->server->end_session_async (peer->session,
