@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <map>
@@ -237,6 +238,25 @@ Session::flush_locked ()
 }
 
 void
+Session::close_socket_locked ()
+{
+  if (fd_ >= 0) {
+    /* Explicitly: libsoup's GSocket may share the file description. */
+    epoll_ctl (io_.epoll_fd, EPOLL_CTL_DEL, fd_, nullptr);
+    g_socket_close (socket_, nullptr);
+    fd_ = -1;
+  }
+  outbox_.clear ();
+  out_offset_ = out_bytes_ = 0;
+}
+
+bool
+Session::closed_both_ways_locked () const
+{
+  return close_sent_ && close_received_ && outbox_.empty ();
+}
+
+void
 Session::want_write_locked (bool want)
 {
   if (want == write_armed_ || fd_ < 0)
@@ -287,19 +307,15 @@ Session::clear ()
   if (!is_open ())
     return false;
   /* Media the socket has not taken goes; a frame partly written stays
-   * (the client would see a broken frame otherwise). */
-  std::deque<Outgoing> kept;
+   * first (the client would see a broken frame otherwise), so out_offset_
+   * still holds. */
+  auto first = outbox_.begin () + (out_offset_ > 0 ? 1 : 0);
+  outbox_.erase (std::remove_if (first, outbox_.end (),[](const Outgoing & o) {
+            return o.media;}), outbox_.end ());
   size_t bytes = 0;
-  for (size_t i = 0; i < outbox_.size (); i++) {
-    bool partial = i == 0 && out_offset_ > 0;
-    if (outbox_[i].media && !partial)
-      continue;
-    bytes += outbox_[i].bytes.size () - (i == 0 ? out_offset_ : 0);
-    kept.push_back (std::move (outbox_[i]));
-  }
-  /* out_offset_ still holds: a partly written frame stays first. */
-  outbox_.swap (kept);
-  out_bytes_ = bytes;
+  for (auto & o : outbox_)
+    bytes += o.bytes.size ();
+  out_bytes_ = bytes - out_offset_;
   if (dialect_ == GST_SESSION_DIALECT_TWILIO) {
     std::string text = clear_message (dialect_, id_);
     return write_frame_locked (ws::kText, text.data (), text.size (), false);
@@ -788,7 +804,7 @@ Server::on_epoll (gint fd, GIOCondition cond, gpointer user_data)
       {
         std::lock_guard < std::mutex > lock (s->outbox_lock_);
         s->flush_locked ();
-        done = s->close_sent_ && s->close_received_ && s->outbox_.empty ();
+        done = s->closed_both_ways_locked ();
       }
       if (done)
         io->server->drop_connection (*s);
@@ -898,22 +914,9 @@ Server::handle_frame (Session & s, const ws::Message & m)
       s.close_received_ = true;
       end_session (s, s.closing_ ? s.close_reason_ :
           GST_SESSION_END_REASON_DISCONNECT);
-      bool flushed;
-      {
-        std::lock_guard < std::mutex > lock (s.outbox_lock_);
-        if (!s.close_sent_) {
-          /* Echo the code (RFC 6455 §5.5.1). */
-          std::string payload = m.close_code == ws::kCloseNoStatus ? "" :
-              ws::close_payload (m.close_code, "");
-          s.write_frame_locked (ws::kClose, payload.data (), payload.size (),
-              false);
-          s.close_sent_ = true;
-          s.close_deadline_us_ = g_get_monotonic_time () + kCloseWaitUs;
-        }
-        flushed = s.outbox_.empty ();
-      }
-      if (flushed)
-        drop_connection (s);
+      /* Echo the code (RFC 6455 §5.5.1), unless ours went first. */
+      send_close (s, m.close_code == ws::kCloseNoStatus ? "" :
+          ws::close_payload (m.close_code, ""));
       break;
     }
   }
@@ -927,11 +930,7 @@ Server::drop_connection (Session & s)
     std::lock_guard < std::mutex > lock (s.outbox_lock_);
     if (s.fd_ < 0)
       return;
-    epoll_ctl (s.io_.epoll_fd, EPOLL_CTL_DEL, s.fd_, nullptr);
-    g_socket_close (s.socket_, nullptr);
-    s.fd_ = -1;
-    s.outbox_.clear ();
-    s.out_offset_ = s.out_bytes_ = 0;
+    s.close_socket_locked ();
   }
   end_session (s, s.closing_ ? s.close_reason_ :
       GST_SESSION_END_REASON_DISCONNECT);
@@ -976,12 +975,7 @@ Server::forget (Session & s)
 {
   {
     std::lock_guard < std::mutex > lock (s.outbox_lock_);
-    if (s.fd_ >= 0) {
-      epoll_ctl (s.io_.epoll_fd, EPOLL_CTL_DEL, s.fd_, nullptr);
-      g_socket_close (s.socket_, nullptr);
-      s.fd_ = -1;
-    }
-    s.outbox_.clear ();
+    s.close_socket_locked ();
   }
   s.socket_ = nullptr;
   g_clear_object (&s.stream_);
@@ -1028,27 +1022,29 @@ Server::close_session (Session & s, GstSessionEndReason reason, gushort code,
     s.close_reason_ = reason;
   }
   end_session (s, reason);
-  send_close (s, code, why);
+  send_close (s, ws::close_payload (code, why ? why : ""));
   if (s.transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     forget_later (s);
 }
 
-/* Our close frame after what was sent before; the TCP connection goes when
- * the client answers (or after kCloseWaitUs, on_tick). */
+/* Our close frame (once), after what was sent before. The TCP connection
+ * goes when both sides have closed and everything is written, or after
+ * kCloseWaitUs (on_tick). */
 void
-Server::send_close (Session & s, gushort code, const char *why)
+Server::send_close (Session & s, const std::string & payload)
 {
   bool done;
   {
     std::lock_guard < std::mutex > lock (s.outbox_lock_);
-    if (s.fd_ < 0 || s.close_sent_)
+    if (s.fd_ < 0)
       return;
-    std::string payload = ws::close_payload (code, why ? why : "");
-    s.write_frame_locked (ws::kClose, payload.data (), payload.size (),
-        false);
-    s.close_sent_ = true;
-    s.close_deadline_us_ = g_get_monotonic_time () + kCloseWaitUs;
-    done = s.close_received_ && s.outbox_.empty ();
+    if (!s.close_sent_) {
+      s.write_frame_locked (ws::kClose, payload.data (), payload.size (),
+          false);
+      s.close_sent_ = true;
+      s.close_deadline_us_ = g_get_monotonic_time () + kCloseWaitUs;
+    }
+    done = s.closed_both_ways_locked ();
   }
   if (done)
     drop_connection (s);

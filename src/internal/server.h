@@ -179,6 +179,10 @@ private:
   /* Writes what waits in the outbox; with outbox_lock_ held. */
   void flush_locked ();
   void want_write_locked (bool want);
+  /* Leaves epoll, closes the socket, drops what waits. */
+  void close_socket_locked ();
+  /* Both close frames exchanged and everything written: time to hang up. */
+  bool closed_both_ways_locked () const;
 
   Server & server_;
   IoThread & io_;               /* the thread that serves this session */
@@ -297,7 +301,7 @@ private:
       long limit = -1);
   void close_session (Session & s, GstSessionEndReason reason,
       gushort code, const char *why);
-  void send_close (Session & s, gushort code, const char *why);
+  void send_close (Session & s, const std::string & payload);
   void end_session (Session & s, GstSessionEndReason reason);
   void forget (Session & s);
   void forget_later (Session & s);
