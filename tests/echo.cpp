@@ -363,6 +363,60 @@ test_slow_client ()
   g_assert_cmpuint (e.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
+
+/* clear drops media the client has not taken yet: a Twilio client that
+ * does not read gets its echo queued; after clear, nothing queued before it
+ * arrives after the clear event, and fewer frames come back than went out.
+ * Every frame that does arrive is whole (a partly written one is kept). */
+static void
+test_clear_drops_queued_media ()
+{
+  test::LivePipeline e ("sessionsrc name=src port=0 address=127.0.0.1 "
+      "rate=8000 max-send-queue=268435456 ! tee name=t ! queue ! "
+      "fakesink name=cap sync=false async=false t. ! queue ! "
+      "sessionsink name=sink sync=false");
+  e.play ();
+  test::RawWsClient c;
+  c.set_receive_buffer (4096);
+  g_assert_true (c.connect (e.port (), "/telephone/handler"));
+  c.send (test::twilio_start ("MZq"));
+  const int frames = 30000;     /* ~10 MB of echo: more than sockets hold */
+  std::string mulaw (160, (char) 0x2a);
+  for (int i = 0; i < frames; i++)
+    c.send (test::twilio_media ("MZq", i + 2, mulaw));
+  g_assert_true (test::wait_for ([&] {
+        return e.capture.samples_of ("MZq") == (size_t) frames * 160;
+      }, 30000));
+  g_usleep (500 * 1000);        /* the sink's branch renders its last */
+
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (e.sink, "clear", "MZq", &ok);
+  g_assert_true (ok);
+  g_signal_emit_by_name (e.sink, "send-message", "MZq", "{\"after\":1}",
+      &ok);
+  g_assert_true (ok);
+
+  int media = 0, media_after_clear = 0;
+  bool cleared = false;
+  while (true) {
+    std::string text = c.read_text (5000);
+    if (text.find ("\"event\":\"clear\"") != std::string::npos) {
+      cleared = true;
+    } else if (text.find ("\"after\":1") != std::string::npos) {
+      break;
+    } else if (text.find ("\"event\":\"media\"") != std::string::npos) {
+      media++;
+      media_after_clear += cleared;
+    }
+  }
+  g_test_message ("%d of %d media frames came back before the clear",
+      media, frames);
+  g_assert_true (cleared);
+  g_assert_cmpint (media_after_clear, ==, 0);
+  g_assert_cmpint (media, >, 0);
+  g_assert_cmpint (media, <, frames);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,6 +425,8 @@ main (int argc, char **argv)
   g_test_add_func ("/echo/both-dialects", test_both_dialects);
   g_test_add_func ("/echo/actions", test_actions);
   g_test_add_func ("/echo/slow-client", test_slow_client);
+  g_test_add_func ("/echo/clear-drops-queued-media",
+      test_clear_drops_queued_media);
   g_test_add_func ("/echo/no-context", test_no_context);
   g_test_add_func ("/echo/ended-session", test_ended_session);
   g_test_add_func ("/echo/sessioninfo", test_sessioninfo);
