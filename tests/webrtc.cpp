@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "common.h"
-#include "http_client.h"
+#include "webrtc_client.h"
 
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -33,15 +33,7 @@ public:
     pipe_ = gst_parse_launch (desc.c_str (), &err);
     g_assert_no_error (err);
     webrtc_ = gst_bin_get_by_name (GST_BIN (pipe_), "w");
-    GObject *ice = nullptr;
-    g_object_get (webrtc_, "ice-agent", &ice, NULL);
-    gboolean ok = FALSE;
-    g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-    GObject *agent = nullptr;
-    g_object_get (ice, "agent", &agent, NULL);
-    g_object_set (agent, "upnp", FALSE, NULL);  /* loopback only */
-    g_object_unref (agent);
-    g_object_unref (ice);
+    test::ice_on_loopback_only (webrtc_);
     g_signal_connect (webrtc_, "pad-added", G_CALLBACK (on_pad), this);
     gst_element_set_state (pipe_, GST_STATE_PLAYING);
     if (g_strcmp0 (direction, "sendrecv") != 0) {

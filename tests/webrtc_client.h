@@ -1,9 +1,11 @@
-/* A FastRTC signalling client: POST /webrtc/offer with libsoup, and the
- * JSON fields of the reply. Shared by the WebRTC tests and benchmark.
+/* What a FastRTC WebRTC client needs besides webrtcbin: POST
+ * /webrtc/offer with libsoup, the JSON fields of the reply, and ICE kept on
+ * loopback. Shared by the WebRTC tests and benchmark.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -59,6 +61,22 @@ json_field (const std::string & json, const char *field)
   }
   g_object_unref (p);
   return out;
+}
+
+/* Gathers 127.0.0.1 only (libnice skips loopback when other interfaces
+ * exist) and never multicasts UPnP discovery. */
+inline void
+ice_on_loopback_only (GstElement * webrtcbin)
+{
+  GObject *ice = nullptr;
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+  GObject *agent = nullptr;
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "upnp", FALSE, NULL);
+  g_object_unref (agent);
+  g_object_unref (ice);
 }
 
 }  // namespace test

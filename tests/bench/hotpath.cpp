@@ -128,22 +128,31 @@ BM_SendFrame (benchmark::State & state)
 }
 BENCHMARK (BM_SendFrame);
 
-void
-BM_MetaAddGet (benchmark::State & state)
+/* A context and a 20 ms buffer for the meta benchmarks. */
+struct MetaBench
 {
   GstSessionContext *ctx = gst_session_context_new ("x",
       GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
       nullptr);
   GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  ~MetaBench ()
+  {
+    gst_buffer_unref (buf);
+    g_object_unref (ctx);
+  }
+};
+
+void
+BM_MetaAddGet (benchmark::State & state)
+{
+  MetaBench b;
   for (auto _ : state) {
-    GstSessionMeta *meta = gst_buffer_add_session_meta (buf, ctx);
-    GstSessionContext *cur = gst_session_context_get_current (nullptr, buf);
+    GstSessionMeta *meta = gst_buffer_add_session_meta (b.buf, b.ctx);
+    GstSessionContext *cur = gst_session_context_get_current (nullptr, b.buf);
     benchmark::DoNotOptimize (cur);
     g_object_unref (cur);
-    gst_buffer_remove_meta (buf, (GstMeta *) meta);
+    gst_buffer_remove_meta (b.buf, (GstMeta *) meta);
   }
-  gst_buffer_unref (buf);
-  g_object_unref (ctx);
 }
 BENCHMARK (BM_MetaAddGet);
 
@@ -152,18 +161,13 @@ BENCHMARK (BM_MetaAddGet);
 void
 BM_MetaGetCurrent (benchmark::State & state)
 {
-  GstSessionContext *ctx = gst_session_context_new ("x",
-      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
-      nullptr);
-  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
-  gst_buffer_add_session_meta (buf, ctx);
+  MetaBench b;
+  gst_buffer_add_session_meta (b.buf, b.ctx);
   for (auto _ : state) {
-    GstSessionContext *cur = gst_session_context_get_current (nullptr, buf);
+    GstSessionContext *cur = gst_session_context_get_current (nullptr, b.buf);
     benchmark::DoNotOptimize (cur);
     g_object_unref (cur);
   }
-  gst_buffer_unref (buf);
-  g_object_unref (ctx);
 }
 BENCHMARK (BM_MetaGetCurrent);
 
@@ -171,17 +175,12 @@ BENCHMARK (BM_MetaGetCurrent);
 void
 BM_MetaPeek (benchmark::State & state)
 {
-  GstSessionContext *ctx = gst_session_context_new ("x",
-      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
-      nullptr);
-  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
-  gst_buffer_add_session_meta (buf, ctx);
+  MetaBench b;
+  gst_buffer_add_session_meta (b.buf, b.ctx);
   for (auto _ : state) {
-    GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
+    GstSessionMeta *meta = gst_buffer_get_session_meta (b.buf);
     benchmark::DoNotOptimize (meta->context);
   }
-  gst_buffer_unref (buf);
-  g_object_unref (ctx);
 }
 BENCHMARK (BM_MetaPeek);
 

@@ -13,7 +13,7 @@
  * peer (from /proc), and packets received against packets sent.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "../http_client.h"
+#include "../webrtc_client.h"
 #include "proc_stats.h"
 
 #include <gst/gst.h>
@@ -92,15 +92,7 @@ public:
         "bundle-policy=max-bundle", nullptr);
     in_ = gst_bin_get_by_name (GST_BIN (pipe_), "in");
     webrtc_ = gst_bin_get_by_name (GST_BIN (pipe_), "w");
-    GObject *ice = nullptr;
-    g_object_get (webrtc_, "ice-agent", &ice, NULL);
-    gboolean ok = FALSE;
-    g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-    GObject *agent = nullptr;
-    g_object_get (ice, "agent", &agent, NULL);
-    g_object_set (agent, "upnp", FALSE, NULL);
-    g_object_unref (agent);
-    g_object_unref (ice);
+    test::ice_on_loopback_only (webrtc_);
     g_signal_connect (webrtc_, "pad-added", G_CALLBACK (on_pad), this);
     gst_element_set_state (pipe_, GST_STATE_PLAYING);
   }
