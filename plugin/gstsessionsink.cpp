@@ -37,7 +37,6 @@
 #include "gstsessionctxelements.h"
 #include "properties.h"
 
-#include "mulaw.h"
 #include "server.h"
 
 #include <gst/audio/audio.h>
@@ -66,13 +65,12 @@ struct Settings
 };
 
 /* Per-session send state: the resampler to the session's output rate and
- * scratch buffers. */
+ * its output buffer. */
 struct SinkSession
 {
   std::weak_ptr<Session> session;
   GstAudioResampler *resampler = nullptr;
   std::vector<int16_t> resampled;
-  std::vector<uint8_t> mulaw;
 
   SinkSession () = default;
   SinkSession (const SinkSession &) = delete;
@@ -238,11 +236,9 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
    * for the next buffer: holding it back would add up to a frame of
    * latency (the resampler's delay shifts every buffer by a few samples). */
   const size_t frame = session->output_rate () / kFramesPerSecond;
-  ss.mulaw.resize (frame);
   for (size_t sent = 0; sent < n;) {
     size_t len = MIN (frame, n - sent);
-    sessionctx::mulaw_encode_block (pcm + sent, len, ss.mulaw.data ());
-    if (!session->send_media (ss.mulaw.data (), len))
+    if (!session->send_audio (pcm + sent, len))
       break;
     sent += len;
   }

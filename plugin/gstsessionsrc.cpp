@@ -293,14 +293,16 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener
   }
 
   GstClockTime now_running_time ();
+  void push_buffer (Session & s, SrcSession & st, GstBuffer * buf,
+      size_t out_n);
   void push_audio (Session & s, SrcSession & st, const int16_t * pcm,
       size_t n, bool drain);
   std::shared_ptr<OutputPad> add_session_pad (Session & s);
 
   /* ServerListener */
   void on_session_started (const std::shared_ptr<Session> & s) override;
-  void on_session_media (Session & s, const uint8_t * data,
-      size_t len) override;
+  void on_session_media (Session & s, sessionctx::Encoding encoding,
+      const uint8_t * data, size_t len) override;
   void on_session_dtmf (Session & s, const std::string & digit) override;
   void on_session_mark (Session & s, const std::string & name) override;
   void on_session_message (Session & s, const std::string & json) override;
@@ -584,7 +586,15 @@ GstSessionSrcPrivate::push_audio (Session & s, SrcSession & st,
     if (produced != out_n)
       gst_buffer_resize (buf, 0, out_n * 2);
   }
+  push_buffer (s, st, buf, out_n);
+}
 
+/* Timestamps @buf (@out_n samples at the output rate), attaches the
+ * session's context and queues it on the session's pad. */
+void
+GstSessionSrcPrivate::push_buffer (Session & s, SrcSession & st,
+    GstBuffer * buf, size_t out_n)
+{
   GST_BUFFER_PTS (buf) = now_running_time ();
   GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (out_n, GST_SECOND,
       st.out_rate);
@@ -699,24 +709,49 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
   }
 }
 
+/* @len bytes as @encoding → @n native 16-bit samples at @out. */
+static void
+decode_audio (sessionctx::Encoding encoding, const uint8_t * data, size_t n,
+    int16_t * out)
+{
+  switch (encoding) {
+    case sessionctx::Encoding::mulaw:
+      sessionctx::mulaw_decode_block (data, n, out);
+      break;
+    case sessionctx::Encoding::l16:
+      for (size_t i = 0; i < n; i++)
+        out[i] = (int16_t) GST_READ_UINT16_BE (data + 2 * i);
+      break;
+    case sessionctx::Encoding::s16le:
+      for (size_t i = 0; i < n; i++)
+        out[i] = (int16_t) GST_READ_UINT16_LE (data + 2 * i);
+      break;
+  }
+}
+
 void
-GstSessionSrcPrivate::on_session_media (Session & s, const uint8_t * data,
-    size_t len)
+GstSessionSrcPrivate::on_session_media (Session & s,
+    sessionctx::Encoding encoding, const uint8_t * data, size_t len)
 {
   auto *st = static_cast<SrcSession *> (s.listener_state.get ());
   if (!st)
     return;
-  size_t n;
-  if (s.encoding () == sessionctx::Encoding::mulaw) {
-    n = len;
-    st->pcm.resize (n);
-    sessionctx::mulaw_decode_block (data, n, st->pcm.data ());
-  } else {
-    n = len / 2;
-    st->pcm.resize (n);
-    for (size_t i = 0; i < n; i++)
-      st->pcm[i] = (int16_t) GST_READ_UINT16_BE (data + 2 * i);
+  const size_t n = encoding == sessionctx::Encoding::mulaw ? len : len / 2;
+  if (n == 0)
+    return;
+  if (!st->resampler) {
+    /* Decoded straight into the buffer that goes downstream. */
+    st->in_samples += n;
+    GstBuffer *buf = gst_buffer_new_allocate (nullptr, n * 2, nullptr);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    decode_audio (encoding, data, n, reinterpret_cast<int16_t *> (map.data));
+    gst_buffer_unmap (buf, &map);
+    push_buffer (s, *st, buf, n);
+    return;
   }
+  st->pcm.resize (n);
+  decode_audio (encoding, data, n, st->pcm.data ());
   push_audio (s, *st, st->pcm.data (), n, false);
 }
 

@@ -110,6 +110,7 @@ public:
               gsize len;
               const char *d = (const char *) g_bytes_get_data (bytes, &len);
               self->messages.emplace_back (d, len);
+              self->binary.push_back (type == SOUP_WEBSOCKET_DATA_BINARY);
             }), this);
     g_signal_connect (conn, "closed", G_CALLBACK (+[](SoupWebsocketConnection
                 * c, gpointer data) {
@@ -164,6 +165,7 @@ public:
   SoupSession *session = nullptr;
   SoupWebsocketConnection *conn = nullptr;
   std::vector<std::string> messages;
+  std::vector<bool> binary;     /* per message: a binary frame */
   bool closed = false;
   gushort close_code = 0;
   std::string error;
@@ -559,6 +561,14 @@ struct Capture
       g_object_unref (ctx);
   }
 
+  /* A copy of every sample of session @id so far. */
+  std::vector<int16_t> samples_copy (const std::string & id)
+  {
+    std::lock_guard < std::mutex > l (lock);
+    auto it = sessions.find (id);
+    return it == sessions.end ()? std::vector<int16_t> () :
+        it->second.samples;
+  }
   size_t samples_of (const std::string & id)
   {
     std::lock_guard < std::mutex > l (lock);

@@ -136,6 +136,116 @@ test_both_dialects ()
       }));
 }
 
+/* The binary media extension, both ways: once a client chose binary_media,
+ * its audio comes back in binary frames, byte for byte where nothing is
+ * resampled, and no JSON media follows the answer; a JSON client next to it
+ * still gets JSON; Twilio marks stay JSON text. */
+static void
+test_binary_media ()
+{
+  test::LivePipeline e ("sessionsrc name=src port=0 address=127.0.0.1 "
+      "rate=48000 websocket-output-rate=48000 ! sessionsink name=sink");
+  e.play ();
+  WsClient raw, mu, json, phone;
+  for (auto * c : {&raw, &mu, &json})
+    g_assert_true (c->connect (e.port (), "/websocket/offer"));
+  g_assert_true (phone.connect (e.port (), "/telephone/handler"));
+  raw.send (test::fastrtc_start ("raw"));
+  mu.send (test::fastrtc_start ("mu"));
+  json.send (test::fastrtc_start ("json"));
+  phone.send (test::twilio_start ("MZbin"));
+  raw.send ("{\"event\":\"binary_media\",\"encoding\":\"s16le\"}");
+  mu.send ("{\"event\":\"binary_media\",\"encoding\":\"mulaw\"}");
+  phone.send ("{\"event\":\"binary_media\"}");
+  g_assert_true (raw.wait_message ("\"event\":\"binary_media\""));
+  g_assert_true (mu.wait_message ("\"event\":\"binary_media\""));
+  g_assert_true (phone.wait_message ("\"event\":\"binary_media\""));
+  assert_str_eq (phone.messages.back (), "{\"event\":\"binary_media\","
+      "\"encoding\":\"mulaw\",\"input_rate\":8000,\"output_rate\":8000}");
+
+  Tone t_raw (500, 48000), t_mu (900, 48000), t_json (1300, 48000),
+      t_phone (400, 8000);
+  std::string raw_sent, mu_sent;
+  const int frames = 50;        /* 1 s */
+  for (int f = 0; f < frames; f++) {
+    std::string pcm;
+    for (int16_t v : t_raw.next (960)) {
+      pcm += (char) (v & 0xFF);
+      pcm += (char) ((uint16_t) v >> 8);
+    }
+    raw_sent += pcm;
+    raw.send_binary (pcm);
+    std::string m = t_mu.next_mulaw (960);
+    mu_sent += m;
+    mu.send_binary (m);
+    json.send (test::fastrtc_media (t_json.next_mulaw (960)));
+    phone.send_binary (t_phone.next_mulaw (160));
+    test::spin (20);
+  }
+  /* Binary media after the answer, JSON text before it only. */
+  auto binary_after_answer = [](const WsClient & c) {
+    std::string got;
+    int answer = c.find ("\"event\":\"binary_media\"");
+    g_assert_cmpint (answer, >=, 0);
+    for (size_t i = 0; i < c.messages.size (); i++) {
+      if (c.binary[i]) {
+        g_assert_cmpint ((int) i, >, answer);
+        got += c.messages[i];
+      } else if ((int) i > answer) {
+        g_assert_cmpint (c.messages[i].find ("\"media\""), ==,
+            std::string::npos);
+      }
+    }
+    return got;
+  };
+  g_assert_true (test::wait_for ([&] {
+        return binary_after_answer (raw).size () == raw_sent.size () &&
+            binary_after_answer (mu).size () == mu_sent.size ();
+      }));
+  /* 48 kHz in and out: every byte back, in order. */
+  g_assert_true (binary_after_answer (raw) == raw_sent);
+  /* µ-law: equal up to the two codes of zero (0x7F decodes to 0, which
+   * encodes as 0xFF). */
+  auto zero_as_ff = [](std::string m) {
+    for (auto & b : m)
+      if ((unsigned char) b == 0x7F)
+        b = (char) 0xFF;
+    return m;
+  };
+  g_assert_true (zero_as_ff (binary_after_answer (mu)) == zero_as_ff (mu_sent));
+  for (size_t i = 0; i < raw.messages.size (); i++)
+    if (raw.binary[i])
+      g_assert_cmpuint (raw.messages[i].size (), <=, 960 * 2);
+
+  /* The JSON client next to them: JSON media, its own tone. */
+  g_assert_true (test::wait_for ([&] {
+        return collect_media (json).pcm.size () >= 48000 - 960;
+      }));
+  for (bool b : json.binary)
+    g_assert_false (b);
+  Received r = collect_media (json);
+  double f = test::estimate_frequency (r.pcm.data () + 960,
+      r.pcm.size () - 960, 48000);
+  g_assert_cmpfloat (std::fabs (f - 1300), <, 1300 * 0.05);
+
+  /* Twilio: binary µ-law at 8 kHz (resampled through 48 kHz), marks as
+   * JSON text. */
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (e.sink, "mark", "MZbin", "after-audio", &ok);
+  g_assert_true (ok);
+  g_assert_true (phone.wait_message ("\"mark\""));
+  g_assert_false (phone.binary[phone.find ("\"mark\"")]);
+  std::string phone_mu = binary_after_answer (phone);
+  g_assert_cmpuint (phone_mu.size (), >=, 8000 - 8000 / 25);
+  g_assert_cmpuint (phone_mu.size (), <=, 8000);
+  std::vector<int16_t> pcm;
+  for (unsigned char b : phone_mu)
+    pcm.push_back (sessionctx::mulaw_decode (b));
+  f = test::estimate_frequency (pcm.data () + 160, pcm.size () - 160, 8000);
+  g_assert_cmpfloat (std::fabs (f - 400), <, 400 * 0.05);
+  g_assert_cmpuint (e.bus->warnings ().size (), ==, 0);
+}
+
 /* send-message, mark and clear reach the right client; mark round trip. */
 static void
 test_actions ()
@@ -424,6 +534,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/echo/both-dialects", test_both_dialects);
   g_test_add_func ("/echo/actions", test_actions);
+  g_test_add_func ("/echo/binary-media", test_binary_media);
   g_test_add_func ("/echo/slow-client", test_slow_client);
   g_test_add_func ("/echo/clear-drops-queued-media",
       test_clear_drops_queued_media);

@@ -490,6 +490,72 @@ test_timeouts ()
   g_assert_cmpint (elapsed_ms, >=, 1900);
 }
 
+/* The binary media extension, receiving side: binary_media answers with
+ * the encoding and rates; binary frames then carry raw S16LE or µ-law,
+ * decoded exactly; JSON media still works; every misuse is answered. */
+static void
+test_binary_media ()
+{
+  Pipeline p ("rate=48000");    /* = websocket-input-rate: no resampling */
+  p.play ();
+  WsClient c;
+  g_assert_true (c.connect (p.port (), "/websocket/offer"));
+  const std::string failed = "{\"status\":\"failed\",\"meta\":{\"error\":\"";
+  size_t n = 0;
+  auto expect = [&](const std::string & reply) {
+    g_assert_true (c.wait_for_count (++n));
+    assert_str_eq (c.messages.back (), reply);
+    g_assert_false (c.binary.back ());
+  };
+
+  c.send ("{\"event\":\"binary_media\",\"encoding\":\"s16le\"}");
+  expect (failed + "not_started\"}}");
+  c.send (test::fastrtc_start ("bin"));
+  c.send_binary (std::string ("\x01\x02", 2));
+  expect (failed + "binary_not_supported\"}}");
+  g_assert_true (p.bus->has_warning ("bin|binary_not_supported"));
+  c.send ("{\"event\":\"binary_media\",\"encoding\":\"opus\"}");
+  expect (failed + "unsupported_media_format\"}}");
+  c.send ("{\"event\":\"binary_media\",\"encoding\":7}");
+  expect (failed + "invalid_message\"}}");
+  c.send_binary (std::string ("\x01\x02", 2));
+  expect (failed + "binary_not_supported\"}}");   /* still off */
+
+  c.send ("{\"event\":\"binary_media\",\"encoding\":\"s16le\"}");
+  expect ("{\"event\":\"binary_media\",\"encoding\":\"s16le\","
+      "\"input_rate\":48000,\"output_rate\":24000}");
+  std::vector<int16_t> sent;
+  std::string frame;
+  for (int i = 0; i < 960; i++) {
+    int16_t v = (int16_t) (i * 67 - 32000);
+    sent.push_back (v);
+    frame += (char) (v & 0xFF);
+    frame += (char) ((uint16_t) v >> 8);
+  }
+  c.send_binary (frame);
+  c.send_binary ("");
+  expect (failed + "empty_payload\"}}");
+  c.send_binary (std::string ("\x01\x02\x03", 3));
+  expect (failed + "invalid_payload_length\"}}");
+  g_assert_true (p.bus->has_warning ("bin|invalid_payload_length"));
+
+  /* Back to µ-law (the default encoding), binary and JSON. */
+  c.send ("{\"event\":\"binary_media\"}");
+  expect ("{\"event\":\"binary_media\",\"encoding\":\"mulaw\","
+      "\"input_rate\":48000,\"output_rate\":24000}");
+  Tone tone (700, 48000);
+  std::string mu = tone.next_mulaw (480), mu2 = tone.next_mulaw (320);
+  c.send_binary (mu);
+  c.send (test::fastrtc_media (mu2));
+  for (auto v : decode (mu + mu2))
+    sent.push_back (v);
+  g_assert_true (test::wait_for ([&] {
+        return p.capture.samples_of ("bin") == sent.size ();
+      }));
+  g_assert_true (p.capture.samples_copy ("bin") == sent);
+  g_assert_false (c.closed);
+}
+
 /* Every bad input is answered, warned about with the session named, and
  * disturbs nothing else: a well-behaved session streaming meanwhile loses
  * no frame. */
@@ -874,6 +940,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sessionsrc/limits", test_limits);
   g_test_add_func ("/sessionsrc/timeouts", test_timeouts);
   g_test_add_func ("/sessionsrc/bad-input", test_bad_input);
+  g_test_add_func ("/sessionsrc/binary-media", test_binary_media);
   g_test_add_func ("/sessionsrc/port", test_port);
   g_test_add_func ("/sessionsrc/churn", test_churn);
   g_test_add_func ("/sessionsrc/websocket-protocol",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The independent Python client against a real gst-launch-1.0 echo pipeline:
-two FastRTC clients and one Twilio client at once, each must hear its own
-tone back."""
+two FastRTC clients and one Twilio client at once, plus one FastRTC and one
+Twilio client using binary media frames (S16LE, µ-law); each must hear its
+own tone back."""
 import json
 import os
 import subprocess
@@ -31,6 +32,10 @@ def main():
             ([base + "/websocket/offer", "--id", "py-two", "--freq", "1300"], "py-two", 1300),
             ([base + "/telephone/handler", "--twilio", "--id", "MZpy", "--freq", "600"],
              "MZpy", 600),
+            ([base + "/websocket/offer", "--id", "py-bin", "--freq", "900",
+              "--binary", "s16le"], "py-bin", 900),
+            ([base + "/telephone/handler", "--twilio", "--id", "MZbin", "--freq", "350",
+              "--binary", "mulaw"], "MZbin", 350),
         ]
         procs = [subprocess.Popen([sys.executable, CLIENT] + argv + ["--seconds", "2"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -48,7 +53,7 @@ def main():
         log = stop_server(server)
     print(log)
     # sessioninfo saw each session by its id.
-    for ident in ("py-one", "py-two", "MZpy"):
+    for ident in ("py-one", "py-two", "MZpy", "py-bin", "MZbin"):
         if "session %s ended" % ident not in log:
             print("sessioninfo did not report the end of %s" % ident)
             failures += 1

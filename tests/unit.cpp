@@ -452,6 +452,29 @@ test_protocol_fastrtc ()
       kind == MessageKind::application);
 }
 
+/* The binary media extension's opt-in, in both dialects. */
+static void
+test_protocol_binary_media ()
+{
+  for (auto d : {GST_SESSION_DIALECT_FASTRTC, GST_SESSION_DIALECT_TWILIO}) {
+    auto m = parse (d, "{\"event\":\"binary_media\"}");
+    g_assert_true (m.kind == MessageKind::binary_media);
+    g_assert_true (m.encoding == Encoding::mulaw);
+    m = parse (d, "{\"event\":\"binary_media\",\"encoding\":\"s16le\"}");
+    g_assert_true (m.kind == MessageKind::binary_media);
+    g_assert_true (m.encoding == Encoding::s16le);
+    m = parse (d, "{\"event\":\"binary_media\",\"encoding\":\"mulaw\"}");
+    g_assert_true (m.encoding == Encoding::mulaw);
+    g_assert_true (is_error (parse (d, "{\"event\":\"binary_media\","
+                "\"encoding\":\"S16LE\"}"), error::unsupported_media_format));
+    g_assert_true (is_error (parse (d, "{\"event\":\"binary_media\","
+                "\"encoding\":null}"), error::invalid_message));
+  }
+  assert_str_eq (binary_media_message (Encoding::s16le, 48000, 24000),
+      "{\"event\":\"binary_media\",\"encoding\":\"s16le\",\"input_rate\":"
+      "48000,\"output_rate\":24000}");
+}
+
 static void
 test_protocol_twilio ()
 {
@@ -638,6 +661,7 @@ test_protocol_fast_path_agrees ()
     "{\"type\":\"send_input\",\"data\":[1,2]}",
     "{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"5\"}}",
     "{\"event\":\"mark\",\"mark\":{\"name\":\"m\"}}",
+    "{\"event\":\"binary_media\",\"encoding\":\"s16le\"}",
   };
   const char subst[] = { '"', '{', '}', ',', ':', 'x', '\\', ' ', '\0',
     (char) 0xff, '[', '0'
@@ -894,6 +918,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/twilio", test_protocol_twilio);
   g_test_add_func ("/protocol/errors", test_protocol_errors);
   g_test_add_func ("/protocol/replies", test_protocol_replies);
+  g_test_add_func ("/protocol/binary-media", test_protocol_binary_media);
   g_test_add_func ("/websocket/frames", test_websocket_frames);
   g_test_add_func ("/websocket/frame-errors", test_websocket_frame_errors);
   g_test_add_func ("/protocol/fast-path-agrees",

@@ -315,6 +315,20 @@ parse_client_message_json_glib (GstSessionDialect dialect, const char *data,
       return invalid (error::invalid_message, "mark without a name");
     m.kind = MessageKind::mark;
     m.text = name;
+  } else if (strcmp (event, "binary_media") == 0) {
+    JsonNode *enc = json_object_get_member (root, "encoding");
+    const char *name = member_string (root, "encoding");
+    if (enc && !name)
+      return invalid (error::invalid_message, "encoding is not a string");
+    m.kind = MessageKind::binary_media;
+    if (!name || strcmp (name, "mulaw") == 0)
+      m.encoding = Encoding::mulaw;
+    else if (strcmp (name, "s16le") == 0)
+      m.encoding = Encoding::s16le;
+    else
+      return invalid (error::unsupported_media_format,
+          std::string ("binary_media encoding \"") + name + "\" is not "
+          "\"mulaw\" or \"s16le\"");
   } else {
     m.kind = MessageKind::application;
   }
@@ -561,6 +575,21 @@ std::string
 pong_message ()
 {
   return "{\"event\":\"pong\"}";
+}
+
+const char *
+binary_encoding_name (Encoding e)
+{
+  return e == Encoding::s16le ? "s16le" : "mulaw";
+}
+
+std::string
+binary_media_message (Encoding encoding, int input_rate, int output_rate)
+{
+  return std::string ("{\"event\":\"binary_media\",\"encoding\":\"") +
+      binary_encoding_name (encoding) + "\",\"input_rate\":" +
+      std::to_string (input_rate) + ",\"output_rate\":" +
+      std::to_string (output_rate) + "}";
 }
 
 }  // namespace sessionctx

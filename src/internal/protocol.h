@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sessionctx {
@@ -27,6 +29,7 @@ enum class MessageKind
   connected,    /* Twilio */
   dtmf,         /* Twilio */
   mark,         /* Twilio: audio before a server mark has played */
+  binary_media, /* extension: raw audio in binary frames from now on */
   application,  /* any other event or a {"type":...} message */
 };
 
@@ -34,6 +37,31 @@ enum class Encoding
 {
   mulaw,        /* G.711 µ-law, 8 bit */
   l16,          /* 16-bit linear PCM, big-endian (RFC 3551) */
+  s16le,        /* 16-bit linear PCM, little-endian (binary frames) */
+};
+
+/* Binary media extension: the encodings a client may choose with
+ * {"event":"binary_media","encoding":NAME}, and their names. */
+const char *binary_encoding_name (Encoding e);
+
+/* An allocator whose resize () leaves new bytes uninitialised. */
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T>
+{
+  template <typename U> struct rebind
+  {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U> void construct (U * p)
+  {
+    ::new (static_cast<void *> (p)) U;
+  }
+  template <typename U, typename... Args> void construct (U * p,
+      Args &&... args)
+  {
+    ::new (static_cast<void *> (p)) U (std::forward<Args> (args)...);
+  }
 };
 
 struct StructureDeleter
@@ -79,7 +107,8 @@ struct ClientMessage
   StructurePtr metadata;        /* start: Twilio fields */
   int sample_rate = 0;          /* start: Twilio mediaFormat, 0 = default */
   Encoding encoding = Encoding::mulaw;
-  std::vector<uint8_t> payload; /* media, base64-decoded */
+  /* media, base64-decoded (not zero-filled first: it is overwritten) */
+  std::vector<uint8_t, DefaultInitAllocator<uint8_t>> payload;
   std::string text;             /* dtmf digit or mark name */
 };
 
@@ -150,6 +179,9 @@ std::string mark_message (GstSessionDialect dialect,
 std::string clear_message (GstSessionDialect dialect,
     const std::string & stream_sid);
 std::string pong_message ();
+/* The answer to binary_media: the encoding and both rates. */
+std::string binary_media_message (Encoding encoding, int input_rate,
+    int output_rate);
 
 /* JSON string literal (with quotes) for @s. */
 std::string json_quote (const std::string & s);

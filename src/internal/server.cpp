@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include "base64.h"
+#include "mulaw.h"
 
 #include <libsoup/soup.h>
 
@@ -269,14 +270,49 @@ Session::want_write_locked (bool want)
 }
 
 bool
-Session::send_media (const uint8_t * mulaw, size_t len)
+Session::send_audio (const int16_t * pcm, size_t n)
 {
   /* One buffer per sending thread, reused: no allocation per frame. */
   thread_local std::string text;
-  text.assign (media_prefix_);
-  base64_encode_append (mulaw, len, text);
-  text += kMediaMessageSuffix;
-  return send_frame (ws::kText, text.data (), text.size (), true);
+  thread_local std::vector<uint8_t> bytes;
+  for (;;) {
+    /* Encoded outside the lock; written only if the client did not switch
+     * to or between binary encodings meanwhile, so that nothing encoded
+     * the old way follows the binary_media answer. */
+    const int mode = binary_.load (std::memory_order_acquire);
+    const void *data;
+    size_t len;
+    uint8_t op = ws::kBinary;
+    if (mode == (int) Encoding::s16le && G_BYTE_ORDER == G_LITTLE_ENDIAN) {
+      data = pcm;
+      len = n * 2;
+    } else if (mode == (int) Encoding::s16le) {
+      bytes.resize (n * 2);
+      for (size_t i = 0; i < n; i++)
+        GST_WRITE_UINT16_LE (bytes.data () + 2 * i, (uint16_t) pcm[i]);
+      data = bytes.data ();
+      len = n * 2;
+    } else {
+      bytes.resize (n);
+      mulaw_encode_block (pcm, n, bytes.data ());
+      data = bytes.data ();
+      len = n;
+      if (mode < 0) {
+        text.assign (media_prefix_);
+        base64_encode_append (bytes.data (), n, text);
+        text += kMediaMessageSuffix;
+        op = ws::kText;
+        data = text.data ();
+        len = text.size ();
+      }
+    }
+    std::lock_guard < std::mutex > lock (outbox_lock_);
+    if (!is_open ())
+      return false;
+    if (binary_.load (std::memory_order_relaxed) != mode)
+      continue;
+    return write_frame_locked (op, data, len, true);
+  }
 }
 
 bool
@@ -898,8 +934,8 @@ Server::handle_frame (Session & s, const ws::Message & m)
       break;
     case ws::kBinary:
       if (!s.closing_)
-        reply_error (s, error::binary_not_supported, "binary WebSocket "
-            "frames are not supported; send JSON text frames");
+        handle_binary (s, reinterpret_cast<const uint8_t *> (m.data.data ()),
+            m.data.size ());
       break;
     case ws::kPing:{
       std::lock_guard < std::mutex > lock (s.outbox_lock_);
@@ -1153,6 +1189,39 @@ Server::handle_start (Session & s, ClientMessage & msg)
     listener_->on_session_started (self_ref);
 }
 
+/* Audio from the client, as @encoding at the session's input rate. */
+void
+Server::deliver_media (Session & s, Encoding encoding, const uint8_t * data,
+    size_t len)
+{
+  if (encoding != Encoding::mulaw && len % 2) {
+    reply_error (s, error::invalid_payload_length, "16-bit payload of " +
+        std::to_string (len) + " bytes (odd) dropped");
+    return;
+  }
+  s.count_media (len);
+  if (listener_)
+    listener_->on_session_media (s, encoding, data, len);
+}
+
+/* Binary media extension: raw audio, once the client asked for it. */
+void
+Server::handle_binary (Session & s, const uint8_t * data, size_t len)
+{
+  const int mode = s.binary_.load (std::memory_order_relaxed);
+  if (!s.started_ || mode < 0) {
+    reply_error (s, error::binary_not_supported, "binary WebSocket frames "
+        "need {\"event\":\"binary_media\"} after start; send JSON text "
+        "frames");
+    return;
+  }
+  if (len == 0) {
+    reply_error (s, error::empty_payload, "empty binary media frame");
+    return;
+  }
+  deliver_media (s, (Encoding) mode, data, len);
+}
+
 void
 Server::handle_text (Session & s, const char *data, size_t len)
 {
@@ -1174,15 +1243,24 @@ Server::handle_text (Session & s, const char *data, size_t len)
         reply_error (s, error::not_started, "media before start");
         break;
       }
-      if (s.encoding_ == Encoding::l16 && msg.payload.size () % 2) {
-        reply_error (s, error::invalid_payload_length, "L16 payload of " +
-            std::to_string (msg.payload.size ()) + " bytes (odd) dropped");
+      deliver_media (s, s.encoding_, msg.payload.data (), msg.payload.size ());
+      break;
+    case MessageKind::binary_media:
+      if (!s.started_) {
+        reply_error (s, error::not_started, "binary_media before start");
         break;
       }
-      s.count_media (msg.payload.size ());
-      if (listener_)
-        listener_->on_session_media (s, msg.payload.data (),
-            msg.payload.size ());
+      {
+        /* The answer and the switch under one lock: every media frame
+         * written after the answer is binary (see send_audio). */
+        std::string text = binary_media_message (msg.encoding, s.input_rate_,
+            s.output_rate_);
+        std::lock_guard < std::mutex > lock (s.outbox_lock_);
+        s.binary_.store ((int) msg.encoding, std::memory_order_release);
+        s.write_frame_locked (ws::kText, text.data (), text.size (), false);
+      }
+      GST_DEBUG ("session %s: binary media frames (%s)", s.id_.c_str (),
+          binary_encoding_name (msg.encoding));
       break;
     case MessageKind::stop:
       close_session (s, GST_SESSION_END_REASON_STOP,

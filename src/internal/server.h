@@ -50,9 +50,10 @@ class ServerListener
 public:
   virtual ~ServerListener () = default;
   virtual void on_session_started (const std::shared_ptr<Session> & s) = 0;
-  /* @data is encoded as s.encoding () at s.input_rate (). */
-  virtual void on_session_media (Session & s, const uint8_t * data,
-      size_t len) = 0;
+  /* @data is encoded as @encoding at s.input_rate (): s.encoding () for
+   * JSON media, the client's choice for binary frames. */
+  virtual void on_session_media (Session & s, Encoding encoding,
+      const uint8_t * data, size_t len) = 0;
   virtual void on_session_dtmf (Session & s, const std::string & digit) = 0;
   virtual void on_session_mark (Session & s, const std::string & name) = 0;
   virtual void on_session_message (Session & s, const std::string & json) = 0;
@@ -135,7 +136,9 @@ public:
   /* Thread-safe; written to the socket at once (what the socket does not
    * take waits, in order, for the server thread). False when the session
    * has ended. */
-  bool send_media (const uint8_t * mulaw, size_t len);
+  /* Audio at output_rate () as one media message: JSON with base64 µ-law,
+   * or a binary frame once the client chose binary_media. */
+  bool send_audio (const int16_t * pcm, size_t n);
   bool send_text (std::string text);
   bool send_mark (const std::string & name);
   /* Drops media queued but not yet written and tells a Twilio client to
@@ -196,6 +199,9 @@ private:
   Encoding encoding_ = Encoding::mulaw;
   int input_rate_ = 0;
   int output_rate_ = 0;
+  /* Binary media extension: -1, or the Encoding the client chose (written
+   * by the server thread under outbox_lock_, read by senders). */
+  std::atomic<int> binary_ { -1 };
 
   /* Server thread only. */
   std::unique_ptr<ws::Reader> reader_;  /* WebSocket connections */
@@ -296,6 +302,9 @@ private:
   void ensure_context (Session & s);
 
   void handle_text (Session & s, const char *data, size_t len);
+  void handle_binary (Session & s, const uint8_t * data, size_t len);
+  void deliver_media (Session & s, Encoding encoding, const uint8_t * data,
+      size_t len);
   void handle_start (Session & s, ClientMessage & msg);
   void reply_error (Session & s, const char *code, const std::string & detail,
       long limit = -1);

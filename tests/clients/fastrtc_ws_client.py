@@ -9,6 +9,11 @@ dominant frequency it heard. Exit status 0 when the echo carries our tone.
 
     fastrtc_ws_client.py ws://127.0.0.1:8080/websocket/offer --freq 440
     fastrtc_ws_client.py ws://127.0.0.1:8080/telephone/handler --twilio
+
+With --binary mulaw|s16le it uses gst-sessionctx's binary media extension:
+after `start` it sends {"event":"binary_media","encoding":...}, waits for
+the server's answer, then sends raw audio in binary frames and receives
+binary frames back (README, "Binary media frames").
 """
 import argparse
 import asyncio
@@ -60,8 +65,21 @@ async def run(args):
         else:
             await websocket.send(json.dumps({"event": "start", "websocket_id": ws_id}))
 
+        if args.binary:
+            await websocket.send(json.dumps(
+                {"event": "binary_media", "encoding": args.binary}))
+            while True:  # media sent before the answer may still be JSON
+                answer = json.loads(await websocket.recv())
+                if answer.get("event") == "binary_media":
+                    replies.append(answer)
+                    break
+
         async def receive():
             async for message in websocket:
+                if isinstance(message, bytes):
+                    received.extend(message if args.binary == "s16le"
+                                    else audioop.ulaw2lin(message, 2))
+                    continue
                 data = json.loads(message)
                 if data.get("event") == "media":
                     received.extend(audioop.ulaw2lin(
@@ -76,13 +94,15 @@ async def run(args):
         while sent < total:
             pcm = tone(args.freq, rate, sent, block)
             payload = base64.b64encode(audioop.lin2ulaw(pcm, 2)).decode()
-            if args.twilio:
+            if args.binary:
+                msg = pcm if args.binary == "s16le" else audioop.lin2ulaw(pcm, 2)
+            elif args.twilio:
                 msg = {"event": "media", "sequenceNumber": str(seq), "streamSid": ws_id,
                        "media": {"track": "inbound", "chunk": str(seq),
                                  "timestamp": str(sent * 1000 // rate), "payload": payload}}
             else:
                 msg = {"event": "media", "media": {"payload": payload}}
-            await websocket.send(json.dumps(msg))
+            await websocket.send(msg if args.binary else json.dumps(msg))
             sent += block
             seq += 1
             await asyncio.sleep(block / rate)
@@ -106,7 +126,10 @@ async def run(args):
         "replies": replies,
     }
     print(json.dumps(result))
-    return abs(heard - args.freq) < args.freq * 0.05 and result["pong"]
+    binary_ok = not args.binary or any(
+        r.get("event") == "binary_media" and r.get("encoding") == args.binary
+        for r in replies)
+    return abs(heard - args.freq) < args.freq * 0.05 and result["pong"] and binary_ok
 
 
 def main():
@@ -116,6 +139,8 @@ def main():
     parser.add_argument("--freq", type=float, default=440.0)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--twilio", action="store_true", help="speak Twilio Media Streams")
+    parser.add_argument("--binary", choices=["mulaw", "s16le"],
+                        help="binary media frames (gst-sessionctx extension)")
     parser.add_argument("--input-rate", type=int, default=48000,
                         help="µ-law rate we send (sessionsrc websocket-input-rate)")
     parser.add_argument("--output-rate", type=int, default=24000,
