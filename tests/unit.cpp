@@ -348,6 +348,23 @@ test_mulaw_reference ()
   for (auto & e : encode)
     g_assert_cmpint (mulaw_encode (e.linear), ==, e.code);
 
+  /* Every 16-bit sample encodes as ITU-T G.191's ulaw_compress does
+   * (written out here as in G.191; the library uses a table). */
+  for (int x = -32768; x <= 32767; x++) {
+    int absno = (x < 0 ? ((~x) >> 2) : (x >> 2)) + 33;
+    if (absno > 0x1FFF)
+      absno = 0x1FFF;
+    int segno = 1;
+    for (int i = absno >> 6; i != 0; i >>= 1)
+      segno++;
+    int code = ((0x8 - segno) << 4) | (0xF - ((absno >> segno) & 0xF));
+    if (x >= 0)
+      code |= 0x80;
+    if (mulaw_encode ((int16_t) x) != code)
+      g_error ("mulaw_encode (%d) = 0x%02x, G.191 says 0x%02x", x,
+          mulaw_encode ((int16_t) x), code);
+  }
+
   /* Every code survives decode → encode. */
   for (int c = 0; c < 256; c++) {
     uint8_t back = mulaw_encode (mulaw_decode ((uint8_t) c));

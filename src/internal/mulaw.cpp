@@ -41,12 +41,10 @@ constexpr std::array<uint8_t, 128> make_segment_table ()
 constexpr auto kDecode = make_decode_table ();
 constexpr auto kSegment = make_segment_table ();
 
-}  // namespace
-
 /* ITU-T G.191 ulaw_compress: 14-bit magnitude (one's complement for
  * negative samples), biased by 33, clipped to 0x1FFF. */
-uint8_t
-mulaw_encode (int16_t sample)
+constexpr uint8_t
+encode_one (int16_t sample)
 {
   int magnitude = (sample < 0 ? (~sample) >> 2 : sample >> 2) + 33;
   if (magnitude > 0x1FFF)
@@ -56,6 +54,33 @@ mulaw_encode (int16_t sample)
   int low = 0xF - ((magnitude >> segment) & 0xF);
   int code = (high << 4) | low;
   return static_cast<uint8_t> (sample >= 0 ? code | 0x80 : code);
+}
+
+/* The code depends on sample >> 2 alone (sign included): one 16 KiB table
+ * indexed by the top 14 bits. */
+std::array<uint8_t, 16384>
+make_encode_table ()
+{
+  std::array<uint8_t, 16384> table {};
+  for (int i = 0; i < 16384; i++)
+    table[i] = encode_one (static_cast<int16_t> (i << 2));
+  return table;
+}
+
+const std::array<uint8_t, 16384> kEncode = make_encode_table ();
+
+inline uint8_t
+encode_fast (int16_t sample)
+{
+  return kEncode[static_cast<uint16_t> (sample) >> 2];
+}
+
+}  // namespace
+
+uint8_t
+mulaw_encode (int16_t sample)
+{
+  return encode_fast (sample);
 }
 
 int16_t
@@ -75,7 +100,7 @@ void
 mulaw_encode_block (const int16_t * in, size_t n, uint8_t * out)
 {
   for (size_t i = 0; i < n; i++)
-    out[i] = mulaw_encode (in[i]);
+    out[i] = encode_fast (in[i]);
 }
 
 }  // namespace sessionctx

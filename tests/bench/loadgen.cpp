@@ -15,6 +15,11 @@
  *   gst-launch-1.0 sessionsrc port=9000 address=127.0.0.1 rate=8000 ! sessionsink
  *   loadgen --dialect twilio --port 9000 --sessions 2000 --server-pid PID
  *
+ * --binary mulaw|s16le uses the binary media extension: after start the
+ * session sends {"event":"binary_media",...} and then raw frames (960
+ * µ-law bytes or 1920 S16LE bytes per 20 ms at 48 kHz), and the echo comes
+ * back in binary frames (same server command as FastRTC above).
+ *
  * --churn R opens R more sessions per second while the others stream
  * (each streams --churn-life seconds, then stop + close) and reports their
  * handshake times. The output names the cores server and generator may
@@ -108,10 +113,10 @@ struct Conn
 };
 
 std::string
-ws_frame (const std::string & text)
+ws_frame (const std::string & text, bool binary = false)
 {
   std::string f;
-  f += (char) 0x81;
+  f += (char) (binary ? 0x82 : 0x81);
   size_t n = text.size ();
   if (n < 126) {
     f += (char) (0x80 | n);
@@ -146,6 +151,7 @@ main (int argc, char **argv)
 {
   int port = 9000, sessions = 100, batch = 50, server_pid = 0;
   bool twilio = false;
+  std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
   std::string json_out;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -166,6 +172,8 @@ main (int argc, char **argv)
       json_out = argv[i + 1];
     else if (a == "--dialect")
       twilio = std::string (argv[i + 1]) == "twilio";
+    else if (a == "--binary")
+      binary = argv[i + 1];
     else if (a == "--churn")
       churn_rate = atof (argv[i + 1]);
     else if (a == "--churn-life")
@@ -175,8 +183,16 @@ main (int argc, char **argv)
       return 2;
     }
   }
+  if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
+    fprintf (stderr, "--binary takes mulaw or s16le\n");
+    return 2;
+  }
   /* 20 ms: 960 samples at 48 kHz (FastRTC), 160 at 8 kHz (Twilio). */
   const int kFrameSamples = twilio ? 160 : 960;
+  /* Bytes per frame: S16LE raw frames carry two per sample (the tag is in
+   * the first bytes either way: nothing is transcoded on the way back). */
+  const int kFrameBytes = binary == "s16le" ? 2 * kFrameSamples :
+      kFrameSamples;
 
   int ep = epoll_create1 (0);
   /* Room for every churn session up front: indices stay valid. */
@@ -231,7 +247,7 @@ main (int argc, char **argv)
   int started = 0, churn_opened = 0, churn_closed = 0, churn_failures = 0;
   double next_churn = 0;
   ProcStats self0;
-  std::vector<uint8_t> mulaw (kFrameSamples), decoded (960 + 8);
+  std::vector<uint8_t> mulaw (kFrameBytes), decoded (2 * 960 + 8);
   const double t0 = now_ms ();
   int opened = 0;
   double next_batch = t0;
@@ -290,14 +306,18 @@ main (int argc, char **argv)
       if (!c.started || c.failed || c.closed || now < c.next_send ||
           now >= end_at)
         continue;
-      for (int i = 0; i < kFrameSamples; i++)
-        mulaw[i] = 0xFF;        /* silence */
+      for (int i = 0; i < kFrameBytes; i++)
+        mulaw[i] = binary == "s16le" ? 0 : 0xFF;   /* silence */
       put_u32 (mulaw.data (), (uint32_t) c.index);
       put_u32 (mulaw.data () + 8, c.next_seq);
       std::string payload;
-      sessionctx::base64_encode_append (mulaw.data (), mulaw.size (),
-          payload);
-      if (twilio)
+      if (binary.empty ())
+        sessionctx::base64_encode_append (mulaw.data (), mulaw.size (),
+            payload);
+      if (!binary.empty ())
+        c.out += ws_frame (std::string ((const char *) mulaw.data (),
+                mulaw.size ()), true);
+      else if (twilio)
         c.out += ws_frame ("{\"event\":\"media\",\"sequenceNumber\":\"" +
             std::to_string (c.next_seq + 2) + "\",\"streamSid\":\"MZload" +
             std::to_string (c.index) + "\",\"media\":{\"track\":\"inbound\","
@@ -359,10 +379,13 @@ main (int argc, char **argv)
             "\"sampleRate\":8000,\"channels\":1}}}" :
             "{\"event\":\"start\",\"websocket_id\":\"load-" +
             std::to_string (c.index) + "\"}");
+        if (!binary.empty ())
+          c.out += ws_frame ("{\"event\":\"binary_media\",\"encoding\":\"" +
+              binary + "\"}");
         c.next_send = now_ms () + (c.index % 20);   /* spread the phase */
         flush (c);
       }
-      /* Server frames: unmasked, text, not fragmented. */
+      /* Server frames: unmasked, not fragmented; text or binary. */
       while (c.in.size () >= 2) {
         const auto *p = (const uint8_t *) c.in.data ();
         size_t len = p[1] & 0x7F, head = 2;
@@ -381,15 +404,22 @@ main (int argc, char **argv)
         }
         if (c.in.size () < head + len)
           break;
+        const bool is_binary = (p[0] & 0x0F) == 0x2;
         std::string text = c.in.substr (head, len);
         c.in.erase (0, head + len);
-        size_t at = text.find ("\"payload\":\"");
-        if (at == std::string::npos)
-          continue;
-        at += 11;
-        size_t stop = text.find ('"', at);
-        long got = sessionctx::base64_decode (text.data () + at, stop - at,
-            decoded.data ());
+        long got;
+        if (is_binary) {
+          got = (long) std::min (text.size (), decoded.size ());
+          memcpy (decoded.data (), text.data (), got);
+        } else {
+          size_t at = text.find ("\"payload\":\"");
+          if (at == std::string::npos)
+            continue;
+          at += 11;
+          size_t stop = text.find ('"', at);
+          got = sessionctx::base64_decode (text.data () + at, stop - at,
+              decoded.data ());
+        }
         uint32_t who, seq;
         if (got < 16 || !get_u32 (decoded.data (), &who) ||
             !get_u32 (decoded.data () + 8, &seq) || who != (uint32_t) c.index)
@@ -452,6 +482,8 @@ main (int argc, char **argv)
     printf ("churn: %d sessions opened (%.0f/s, %.1f s each), %d closed, "
         "%d failed; handshake p50 %.2f ms, p99 %.2f ms\n", churn_opened,
         churn_rate, churn_life, churn_closed, churn_failures, hs50, hs99);
+  printf ("media: %s\n", binary.empty ()? "JSON + base64 µ-law" :
+      ("binary " + binary).c_str ());
   printf ("cores: server %s, load generator %s (its own CPU %.1f%%)\n",
       server_cores.c_str (), cores.c_str (), self_cpu);
   char json[2048];
@@ -459,13 +491,14 @@ main (int argc, char **argv)
       "%llu,\"frames_received\":%llu,\"frames_lost\":%llu,\"rtt_ms\":{\"p50\":"
       "%.3f,\"p99\":%.3f,\"max\":%.3f},\"handshake_failures\":%d,"
       "\"server\":{\"cpu_percent\":%.1f,\"rss_kb\":%ld,\"threads\":%d,"
-      "\"cores\":\"%s\"},\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
+      "\"cores\":\"%s\"},\"media\":\"%s\",\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
       "\"%s\"},\"churn\":{\"per_second\":%.1f,\"opened\":%d,\"failed\":"
       "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}}}",
       sessions, held, (unsigned long long) sent,
       (unsigned long long) received, (unsigned long long) (sent - received),
       p50, p99, max, handshake_failures, cpu, proc1.rss_kb, proc1.threads,
-      server_cores.c_str (), self_cpu, cores.c_str (), churn_rate,
+      server_cores.c_str (), binary.empty ()? "json" : binary.c_str (),
+      self_cpu, cores.c_str (), churn_rate,
       churn_opened, churn_failures, hs50, hs99);
   printf ("%s\n", json);
   if (!json_out.empty ()) {
