@@ -85,6 +85,8 @@ constexpr guint kDefaultMaxMessageSize = 65536;
 constexpr int kDefaultInputRate = 48000;
 constexpr int kDefaultOutputRate = 24000;
 constexpr int kDefaultRate = 48000;
+/* opusenc's own default. */
+constexpr guint kDefaultOpusComplexity = 10;
 
 #define SRC_CAPS "audio/x-raw, format = (string) S16LE, " \
   "layout = (string) interleaved, channels = (int) 1, " \
@@ -119,6 +121,7 @@ struct Settings
   guint peer_timeout = 10;
   guint io_threads = 1;
   guint max_send_queue = 4 << 20;
+  guint opus_complexity = kDefaultOpusComplexity;
 };
 
 /* A source pad with its own queue and streaming task: the server thread
@@ -350,6 +353,7 @@ enum
   PROP_PEER_TIMEOUT,
   PROP_IO_THREADS,
   PROP_MAX_SEND_QUEUE,
+  PROP_OPUS_COMPLEXITY,
 };
 
 #define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
@@ -1262,6 +1266,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     copy.ice_addresses = settings.ice_addresses;
     copy.min_port = settings.min_port;
     copy.max_port = settings.max_port;
+    copy.opus_complexity = settings.opus_complexity;
   }
 
   auto peer = std::make_shared<Peer> ();
@@ -1336,6 +1341,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     gst_caps_unref (caps);
     GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
     GstElement *enc = gst_element_factory_make ("opusenc", nullptr);
+    g_object_set (enc, "complexity", (gint) copy.opus_complexity, NULL);
     GstElement *pay = gst_element_factory_make ("rtpopuspay", nullptr);
     g_object_set (pay, "pt", info.opus_pt, NULL);
     gst_bin_add_many (GST_BIN (peer->bin), peer->appsrc, conv, enc, pay,
@@ -1776,6 +1782,9 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     case PROP_IO_THREADS:
       s.io_threads = g_value_get_uint (value);
       break;
+    case PROP_OPUS_COMPLEXITY:
+      s.opus_complexity = g_value_get_uint (value);
+      break;
     case PROP_MAX_SEND_QUEUE:
       s.max_send_queue = g_value_get_uint (value);
       break;
@@ -1868,6 +1877,9 @@ gst_session_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_IO_THREADS:
       g_value_set_uint (value, s.io_threads);
+      break;
+    case PROP_OPUS_COMPLEXITY:
+      g_value_set_uint (value, s.opus_complexity);
       break;
     case PROP_MAX_SEND_QUEUE:
       g_value_set_uint (value, s.max_send_queue);
@@ -2136,6 +2148,20 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
       g_param_spec_uint ("max-send-queue", "Max send queue",
           "Bytes waiting for a WebSocket client that does not read before it "
           "is disconnected", 4096, G_MAXINT, 4 << 20, rw));
+
+  /**
+   * GstSessionSrc:opus-complexity:
+   *
+   * Complexity of the Opus encoder of each WebRTC peer that receives audio
+   * (opusenc's `complexity`, 0–10). Encoding is most of what a peer costs
+   * the server: lower values trade a little quality for more peers per
+   * core (README, "Performance"). Applies to peers that connect after it
+   * is set.
+   */
+  g_object_class_install_property (gobject_class, PROP_OPUS_COMPLEXITY,
+      g_param_spec_uint ("opus-complexity", "Opus complexity",
+          "Opus encoder complexity for audio sent to WebRTC peers (0-10, "
+          "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity, rw));
 
   /**
    * GstSessionSrc::session-message:

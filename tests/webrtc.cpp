@@ -273,7 +273,7 @@ tone_of (const std::vector<int16_t> & s, int rate = 48000)
 static void
 test_peers_echo ()
 {
-  Server s;
+  Server s ("opus-complexity=2");
   const double freqs[3] = { 350, 900, 2200 };
   std::vector<std::unique_ptr<ClientPeer>> peers;
   for (int i = 0; i < 3; i++) {
@@ -331,6 +331,25 @@ test_peers_echo ()
       }));
   assert_str_eq (peers[2]->channel_messages ()[0],
       "{\"type\":\"log\",\"data\":\"hi\"}");
+
+  /* opus-complexity reached each peer's encoder. */
+  int encoders = 0;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (s.src));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&v));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "opusenc") == 0) {
+      gint complexity = -1;
+      g_object_get (e, "complexity", &complexity, NULL);
+      g_assert_cmpint (complexity, ==, 2);
+      encoders++;
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  g_assert_cmpint (encoders, ==, 3);
 
   /* Two seconds of audio each way. */
   test::Tone tone (600, 48000);
