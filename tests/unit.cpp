@@ -806,6 +806,18 @@ test_websocket_frames ()
     g_assert_cmpuint (r.left, ==, 0);
   }
 
+  /* UTF-8 as RFC 3629 has it: NUL, 4-byte sequences, split across
+   * fragments inside a character. */
+  {
+    std::string text ("a\0b \xf0\x9f\x8e\xb5 caf\xc3\xa9", 14);
+    auto r = read_all (client_frame (0x81, text) + client_frame (0x01,
+            "caf\xc3") + client_frame (0x80, "\xa9"));
+    g_assert_cmpint (r.last, !=, ws::Reader::kError);
+    g_assert_cmpuint (r.messages.size (), ==, 2);
+    g_assert_true (r.messages[0].second == text);
+    assert_str_eq (r.messages[1].second, "caf\xc3\xa9");
+  }
+
   /* A fragmented message with a ping between its fragments: the ping
    * comes first, then the whole message. */
   std::string frag = client_frame (0x01, "{\"event\":") +

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "websocket.h"
 
-#include <glib.h>
+#include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sessionctx {
@@ -28,10 +29,12 @@ unmask (uint8_t * p, size_t len, const uint8_t key[4])
     p[i] ^= key[i & 3];
 }
 
+/* RFC 3629 UTF-8, U+0000 included (g_utf8_validate_len refuses NUL,
+ * which is valid UTF-8); SIMD, several times faster. */
 bool
 is_utf8 (std::string_view s)
 {
-  return g_utf8_validate_len (s.data (), s.size (), nullptr);
+  return simdjson::validate_utf8 (s.data (), s.size ());
 }
 
 }  // namespace
@@ -71,7 +74,7 @@ close_payload (uint16_t code, std::string_view reason)
   std::string out;
   out += (char) (code >> 8);
   out += (char) (code & 0xFF);
-  size_t n = MIN (reason.size (), kMaxControlPayload - 2);
+  size_t n = std::min (reason.size (), kMaxControlPayload - 2);
   /* Do not cut a UTF-8 sequence in two. */
   while (n > 0 && n < reason.size () && ((uint8_t) reason[n] & 0xC0) == 0x80)
     n--;
