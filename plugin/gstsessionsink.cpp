@@ -89,7 +89,10 @@ struct GstSessionSinkPrivate
 
   /* Guards everything below (render thread and action signals). */
   std::mutex lock;
-  std::unordered_map<Session *, std::unique_ptr<SinkSession>> sessions;
+  /* By context: a context lives as long as its session, so an entry whose
+   * session is still alive is that context's (no pointer reuse). */
+  std::unordered_map<GstSessionContext *, std::unique_ptr<SinkSession>>
+      sessions;
   int in_rate = 0;
   bool warned_no_context = false;
 };
@@ -146,25 +149,30 @@ find_session (GstSessionSink * self, const gchar * id)
   return server ? server->find_session (id) : nullptr;
 }
 
-static SinkSession &
-sink_session_for (GstSessionSinkPrivate * priv,
-    const std::shared_ptr<Session> & session)
+/* The send state of @ctx's session and the session itself; nullptr when
+ * @ctx has no live session. The common case is one hash lookup. */
+static SinkSession *
+sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
+    std::shared_ptr<Session> & session)
 {
-  auto & entry = priv->sessions[session.get ()];
-  if (entry && entry->session.lock () == session)
-    return *entry;
+  auto it = priv->sessions.find (ctx);
+  if (it != priv->sessions.end () && (session = it->second->session.lock ()))
+    return it->second.get ();
 
-  /* New session (or a new one at a recycled address). Sweep ended ones
-   * now and then so the map does not grow with churn. */
+  session = sessionctx::session_from_context (ctx);
+  if (!session)
+    return nullptr;
+  /* New session. Sweep ended ones now and then so the map does not grow
+   * with churn. */
   if (priv->sessions.size () > 64) {
-    for (auto it = priv->sessions.begin (); it != priv->sessions.end ();) {
-      if (it->second && it->second->session.expired ())
-        it = priv->sessions.erase (it);
+    for (auto i = priv->sessions.begin (); i != priv->sessions.end ();) {
+      if (i->second->session.expired ())
+        i = priv->sessions.erase (i);
       else
-        ++it;
+        ++i;
     }
   }
-  auto & slot = priv->sessions[session.get ()];
+  auto & slot = priv->sessions[ctx];
   slot = std::make_unique<SinkSession> ();
   slot->session = session;
   if (priv->in_rate != session->output_rate ()) {
@@ -179,7 +187,7 @@ sink_session_for (GstSessionSinkPrivate * priv,
         options);
     gst_structure_free (options);
   }
-  return *slot;
+  return slot.get ();
 }
 
 static GstFlowReturn
@@ -200,16 +208,16 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
     }
     return GST_FLOW_OK;
   }
-  auto session = sessionctx::session_from_context (ctx.get ());
-  if (!session || !session->is_open ()) {
+  if (priv->in_rate <= 0)
+    return GST_FLOW_NOT_NEGOTIATED;
+  std::shared_ptr<Session> session;
+  SinkSession *entry = sink_session_for (priv, ctx.get (), session);
+  if (!entry || !session->is_open ()) {
     GST_DEBUG_OBJECT (self, "session %s has ended, buffer dropped",
         ctx.id ().c_str ());
     return GST_FLOW_OK;
   }
-  if (priv->in_rate <= 0)
-    return GST_FLOW_NOT_NEGOTIATED;
-
-  SinkSession & ss = sink_session_for (priv, session);
+  SinkSession & ss = *entry;
   GstMapInfo map;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_FLOW_ERROR;
@@ -256,8 +264,7 @@ gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
     std::lock_guard < std::mutex > l (self->priv->lock);
     auto & sessions = self->priv->sessions;
     for (auto it = sessions.begin (); it != sessions.end ();) {
-      auto s = it->second ? it->second->session.lock () : nullptr;
-      if (!s || s->context () == ctx)
+      if (it->first == ctx || it->second->session.expired ())
         it = sessions.erase (it);
       else
         ++it;
