@@ -300,7 +300,7 @@ main (int argc, char **argv)
     else
       no_audio++;
   }
-  ProcStats s0 = read_proc (server_pid);
+  ProcStats s0 = read_proc (server_pid), c0 = read_proc (getpid ());
   std::vector<uint64_t> sent0, recv0;
   {
     std::lock_guard < std::mutex > l (lock);
@@ -312,7 +312,7 @@ main (int argc, char **argv)
   double t0 = now_ms ();
   g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
   double wall = (now_ms () - t0) / 1000;
-  ProcStats s1 = read_proc (server_pid);
+  ProcStats s1 = read_proc (server_pid), c1 = read_proc (getpid ());
   uint64_t sent = 0, received = 0;
   {
     std::lock_guard < std::mutex > l (lock);
@@ -326,6 +326,7 @@ main (int argc, char **argv)
 
   int n = (int) all.size ();
   double cpu = 100.0 * (s1.cpu_s - s0.cpu_s) / wall;
+  double client_cpu = 100.0 * (c1.cpu_s - c0.cpu_s) / wall;
   double loss = sent ? 100.0 * (1.0 - (double) received / sent) : 0;
   double thr_per_peer = n ? (double) (s1.threads - base.threads) / n : 0;
   double rss_per_peer = n ? (s1.rss_kb - base.rss_kb) / 1024.0 / n : 0;
@@ -340,16 +341,18 @@ main (int argc, char **argv)
       s1.rss_kb / 1024.0, rss_per_peer, cpu, n ? cpu / n : 0,
       (unsigned long long) sent, (unsigned long long) received, loss);
   printf ("all peers connected in %.1f s; cores: server %s, peers %s; "
-      "this process's threads: %d\n", connect_s, cores_of (server_pid).c_str (),
-      cores_of (0).c_str (), read_proc (getpid ()).threads);
+      "this process's threads: %d, its CPU %.1f%%\n", connect_s,
+      cores_of (server_pid).c_str (), cores_of (0).c_str (),
+      read_proc (getpid ()).threads, client_cpu);
   char json[1024];
   snprintf (json, sizeof json, "{\"peers\":%d,\"connected\":%d,\"refused\":%d,"
       "\"no_audio\":%d,\"setup_ms\":{\"p50\":%.1f,\"p99\":%.1f},\"server\":{"
       "\"threads_idle\":%d,\"threads\":%d,\"threads_per_peer\":%.2f,"
-      "\"rss_mib_per_peer\":%.2f,\"cpu_percent\":%.1f},\"packets\":{\"sent\":"
+      "\"rss_mib_per_peer\":%.2f,\"cpu_percent\":%.1f},\"clients\":{"
+      "\"cpu_percent\":%.1f},\"packets\":{\"sent\":"
       "%llu,\"received\":%llu,\"lost_percent\":%.2f}}", peers, n, refused,
       no_audio, percentile (setups, 0.5), percentile (setups, 0.99),
-      base.threads, s1.threads, thr_per_peer, rss_per_peer, cpu,
+      base.threads, s1.threads, thr_per_peer, rss_per_peer, cpu, client_cpu,
       (unsigned long long) sent, (unsigned long long) received, loss);
   printf ("%s\n", json);
   if (!json_out.empty ())
