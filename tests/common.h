@@ -111,6 +111,7 @@ public:
               const char *d = (const char *) g_bytes_get_data (bytes, &len);
               self->messages.emplace_back (d, len);
               self->binary.push_back (type == SOUP_WEBSOCKET_DATA_BINARY);
+              self->times_us.push_back (g_get_monotonic_time ());
             }), this);
     g_signal_connect (conn, "closed", G_CALLBACK (+[](SoupWebsocketConnection
                 * c, gpointer data) {
@@ -166,6 +167,7 @@ public:
   SoupWebsocketConnection *conn = nullptr;
   std::vector<std::string> messages;
   std::vector<bool> binary;     /* per message: a binary frame */
+  std::vector<gint64> times_us; /* per message: when it arrived */
   bool closed = false;
   gushort close_code = 0;
   std::string error;

@@ -246,6 +246,67 @@ test_binary_media ()
   g_assert_cmpuint (e.bus->warnings ().size (), ==, 0);
 }
 
+/* sync=true (the default) paces audio made faster than real time, as a
+ * TTS branch makes it: one second of audio produced at once reaches the
+ * client over about a second; with sync=false it comes at once. */
+static void
+test_paced ()
+{
+  test::LivePipeline server ("sessionsrc name=src port=0 address=127.0.0.1 "
+      "! fakesink sync=false async=false");
+  server.play ();
+  WsClient c;
+  g_assert_true (c.connect (server.port (), "/websocket/offer"));
+  c.send (test::fastrtc_start ("tts"));
+  g_assert_true (test::wait_for ([&] {
+        return server.bus->count_elements ("session-started") == 1;
+      }));
+  GstSessionContext *ctx = nullptr;
+  auto started = server.bus->elements ("session-started");
+  gst_structure_get (started[0], "context", GST_TYPE_SESSION_CONTEXT, &ctx,
+      NULL);
+  for (auto *st : started)
+    gst_structure_free (st);
+  g_assert_nonnull (ctx);
+
+  for (bool sync : {true, false}) {
+    size_t before = c.messages.size ();
+    /* 50 buffers of 20 ms at the session's output rate, made at once. */
+    GstElement *tts = gst_parse_launch ((std::string ("audiotestsrc "
+                "num-buffers=50 samplesperbuffer=480 freq=500 ! "
+                "audio/x-raw,format=S16LE,rate=24000,channels=1 ! "
+                "identity name=tag ! sessionsink sync=") + (sync ? "true" :
+                "false")).c_str (), nullptr);
+    g_assert_nonnull (tts);
+    GstElement *tag = gst_bin_get_by_name (GST_BIN (tts), "tag");
+    GstPad *pad = gst_element_get_static_pad (tag, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *,
+            GstPadProbeInfo * info, gpointer data) {
+          GstBuffer *buf = gst_buffer_make_writable
+              (GST_PAD_PROBE_INFO_BUFFER (info));
+          gst_buffer_add_session_meta (buf,
+              static_cast<GstSessionContext *> (data));
+          GST_PAD_PROBE_INFO_DATA (info) = buf;
+          return GST_PAD_PROBE_OK;
+        }, ctx, nullptr);
+    gst_object_unref (pad);
+    gst_object_unref (tag);
+    g_assert_cmpint (gst_element_set_state (tts, GST_STATE_PLAYING), !=,
+        GST_STATE_CHANGE_FAILURE);
+    g_assert_true (c.wait_for_count (before + 50, 5000));
+    gst_element_set_state (tts, GST_STATE_NULL);
+    gst_object_unref (tts);
+    double span_ms = (c.times_us[before + 49] - c.times_us[before]) / 1000.0;
+    g_test_message ("sync=%d: 50 frames (1 s of audio) arrived over %.0f ms",
+        sync, span_ms);
+    if (sync)
+      g_assert_cmpfloat (span_ms, >=, 900);
+    else
+      g_assert_cmpfloat (span_ms, <, 500);
+  }
+  g_object_unref (ctx);
+}
+
 /* send-message, mark and clear reach the right client; mark round trip. */
 static void
 test_actions ()
@@ -535,6 +596,7 @@ main (int argc, char **argv)
   g_test_add_func ("/echo/both-dialects", test_both_dialects);
   g_test_add_func ("/echo/actions", test_actions);
   g_test_add_func ("/echo/binary-media", test_binary_media);
+  g_test_add_func ("/echo/paced", test_paced);
   g_test_add_func ("/echo/slow-client", test_slow_client);
   g_test_add_func ("/echo/clear-drops-queued-media",
       test_clear_drops_queued_media);
