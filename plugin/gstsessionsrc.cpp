@@ -2155,7 +2155,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
    * Complexity of the Opus encoder of each WebRTC peer that receives audio
    * (opusenc's `complexity`, 0–10). Encoding is most of what a peer costs
    * the server: lower values trade a little quality for more peers per
-   * core (0 instead of 10: about 16 % less CPU per peer here; README,
+   * core (0 instead of 10: 13-16 % less CPU per peer here; README,
    * "Performance").
    */
   g_object_class_install_property (gobject_class, PROP_OPUS_COMPLEXITY,
