@@ -11,7 +11,9 @@
  * peers get it Opus-encoded on their audio track (when their offer asked to
  * receive); WebSocket clients get it in their dialect: FastRTC `{"event":"media","media":{"payload":B64}}` with
  * µ-law at the session's output rate (`sessionsrc`'s
- * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz. Each buffer
+ * `websocket-output-rate`), Twilio with `streamSid` at 8 kHz; clients that
+ * chose binary media (`{"event":"binary_media"}`) get binary frames of raw
+ * µ-law or S16LE instead. Each buffer
  * is cut into 20 ms frames, its tail (shorter) included: nothing is held
  * back for the next buffer, which would add up to 20 ms of latency. With
  * #GstBaseSink:sync (the default) each buffer is sent when its timestamp is

@@ -15,6 +15,11 @@
  *   with µ-law at #GstSessionSrc:websocket-input-rate.
  * * `ws://HOST:PORT/telephone/handler` — Twilio Media Streams (µ-law 8 kHz).
  *
+ * Either dialect may opt in, after `start`, to raw audio in binary
+ * WebSocket frames both ways (an extension; clients that do not ask are
+ * unaffected): `{"event":"binary_media","encoding":"mulaw"}` or
+ * `"s16le"`, answered with the encoding and both rates.
+ *
  * Every session's audio is decoded to S16LE mono at #GstSessionSrc:rate,
  * timestamped by arrival on the pipeline clock and tagged with a
  * #GstSessionMeta naming the session; gst_session_context_get_current()
