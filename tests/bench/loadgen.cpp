@@ -20,6 +20,9 @@
  * µ-law bytes or 1920 S16LE bytes per 20 ms at 48 kHz), and the echo comes
  * back in binary frames (same server command as FastRTC above).
  *
+ * --timeline FILE writes, per second of the measured window, the frames
+ * echoed and their RTT p50/p99/max.
+ *
  * --churn R opens R more sessions per second while the others stream
  * (each streams --churn-life seconds, then stop + close) and reports their
  * handshake times. The output names the cores server and generator may
@@ -153,7 +156,7 @@ main (int argc, char **argv)
   bool twilio = false;
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
-  std::string json_out;
+  std::string json_out, timeline_out;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--port")
@@ -172,6 +175,8 @@ main (int argc, char **argv)
       json_out = argv[i + 1];
     else if (a == "--dialect")
       twilio = std::string (argv[i + 1]) == "twilio";
+    else if (a == "--timeline")
+      timeline_out = argv[i + 1];
     else if (a == "--binary")
       binary = argv[i + 1];
     else if (a == "--churn")
@@ -243,6 +248,9 @@ main (int argc, char **argv)
   };
 
   std::vector<double> rtts, handshakes;
+  /* --timeline FILE: per second of the measured window, frames echoed and
+   * their p50/p99/max (where in the run the tail comes from). */
+  std::vector<std::vector<double>> per_second;
   rtts.reserve ((size_t) (sessions * seconds * 50));
   int started = 0, churn_opened = 0, churn_closed = 0, churn_failures = 0;
   double next_churn = 0;
@@ -427,8 +435,16 @@ main (int argc, char **argv)
         auto it = c.sent.find (seq);
         if (it == c.sent.end ())
           continue;
-        if (measure_from && !c.churn)
-          rtts.push_back (now_ms () - it->second);
+        if (measure_from && !c.churn) {
+          const double rtt = now_ms () - it->second;
+          rtts.push_back (rtt);
+          size_t sec = (size_t) ((it->second - measure_from) / 1000);
+          if (!timeline_out.empty () && it->second >= measure_from) {
+            if (per_second.size () <= sec)
+              per_second.resize (sec + 1);
+            per_second[sec].push_back (rtt);
+          }
+        }
         c.sent.erase (it);
         c.frames_received++;
       }
@@ -504,6 +520,16 @@ main (int argc, char **argv)
   if (!json_out.empty ()) {
     std::ofstream f (json_out);
     f << json << "\n";
+  }
+  if (!timeline_out.empty ()) {
+    std::ofstream f (timeline_out);
+    f << "second frames p50_ms p99_ms max_ms\n";
+    for (size_t i = 0; i < per_second.size (); i++) {
+      auto & v = per_second[i];
+      double mx = v.empty ()? 0 : *std::max_element (v.begin (), v.end ());
+      f << i << " " << v.size () << " " << percentile (v, 0.5) << " " <<
+          percentile (v, 0.99) << " " << mx << "\n";
+    }
   }
   return 0;
 }
