@@ -548,53 +548,46 @@ GstSessionSrcPrivate::now_running_time ()
 /* Resamples @pcm (at the session's input rate) to the output rate and
  * queues it as one buffer with the session meta. With @drain, flushes the
  * resampler so that the session's output holds exactly
- * in_samples * out_rate / in_rate samples. */
+ * in_samples * out_rate / in_rate samples. Sessions at the output rate
+ * have no resampler (on_session_media decodes into the buffer itself):
+ * nothing to do here. */
 void
 GstSessionSrcPrivate::push_audio (Session & s, SrcSession & st,
     const int16_t * pcm, size_t n, bool drain)
 {
-  GstBuffer *buf = nullptr;
-  size_t out_n = 0;
+  if (!st.resampler)
+    return;
   st.in_samples += n;
-
-  if (!st.resampler) {
-    if (n == 0)
-      return;
-    out_n = n;
-    buf = gst_buffer_new_allocate (nullptr, n * 2, nullptr);
-    gst_buffer_fill (buf, 0, pcm, n * 2);
-  } else {
-    std::vector<int16_t> zeros;
-    if (drain) {
-      /* Feed silence to push out what the filter still holds. */
-      n = gst_audio_resampler_get_max_latency (st.resampler) + 1;
-      zeros.assign (n, 0);
-      pcm = zeros.data ();
-    }
-    out_n = gst_audio_resampler_get_out_frames (st.resampler, n);
-    if (drain) {
-      guint64 expected = gst_util_uint64_scale (st.in_samples, st.out_rate,
-          st.in_rate);
-      out_n = expected > st.out_samples ?
-          MIN (out_n, expected - st.out_samples) : 0;
-    }
-    if (out_n == 0) {
-      gst_audio_resampler_resample (st.resampler, (gpointer *) & pcm, n,
-          nullptr, 0);
-      return;
-    }
-    size_t produced = gst_audio_resampler_get_out_frames (st.resampler, n);
-    buf = gst_buffer_new_allocate (nullptr, produced * 2, nullptr);
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    gpointer in_ptr = (gpointer) pcm;
-    gpointer out_ptr = map.data;
-    gst_audio_resampler_resample (st.resampler, &in_ptr, n, &out_ptr,
-        produced);
-    gst_buffer_unmap (buf, &map);
-    if (produced != out_n)
-      gst_buffer_resize (buf, 0, out_n * 2);
+  std::vector<int16_t> zeros;
+  if (drain) {
+    /* Feed silence to push out what the filter still holds. */
+    n = gst_audio_resampler_get_max_latency (st.resampler) + 1;
+    zeros.assign (n, 0);
+    pcm = zeros.data ();
   }
+  size_t out_n = gst_audio_resampler_get_out_frames (st.resampler, n);
+  if (drain) {
+    guint64 expected = gst_util_uint64_scale (st.in_samples, st.out_rate,
+        st.in_rate);
+    out_n = expected > st.out_samples ?
+        MIN (out_n, expected - st.out_samples) : 0;
+  }
+  if (out_n == 0) {
+    gst_audio_resampler_resample (st.resampler, (gpointer *) & pcm, n,
+        nullptr, 0);
+    return;
+  }
+  size_t produced = gst_audio_resampler_get_out_frames (st.resampler, n);
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, produced * 2, nullptr);
+  GstMapInfo map;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  gpointer in_ptr = (gpointer) pcm;
+  gpointer out_ptr = map.data;
+  gst_audio_resampler_resample (st.resampler, &in_ptr, n, &out_ptr,
+      produced);
+  gst_buffer_unmap (buf, &map);
+  if (produced != out_n)
+    gst_buffer_resize (buf, 0, out_n * 2);
   push_buffer (s, st, buf, out_n);
 }
 
@@ -2158,10 +2151,10 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
    * GstSessionSrc:opus-complexity:
    *
    * Complexity of the Opus encoder of each WebRTC peer that receives audio
-   * (opusenc's `complexity`, 0–10). Encoding is most of what a peer costs
-   * the server: lower values trade a little quality for more peers per
-   * core (0 instead of 10: 13-16 % less CPU per peer here; README,
-   * "Performance").
+   * (opusenc's `complexity`, 0–10). Lower values trade a little quality
+   * for more peers per core (0 instead of 10: 13-16 % less CPU per peer
+   * here, where Opus decoding and encoding are about a fifth of a peer's
+   * cost; README, "Performance").
    */
   g_object_class_install_property (gobject_class, PROP_OPUS_COMPLEXITY,
       g_param_spec_uint ("opus-complexity", "Opus complexity",
