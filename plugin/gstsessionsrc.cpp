@@ -1485,6 +1485,22 @@ GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
 /* ------------------------------------------------------------------ */
 /* State changes                                                        */
 
+/* GStreamer's DTLS elements share one generated certificate per process,
+ * made when the first dtlsdec is created (an RSA key: ~0.4 s here), which
+ * would otherwise fall inside the first WebRTC client's setup. Made here,
+ * once per process, when the first WebRTC-enabled sessionsrc starts. (Not
+ * on a thread of its own: a process that exits while OpenSSL is still
+ * making the key can crash in OpenSSL's exit handlers.) */
+static void
+warm_up_dtls ()
+{
+  static std::once_flag once;
+  std::call_once (once,[] {
+        if (GstElement * dec = gst_element_factory_make ("dtlsdec", nullptr))
+          gst_object_unref (dec);
+      });
+}
+
 static gboolean
 gst_session_src_start (GstSessionSrc * self)
 {
@@ -1519,6 +1535,8 @@ gst_session_src_start (GstSessionSrc * self)
     priv->state.session_pads_mode = pads_mode;
   }
 
+  if (config.webrtc)
+    warm_up_dtls ();
   GError *err = nullptr;
   auto server = Server::start (config, priv, &err);
   if (!server) {
