@@ -2170,7 +2170,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
    *
    * Complexity of the Opus encoder of each WebRTC peer that receives audio
    * (opusenc's `complexity`, 0–10). Lower values trade a little quality
-   * for more peers per core (0 instead of 10: 13-16 % less CPU per peer
+   * for more peers per core (0 instead of 10: 5-16 % less CPU per peer
    * here, where Opus decoding and encoding are about a fifth of a peer's
    * cost; README, "Performance").
    */

@@ -89,7 +89,7 @@ public:
         "do-timestamp=true caps=audio/x-opus,channel-mapping-family=0,"
         "channels=1,rate=48000 ! rtpopuspay pt=111 ! application/x-rtp,"
         "media=audio,encoding-name=OPUS,payload=111 ! webrtcbin name=w "
-        "bundle-policy=max-bundle", nullptr);
+        "bundle-policy=max-bundle latency=20", nullptr);
     in_ = gst_bin_get_by_name (GST_BIN (pipe_), "in");
     webrtc_ = gst_bin_get_by_name (GST_BIN (pipe_), "w");
     test::ice_on_loopback_only (webrtc_);
