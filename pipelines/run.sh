@@ -24,6 +24,8 @@ gst-sessionctx echo server on port $PORT
 
   Try it: /usr/bin/python3 $ROOT/tests/clients/fastrtc_ws_client.py \\
             ws://127.0.0.1:$PORT/websocket/offer --seconds 3
+          (add --binary s16le for raw audio in binary frames, README
+           "Binary media frames")
 
 Ctrl-C stops the server.
 MSG
