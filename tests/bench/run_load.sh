@@ -7,9 +7,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 source pipelines/env.sh
-out=${1:-build/bench-load}; secs=${2:-10}; shift $(( $# > 2 ? 2 : $# ))
-counts=${*:-100 300 500 750 1000 2000}
-mkdir -p "$out"
+source tests/bench/lib.sh
+bench_init build/bench-load 10 "100 300 500 750 1000 2000" "$@"
 lg=build/tests/bench/loadgen
 port=19400
 run () {  # name (a function taking the port), sessions

@@ -8,9 +8,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 source pipelines/env.sh
-out=${1:-build/bench-media}; secs=${2:-10}; shift $(( $# > 2 ? 2 : $# ))
-counts=${*:-300 500}
-mkdir -p "$out"
+source tests/bench/lib.sh
+bench_init build/bench-media 10 "300 500" "$@"
 lg=build/tests/bench/loadgen
 port=19600
 echo "                sessions held  frames sent  received  lost  RTT p50  p99  max (ms)  server CPU%  RSS MiB  threads"

@@ -9,9 +9,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 source pipelines/env.sh
-out=${1:-build/bench-webrtc}; secs=${2:-15}; shift $(( $# > 2 ? 2 : $# ))
-counts=${*:-5 25}
-mkdir -p "$out"
+source tests/bench/lib.sh
+bench_init build/bench-webrtc 15 "5 25" "$@"
 port=19500
 pin_server=(); pin_peers=()
 if [ "${PIN:-1}" = 1 ]; then pin_server=(taskset -c 0); pin_peers=(taskset -c 1); fi
