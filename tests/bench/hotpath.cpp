@@ -19,14 +19,22 @@
 
 namespace {
 
+/* 20 ms of µ-law at 8 kHz. */
+std::vector<uint8_t>
+frame_mulaw ()
+{
+  std::vector<uint8_t> mu (160);
+  for (size_t i = 0; i < mu.size (); i++)
+    mu[i] = (uint8_t) (i * 37);
+  return mu;
+}
+
 /* A Twilio media message as Twilio sends it (20 ms, 160 µ-law bytes). */
 std::string
 twilio_media ()
 {
   std::string payload;
-  std::vector<uint8_t> mu (160);
-  for (size_t i = 0; i < mu.size (); i++)
-    mu[i] = (uint8_t) (i * 37);
+  std::vector<uint8_t> mu = frame_mulaw ();
   sessionctx::base64_encode_append (mu.data (), mu.size (), payload);
   return "{\"event\":\"media\",\"sequenceNumber\":\"3\",\"streamSid\":"
       "\"MZ18ad3ab5a668481ce02b83e7395059f0\",\"media\":{\"track\":\"inbound\","
@@ -34,6 +42,20 @@ twilio_media ()
 }
 
 const std::string kMessage = twilio_media ();
+
+/* A context and a 20 ms buffer for the frame and meta benchmarks. */
+struct MetaBench
+{
+  GstSessionContext *ctx = gst_session_context_new ("x",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
+      nullptr);
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+  ~MetaBench ()
+  {
+    gst_buffer_unref (buf);
+    g_object_unref (ctx);
+  }
+};
 
 void
 BM_JsonGlibParseOnly (benchmark::State & state)
@@ -69,18 +91,15 @@ frame_buffer (const uint8_t * mulaw, size_t n, GstSessionContext * ctx)
 void
 BM_FramePath (benchmark::State & state)
 {
-  GstSessionContext *ctx = gst_session_context_new ("MZbench",
-      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_TWILIO, nullptr,
-      nullptr);
+  MetaBench b;
   for (auto _ : state) {
     auto msg = sessionctx::parse_client_message (GST_SESSION_DIALECT_TWILIO,
         kMessage.data (), kMessage.size ());
     GstBuffer *buf = frame_buffer (msg.payload.data (), msg.payload.size (),
-        ctx);
+        b.ctx);
     benchmark::DoNotOptimize (buf);
     gst_buffer_unref (buf);
   }
-  g_object_unref (ctx);
 }
 BENCHMARK (BM_FramePath);
 
@@ -89,18 +108,13 @@ BENCHMARK (BM_FramePath);
 void
 BM_BinaryFramePath (benchmark::State & state)
 {
-  GstSessionContext *ctx = gst_session_context_new ("MZbench",
-      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_TWILIO, nullptr,
-      nullptr);
-  std::vector<uint8_t> mu (160);
-  for (size_t i = 0; i < mu.size (); i++)
-    mu[i] = (uint8_t) (i * 37);
+  MetaBench b;
+  const std::vector<uint8_t> mu = frame_mulaw ();
   for (auto _ : state) {
-    GstBuffer *buf = frame_buffer (mu.data (), mu.size (), ctx);
+    GstBuffer *buf = frame_buffer (mu.data (), mu.size (), b.ctx);
     benchmark::DoNotOptimize (buf);
     gst_buffer_unref (buf);
   }
-  g_object_unref (ctx);
 }
 BENCHMARK (BM_BinaryFramePath);
 
@@ -156,20 +170,6 @@ BM_SendFrame (benchmark::State & state)
   }
 }
 BENCHMARK (BM_SendFrame);
-
-/* A context and a 20 ms buffer for the meta benchmarks. */
-struct MetaBench
-{
-  GstSessionContext *ctx = gst_session_context_new ("x",
-      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
-      nullptr);
-  GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
-  ~MetaBench ()
-  {
-    gst_buffer_unref (buf);
-    g_object_unref (ctx);
-  }
-};
 
 void
 BM_MetaAddGet (benchmark::State & state)
