@@ -12,6 +12,7 @@
  * sessionsrc ! sessionsink costs at least as much.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "bench_util.h"
 #include "websocket.h"
 
 #include <glib.h>
@@ -129,9 +130,8 @@ int
 main (int argc, char **argv)
 {
   int port = 9001;
-  for (int i = 1; i + 1 < argc; i++)
-    if (!strcmp (argv[i], "--port"))
-      port = atoi (argv[++i]);
+  if (!bench::parse_options (argc, argv, {{"--port", &port}}))
+    return 2;
 
   int lfd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;

@@ -33,11 +33,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "base64.h"
-#include "proc_stats.h"
+#include "bench_util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -59,6 +58,8 @@
 namespace {
 
 using bench::ProcStats;
+using bench::cores_of;
+using bench::percentile;
 using bench::read_proc;
 using Clock = std::chrono::steady_clock;
 
@@ -137,57 +138,25 @@ ws_frame (const std::string & text, bool binary = false)
   return f;
 }
 
-double
-percentile (std::vector<double> & v, double p)
-{
-  if (v.empty ())
-    return 0;
-  size_t k = std::min (v.size () - 1, (size_t) (p * v.size ()));
-  std::nth_element (v.begin (), v.begin () + k, v.end ());
-  return v[k];
-}
-
 }  // namespace
 
 int
 main (int argc, char **argv)
 {
   int port = 9000, sessions = 100, batch = 50, server_pid = 0;
-  bool twilio = false;
+  std::string dialect = "fastrtc";
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
   std::string json_out, timeline_out;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--port")
-      port = atoi (argv[i + 1]);
-    else if (a == "--sessions")
-      sessions = atoi (argv[i + 1]);
-    else if (a == "--batch")
-      batch = atoi (argv[i + 1]);
-    else if (a == "--batch-gap-ms")
-      batch_gap_ms = atof (argv[i + 1]);
-    else if (a == "--seconds")
-      seconds = atof (argv[i + 1]);
-    else if (a == "--server-pid")
-      server_pid = atoi (argv[i + 1]);
-    else if (a == "--json")
-      json_out = argv[i + 1];
-    else if (a == "--dialect")
-      twilio = std::string (argv[i + 1]) == "twilio";
-    else if (a == "--timeline")
-      timeline_out = argv[i + 1];
-    else if (a == "--binary")
-      binary = argv[i + 1];
-    else if (a == "--churn")
-      churn_rate = atof (argv[i + 1]);
-    else if (a == "--churn-life")
-      churn_life = atof (argv[i + 1]);
-    else {
-      fprintf (stderr, "unknown option %s\n", a.c_str ());
-      return 2;
-    }
-  }
+  if (!bench::parse_options (argc, argv, {
+          {"--port", &port}, {"--sessions", &sessions}, {"--batch", &batch},
+          {"--batch-gap-ms", &batch_gap_ms}, {"--seconds", &seconds},
+          {"--server-pid", &server_pid}, {"--json", &json_out},
+          {"--dialect", &dialect}, {"--timeline", &timeline_out},
+          {"--binary", &binary}, {"--churn", &churn_rate},
+          {"--churn-life", &churn_life}}))
+    return 2;
+  const bool twilio = dialect == "twilio";
   if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
     fprintf (stderr, "--binary takes mulaw or s16le\n");
     return 2;
@@ -464,23 +433,8 @@ main (int argc, char **argv)
   double wall = seconds + 1.0;
   double cpu = server_pid ? 100.0 * (proc1.cpu_s - proc0.cpu_s) / wall : 0;
   double self_cpu = 100.0 * (self1.cpu_s - self0.cpu_s) / wall;
-  cpu_set_t set;
-  std::string cores;
-  if (sched_getaffinity (0, sizeof set, &set) == 0)
-    for (int i = 0; i < CPU_SETSIZE; i++)
-      if (CPU_ISSET (i, &set))
-        cores += (cores.empty ()? "" : ",") + std::to_string (i);
-  std::string server_cores = "?";
-  if (server_pid) {
-    cpu_set_t sset;
-    if (sched_getaffinity (server_pid, sizeof sset, &sset) == 0) {
-      server_cores.clear ();
-      for (int i = 0; i < CPU_SETSIZE; i++)
-        if (CPU_ISSET (i, &sset))
-          server_cores += (server_cores.empty ()? "" : ",") +
-              std::to_string (i);
-    }
-  }
+  const std::string cores = cores_of (0);
+  const std::string server_cores = server_pid ? cores_of (server_pid) : "?";
   double p50 = percentile (rtts, 0.50), p99 = percentile (rtts, 0.99);
   double max = rtts.empty ()? 0 : *std::max_element (rtts.begin (),
       rtts.end ());

@@ -14,7 +14,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "../webrtc_client.h"
-#include "proc_stats.h"
+#include "bench_util.h"
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
@@ -22,7 +22,6 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,16 +45,9 @@ now_ms ()
 }
 
 using bench::ProcStats;
+using bench::cores_of;
+using bench::percentile;
 using bench::read_proc;
-
-double
-percentile (std::vector<double> v, double p)
-{
-  if (v.empty ())
-    return 0;
-  std::sort (v.begin (), v.end ());
-  return v[std::min (v.size () - 1, (size_t) (p * v.size ()))];
-}
 
 /* 1 s of a 440 Hz tone as 50 Opus packets. */
 std::vector<GstBuffer *>
@@ -197,46 +189,20 @@ private:
   uint64_t sent_ = 0;
 };
 
-std::string
-cores_of (int pid)
-{
-  cpu_set_t set;
-  std::string out;
-  if (sched_getaffinity (pid, sizeof set, &set) != 0)
-    return "?";
-  for (int i = 0; i < CPU_SETSIZE; i++)
-    if (CPU_ISSET (i, &set))
-      out += (out.empty ()? "" : ",") + std::to_string (i);
-  return out;
-}
-
 }  // namespace
 
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
-  guint port = 9100;
+  unsigned port = 9100;
   int peers = 10, server_pid = 0;
   double seconds = 10;
   std::string json_out;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--port")
-      port = atoi (argv[i + 1]);
-    else if (a == "--peers")
-      peers = atoi (argv[i + 1]);
-    else if (a == "--seconds")
-      seconds = atof (argv[i + 1]);
-    else if (a == "--server-pid")
-      server_pid = atoi (argv[i + 1]);
-    else if (a == "--json")
-      json_out = argv[i + 1];
-    else {
-      fprintf (stderr, "unknown option %s\n", a.c_str ());
-      return 2;
-    }
-  }
+  if (!bench::parse_options (argc, argv, {
+          {"--port", &port}, {"--peers", &peers}, {"--seconds", &seconds},
+          {"--server-pid", &server_pid}, {"--json", &json_out}}))
+    return 2;
   if (!server_pid) {
     fprintf (stderr, "--server-pid is required\n");
     return 2;
