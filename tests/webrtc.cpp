@@ -69,28 +69,9 @@ public:
   /* Offer with all candidates (FastRTC clients get none back by trickle). */
   std::string make_offer ()
   {
-    GstPromise *p = gst_promise_new ();
-    g_signal_emit_by_name (webrtc_, "create-offer", NULL, p);
-    g_assert_cmpint (gst_promise_wait (p), ==, GST_PROMISE_RESULT_REPLIED);
-    GstWebRTCSessionDescription *offer = nullptr;
-    gst_structure_get (gst_promise_get_reply (p), "offer",
-        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-    gst_promise_unref (p);
-    g_signal_emit_by_name (webrtc_, "set-local-description", offer, NULL);
-    gst_webrtc_session_description_free (offer);
-    g_assert_true (test::wait_for ([&] {
-          GstWebRTCICEGatheringState st;
-          g_object_get (webrtc_, "ice-gathering-state", &st, NULL);
-          return st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE;
-        }));
-    GstWebRTCSessionDescription *local = nullptr;
-    g_object_get (webrtc_, "local-description", &local, NULL);
-    gchar *text = gst_sdp_message_as_text (local->sdp);
-    std::string sdp = text;
-    g_free (text);
-    gst_webrtc_session_description_free (local);
-    offer_ = sdp;
-    return sdp;
+    offer_ = test::make_offer (webrtc_);
+    g_assert_false (offer_.empty ());
+    return offer_;
   }
   /* Whether @port is the port of one of our offer's candidates. */
   bool has_candidate_port (guint port) const
@@ -101,8 +82,7 @@ public:
 
   std::string offer_body (const std::string & sdp)
   {
-    return "{\"sdp\":" + json_quote (sdp) + ",\"type\":\"offer\","
-        "\"webrtc_id\":\"" + id_ + "\"}";
+    return test::offer_body (sdp, id_);
   }
 
   /* Full FastRTC signalling; returns the HTTP reply. */
@@ -116,16 +96,7 @@ public:
 
   void set_answer (const std::string & text)
   {
-    GstSDPMessage *sdp = nullptr;
-    g_assert_cmpint (gst_sdp_message_new_from_text (text.c_str (), &sdp), ==,
-        GST_SDP_OK);
-    auto *answer = gst_webrtc_session_description_new
-        (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-    GstPromise *p = gst_promise_new ();
-    g_signal_emit_by_name (webrtc_, "set-remote-description", answer, p);
-    gst_promise_wait (p);
-    gst_promise_unref (p);
-    gst_webrtc_session_description_free (answer);
+    g_assert_true (test::set_answer (webrtc_, text));
   }
 
   bool channel_open ()
@@ -179,14 +150,6 @@ public:
   }
   const std::string & id () const { return id_; }
   double freq () const { return freq_; }
-
-  static std::string json_quote (const std::string & s)
-  {
-    gchar *escaped = g_strescape (s.c_str (), nullptr);
-    std::string out = std::string ("\"") + escaped + "\"";
-    g_free (escaped);
-    return out;
-  }
 
 private:
   static void on_pad (GstElement *, GstPad * pad, ClientPeer * self)
@@ -576,7 +539,7 @@ test_early_candidates ()
   g_assert_cmpuint (candidates.size (), >, 0);
   for (auto & cand : candidates) {
     HttpReply r = post (s.port (), candidate_body ("early",
-            "{\"candidate\":" + ClientPeer::json_quote (cand) + ",\"sdpMid\":"
+            "{\"candidate\":" + test::json_string (cand) + ",\"sdpMid\":"
             "\"audio0\",\"sdpMLineIndex\":0,\"usernameFragment\":\"x\"}"));
     assert_str_eq (r.body, "{\"status\":\"success\"}");
   }

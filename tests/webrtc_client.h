@@ -1,11 +1,14 @@
-/* What a FastRTC WebRTC client needs besides webrtcbin: POST
- * /webrtc/offer with libsoup, the JSON fields of the reply, and ICE kept on
- * loopback. Shared by the WebRTC tests and benchmark.
+/* What a FastRTC WebRTC client needs besides webrtcbin: its offer with all
+ * candidates, POST /webrtc/offer with libsoup, the JSON fields of the
+ * reply, the answer set, and ICE kept on loopback. Shared by the WebRTC
+ * tests and benchmark.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -63,6 +66,24 @@ json_field (const std::string & json, const char *field)
   return out;
 }
 
+/* @s as a JSON string literal (SDP and candidates are ASCII). */
+inline std::string
+json_string (const std::string & s)
+{
+  gchar *escaped = g_strescape (s.c_str (), nullptr);
+  std::string out = std::string ("\"") + escaped + "\"";
+  g_free (escaped);
+  return out;
+}
+
+/* FastRTC's offer request for client @id. */
+inline std::string
+offer_body (const std::string & sdp, const std::string & id)
+{
+  return "{\"sdp\":" + json_string (sdp) + ",\"type\":\"offer\","
+      "\"webrtc_id\":" + json_string (id) + "}";
+}
+
 /* Gathers 127.0.0.1 only (libnice skips loopback when other interfaces
  * exist) and never multicasts UPnP discovery. */
 inline void
@@ -77,6 +98,59 @@ ice_on_loopback_only (GstElement * webrtcbin)
   g_object_set (agent, "upnp", FALSE, NULL);
   g_object_unref (agent);
   g_object_unref (ice);
+}
+
+/* The offer of @webrtcbin with all its candidates (FastRTC servers do not
+ * trickle, so clients wait for gathering too), as SDP text; "" when
+ * webrtcbin made none or gathering did not complete within 5 s. */
+inline std::string
+make_offer (GstElement * webrtcbin)
+{
+  GstPromise *p = gst_promise_new ();
+  g_signal_emit_by_name (webrtcbin, "create-offer", NULL, p);
+  GstWebRTCSessionDescription *offer = nullptr;
+  if (gst_promise_wait (p) == GST_PROMISE_RESULT_REPLIED)
+    gst_structure_get (gst_promise_get_reply (p), "offer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref (p);
+  if (!offer)
+    return "";
+  g_signal_emit_by_name (webrtcbin, "set-local-description", offer, NULL);
+  gst_webrtc_session_description_free (offer);
+  for (int i = 0; i < 2500; i++) {
+    GstWebRTCICEGatheringState st;
+    g_object_get (webrtcbin, "ice-gathering-state", &st, NULL);
+    if (st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) {
+      GstWebRTCSessionDescription *local = nullptr;
+      g_object_get (webrtcbin, "local-description", &local, NULL);
+      gchar *text = gst_sdp_message_as_text (local->sdp);
+      std::string sdp = text;
+      g_free (text);
+      gst_webrtc_session_description_free (local);
+      return sdp;
+    }
+    g_usleep (2000);
+  }
+  return "";
+}
+
+/* Sets the server's answer (SDP text); false when it does not parse. */
+inline bool
+set_answer (GstElement * webrtcbin, const std::string & text)
+{
+  GstSDPMessage *sdp = nullptr;
+  if (gst_sdp_message_new_from_text (text.c_str (), &sdp) != GST_SDP_OK) {
+    gst_sdp_message_free (sdp);
+    return false;
+  }
+  auto *answer = gst_webrtc_session_description_new
+      (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  GstPromise *p = gst_promise_new ();
+  g_signal_emit_by_name (webrtcbin, "set-remote-description", answer, p);
+  gst_promise_wait (p);
+  gst_promise_unref (p);
+  gst_webrtc_session_description_free (answer);
+  return true;
 }
 
 }  // namespace test

@@ -99,49 +99,19 @@ public:
   /* FastRTC signalling; false when the server refused. */
   bool connect (guint port)
   {
-    GstPromise *p = gst_promise_new ();
-    g_signal_emit_by_name (webrtc_, "create-offer", NULL, p);
-    gst_promise_wait (p);
-    GstWebRTCSessionDescription *offer = nullptr;
-    gst_structure_get (gst_promise_get_reply (p), "offer",
-        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-    gst_promise_unref (p);
-    g_signal_emit_by_name (webrtc_, "set-local-description", offer, NULL);
-    gst_webrtc_session_description_free (offer);
-    for (int i = 0; i < 500; i++) {
-      GstWebRTCICEGatheringState st;
-      g_object_get (webrtc_, "ice-gathering-state", &st, NULL);
-      if (st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-        break;
-      g_usleep (2000);
+    std::string sdp = test::make_offer (webrtc_);
+    if (sdp.empty ()) {
+      fprintf (stderr, "%s: no offer\n", id_.c_str ());
+      return false;
     }
-    GstWebRTCSessionDescription *local = nullptr;
-    g_object_get (webrtc_, "local-description", &local, NULL);
-    gchar *text = gst_sdp_message_as_text (local->sdp);
-    gst_webrtc_session_description_free (local);
-    gchar *quoted = g_strescape (text, nullptr);
-    g_free (text);
-    std::string body = std::string ("{\"sdp\":\"") + quoted +
-        "\",\"type\":\"offer\",\"webrtc_id\":\"" + id_ + "\"}";
-    g_free (quoted);
     posted_ms_ = now_ms ();
-    test::HttpReply r = test::post (port, body);
+    test::HttpReply r = test::post (port, test::offer_body (sdp, id_));
     if (r.status != 200 || test::json_field (r.body, "type") != "answer") {
       fprintf (stderr, "%s refused: %u %s\n", id_.c_str (), r.status,
           r.body.c_str ());
       return false;
     }
-    GstSDPMessage *sdp = nullptr;
-    gst_sdp_message_new_from_text (test::json_field (r.body, "sdp").c_str (),
-        &sdp);
-    auto *answer = gst_webrtc_session_description_new
-        (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-    p = gst_promise_new ();
-    g_signal_emit_by_name (webrtc_, "set-remote-description", answer, p);
-    gst_promise_wait (p);
-    gst_promise_unref (p);
-    gst_webrtc_session_description_free (answer);
-    return true;
+    return test::set_answer (webrtc_, test::json_field (r.body, "sdp"));
   }
 
   void push (GstBuffer * packet)
