@@ -10,6 +10,7 @@
 
 #include "base64.h"
 #include "mulaw.h"
+#include "probe_sink.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -261,12 +261,9 @@ test_session_pads ()
               std::lock_guard < std::mutex > l (t->lock);
               t->added_ids.push_back (id);
             }
-            GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-            g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-            gst_bin_add (GST_BIN (t->pipeline), sink);
-            gst_element_sync_state_with_parent (sink);
-            GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-            gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+            GstPadLinkReturn linked = test::link_probed_fakesink
+                (GST_BIN (t->pipeline), pad,
+                GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
                 [](GstPad * pad, GstPadProbeInfo * info, gpointer data) {
                   auto *t = static_cast<PadsTest *> (data);
                   auto ctx = gst::session::current (pad, nullptr);
@@ -284,9 +281,8 @@ test_session_pads ()
                     t->eos[ctx.id ()]++;
                   }
                   return GST_PAD_PROBE_OK;
-                }, t, nullptr);
-            g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
-            gst_object_unref (sinkpad);
+                }, t);
+            g_assert_cmpint (linked, ==, GST_PAD_LINK_OK);
           }), &t);
   g_signal_connect (p.src, "pad-removed", G_CALLBACK (+[](GstElement *,
               GstPad *, PadsTest * t) {

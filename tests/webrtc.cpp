@@ -666,12 +666,8 @@ test_session_pads_and_direction ()
               st->pad_context = ctx.id ();
               st->transport = ctx.transport ();
             }
-            GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-            g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-            gst_bin_add (GST_BIN (st->pipeline), sink);
-            gst_element_sync_state_with_parent (sink);
-            GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-            gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+            test::link_probed_fakesink (GST_BIN (st->pipeline), pad,
+                GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
                 [](GstPad * p, GstPadProbeInfo * info, gpointer data) {
                   auto *st = static_cast<State *> (data);
                   std::lock_guard < std::mutex > l (st->lock);
@@ -685,9 +681,7 @@ test_session_pads_and_direction ()
                     st->eos++;
                   }
                   return GST_PAD_PROBE_OK;
-                }, st, nullptr);
-            gst_pad_link (pad, sinkpad);
-            gst_object_unref (sinkpad);
+                }, st);
           }), &st);
   g_signal_connect (src, "pad-removed", G_CALLBACK (+[](GstElement *,
               GstPad *, State * st) {

@@ -13,6 +13,7 @@
  * peer (from /proc), and packets received against packets sent.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "../probe_sink.h"
 #include "../webrtc_client.h"
 #include "bench_util.h"
 
@@ -133,20 +134,14 @@ private:
   {
     if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
       return;
-    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-    gst_bin_add (GST_BIN (self->pipe_), sink);
-    gst_element_sync_state_with_parent (sink);
-    GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER,
-        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+    test::link_probed_fakesink (GST_BIN (self->pipe_), pad,
+        GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *,
+            gpointer data) {
           auto *self = static_cast<Peer *> (data);
           if (self->received_.fetch_add (1) == 0)
             self->first_ms_.store (now_ms ());
           return GST_PAD_PROBE_OK;
-        }, self, nullptr);
-    gst_pad_link (pad, sinkpad);
-    gst_object_unref (sinkpad);
+        }, self);
   }
 
   std::string id_;
