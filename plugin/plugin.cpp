@@ -13,6 +13,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (sessionsrc, plugin);
   ret |= GST_ELEMENT_REGISTER (sessionsink, plugin);
   ret |= GST_ELEMENT_REGISTER (sessioninfo, plugin);
+  ret |= GST_ELEMENT_REGISTER (sessionbin, plugin);
   return ret;
 }
 
