@@ -12,13 +12,14 @@ source "$ROOT/pipelines/env.sh"
 gst-launch-1.0 -m sessionbin port="${PORT:-8080}" \
   handler="audioconvert ! webrtcdsp echo-cancel=false noise-suppression=true ! level interval=500000000 ! audioconvert" |
   /usr/bin/python3 -u -c '
-import re, sys
+import re, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # gst-launch-1.0 ends the stream
 for line in sys.stdin:
     if "(element): level," not in line:
         continue
     sid = re.search(r"session-id=\(string\)(\S+?)[,;]", line)
-    rms = re.search(r"rms=\(GValueArray\)< ([-\d.e+]+)", line)
-    peak = re.search(r"peak=\(GValueArray\)< ([-\d.e+]+)", line)
+    rms = re.search(r"rms=\(GValueArray\)< ([^,>\s]+)", line)
+    peak = re.search(r"peak=\(GValueArray\)< ([^,>\s]+)", line)
     if sid and rms and peak:
         print("%-20s rms %6.1f dB  peak %6.1f dB" % (sid.group(1).strip("\""),
               float(rms.group(1)), float(peak.group(1))))
