@@ -128,8 +128,10 @@ public:
       std::lock_guard < std::mutex > l (stop_lock_);
       stopped_ = true;
     }
-    if (pipe_)
+    if (pipe_) {
+      test::drop_incoming_srtp (pipe_);
       gst_element_set_state (pipe_, GST_STATE_NULL);
+    }
   }
   void close ()
   {
