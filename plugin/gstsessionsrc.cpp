@@ -75,8 +75,9 @@
 GST_DEBUG_CATEGORY (gst_session_src_debug);
 #define GST_CAT_DEFAULT gst_session_src_debug
 
-/* Lock order: State::lock, then OutputPad::lock. ServerSettings::lock is
- * never held with another. */
+/* Lock order: State::lock, then OutputPad::lock; a Peer's lock before
+ * either. ServerSettings::lock and SessionPads' lock are never held with
+ * another. */
 
 using sessionctx::Server;
 using sessionctx::Session;
@@ -107,18 +108,18 @@ struct _GstSessionSrc
 struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     public OutputPad::Owner, public PeerOwner
 {
-  explicit GstSessionSrcPrivate (GstSessionSrc * s) : self (s) {}
+  explicit GstSessionSrcPrivate (GstSessionSrc * s)
+  :  self (s), session_pads (GST_ELEMENT (s), this, &session_template) {}
 
   GstSessionSrc *self;
   ServerSettings settings;
+  SessionPads session_pads;
 
   struct State
   {
     std::mutex lock;
     std::shared_ptr<Server> server;
     std::shared_ptr<OutputPad> main;
-    std::vector<std::shared_ptr<OutputPad>> session_pads;
-    guint next_pad = 0;
     std::unordered_map<Session *, std::shared_ptr<Peer>> peers;
     guint next_peer = 0;
     /* Copied from settings at start; read on the server thread. */
@@ -134,9 +135,10 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
         "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
         G_TYPE_INT, 1, "rate", G_TYPE_INT, state.rate, NULL);
   }
-  void session_pad_finished (OutputPad * out) override;
-
-  std::shared_ptr<OutputPad> add_session_pad (Session & s);
+  void session_pad_finished (OutputPad * out) override
+  {
+    session_pads.remove_async (out);
+  }
 
   /* ServerListener (and PeerOwner: on_session_message,
    * on_protocol_warning) */
@@ -187,89 +189,6 @@ GST_ELEMENT_REGISTER_DEFINE (sessionsrc, "sessionsrc", GST_RANK_NONE,
     GST_TYPE_SESSION_SRC);
 
 /* ------------------------------------------------------------------ */
-/* Pads                                                                */
-
-/* A session pad passed EOS (on its task): remove it from another thread
- * (a task cannot join itself). */
-void
-GstSessionSrcPrivate::session_pad_finished (OutputPad * out)
-{
-  auto *ref = new std::shared_ptr<OutputPad> ();
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    for (auto & p : state.session_pads)
-      if (p.get () == out)
-        *ref = p;
-  }
-  if (!*ref) {
-    delete ref;
-    return;
-  }
-  gst_element_call_async (GST_ELEMENT (self),
-      [](GstElement * element, gpointer data) {
-        auto *self = GST_SESSION_SRC (element);
-        auto out = *static_cast<std::shared_ptr<OutputPad> *> (data);
-        bool owned = false;
-        {
-          std::lock_guard < std::mutex > l (self->priv->state.lock);
-          auto & pads = self->priv->state.session_pads;
-          for (auto it = pads.begin (); it != pads.end (); ++it) {
-            if (*it == out) {
-              pads.erase (it);
-              owned = true;
-              break;
-            }
-          }
-        }
-        if (!owned)
-          return;
-        GST_DEBUG_OBJECT (element, "removing pad of session %s",
-            out->session_id.c_str ());
-        gst_pad_set_active (out->pad, FALSE);
-        gst_element_remove_pad (element, out->pad);
-      }, ref, [](gpointer data) {
-        delete static_cast<std::shared_ptr<OutputPad> *> (data);
-      });
-}
-
-std::shared_ptr<OutputPad>
-GstSessionSrcPrivate::add_session_pad (Session & s)
-{
-  GstElement *element = GST_ELEMENT (self);
-  std::shared_ptr<OutputPad> out;
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    gchar *name = g_strdup_printf ("src_%u", state.next_pad++);
-    out = make_output_pad (element, this, &session_template, name);
-    g_free (name);
-    out->is_session_pad = true;
-    out->session_id = s.id ();
-    state.session_pads.push_back (out);
-  }
-  gst_pad_set_active (out->pad, TRUE);
-  /* Stored, not pushed: they reach the peer with the first buffer, and
-   * pad-added handlers already see the session's context. */
-  gchar *stream_id = gst_pad_create_stream_id (out->pad, element,
-      s.id ().c_str ());
-  GstEvent *events[4];
-  events[0] = gst_event_new_stream_start (stream_id);
-  g_free (stream_id);
-  GstCaps *caps = output_caps ();
-  events[1] = gst_event_new_caps (caps);
-  gst_caps_unref (caps);
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  events[2] = gst_event_new_segment (&segment);
-  events[3] = gst_event_new_session_context (s.context ());
-  for (GstEvent *e : events) {
-    gst_pad_store_sticky_event (out->pad, e);
-    gst_event_unref (e);
-  }
-  gst_element_add_pad (element, out->pad);
-  return out;
-}
-
-/* ------------------------------------------------------------------ */
 /* ServerListener (server thread)                                       */
 
 void
@@ -289,9 +208,11 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
       out_rate : s->input_rate ();
   auto st = std::make_unique<AudioIngest> (GST_ELEMENT (self), in_rate,
       out_rate);
-  if (pads_mode)
-    out = add_session_pad (*s);
-  else
+  if (pads_mode) {
+    GstCaps *caps = output_caps ();
+    out = session_pads.add (s->id (), s->context (), caps);
+    gst_caps_unref (caps);
+  } else
     out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
             (s->context ())));
   st->out = out;
@@ -404,20 +325,11 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     server->abandon_session (s);
   };
 
-  GstSDPMessage *sdp = nullptr;
-  if (gst_sdp_message_new_from_text (sdp_text.c_str (), &sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0) {
-    if (sdp)
-      gst_sdp_message_free (sdp);
-    refuse (sessionctx::error::invalid_sdp, "offer SDP does not parse or "
-        "has no media");
-    return;
-  }
-  OfferInfo info = inspect_offer (sdp);
-  if (!info.has_audio || info.opus_pt < 0) {
-    gst_sdp_message_free (sdp);
-    refuse (sessionctx::error::no_audio, info.has_audio ?
-        "offer has no Opus audio" : "offer has no audio m-line");
+  OfferInfo info;
+  const char *code, *detail;
+  GstSDPMessage *sdp = parse_offer (sdp_text.c_str (), &info, &code, &detail);
+  if (!sdp) {
+    refuse (code, detail);
     return;
   }
 
@@ -432,21 +344,13 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     copy.opus_complexity = settings.opus_complexity;
   }
 
-  auto peer = std::make_shared<Peer> ();
-  peer->offer_us = g_get_monotonic_time ();
-  peer->src = GST_ELEMENT (self);
-  peer->owner = this;
-  peer->session = s;
-  peer->server = server;
-  peer->reply = std::move (reply);
   guint n;
   {
     std::lock_guard < std::mutex > l (state.lock);
     n = state.next_peer++;
   }
-  gchar *name = g_strdup_printf ("peer%u", n);
-  peer->bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
-  g_free (name);
+  auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
+      std::move (reply), n);
   if (!peer->build (sdp, info, copy)) {
     gst_sdp_message_free (sdp);
     refuse ("server_error", "webrtcbin is not installed");
@@ -504,22 +408,6 @@ GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
 
 /* ------------------------------------------------------------------ */
 /* State changes                                                        */
-
-/* GStreamer's DTLS elements share one generated certificate per process,
- * made when the first dtlsdec is created (an RSA key: ~0.4 s here), which
- * would otherwise fall inside the first WebRTC client's setup. Made here,
- * once per process, when the first WebRTC-enabled sessionsrc starts. (Not
- * on a thread of its own: a process that exits while OpenSSL is still
- * making the key can crash in OpenSSL's exit handlers.) */
-static void
-warm_up_dtls ()
-{
-  static std::once_flag once;
-  std::call_once (once,[] {
-        if (GstElement * dec = gst_element_factory_make ("dtlsdec", nullptr))
-          gst_object_unref (dec);
-      });
-}
 
 static gboolean
 gst_session_src_start (GstSessionSrc * self)
@@ -580,20 +468,6 @@ gst_session_src_stop (GstSessionSrc * self)
     self->priv->remove_peer (peer);
 }
 
-static void
-gst_session_src_remove_session_pads (GstSessionSrc * self)
-{
-  std::vector<std::shared_ptr<OutputPad>> pads;
-  {
-    std::lock_guard < std::mutex > l (self->priv->state.lock);
-    pads.swap (self->priv->state.session_pads);
-  }
-  for (auto & out : pads) {
-    gst_pad_set_active (out->pad, FALSE);
-    gst_element_remove_pad (GST_ELEMENT (self), out->pad);
-  }
-}
-
 static GstStateChangeReturn
 gst_session_src_change_state (GstElement * element, GstStateChange transition)
 {
@@ -643,7 +517,7 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      gst_session_src_remove_session_pads (self);
+      self->priv->session_pads.remove_all ();
       break;
     default:
       break;
@@ -686,12 +560,9 @@ gst_session_src_send_event (GstElement * element, GstEvent * event)
   if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
     return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
 
-  std::vector<std::shared_ptr<OutputPad>> pads;
-  {
-    std::lock_guard < std::mutex > l (self->priv->state.lock);
-    pads = self->priv->state.session_pads;
-    pads.push_back (self->priv->state.main);
-  }
+  std::vector<std::shared_ptr<OutputPad>> pads =
+      self->priv->session_pads.list ();
+  pads.push_back (self->priv->state.main);
   for (auto & out : pads)
     out->push (GST_MINI_OBJECT_CAST (gst_event_copy (event)));
   gst_event_unref (event);

@@ -4,6 +4,8 @@
 
 #include "offerinspect.h"
 
+#include "protocol.h"
+
 #include <cstdio>
 #include <string>
 
@@ -64,4 +66,28 @@ inspect_offer (const GstSDPMessage * sdp)
     break;                      /* the first audio m-line */
   }
   return info;
+}
+
+GstSDPMessage *
+parse_offer (const char *text, OfferInfo * info, const char **code,
+    const char **detail)
+{
+  GstSDPMessage *sdp = nullptr;
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0) {
+    if (sdp)
+      gst_sdp_message_free (sdp);
+    *code = sessionctx::error::invalid_sdp;
+    *detail = "offer SDP does not parse or has no media";
+    return nullptr;
+  }
+  *info = inspect_offer (sdp);
+  if (!info->has_audio || info->opus_pt < 0) {
+    gst_sdp_message_free (sdp);
+    *code = sessionctx::error::no_audio;
+    *detail = info->has_audio ? "offer has no Opus audio" :
+        "offer has no audio m-line";
+    return nullptr;
+  }
+  return sdp;
 }

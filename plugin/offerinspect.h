@@ -21,3 +21,9 @@ OfferInfo inspect_offer (const GstSDPMessage * sdp);
  * group cannot be honoured anyway: drop it and answer unbundled. Returns
  * whether it did. */
 bool drop_inconsistent_bundle (GstSDPMessage * sdp);
+
+/* @text as an offer sessionsrc can answer (it parses, has media, and its
+ * first audio m-line has Opus), described in @info; otherwise NULL, with
+ * the error code (protocol.h) in @code and why in @detail. */
+GstSDPMessage *parse_offer (const char *text, OfferInfo * info,
+    const char **code, const char **detail);

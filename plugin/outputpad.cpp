@@ -109,3 +109,109 @@ make_output_pad (GstElement * element, OutputPad::Owner * owner,
   gst_pad_set_query_function (out->pad, pad_query);
   return out;
 }
+
+std::shared_ptr<OutputPad>
+SessionPads::add (const std::string & id, GstSessionContext * context,
+    GstCaps * caps)
+{
+  std::shared_ptr<OutputPad> out;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    gchar *name = g_strdup_printf ("src_%u", next_pad++);
+    out = make_output_pad (element, owner, templ, name);
+    g_free (name);
+    out->is_session_pad = true;
+    out->session_id = id;
+    pads.push_back (out);
+  }
+  gst_pad_set_active (out->pad, TRUE);
+  /* Stored, not pushed: they reach the peer with the first buffer, and
+   * pad-added handlers already see the session's context. */
+  gchar *stream_id = gst_pad_create_stream_id (out->pad, element,
+      id.c_str ());
+  GstEvent *events[4];
+  events[0] = gst_event_new_stream_start (stream_id);
+  g_free (stream_id);
+  events[1] = gst_event_new_caps (caps);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  events[2] = gst_event_new_segment (&segment);
+  events[3] = gst_event_new_session_context (context);
+  for (GstEvent *e : events) {
+    gst_pad_store_sticky_event (out->pad, e);
+    gst_event_unref (e);
+  }
+  gst_element_add_pad (element, out->pad);
+  return out;
+}
+
+namespace {
+
+struct Removal
+{
+  SessionPads *pads;
+  std::shared_ptr<OutputPad> out;
+};
+
+}  // namespace
+
+void
+SessionPads::remove_async (OutputPad * out)
+{
+  auto *removal = new Removal { this, nullptr };
+  {
+    std::lock_guard < std::mutex > l (lock);
+    for (auto & p : pads)
+      if (p.get () == out)
+        removal->out = p;
+  }
+  if (!removal->out) {
+    delete removal;
+    return;
+  }
+  gst_element_call_async (element,[](GstElement * element, gpointer data) {
+        auto *self = static_cast<Removal *> (data)->pads;
+        auto out = static_cast<Removal *> (data)->out;
+        bool owned = false;
+        {
+          std::lock_guard < std::mutex > l (self->lock);
+          auto & pads = self->pads;
+          for (auto it = pads.begin (); it != pads.end (); ++it) {
+            if (*it == out) {
+              pads.erase (it);
+              owned = true;
+              break;
+            }
+          }
+        }
+        if (!owned)
+          return;
+        GST_DEBUG_OBJECT (element, "removing pad of session %s",
+            out->session_id.c_str ());
+        gst_pad_set_active (out->pad, FALSE);
+        gst_element_remove_pad (element, out->pad);
+      }, removal, [](gpointer data) {
+        delete static_cast<Removal *> (data);
+      });
+}
+
+void
+SessionPads::remove_all ()
+{
+  std::vector<std::shared_ptr<OutputPad>> old;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    old.swap (pads);
+  }
+  for (auto & out : old) {
+    gst_pad_set_active (out->pad, FALSE);
+    gst_element_remove_pad (element, out->pad);
+  }
+}
+
+std::vector<std::shared_ptr<OutputPad>>
+SessionPads::list ()
+{
+  std::lock_guard < std::mutex > l (lock);
+  return pads;
+}

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/sessionctx/sessionctx.h>
 
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 /* A source pad with its own queue and streaming task: the server thread
  * never pushes downstream itself, so a slow consumer never stalls network
@@ -104,3 +106,34 @@ struct OutputPad
 std::shared_ptr<OutputPad> make_output_pad (GstElement * element,
     OutputPad::Owner * owner, GstStaticPadTemplate * templ,
     const gchar * name);
+
+/* An element's sometimes pads, one per session: added when the session
+ * starts, removed after its EOS. */
+class SessionPads
+{
+public:
+  SessionPads (GstElement * element, OutputPad::Owner * owner,
+      GstStaticPadTemplate * templ)
+  :  element (element), owner (owner), templ (templ) {}
+
+  /* A new active pad for the session @id, its stream-start, @caps,
+   * segment and session-context (@context) events stored, added to the
+   * element. */
+  std::shared_ptr<OutputPad> add (const std::string & id,
+      GstSessionContext * context, GstCaps * caps);
+  /* On @out's task, after its EOS: removes it from the element, from
+   * another thread (a task cannot join itself). */
+  void remove_async (OutputPad * out);
+  /* Deactivates and removes them all. */
+  void remove_all ();
+  std::vector<std::shared_ptr<OutputPad>> list ();
+
+private:
+  GstElement *element;
+  OutputPad::Owner *owner;
+  GstStaticPadTemplate *templ;
+
+  std::mutex lock;              /* guards what follows */
+  std::vector<std::shared_ptr<OutputPad>> pads;
+  guint next_pad = 0;
+};

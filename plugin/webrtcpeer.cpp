@@ -17,6 +17,19 @@ GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
 
 using sessionctx::Session;
 
+Peer::Peer (GstElement * src, PeerOwner * owner,
+    std::shared_ptr<Session> session,
+    std::shared_ptr<sessionctx::Server> server,
+    std::function<void (guint, std::string)> reply, guint number)
+:  src (src), owner (owner), session (std::move (session)),
+    server (std::move (server)), reply (std::move (reply)),
+    offer_us (g_get_monotonic_time ())
+{
+  gchar *name = g_strdup_printf ("peer%u", number);
+  bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
+  g_free (name);
+}
+
 Peer::~Peer ()
 {
   GST_DEBUG ("peer of %s freed (bin refcount %d)", session ?
@@ -570,4 +583,20 @@ Peer::handle_error (GstMessage * message)
   }
   g_clear_error (&err);
   g_free (debug);
+}
+
+/* GStreamer's DTLS elements share one generated certificate per process,
+ * made when the first dtlsdec is created (an RSA key: ~0.4 s here), which
+ * would otherwise fall inside the first WebRTC client's setup. Made here,
+ * once per process, when the first WebRTC-enabled sessionsrc starts. (Not
+ * on a thread of its own: a process that exits while OpenSSL is still
+ * making the key can crash in OpenSSL's exit handlers.) */
+void
+warm_up_dtls ()
+{
+  static std::once_flag once;
+  std::call_once (once,[] {
+        if (GstElement * dec = gst_element_factory_make ("dtlsdec", nullptr))
+          gst_object_unref (dec);
+      });
 }

@@ -73,6 +73,11 @@ struct Peer : std::enable_shared_from_this<Peer>
   std::vector<GstBuffer *> early;       /* media before the session started */
   std::vector<std::string> early_messages;
 
+  /* The peer of @session, named `peer<number>`, an empty #bin for now. */
+  Peer (GstElement * src, PeerOwner * owner,
+      std::shared_ptr<sessionctx::Session> session,
+      std::shared_ptr<sessionctx::Server> server,
+      std::function<void (guint, std::string)> reply, guint number);
   ~Peer ();
 
   /* Fills #bin for the offer @sdp (webrtcbin, the send chain when the
@@ -99,3 +104,7 @@ struct Peer : std::enable_shared_from_this<Peer>
 
 /* A GDestroyNotify for a `new std::shared_ptr<Peer>`. */
 void free_peer_ref (gpointer data);
+
+/* Makes DTLS's certificate now, once per process, rather than in the first
+ * peer's setup. */
+void warm_up_dtls ();
