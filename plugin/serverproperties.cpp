@@ -1,0 +1,450 @@
+/* The server properties of sessionsrc.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "serverproperties.h"
+#include "properties.h"
+
+#include <gst/gst.h>
+
+#define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
+static GType
+gst_session_src_transports_get_type (void)
+{
+  static gsize id = 0;
+  static const GFlagsValue values[] = {
+    {1, "WebSocket (/websocket/offer, /telephone/handler)", "websocket"},
+    {2, "WebRTC (/webrtc/offer)", "webrtc"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&id))
+    g_once_init_leave (&id, g_flags_register_static ("GstSessionSrcTransports",
+            values));
+  return id;
+}
+
+guint
+server_properties_install (GObjectClass * klass, guint first_prop_id)
+{
+  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY);
+  auto install =[&](ServerProperty property, GParamSpec * spec) {
+    g_object_class_install_property (klass, first_prop_id + property, spec);
+  };
+
+  /**
+   * GstSessionSrc:port:
+   *
+   * TCP port to listen on; 0 picks a free one. While the element is PAUSED
+   * or PLAYING, reading it returns the port actually bound.
+   */
+  install (SERVER_PROP_PORT,
+      g_param_spec_uint ("port", "Port",
+          "TCP port to listen on (0 = pick a free one; reads back the bound "
+          "port while running)", 0, 65535, kDefaultPort, rw));
+  /**
+   * GstSessionSrc:address:
+   *
+   * Local address to listen on.
+   */
+  install (SERVER_PROP_ADDRESS,
+      g_param_spec_string ("address", "Address",
+          "Local address to listen on", kDefaultAddress, rw));
+  /**
+   * GstSessionSrc:server-name:
+   *
+   * Optional name under which a `sessionsink` can find this server (else it
+   * finds it by port, or through each buffer's context).
+   */
+  install (SERVER_PROP_SERVER_NAME,
+      g_param_spec_string ("server-name", "Server name",
+          "Name a sessionsink can use to find this server (optional)", NULL,
+          rw));
+  /**
+   * GstSessionSrc:max-sessions:
+   *
+   * Most concurrent sessions (FastRTC's `concurrency_limit`); a `start`
+   * beyond it is answered `concurrency_limit_reached` with the `limit` and
+   * closed with code 1008. 0 means unlimited.
+   */
+  install (SERVER_PROP_MAX_SESSIONS,
+      g_param_spec_uint ("max-sessions", "Max sessions",
+          "Most concurrent sessions, 0 = unlimited (FastRTC "
+          "concurrency_limit)", 0, G_MAXUINT, 0, rw));
+  /**
+   * GstSessionSrc:time-limit:
+   *
+   * Seconds a session may last before it is ended with reason `time-limit`
+   * (FastRTC `time_limit`). 0 means no limit.
+   */
+  install (SERVER_PROP_TIME_LIMIT,
+      g_param_spec_uint ("time-limit", "Time limit",
+          "Seconds a session may last, 0 = no limit", 0, G_MAXUINT, 0, rw));
+  /**
+   * GstSessionSrc:idle-timeout:
+   *
+   * Seconds without media (or, before `start`, without a start) after which
+   * a connection is closed with reason `idle`. 0 means never.
+   */
+  install (SERVER_PROP_IDLE_TIMEOUT,
+      g_param_spec_uint ("idle-timeout", "Idle timeout",
+          "Seconds without media before a session is closed, 0 = never", 0,
+          G_MAXUINT, 0, rw));
+  /**
+   * GstSessionSrc:max-message-size:
+   *
+   * Largest WebSocket message accepted, in bytes; a larger one closes the
+   * connection with code 1009 (reason `error`).
+   */
+  install (SERVER_PROP_MAX_MESSAGE_SIZE,
+      g_param_spec_uint ("max-message-size", "Max message size",
+          "Largest WebSocket message accepted in bytes (larger closes the "
+          "connection with 1009)", 256, G_MAXINT, kDefaultMaxMessageSize, rw));
+  /**
+   * GstSessionSrc:websocket-input-rate:
+   *
+   * Sample rate of the µ-law FastRTC WebSocket clients send (FastRTC does
+   * not resample: it is the handler's input rate, 48000 by default).
+   * Twilio sessions use their `mediaFormat` (8000).
+   */
+  install (SERVER_PROP_WEBSOCKET_INPUT_RATE,
+      g_param_spec_int ("websocket-input-rate", "WebSocket input rate",
+          "Sample rate of FastRTC clients' µ-law", 8000, 192000,
+          kDefaultInputRate, rw));
+  /**
+   * GstSessionSrc:websocket-output-rate:
+   *
+   * Sample rate `sessionsink` sends to FastRTC WebSocket clients (FastRTC's
+   * default 24000). Twilio sessions always get 8000.
+   */
+  install (SERVER_PROP_WEBSOCKET_OUTPUT_RATE,
+      g_param_spec_int ("websocket-output-rate", "WebSocket output rate",
+          "Sample rate sent back to FastRTC clients", 8000, 192000,
+          kDefaultOutputRate, rw));
+  /**
+   * GstSessionSrc:rate:
+   *
+   * Sample rate of the S16LE mono audio on the source pads; every session
+   * is resampled to it.
+   */
+  install (SERVER_PROP_RATE,
+      g_param_spec_int ("rate", "Rate", "Output sample rate of the src pads",
+          8000, 192000, kDefaultRate, rw));
+  /**
+   * GstSessionSrc:session-pads:
+   *
+   * Give each session its own sometimes pad (`src_%u`, sticky
+   * session-context event, EOS and removal at the end) instead of
+   * interleaving all sessions on `src`.
+   */
+  install (SERVER_PROP_SESSION_PADS,
+      g_param_spec_boolean ("session-pads", "Session pads",
+          "One source pad per session instead of all sessions on src", FALSE,
+          rw));
+  /**
+   * GstSessionSrc:n-sessions:
+   *
+   * Sessions live right now.
+   */
+  install (SERVER_PROP_N_SESSIONS,
+      g_param_spec_uint ("n-sessions", "Sessions", "Sessions live now", 0,
+          G_MAXUINT, 0,
+          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSrc:transports:
+   *
+   * Which routes the server mounts: `websocket` (`/websocket/offer`,
+   * `/telephone/handler`) and `webrtc` (`/webrtc/offer`, FastRTC's HTTP
+   * signalling). Both share one port and one #GstSessionSrc:max-sessions.
+   */
+  install (SERVER_PROP_TRANSPORTS,
+      g_param_spec_flags ("transports", "Transports",
+          "Client transports served on the port",
+          GST_TYPE_SESSION_SRC_TRANSPORTS, 3, rw));
+  /**
+   * GstSessionSrc:stun-server:
+   *
+   * STUN server for WebRTC peers (`stun://host:port`); none by default.
+   */
+  install (SERVER_PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server for WebRTC peers (stun://host:port)", NULL, rw));
+  /**
+   * GstSessionSrc:turn-server:
+   *
+   * TURN server for WebRTC peers (`turn(s)://user:password@host:port`).
+   */
+  install (SERVER_PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN server",
+          "TURN server for WebRTC peers (turn(s)://user:pass@host:port)", NULL,
+          rw));
+  /**
+   * GstSessionSrc:ice-addresses:
+   *
+   * Comma-separated local addresses WebRTC peers gather candidates on
+   * (e.g. `127.0.0.1`); empty gathers on every interface. libnice skips
+   * loopback unless it is named here.
+   */
+  install (SERVER_PROP_ICE_ADDRESSES,
+      g_param_spec_string ("ice-addresses", "ICE addresses",
+          "Comma-separated local addresses for WebRTC candidates (empty = "
+          "all interfaces)", NULL, rw));
+  /**
+   * GstSessionSrc:min-port:
+   *
+   * Lowest local UDP port for WebRTC (0 = any).
+   */
+  install (SERVER_PROP_MIN_PORT,
+      g_param_spec_uint ("min-port", "Min port",
+          "Lowest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  /**
+   * GstSessionSrc:max-port:
+   *
+   * Highest local UDP port for WebRTC (0 = any).
+   */
+  install (SERVER_PROP_MAX_PORT,
+      g_param_spec_uint ("max-port", "Max port",
+          "Highest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  /**
+   * GstSessionSrc:connect-timeout:
+   *
+   * Seconds a WebRTC peer has to connect after its offer before its
+   * session ends with reason `connect-timeout` (FastRTC: 30).
+   */
+  install (SERVER_PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint ("connect-timeout", "Connect timeout",
+          "Seconds a WebRTC peer has to connect", 1, 3600, 30, rw));
+
+  /**
+   * GstSessionSrc:peer-timeout:
+   *
+   * Seconds without any audio from a connected WebRTC peer after which it
+   * counts as gone (reason `disconnect`). Browsers keep sending RTP while
+   * muted; a peer that closes properly is noticed at once (its data
+   * channel closes).
+   */
+  install (SERVER_PROP_PEER_TIMEOUT,
+      g_param_spec_uint ("peer-timeout", "Peer timeout",
+          "Seconds without audio before a WebRTC peer counts as gone", 1,
+          3600, 10, rw));
+
+  /**
+   * GstSessionSrc:io-threads:
+   *
+   * Threads serving connections, each with its own epoll set and main
+   * context, sharing the port (SO_REUSEPORT: the kernel spreads new
+   * connections). One thread serves thousands of connections (a wakeup
+   * costs what is ready, not what is open); more help when several cores
+   * are free for them.
+   */
+  install (SERVER_PROP_IO_THREADS,
+      g_param_spec_uint ("io-threads", "I/O threads",
+          "Threads serving client connections (sharing the port)", 1, 64, 1,
+          rw));
+
+  /**
+   * GstSessionSrc:max-send-queue:
+   *
+   * Bytes sent to a WebSocket client that its socket has not taken yet
+   * (the client does not read, or not fast enough). Past this the client
+   * is disconnected (session-ended reason `error`, warning
+   * `send_buffer_full`) rather than let memory grow. The default holds
+   * about a minute of 24 kHz FastRTC audio.
+   */
+  install (SERVER_PROP_MAX_SEND_QUEUE,
+      g_param_spec_uint ("max-send-queue", "Max send queue",
+          "Bytes waiting for a WebSocket client that does not read before it "
+          "is disconnected", 4096, G_MAXINT, 4 << 20, rw));
+
+  /**
+   * GstSessionSrc:opus-complexity:
+   *
+   * Complexity of the Opus encoder of each WebRTC peer that receives audio
+   * (opusenc's `complexity`, 0–10). Lower values trade a little quality
+   * for more peers per core (0 instead of 10: 5-16 % less CPU per peer
+   * here, where Opus decoding and encoding are about a fifth of a peer's
+   * cost; README, "Performance").
+   */
+  install (SERVER_PROP_OPUS_COMPLEXITY,
+      g_param_spec_uint ("opus-complexity", "Opus complexity",
+          "Opus encoder complexity for audio sent to WebRTC peers (0-10, "
+          "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity, rw));
+  return first_prop_id + N_SERVER_PROPS;
+}
+
+bool
+ServerSettings::set (guint property, const GValue * value)
+{
+  std::lock_guard < std::mutex > l (lock);
+  switch (property) {
+    case SERVER_PROP_PORT:
+      port = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_ADDRESS:
+      address = string_property (value, kDefaultAddress);
+      break;
+    case SERVER_PROP_SERVER_NAME:
+      server_name = string_property (value);
+      break;
+    case SERVER_PROP_MAX_SESSIONS:
+      max_sessions = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_TIME_LIMIT:
+      time_limit = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_IDLE_TIMEOUT:
+      idle_timeout = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_MAX_MESSAGE_SIZE:
+      max_message_size = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_WEBSOCKET_INPUT_RATE:
+      input_rate = g_value_get_int (value);
+      break;
+    case SERVER_PROP_WEBSOCKET_OUTPUT_RATE:
+      output_rate = g_value_get_int (value);
+      break;
+    case SERVER_PROP_RATE:
+      rate = g_value_get_int (value);
+      break;
+    case SERVER_PROP_SESSION_PADS:
+      session_pads = g_value_get_boolean (value);
+      break;
+    case SERVER_PROP_TRANSPORTS:
+      transports = g_value_get_flags (value);
+      break;
+    case SERVER_PROP_STUN_SERVER:
+      stun_server = string_property (value);
+      break;
+    case SERVER_PROP_TURN_SERVER:
+      turn_server = string_property (value);
+      break;
+    case SERVER_PROP_ICE_ADDRESSES:
+      ice_addresses = string_property (value);
+      break;
+    case SERVER_PROP_MIN_PORT:
+      min_port = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_MAX_PORT:
+      max_port = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_CONNECT_TIMEOUT:
+      connect_timeout = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_PEER_TIMEOUT:
+      peer_timeout = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_IO_THREADS:
+      io_threads = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_OPUS_COMPLEXITY:
+      opus_complexity = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_MAX_SEND_QUEUE:
+      max_send_queue = g_value_get_uint (value);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+bool
+ServerSettings::get (guint property, GValue * value)
+{
+  std::lock_guard < std::mutex > l (lock);
+  switch (property) {
+    case SERVER_PROP_PORT:
+      g_value_set_uint (value, port);
+      break;
+    case SERVER_PROP_ADDRESS:
+      g_value_set_string (value, address.c_str ());
+      break;
+    case SERVER_PROP_SERVER_NAME:
+      set_string_property (value, server_name);
+      break;
+    case SERVER_PROP_MAX_SESSIONS:
+      g_value_set_uint (value, max_sessions);
+      break;
+    case SERVER_PROP_TIME_LIMIT:
+      g_value_set_uint (value, time_limit);
+      break;
+    case SERVER_PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, idle_timeout);
+      break;
+    case SERVER_PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint (value, max_message_size);
+      break;
+    case SERVER_PROP_WEBSOCKET_INPUT_RATE:
+      g_value_set_int (value, input_rate);
+      break;
+    case SERVER_PROP_WEBSOCKET_OUTPUT_RATE:
+      g_value_set_int (value, output_rate);
+      break;
+    case SERVER_PROP_RATE:
+      g_value_set_int (value, rate);
+      break;
+    case SERVER_PROP_SESSION_PADS:
+      g_value_set_boolean (value, session_pads);
+      break;
+    case SERVER_PROP_TRANSPORTS:
+      g_value_set_flags (value, transports);
+      break;
+    case SERVER_PROP_STUN_SERVER:
+      set_string_property (value, stun_server);
+      break;
+    case SERVER_PROP_TURN_SERVER:
+      set_string_property (value, turn_server);
+      break;
+    case SERVER_PROP_ICE_ADDRESSES:
+      set_string_property (value, ice_addresses);
+      break;
+    case SERVER_PROP_MIN_PORT:
+      g_value_set_uint (value, min_port);
+      break;
+    case SERVER_PROP_MAX_PORT:
+      g_value_set_uint (value, max_port);
+      break;
+    case SERVER_PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, connect_timeout);
+      break;
+    case SERVER_PROP_PEER_TIMEOUT:
+      g_value_set_uint (value, peer_timeout);
+      break;
+    case SERVER_PROP_IO_THREADS:
+      g_value_set_uint (value, io_threads);
+      break;
+    case SERVER_PROP_OPUS_COMPLEXITY:
+      g_value_set_uint (value, opus_complexity);
+      break;
+    case SERVER_PROP_MAX_SEND_QUEUE:
+      g_value_set_uint (value, max_send_queue);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+sessionctx::ServerConfig
+ServerSettings::server_config () const
+{
+  sessionctx::ServerConfig config;
+  config.address = address;
+  config.port = port;
+  config.name = server_name;
+  config.max_sessions = max_sessions;
+  config.time_limit = time_limit;
+  config.idle_timeout = idle_timeout;
+  config.max_message_size = max_message_size;
+  config.websocket_input_rate = input_rate;
+  config.websocket_output_rate = output_rate;
+  config.websocket = transports & 1;
+  config.webrtc = transports & 2;
+  config.connect_timeout = connect_timeout;
+  config.peer_timeout = peer_timeout;
+  config.io_threads = io_threads;
+  config.max_send_queue = max_send_queue;
+  return config;
+}
