@@ -274,8 +274,8 @@ fail_session (GstSessionBin * self, GstSessionContext * context,
           gst_session_context_get_id (context), "error", G_TYPE_STRING,
           "handler_failed", NULL));
   if (auto session = sessionctx::session_from_context (context))
-    session->server ().end_session_async (session,
-        GST_SESSION_END_REASON_ERROR);
+    session->server ().fail_session_async (session,
+        sessionctx::error::handler_failed);
 }
 
 static void
@@ -407,6 +407,18 @@ owner_of (GstSessionBin * self, GstObject * object)
   return h;
 }
 
+/* The handler of the live session with @id (a rare path: a scan). */
+static std::shared_ptr<SessionHandler>
+handler_of_id (GstSessionBin * self, const gchar * id)
+{
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  for (auto &[context, h] : self->priv->by_context)
+    if (id && g_strcmp0 (gst_session_context_get_id (context), id) == 0 &&
+        !h->removing)
+      return h;
+  return nullptr;
+}
+
 /* The direct child of the bin @object is or is in. */
 static GstElement *
 child_of (GstSessionBin * self, GstObject * object)
@@ -423,6 +435,29 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
   auto *self = GST_SESSION_BIN (bin);
   GstObject *src = GST_MESSAGE_SRC (message);
   if (src && src == GST_OBJECT (self->priv->src)) {
+    /* What a session pad feeds failed (not-negotiated, a flow error): the
+     * inner sessionsrc ended the session and warned; the handler goes. */
+    const GstStructure *details = nullptr;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
+      gst_message_parse_warning_details (message, &details);
+    if (details && g_strcmp0 (gst_structure_get_string (details, "error"),
+            sessionctx::error::handler_failed) == 0) {
+      if (auto h = handler_of_id (self,
+              gst_structure_get_string (details, "session-id"))) {
+        bool warned;
+        {
+          std::lock_guard < std::mutex > l (self->priv->lock);
+          warned = h->failed;
+          h->failed = true;
+        }
+        remove_handler_async (self, h, "failed");
+        if (warned) {
+          /* sessionbin warned already (the handler's own error). */
+          gst_message_unref (message);
+          return;
+        }
+      }
+    }
     GstSessionContext *context = nullptr;
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_ENDED_MESSAGE_NAME) &&

@@ -139,6 +139,7 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
   {
     session_pads.remove_async (out);
   }
+  void session_pad_failed (OutputPad * out, GstFlowReturn ret) override;
 
   /* ServerListener (and PeerOwner: on_session_message,
    * on_protocol_warning) */
@@ -294,6 +295,27 @@ GstSessionSrcPrivate::on_session_ended (Session & s,
           &stats));
   if (auto peer = find_peer (&s))
     remove_peer_async (peer);
+}
+
+/* What a session's pad feeds failed: that session ends (reason error,
+ * failed reply handler_failed), the others and the pipeline go on. */
+void
+GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
+{
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    server = state.server;
+  }
+  const char *flow = gst_flow_get_name (ret);
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("Session %s: its processing failed (%s)", out->session_id.c_str (),
+          flow), ("streaming of the session stopped, reason %s", flow),
+      ("session-id", G_TYPE_STRING, out->session_id.c_str (), "error",
+          G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
+          G_TYPE_STRING, flow, NULL));
+  if (auto s = server ? server->find_session (out->session_id) : nullptr)
+    server->fail_session_async (s, sessionctx::error::handler_failed);
 }
 
 void

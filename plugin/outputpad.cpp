@@ -18,6 +18,10 @@ pad_loop (gpointer data)
     return;
   }
   if (GST_IS_BUFFER (obj)) {
+    if (out->failed) {
+      gst_mini_object_unref (obj);
+      return;
+    }
     GstFlowReturn ret = gst_pad_push (out->pad, GST_BUFFER (obj));
     if (ret == GST_FLOW_OK)
       return;
@@ -32,6 +36,12 @@ pad_loop (gpointer data)
     }
     if (ret == GST_FLOW_EOS) {
       GST_DEBUG_OBJECT (out->pad, "downstream is EOS");
+      return;
+    }
+    if (out->is_session_pad) {
+      /* One session's processing failed, not the element's. */
+      out->failed = true;
+      out->owner->session_pad_failed (out, ret);
       return;
     }
     GST_ELEMENT_FLOW_ERROR (out->element, ret);

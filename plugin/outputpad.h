@@ -27,6 +27,10 @@ struct OutputPad
     /* On @out's task, once EOS went out on a session pad and the task is
      * paused: the session is over, the pad can go. */
     virtual void session_pad_finished (OutputPad * out) = 0;
+    /* On @out's task: downstream of a session pad failed (@ret: an error,
+     * not-negotiated). That session only is over; its pad drops what
+     * comes until its EOS. */
+    virtual void session_pad_failed (OutputPad * out, GstFlowReturn ret) = 0;
   protected:
     ~Owner () = default;
   };
@@ -36,6 +40,7 @@ struct OutputPad
   GstPad *pad = nullptr;        /* owned */
   bool is_session_pad = false;
   std::string session_id;
+  bool failed = false;          /* this pad's task only */
 
   std::mutex lock;
   std::condition_variable cond;

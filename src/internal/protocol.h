@@ -96,6 +96,9 @@ constexpr const char *no_audio = "no_audio";
 constexpr const char *remote_description_rejected =
     "remote_description_rejected";
 constexpr const char *transport_disabled = "transport_disabled";
+/* What processes a session's audio failed (sessionbin's handler, or what a
+ * session pad feeds). */
+constexpr const char *handler_failed = "handler_failed";
 }  // namespace error
 
 struct ClientMessage

@@ -33,6 +33,7 @@ constexpr uint16_t kCloseNoStatus = 1005;
 constexpr uint16_t kCloseBadData = 1007;
 constexpr uint16_t kClosePolicyViolation = 1008;
 constexpr uint16_t kCloseTooBig = 1009;
+constexpr uint16_t kCloseInternalError = 1011;
 
 /* Largest header of a server frame (2 + 8 bytes, no mask). */
 constexpr size_t kMaxHeader = 10;
