@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "request.h"
+
+#include "protocol.h"
+
+namespace sessionctx {
+namespace {
+
+void
+set_field_from_params (GstStructure * s, GHashTable * params)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    gst_structure_set (s, field_name_from_key ((const char *) key).c_str (),
+        G_TYPE_STRING, (const char *) value, NULL);
+}
+
+}  // namespace
+
+std::string
+remote_of (SoupServerMessage * msg)
+{
+  std::string remote;
+  if (GSocketAddress * addr = soup_server_message_get_remote_address (msg);
+      addr && G_IS_INET_SOCKET_ADDRESS (addr)) {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (addr);
+    gchar *host = g_inet_address_to_string
+        (g_inet_socket_address_get_address (inet));
+    remote = std::string (host) + ":" +
+        std::to_string (g_inet_socket_address_get_port (inet));
+    g_free (host);
+  }
+
+  return remote;
+}
+
+/* What the request tells about the client: path, URL query, a few
+ * headers. */
+GstStructure *
+request_metadata (SoupServerMessage * msg, const char *path)
+{
+  GstStructure *meta = gst_structure_new ("metadata", "path", G_TYPE_STRING,
+      path, NULL);
+  if (const char *query = g_uri_get_query (soup_server_message_get_uri (msg))) {
+    if (GHashTable * params = g_uri_parse_params (query, -1, "&",
+            G_URI_PARAMS_NONE, nullptr)) {
+      GstStructure *q = gst_structure_new_empty ("query");
+      set_field_from_params (q, params);
+      gst_structure_set (meta, "query", GST_TYPE_STRUCTURE, q, NULL);
+      gst_structure_free (q);
+      g_hash_table_unref (params);
+    }
+  }
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GstStructure *h = gst_structure_new_empty ("headers");
+  for (const char *name : {"User-Agent", "Origin", "X-Forwarded-For"}) {
+    if (const char *v = soup_message_headers_get_one (headers, name))
+      gst_structure_set (h, field_name_from_key (g_ascii_strdown (name,
+                  -1)).c_str (), G_TYPE_STRING, v, NULL);
+  }
+  gst_structure_set (meta, "headers", GST_TYPE_STRUCTURE, h, NULL);
+  gst_structure_free (h);
+
+  return meta;
+}
+
+}  // namespace sessionctx

@@ -1,0 +1,32 @@
+/* What a shared server is asked to do: address, limits, timeouts, rates.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include <cstddef>
+#include <string>
+
+namespace sessionctx {
+
+struct ServerConfig
+{
+  std::string address = "0.0.0.0";
+  guint port = 0;               /* 0: pick a free port */
+  std::string name;             /* optional registry name */
+  guint max_sessions = 0;       /* 0: unlimited */
+  guint time_limit = 0;         /* seconds, 0: none */
+  guint idle_timeout = 0;       /* seconds without media, 0: none */
+  guint64 max_message_size = 0; /* bytes per WebSocket message, 0: 128 KiB */
+  int websocket_input_rate = 48000;
+  int websocket_output_rate = 24000;
+  bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
+  bool webrtc = true;           /* mount /webrtc/offer */
+  guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
+  guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
+  guint io_threads = 1;         /* I/O threads sharing the port */
+  size_t max_send_queue = 4 << 20;      /* bytes a client has not read */
+};
+
+}  // namespace sessionctx

@@ -1,0 +1,222 @@
+/* One client's session: what it is (id, context, transport, dialect,
+ * rates), its lifecycle (start, end, close, forget), its counters, and the
+ * thread-safe API that sends to the client (sessionsink). A WebSocket
+ * session speaks through its Connection; a WebRTC one through the senders
+ * its listener sets.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "connection.h"
+#include "listener.h"
+#include "protocol.h"
+#include "serverconfig.h"
+
+#include <gst/sessionctx/sessionctx.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace sessionctx {
+
+class Session;
+struct IoThread;
+
+/* The live sessions of one server by id: WebSocket sessions once started,
+ * WebRTC sessions from their offer on. */
+class SessionTable
+{
+public:
+  enum class Claim
+  {
+    claimed,
+    exists,                     /* the id is live */
+    full,                       /* max-sessions are live */
+  };
+  /* Publishes @s under @id unless the id is live or @max (0: no limit)
+   * sessions are. */
+  Claim claim (const std::string & id, const std::shared_ptr<Session> & s,
+      guint max);
+  std::shared_ptr<Session> find (const std::string & id);
+  /* Unpublishes @s (not another session that took its id since). */
+  void remove (const Session & s);
+  size_t size ();
+
+private:
+  std::mutex lock_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+/* What a session needs of the server that serves it (Server implements
+ * it: a session never sees the server). */
+class SessionHost
+{
+public:
+  virtual ~SessionHost () = default;
+  virtual const ServerConfig & config () const = 0;
+  virtual ServerListener *listener () const = 0;
+  virtual SessionTable & sessions () = 0;
+  /* A WebRTC session ended: its id answers connection_closed a while. */
+  virtual void peer_ended (const std::string & id) = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session>
+{
+public:
+  Session (SessionHost & host, IoThread & io, GstSessionTransport transport,
+      GstSessionDialect dialect, std::string remote,
+      GstStructure * request_metadata);
+  ~Session ();
+  Session (const Session &) = delete;
+  Session & operator= (const Session &) = delete;
+
+  /* Valid once started (set before the session is published). */
+  const std::string & id () const { return id_; }
+  GstSessionContext *context () const { return context_; }
+  GstSessionDialect dialect () const { return dialect_; }
+  GstSessionTransport transport () const { return transport_; }
+  Encoding encoding () const { return encoding_; }
+  int input_rate () const { return input_rate_; }
+  int output_rate () const { return output_rate_; }
+  bool is_open () const { return open_.load (std::memory_order_acquire); }
+  GstSessionStats stats () const;
+
+  /* Thread-safe; written to the socket at once (what the socket does not
+   * take waits, in order, for the server thread). False when the session
+   * has ended. */
+  /* Audio at output_rate () as one media message: JSON with base64 µ-law,
+   * or a binary frame once the client chose binary_media. */
+  bool send_audio (const int16_t * pcm, size_t n);
+  bool send_text (std::string text);
+  bool send_mark (const std::string & name);
+  /* Drops media queued but not yet written and tells a Twilio client to
+   * clear its buffer. */
+  bool clear ();
+  /* WebRTC: 16-bit mono PCM at output_rate () for the peer. */
+  bool send_pcm (const int16_t * pcm, size_t len);
+  /* Marks media activity (for idle-timeout); any thread. */
+  void touch_media ()
+  {
+    last_media_us_.store (g_get_monotonic_time (), std::memory_order_relaxed);
+  }
+  void count_media (size_t bytes)
+  {
+    frames_.fetch_add (1, std::memory_order_relaxed);
+    bytes_.fetch_add (bytes, std::memory_order_relaxed);
+    touch_media ();
+  }
+
+  /* WebRTC sessions: how text and audio reach the peer (set by the
+   * listener before the session starts). */
+  std::function<bool (const std::string &)> text_sender;
+  std::function<bool (const int16_t *, size_t)> pcm_sender;
+
+  std::unique_ptr<ListenerState> listener_state;
+
+  /* The rest is for the server's rooms, on the session's thread unless
+   * said otherwise. */
+  IoThread & io () const { return io_; }
+  Connection & connection () { return connection_; }
+  /* Its id, or the remote address before start: for warnings and logs. */
+  std::string who () const;
+  bool started () const { return started_; }
+  bool ended () const { return ended_; }
+  bool closing () const { return closing_; }
+  /* Why it was closing (when closing ()). */
+  GstSessionEndReason close_reason () const { return close_reason_; }
+  /* -1, or the Encoding of the client's binary media frames. */
+  int binary_mode () const { return binary_.load (std::memory_order_relaxed); }
+
+  /* WebSocket: serve @stream (after the upgrade) from the I/O thread's
+   * epoll set. False when it could not join. */
+  bool adopt_connection (GIOStream * stream, GSocket * socket);
+  /* WebSocket start: @metadata (what the client said, may be NULL) joins
+   * the request's. */
+  void start (const std::string & id, Encoding encoding, int input_rate,
+      int output_rate, GstStructure * metadata);
+  /* The client asked for binary media: @answer and the switch at once. */
+  void use_binary_media (Encoding encoding, const std::string & answer);
+  /* WebRTC: reserved by an offer for @id, at 48 kHz both ways. */
+  void reserve (const std::string & id);
+  /* WebRTC: the peer connected from @remote_address ("": unknown). False
+   * when the session already started or ended. */
+  bool start_peer (const std::string & remote_address);
+  /* The session ends once (unless it never started): unpublished, then the
+   * listener is told. */
+  void end (GstSessionEndReason reason);
+  /* Ends with @reason and closes with @code (WebRTC: forgotten too). */
+  void close (GstSessionEndReason reason, gushort code, const char *why);
+  /* Our close frame (once); the TCP connection goes when both sides have
+   * closed and everything is written, or after a while (close_overdue). */
+  void send_close (const std::string & payload);
+  /* The connection is gone: the session ends (as it was closing, else
+   * disconnect) and is forgotten. */
+  void drop_connection ();
+  /* The client reads too slowly: warned, then dropped. */
+  void drop_overflowed ();
+  /* Writes @text to a connection that may not have started yet. */
+  void reply (const std::string & text);
+  /* A failed reply, after a warning (the first few per connection). */
+  void reply_error (const char *code, const std::string & detail,
+      long limit = -1);
+  /* Whether a limit ends the session now, and why. */
+  bool due (const ServerConfig & c, gint64 now,
+      GstSessionEndReason * reason) const;
+  /* Any thread: a WebRTC session whose offer failed goes without
+   * session-ended. */
+  void abandon ();
+  /* Off its I/O thread: now (may destroy the session), or outside of
+   * whatever is iterating or emitting now. */
+  void forget ();
+  void forget_later ();
+
+private:
+  /* A frame for the client, unless the session has ended. */
+  bool send_frame (uint8_t op, const void *data, size_t len, bool media);
+  void ensure_context ();
+  void mark_started ();
+
+  SessionHost & host_;
+  IoThread & io_;               /* the thread that serves this session */
+  GstSessionTransport transport_;
+  GstSessionDialect dialect_;
+  std::string remote_;
+  GstStructure *request_metadata_;  /* query + headers, merged at start */
+
+  std::string id_;
+  GstSessionContext *context_ = nullptr;
+  Encoding encoding_ = Encoding::mulaw;
+  int input_rate_ = 0;
+  int output_rate_ = 0;
+  /* Binary media extension: -1, or the Encoding the client chose (written
+   * by the server thread under the write lock, read by senders). */
+  std::atomic<int> binary_ { -1 };
+
+  /* Server thread only. */
+  bool started_ = false;
+  bool ended_ = false;
+  GstSessionEndReason close_reason_ = GST_SESSION_END_REASON_DISCONNECT;
+  bool closing_ = false;
+  gint64 opened_us_ = 0;
+  gint64 started_us_ = 0;
+  std::atomic<gint64> last_media_us_ { 0 };
+  guint warnings_ = 0;
+
+  std::atomic<bool> open_ { false };   /* written under the write lock */
+  std::atomic<guint64> frames_ { 0 };
+  std::atomic<guint64> bytes_ { 0 };
+  std::atomic<gint64> ended_us_ { 0 };
+
+  Connection connection_;       /* WebSocket sessions */
+  std::string media_prefix_;    /* set at start */
+};
+
+/* The Session a context came from (sessionsrc publishes it); nullptr when
+ * the context was not made by this server code or the session is gone. */
+std::shared_ptr<Session> session_from_context (GstSessionContext * context);
+
+}  // namespace sessionctx
