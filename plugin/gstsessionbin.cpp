@@ -274,8 +274,7 @@ fail_session (GstSessionBin * self, GstSessionContext * context,
           gst_session_context_get_id (context), "error", G_TYPE_STRING,
           "handler_failed", NULL));
   if (auto session = sessionctx::session_from_context (context))
-    session->server ().fail_session_async (session,
-        sessionctx::error::handler_failed);
+    session->fail (sessionctx::error::handler_failed);
 }
 
 static void

@@ -315,7 +315,7 @@ GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
           G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
           G_TYPE_STRING, flow, NULL));
   if (auto s = server ? server->find_session (out->session_id) : nullptr)
-    server->fail_session_async (s, sessionctx::error::handler_failed);
+    s->fail (sessionctx::error::handler_failed);
 }
 
 void

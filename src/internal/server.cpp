@@ -420,24 +420,6 @@ Server::end_session_async (const std::shared_ptr<Session> & session,
 }
 
 void
-Server::fail_session_async (const std::shared_ptr<Session> & session,
-    const char *code)
-{
-  session->io_.invoke ([this, session, code] {
-        Session & s = *session;
-        if (s.ended_)
-          return;
-        if (s.transport_ == GST_SESSION_TRANSPORT_WEBSOCKET)
-          reply (s, failed_reply (code, -1));
-        else                    /* FastRTC's error form on the data channel */
-          s.send_text (std::string ("{\"type\":\"error\",\"message\":\"") +
-              code + "\"}");
-        close_session (s, GST_SESSION_END_REASON_ERROR,
-            ws::kCloseInternalError, code);
-      });
-}
-
-void
 Server::abandon_session (const std::shared_ptr<Session> & session)
 {
   session->abandon ();

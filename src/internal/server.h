@@ -54,10 +54,6 @@ public:
       const std::string & remote_address);
   void end_session_async (const std::shared_ptr<Session> & s,
       GstSessionEndReason reason);
-  /* Ends @s with reason error, from any thread; a WebSocket client gets
-   * the failed reply @code first, then close 1011. */
-  void fail_session_async (const std::shared_ptr<Session> & s,
-      const char *code);
   /* A WebRTC session whose offer failed: forget it, no session-ended. */
   void abandon_session (const std::shared_ptr<Session> & s);
 

@@ -457,6 +457,22 @@ Session::abandon ()
 }
 
 void
+Session::fail (const char *code)
+{
+  io_.invoke ([self = shared_from_this (), code] {
+        if (self->ended_)
+          return;
+        if (self->transport_ == GST_SESSION_TRANSPORT_WEBSOCKET)
+          self->reply (failed_reply (code, -1));
+        else
+          self->send_text (std::string ("{\"type\":\"error\",\"message\":\"")
+              + code + "\"}");
+        self->close (GST_SESSION_END_REASON_ERROR, ws::kCloseInternalError,
+            code);
+      });
+}
+
+void
 Session::forget ()
 {
   connection_.release ();

@@ -169,6 +169,11 @@ public:
   /* Any thread: a WebRTC session whose offer failed goes without
    * session-ended. */
   void abandon ();
+  /* Any thread: what processes the session's audio failed. It ends with
+   * reason error; the client gets @code first (WebSocket: a failed reply,
+   * then close 1011; WebRTC: FastRTC's error message on the data
+   * channel). */
+  void fail (const char *code);
   /* Off its I/O thread: now (may destroy the session), or outside of
    * whatever is iterating or emitting now. */
   void forget ();
