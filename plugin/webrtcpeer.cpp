@@ -3,6 +3,7 @@
  */
 
 #include "webrtcpeer.h"
+#include "srtpshutdown.h"
 
 #include "audioingest.h"
 
@@ -542,6 +543,9 @@ Peer::shut_down ()
   if (!was_answered)
     reply (200, sessionctx::failed_reply
         (sessionctx::error::connection_closed));
+  /* The client may still send: nothing may reach srtpdec while it stops
+   * (srtpshutdown.h). No lock of ours is held here. */
+  sessionctx::drop_incoming_srtp (bin);
   gst_element_set_state (bin, GST_STATE_NULL);
   /* Handlers carry a raw Peer pointer: none may run once it is gone. */
   g_signal_handlers_disconnect_by_data (webrtc, this);
