@@ -74,10 +74,17 @@ struct SinkSession
   GstAudioResampler *resampler = nullptr;
   std::vector<int16_t> resampled;
 
-  SinkSession () = default;
+  /* Holds the session's output (Session::hold_output) from its first
+   * buffer to its end here: a client that stops still gets the rest. */
+  explicit SinkSession (const std::shared_ptr<Session> & s):session (s)
+  {
+    s->hold_output ();
+  }
   SinkSession (const SinkSession &) = delete;
   ~SinkSession ()
   {
+    if (auto s = session.lock ())
+      s->release_output ();
     if (resampler)
       gst_audio_resampler_free (resampler);
   }
@@ -175,8 +182,7 @@ sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
     }
   }
   auto & slot = priv->sessions[ctx];
-  slot = std::make_unique<SinkSession> ();
-  slot->session = session;
+  slot = std::make_unique<SinkSession> (session);
   if (priv->in_rate != session->output_rate ()) {
     GstStructure *options = gst_structure_new_empty ("options");
     gst_audio_resampler_options_set_quality
@@ -261,7 +267,11 @@ gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
 {
   auto *self = GST_SESSION_SINK (sink);
   GstSessionContext *ctx = nullptr;
-  if (gst_event_parse_session_end (event, &ctx, nullptr)) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    /* Everything of every session on this pad was sent. */
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    self->priv->sessions.clear ();
+  } else if (gst_event_parse_session_end (event, &ctx, nullptr)) {
     /* Forget the per-session state of sessions that ended. */
     std::lock_guard < std::mutex > l (self->priv->lock);
     auto & sessions = self->priv->sessions;

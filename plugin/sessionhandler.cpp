@@ -161,6 +161,12 @@ SessionHandler::attach (GstPad * session_pad, std::string & error)
       return false;
     }
   }
+  if (sink_) {
+    if (auto session = sessionctx::session_from_context (context_)) {
+      session->hold_output ();
+      held_ = session;
+    }
+  }
   GstPadLinkReturn link = gst_pad_link (session_pad, sink_pad);
   gst_object_unref (sink_pad);
   if (link != GST_PAD_LINK_OK) {
@@ -190,6 +196,9 @@ SessionHandler::remove ()
     if (GST_OBJECT_PARENT (e) == GST_OBJECT (bin_))
       gst_bin_remove (bin_, e);
   }
+  if (auto session = held_.lock ())
+    session->release_output ();
+  held_.reset ();
 }
 
 }  // namespace sessionbin

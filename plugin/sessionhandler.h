@@ -4,9 +4,12 @@
  */
 #pragma once
 
+#include "session.h"
+
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,7 +35,8 @@ public:
   /* An EOS message from @child: true once every sink of the session has
    * finished (the handler's own sinks, the sessionsink). */
   bool on_eos (GstElement * child);
-  /* Stops and removes every element; from any thread but this session's
+  /* Stops and removes every element, and lets the session close
+   * (Session::release_output); from any thread but this session's
    * streaming threads. */
   void remove ();
 
@@ -53,6 +57,8 @@ private:
   std::string log_id_;
   GstElement *handler_;
   GstElement *sink_ = nullptr;
+  /* A send-receive handler holds its session's output until removed. */
+  std::weak_ptr<sessionctx::Session> held_;
   std::vector<GstElement *> elements_;  /* handler first, then the chain */
   bool handler_has_sinks_ = false;
   bool handler_eos_ = false;

@@ -129,6 +129,8 @@ WebSocketDispatch::handle_binary (Session & s, const uint8_t * data,
     size_t len)
 {
   const int mode = s.binary_mode ();
+  if (s.ended ())
+    return;                     /* draining its output: nothing more in */
   if (!s.started () || mode < 0) {
     s.reply_error (error::binary_not_supported, "binary WebSocket frames "
         "need {\"event\":\"binary_media\"} after start; send JSON text "
@@ -145,6 +147,8 @@ WebSocketDispatch::handle_binary (Session & s, const uint8_t * data,
 void
 WebSocketDispatch::handle_text (Session & s, const char *data, size_t len)
 {
+  if (s.ended ())
+    return;                     /* draining its output: nothing more in */
   ClientMessage msg = parse_client_message (s.dialect (), data, len);
   switch (msg.kind) {
     case MessageKind::invalid:

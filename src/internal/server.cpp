@@ -367,11 +367,13 @@ Server::on_tick (gpointer user_data)
   Server *self = io->server;
   const gint64 now = g_get_monotonic_time ();
   std::vector<std::pair<std::shared_ptr<Session>, GstSessionEndReason>> due;
-  std::vector<std::shared_ptr<Session>> unanswered;
+  std::vector<std::shared_ptr<Session>> unanswered, drained;
   for (auto &[ptr, s] : io->connections) {
     GstSessionEndReason reason;
     if (s->connection ().close_overdue (now))
       unanswered.push_back (s);
+    if (s->drain_overdue (now))
+      drained.push_back (s);
     if (s->due (self->config_, now, &reason))
       due.emplace_back (s, reason);
   }
@@ -380,6 +382,8 @@ Server::on_tick (gpointer user_data)
         gst_session_end_reason_to_string (reason));
   for (auto & s : unanswered)
     s->drop_connection ();
+  for (auto & s : drained)
+    s->finish_drain ();
 
   if (io->index == 0)
     self->signalling_.expire (now);

@@ -15,6 +15,8 @@ namespace {
 constexpr guint kMaxWarningsPerConnection = 20;
 /* Default max-message-size (libsoup's default). */
 constexpr size_t kDefaultMaxMessage = 128 * 1024;
+/* The longest a session's close waits for its output (hold_output). */
+constexpr gint64 kDrainWaitUs = 2 * G_USEC_PER_SEC;
 
 /* Contexts lead back to their Session through qdata (a weak reference, so a
  * context kept alive downstream never keeps a session alive). */
@@ -323,7 +325,15 @@ Session::end (GstSessionEndReason reason)
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     host_.peer_ended (id_);
   ended_us_ = g_get_monotonic_time ();
-  {
+  /* The client still listens: what it sent last may still come back. */
+  const bool listening = reason == GST_SESSION_END_REASON_STOP ||
+      reason == GST_SESSION_END_REASON_TIME_LIMIT ||
+      reason == GST_SESSION_END_REASON_IDLE;
+  if (transport_ == GST_SESSION_TRANSPORT_WEBSOCKET && listening &&
+      output_holds_.load () > 0) {
+    draining_ = true;
+    drain_deadline_us_ = ended_us_ + kDrainWaitUs;
+  } else {
     std::lock_guard < std::mutex > lock (connection_.write_lock ());
     open_.store (false, std::memory_order_release);
   }
@@ -342,9 +352,43 @@ Session::close (GstSessionEndReason reason, gushort code, const char *why)
     close_reason_ = reason;
   }
   end (reason);
+  if (draining_) {
+    drain_close_ = ws::close_payload (code, why ? why : "");
+    return;
+  }
   send_close (ws::close_payload (code, why ? why : ""));
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     forget_later ();
+}
+
+void
+Session::hold_output ()
+{
+  output_holds_.fetch_add (1);
+}
+
+void
+Session::release_output ()
+{
+  if (output_holds_.fetch_sub (1) == 1)
+    io_.invoke ([weak = weak_from_this ()] {
+          if (auto self = weak.lock ())
+            self->finish_drain ();
+        });
+}
+
+void
+Session::finish_drain ()
+{
+  if (!draining_)
+    return;
+  draining_ = false;
+  {
+    std::lock_guard < std::mutex > lock (connection_.write_lock ());
+    open_.store (false, std::memory_order_release);
+  }
+  send_close (drain_close_.empty ()? ws::close_payload (ws::kCloseNormal,
+          gst_session_end_reason_to_string (close_reason_)) : drain_close_);
 }
 
 void

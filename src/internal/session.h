@@ -174,6 +174,20 @@ public:
    * then close 1011; WebRTC: FastRTC's error message on the data
    * channel). */
   void fail (const char *code);
+  /* Any thread, by whoever sends the session's output back (sessionsink,
+   * sessionbin): while held, a WebSocket session that ends with its client
+   * still listening (stop, time-limit, idle) keeps taking what is sent to
+   * it, and its close waits until every hold is released (or
+   * kDrainWaitUs): the output of what the client sent last reaches it.
+   * One release_output () per hold_output (). */
+  void hold_output ();
+  void release_output ();
+  /* I/O thread: the drain is over (released, or overdue at @now). */
+  bool drain_overdue (gint64 now) const
+  {
+    return draining_ && now >= drain_deadline_us_;
+  }
+  void finish_drain ();
   /* Off its I/O thread: now (may destroy the session), or outside of
    * whatever is iterating or emitting now. */
   void forget ();
@@ -206,6 +220,10 @@ private:
   bool ended_ = false;
   GstSessionEndReason close_reason_ = GST_SESSION_END_REASON_DISCONNECT;
   bool closing_ = false;
+  bool draining_ = false;       /* ended, output still going out */
+  gint64 drain_deadline_us_ = 0;
+  std::string drain_close_;     /* the close frame's payload, for then */
+  std::atomic<int> output_holds_ { 0 };
   gint64 opened_us_ = 0;
   gint64 started_us_ = 0;
   std::atomic<gint64> last_media_us_ { 0 };
