@@ -76,7 +76,9 @@
 #include "gstsessionbin.h"
 #include "gstsessionctxelements.h"
 #include "gstsessionsrc.h"
+#include "handlerset.h"
 #include "handlertemplate.h"
+#include "propertymirror.h"
 #include "properties.h"
 #include "sessionhandler.h"
 
@@ -84,10 +86,8 @@
 
 #include <gst/sessionctx/sessionctx.h>
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 GST_DEBUG_CATEGORY (gst_session_bin_debug);
@@ -126,17 +126,17 @@ struct GstSessionBinPrivate
   GstSessionBin *self;
   GstElement *src;              /* the inner sessionsrc, session-pads=true */
 
-  /* Guards everything below. */
+  sessionbin::HandlerSet handlers;
+
+  /* Guards the settings. */
   std::mutex lock;
-  std::condition_variable handler_removed;
   std::string handler_description;
   guint drain_timeout = kDefaultDrainTimeout;
-  std::unordered_map<GstSessionContext *, std::shared_ptr<SessionHandler>>
-      by_context;
-  /* The bin's direct children that belong to a handler. */
-  std::unordered_map<GstElement *, std::shared_ptr<SessionHandler>> by_element;
-  bool eos_requested = false;
-  bool eos_posted = false;
+
+  explicit GstSessionBinPrivate (GstSessionBin * bin)
+  :  self (bin), handlers (GST_BIN (bin))
+  {
+  }
 };
 
 struct _GstSessionBin
@@ -174,15 +174,7 @@ make_handler (GstSessionBin * self, GstSessionContext * context,
   }
   if (description.empty ())
     description = kEchoHandler;
-  description = sessionbin::expand (description, context);
-  GError *err = nullptr;
-  GstElement *bin = gst_parse_bin_from_description_full (description.c_str (),
-      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
-  if (!bin) {
-    error = err ? err->message : "handler does not parse";
-    g_clear_error (&err);
-  }
-  return bin;
+  return sessionbin::parse_handler (description, context, error);
 }
 
 /* After the handler's last part left the bin. */
@@ -198,26 +190,13 @@ post_done (GstSessionBin * self, GstSessionContext * context,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Forgets @h and, unless that was done already, removes its elements. */
+/* Removes @h (once) and posts what follows from it. */
 static void
 remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
     h, const char *result)
 {
-  auto *priv = self->priv;
-  {
-    std::lock_guard < std::mutex > l (priv->lock);
-    if (h->removing)
-      return;
-    h->removing = true;
-    if (h->drain_timer) {
-      gst_clock_id_unschedule (h->drain_timer);
-      gst_clock_id_unref (h->drain_timer);
-      h->drain_timer = nullptr;
-    }
-    priv->by_context.erase (h->context ());
-    for (GstElement *e : h->elements ())
-      priv->by_element.erase (e);
-  }
+  if (!self->priv->handlers.take (h))
+    return;
   GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
       h->log_id ().c_str (), result);
   h->remove ();
@@ -225,17 +204,7 @@ remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
    * sink (EOS is counted on it). */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   post_done (self, h->context (), result);
-
-  bool post_eos = false;
-  {
-    std::lock_guard < std::mutex > l (priv->lock);
-    if (priv->eos_requested && !priv->eos_posted && priv->by_context.empty ()) {
-      priv->eos_posted = true;
-      post_eos = true;
-    }
-  }
-  priv->handler_removed.notify_all ();
-  if (post_eos)
+  if (self->priv->handlers.eos_due ())
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_eos (GST_OBJECT (self)));
 }
@@ -281,12 +250,8 @@ static void
 fail_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
     const std::string & why)
 {
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    if (h->failed || h->removing)
-      return;
-    h->failed = true;
-  }
+  if (!self->priv->handlers.mark_failed (h))
+    return;
   fail_session (self, h->context (), h->log_id (), why);
   remove_handler_async (self, h, "failed");
 }
@@ -312,20 +277,11 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
   auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
       element);
   g_object_unref (context);
-  if (!h->attach (pad, error)) {
-    {
-      std::lock_guard < std::mutex > l (self->priv->lock);
-      for (GstElement *e : h->elements ())
-        self->priv->by_element[e] = h;
-      self->priv->by_context[h->context ()] = h;
-    }
+  bool attached = h->attach (pad, error);
+  /* Known either way: what was added is removed through the set. */
+  self->priv->handlers.add (h);
+  if (!attached)
     fail_handler (self, h, error);
-    return;
-  }
-  std::lock_guard < std::mutex > l (self->priv->lock);
-  for (GstElement *e : h->elements ())
-    self->priv->by_element[e] = h;
-  self->priv->by_context[h->context ()] = h;
 }
 
 struct DrainTimer
@@ -355,23 +311,15 @@ on_drain_timeout (GstClock *, GstClockTime, GstClockID, gpointer data)
 static void
 start_drain (GstSessionBin * self, GstSessionContext * context)
 {
-  auto *priv = self->priv;
-  std::lock_guard < std::mutex > l (priv->lock);
-  auto it = priv->by_context.find (context);
-  if (it == priv->by_context.end ())
-    return;
-  auto & h = it->second;
-  if (h->ended || h->removing)
-    return;
-  h->ended = true;
-  GstClock *clock = gst_system_clock_obtain ();
-  h->drain_timer = gst_clock_new_single_shot_id (clock,
-      gst_clock_get_time (clock) + priv->drain_timeout * GST_SECOND);
-  gst_object_unref (clock);
+  guint timeout;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    timeout = self->priv->drain_timeout;
+  }
   auto *timer = new DrainTimer;
   g_weak_ref_init (&timer->bin, self);
-  timer->handler = h;
-  gst_clock_id_wait_async (h->drain_timer, on_drain_timeout, timer,
+  timer->handler = self->priv->handlers.find (context);
+  self->priv->handlers.start_drain (context, timeout, on_drain_timeout, timer,
       [](gpointer data) {
         auto *timer = static_cast<DrainTimer *> (data);
         g_weak_ref_clear (&timer->bin);
@@ -379,54 +327,8 @@ start_drain (GstSessionBin * self, GstSessionContext * context)
       });
 }
 
-/* The handler @object belongs to (through its direct child of the bin). */
-static std::shared_ptr<SessionHandler>
-owner_of (GstSessionBin * self, GstObject * object)
-{
-  GstObject *child = GST_OBJECT (gst_object_ref (object));
-  while (child) {
-    GstObject *parent = gst_object_get_parent (child);
-    if (parent == GST_OBJECT (self)) {
-      gst_object_unref (parent);
-      break;
-    }
-    gst_object_unref (child);
-    child = parent;
-  }
-  if (!child)
-    return nullptr;
-  std::shared_ptr<SessionHandler> h;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    auto it = self->priv->by_element.find (GST_ELEMENT (child));
-    if (it != self->priv->by_element.end ())
-      h = it->second;
-  }
-  gst_object_unref (child);
-  return h;
-}
 
-/* The handler of the live session with @id (a rare path: a scan). */
-static std::shared_ptr<SessionHandler>
-handler_of_id (GstSessionBin * self, const gchar * id)
-{
-  std::lock_guard < std::mutex > l (self->priv->lock);
-  for (auto &[context, h] : self->priv->by_context)
-    if (id && g_strcmp0 (gst_session_context_get_id (context), id) == 0 &&
-        !h->removing)
-      return h;
-  return nullptr;
-}
 
-/* The direct child of the bin @object is or is in. */
-static GstElement *
-child_of (GstSessionBin * self, GstObject * object)
-{
-  for (GstObject * o = object; o; o = GST_OBJECT_PARENT (o))
-    if (GST_OBJECT_PARENT (o) == GST_OBJECT (self))
-      return GST_ELEMENT (o);
-  return nullptr;
-}
 
 static void
 gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
@@ -441,14 +343,9 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
       gst_message_parse_warning_details (message, &details);
     if (details && g_strcmp0 (gst_structure_get_string (details, "error"),
             sessionctx::error::handler_failed) == 0) {
-      if (auto h = handler_of_id (self,
-              gst_structure_get_string (details, "session-id"))) {
-        bool warned;
-        {
-          std::lock_guard < std::mutex > l (self->priv->lock);
-          warned = h->failed;
-          h->failed = true;
-        }
+      if (auto h = self->priv->handlers.find (gst_structure_get_string
+              (details, "session-id"))) {
+        bool warned = !self->priv->handlers.mark_failed (h);
         remove_handler_async (self, h, "failed");
         if (warned) {
           /* sessionbin warned already (the handler's own error). */
@@ -468,19 +365,15 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
     return;
   }
 
-  auto h = src ? owner_of (self, src) : nullptr;
+  GstElement *child = nullptr;
+  auto h = src ? self->priv->handlers.owner_of (src, &child) : nullptr;
   if (!h) {
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
     return;
   }
   switch (GST_MESSAGE_TYPE (message)) {
     case GST_MESSAGE_EOS:{
-      bool done;
-      {
-        std::lock_guard < std::mutex > l (self->priv->lock);
-        done = h->on_eos (child_of (self, src)) && !h->removing;
-      }
-      if (done)
+      if (self->priv->handlers.eos (h, child))
         remove_handler_async (self, h, "finished");
       gst_message_unref (message);
       return;
@@ -517,33 +410,21 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 static void
 finish_handlers (GstSessionBin * self)
 {
-  auto *priv = self->priv;
-  std::vector<std::shared_ptr<SessionHandler>> all;
   guint timeout;
   {
-    std::lock_guard < std::mutex > l (priv->lock);
-    for (auto &[context, h] : priv->by_context)
-      all.push_back (h);
-    timeout = priv->drain_timeout;
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    timeout = self->priv->drain_timeout;
   }
-  if (all.empty ())
+  if (self->priv->handlers.all ().empty ())
     return;
-  gst_element_send_event (priv->src, gst_event_new_eos ());
-  std::unique_lock < std::mutex > l (priv->lock);
-  priv->handler_removed.wait_for (l, std::chrono::seconds (timeout),
-      [priv] { return priv->by_context.empty (); });
+  gst_element_send_event (self->priv->src, gst_event_new_eos ());
+  self->priv->handlers.wait_empty (timeout);
 }
 
 static void
 remove_all_handlers (GstSessionBin * self)
 {
-  std::vector<std::shared_ptr<SessionHandler>> all;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    for (auto &[context, h] : self->priv->by_context)
-      all.push_back (h);
-  }
-  for (auto & h : all)
+  for (auto & h : self->priv->handlers.all ())
     remove_handler (self, h, "timeout");
 }
 
@@ -564,19 +445,16 @@ check_handler (GstSessionBin * self)
   GstSessionContext *sample = gst_session_context_new ("check",
       GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
       nullptr);
-  std::string filled = sessionbin::expand (description, sample);
+  std::string error;
+  GstElement *bin = sessionbin::parse_handler (description, sample, error);
   g_object_unref (sample);
-  GError *err = nullptr;
-  GstElement *bin = gst_parse_bin_from_description_full (filled.c_str (),
-      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
   if (bin) {
     gst_object_unref (gst_object_ref_sink (bin));
     return true;
   }
   GST_ELEMENT_ERROR (self, CORE, FAILED,
       ("Handler \"%s\" does not parse: %s", description.c_str (),
-          err ? err->message : "unknown error"), (NULL));
-  g_clear_error (&err);
+          error.c_str ()), (NULL));
   return false;
 }
 
@@ -589,12 +467,9 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
       if (!check_handler (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:{
-      std::lock_guard < std::mutex > l (self->priv->lock);
-      self->priv->eos_requested = false;
-      self->priv->eos_posted = false;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      self->priv->handlers.reset_eos ();
       break;
-    }
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       /* Paused sinks would hold the EOS back: finish while playing. */
       finish_handlers (self);
@@ -617,61 +492,12 @@ gst_session_bin_send_event (GstElement * element, GstEvent * event)
   auto *self = GST_SESSION_BIN (element);
   if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
     return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
-  bool post_now;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    self->priv->eos_requested = true;
-    post_now = self->priv->by_context.empty () && !self->priv->eos_posted;
-    if (post_now)
-      self->priv->eos_posted = true;
-  }
+  bool post_now = self->priv->handlers.request_eos ();
   gst_element_send_event (self->priv->src, event);
   if (post_now)
     gst_element_post_message (element, gst_message_new_eos (GST_OBJECT
             (element)));
   return TRUE;
-}
-
-/* A copy of @spec under the same name, for sessionbin's class. */
-static GParamSpec *
-copy_param_spec (GParamSpec * spec)
-{
-  const gchar *name = g_param_spec_get_name (spec);
-  const gchar *nick = g_param_spec_get_nick (spec);
-  const gchar *blurb = g_param_spec_get_blurb (spec);
-  auto flags = (GParamFlags) (spec->flags | G_PARAM_STATIC_STRINGS);
-  if (G_IS_PARAM_SPEC_UINT (spec)) {
-    auto *p = G_PARAM_SPEC_UINT (spec);
-    return g_param_spec_uint (name, nick, blurb, p->minimum, p->maximum,
-        p->default_value, flags);
-  }
-  if (G_IS_PARAM_SPEC_INT (spec)) {
-    auto *p = G_PARAM_SPEC_INT (spec);
-    return g_param_spec_int (name, nick, blurb, p->minimum, p->maximum,
-        p->default_value, flags);
-  }
-  if (G_IS_PARAM_SPEC_UINT64 (spec)) {
-    auto *p = G_PARAM_SPEC_UINT64 (spec);
-    return g_param_spec_uint64 (name, nick, blurb, p->minimum, p->maximum,
-        p->default_value, flags);
-  }
-  if (G_IS_PARAM_SPEC_BOOLEAN (spec))
-    return g_param_spec_boolean (name, nick, blurb,
-        G_PARAM_SPEC_BOOLEAN (spec)->default_value, flags);
-  if (G_IS_PARAM_SPEC_STRING (spec))
-    return g_param_spec_string (name, nick, blurb,
-        G_PARAM_SPEC_STRING (spec)->default_value, flags);
-  if (G_IS_PARAM_SPEC_FLAGS (spec))
-    return g_param_spec_flags (name, nick, blurb, spec->value_type,
-        G_PARAM_SPEC_FLAGS (spec)->default_value, flags);
-  if (G_IS_PARAM_SPEC_ENUM (spec))
-    return g_param_spec_enum (name, nick, blurb, spec->value_type,
-        G_PARAM_SPEC_ENUM (spec)->default_value, flags);
-  if (G_IS_PARAM_SPEC_BOXED (spec))
-    return g_param_spec_boxed (name, nick, blurb, spec->value_type, flags);
-  g_error ("sessionbin: sessionsrc property %s has a type sessionbin cannot "
-      "repeat", name);
-  return nullptr;
 }
 
 static void
@@ -733,8 +559,7 @@ gst_session_bin_finalize (GObject * object)
 static void
 gst_session_bin_init (GstSessionBin * self)
 {
-  self->priv = new GstSessionBinPrivate ();
-  self->priv->self = self;
+  self->priv = new GstSessionBinPrivate (self);
   self->priv->src = gst_element_factory_make ("sessionsrc", "sessionsrc");
   g_object_set (self->priv->src, "session-pads", TRUE, nullptr);
   gst_bin_add (GST_BIN (self), self->priv->src);
@@ -808,20 +633,10 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
           kDefaultDrainTimeout, (GParamFlags) (G_PARAM_READWRITE |
               G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
-  /* Every server property of sessionsrc, from its own definition. */
-  auto *src_class = G_OBJECT_CLASS (g_type_class_ref (GST_TYPE_SESSION_SRC));
-  guint n = 0;
-  GParamSpec **specs = g_object_class_list_properties (src_class, &n);
-  guint id = PROP_SERVER_FIRST;
-  for (guint i = 0; i < n; i++) {
-    if (specs[i]->owner_type != GST_TYPE_SESSION_SRC ||
-        g_str_equal (g_param_spec_get_name (specs[i]), "session-pads"))
-      continue;
-    GParamSpec *copy = copy_param_spec (specs[i]);
-    g_object_class_install_property (gobject_class, id++, copy);
-  }
-  g_free (specs);
-  g_type_class_unref (src_class);
+  /* Every server property of sessionsrc, from its own definitions. */
+  const char *not_repeated[] = { "session-pads", nullptr };
+  mirror_properties (gobject_class, GST_TYPE_SESSION_SRC, PROP_SERVER_FIRST,
+      not_repeated);
 
   /**
    * GstSessionBin::create-handler:

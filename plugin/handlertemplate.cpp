@@ -73,4 +73,18 @@ expand (const std::string & description, GstSessionContext * context)
   return out;
 }
 
+GstElement *
+parse_handler (const std::string & description, GstSessionContext * context,
+    std::string & error)
+{
+  std::string filled = expand (description, context);
+  GError *err = nullptr;
+  GstElement *bin = gst_parse_bin_from_description_full (filled.c_str (),
+      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!bin)
+    error = err ? err->message : "the handler does not parse";
+  g_clear_error (&err);
+  return bin;
+}
+
 }  // namespace sessionbin

@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
 #include <string>
@@ -20,5 +21,11 @@ std::string sanitize (const char *value);
  * `rate={8000,16000}`) are left alone. */
 std::string expand (const std::string & description,
     GstSessionContext * context);
+
+/* @description expanded for @context and parsed into a bin with ghost
+ * pads for its unlinked pads (floating); NULL with @error set when it does
+ * not parse or names a missing element. */
+GstElement *parse_handler (const std::string & description,
+    GstSessionContext * context, std::string & error);
 
 }  // namespace sessionbin

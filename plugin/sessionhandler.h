@@ -45,7 +45,7 @@ public:
   const std::string & log_id () const { return log_id_; }
   bool sends_back () const { return sink_ != nullptr; }
 
-  /* Kept by the element, under its lock. */
+  /* Kept by the HandlerSet, under its lock. */
   bool ended = false;           /* the session ended; draining */
   bool failed = false;
   bool removing = false;
