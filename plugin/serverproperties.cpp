@@ -264,7 +264,7 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * (opusenc's `complexity`, 0–10). Lower values trade a little quality
    * for more peers per core (0 instead of 10: 5-16 % less CPU per peer
    * here, where Opus decoding and encoding are about a fifth of a peer's
-   * cost; README, "Performance").
+   * cost; docs/PERFORMANCE.md).
    */
   install (SERVER_PROP_OPUS_COMPLEXITY,
       g_param_spec_uint ("opus-complexity", "Opus complexity",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The load sweep of the README's Performance section, in one command:
+# The load sweep of docs/PERFORMANCE.md, in one command:
 # sessionsrc ! sessionsink (Twilio dialect, 8 kHz, nothing resampled) and the
 # floor-echo baseline at several session counts, server pinned to core 0 and
 # load generator to core 1; JSON per run and an SVG plot in OUT (default

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The WebRTC table of the README's Performance section, in one command:
+# The WebRTC table of docs/PERFORMANCE.md, in one command:
 # `sessionsrc ! sessionsink` with ICE on 127.0.0.1 and N client webrtcbins
 # (bench-webrtc-peers, another process) for each peer count and each
 # opus-complexity. PIN=1 (default) pins the server to core 0 and the peers
