@@ -817,6 +817,68 @@ test_io_threads ()
       }, 15000));
 }
 
+/* sessionbin with a stateful handler per session: in-process webrtcbin
+ * peers each hear their own tone back through their own handler (two
+ * resamplers each, none shared), Opus both ways. */
+static void
+test_sessionbin_peers ()
+{
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 opus-complexity=2 handler=\"audioconvert ! "
+      "audioresample ! audio/x-raw,rate=16000 ! audioresample\"");
+  s.play ();
+  const double freqs[2] = { 450, 1300 };
+  std::vector<std::unique_ptr<ClientPeer>> peers;
+  for (int i = 0; i < 2; i++) {
+    peers.push_back (std::make_unique<ClientPeer> ("bin-peer-" +
+            std::to_string (i), freqs[i]));
+    HttpReply r = peers.back ()->connect (s.port ());
+    g_assert_cmpuint (r.status, ==, 200);
+    assert_str_eq (json_field (r.body, "type"), "answer");
+  }
+  g_assert_true (s.wait_started (2));
+  g_assert_true (test::wait_for ([&] {
+        for (auto & p : peers)
+          if (p->received ().size () < 2 * 48000)
+            return false;
+        return true;
+      }, 15000));
+  for (auto & p : peers) {
+    auto heard = p->received ();
+    double f = tone_of (heard);
+    g_test_message ("%s: sent %.0f Hz, heard %.0f Hz (%zu samples)",
+        p->id ().c_str (), p->freq (), f, heard.size ());
+    g_assert_cmpfloat (std::fabs (f - p->freq ()), <, p->freq () * 0.05);
+  }
+  /* One handler per session: 2 resamplers each, plus one on each output
+   * chain (the peers' own, inside the inner sessionsrc, not counted). */
+  auto count_resamplers = [](GstElement * bin) {
+    int n = 0;
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+    GValue v = G_VALUE_INIT;
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GstElementFactory *f = gst_element_get_factory
+          (GST_ELEMENT (g_value_get_object (&v)));
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "audioresample"))
+        n++;
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    return n;
+  };
+  GstElement *inner = gst_bin_get_by_name (GST_BIN (s.src), "sessionsrc");
+  g_assert_nonnull (inner);
+  int resamplers = count_resamplers (s.src) - count_resamplers (inner);
+  gst_object_unref (inner);
+  g_assert_cmpint (resamplers, ==, 2 * 3);
+  for (auto & p : peers)
+    p->close ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-handler-done") >= 2;
+      }, 15000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -831,5 +893,6 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
   g_test_add_func ("/webrtc/ports-and-transports", test_ports_and_transports);
   g_test_add_func ("/webrtc/io-threads", test_io_threads);
+  g_test_add_func ("/webrtc/sessionbin", test_sessionbin_peers);
   return g_test_run ();
 }
