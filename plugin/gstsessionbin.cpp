@@ -266,6 +266,7 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
   if (!context)
     return;                     /* the interleaved pad */
 
+  const gint64 t0 = g_get_monotonic_time ();
   std::string error;
   GstElement *element = make_handler (self, context, error);
   if (!element) {
@@ -280,8 +281,13 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
   bool attached = h->attach (pad, error);
   /* Known either way: what was added is removed through the set. */
   self->priv->handlers.add (h);
-  if (!attached)
+  if (!attached) {
     fail_handler (self, h, error);
+    return;
+  }
+  /* tests/bench/run_sessionbin.sh reads this line. */
+  GST_INFO_OBJECT (self, "session %s: handler ready in %" G_GINT64_FORMAT
+      " us", h->log_id ().c_str (), g_get_monotonic_time () - t0);
 }
 
 struct DrainTimer
