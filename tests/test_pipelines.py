@@ -79,6 +79,79 @@ def test_levels():
     check({"session": "carol", "ended": "stop"} in lines, "session end logged")
 
 
+def test_record_sh():
+    """pipelines/record.sh: one gst-launch line, one WAV per session named
+    after its sanitized id, complete after Ctrl-C (-e)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, PORT=str(port))
+        app = subprocess.Popen([os.path.join(ROOT, "pipelines", "record.sh"), d],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+        check(wait_listening(port, proc=app), "record.sh listens")
+        client("ws://127.0.0.1:%d/websocket/offer" % port, "--id", "dave/../x")
+        time.sleep(0.5)
+        app.send_signal(2)
+        out, _ = app.communicate(timeout=30)
+        files = sorted(os.listdir(d))
+        check(files == ["rec-dave____x.wav"], "record.sh wrote %s" % files)
+        if files:
+            with wave.open(os.path.join(d, files[0])) as w:
+                seconds = w.getnframes() / w.getframerate()
+            check(0.95 <= seconds <= 1.1, "record.sh: %.3f s recorded" % seconds)
+
+
+def test_fastrtc_handler():
+    """pipelines/fastrtc_handler.py: the Python handler runs per session and
+    its output (half the volume) comes back to that client."""
+    port = free_port()
+    app = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "pipelines", "fastrtc_handler.py"),
+         "--port", str(port), "--address", "127.0.0.1", "--seconds", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    check(wait_listening(port, proc=app), "fastrtc_handler.py listens")
+    r = client("ws://127.0.0.1:%d/websocket/offer" % port, "--id", "erin")
+    try:
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result = {}
+    check(abs(result.get("heard_hz", 0) - 440) < 10, "handler output heard: %s" % result)
+    app.send_signal(2)
+    out, _ = app.communicate(timeout=30)
+    check("session erin: " in out and "chunks handled" in out,
+          "the handler ran for erin: %s" % out.strip().splitlines()[-3:])
+
+
+def test_transcribe():
+    """pipelines/transcribe.py: each recognized line names its session (no
+    words asserted: pocketsphinx's accuracy is not ours to promise)."""
+    port = free_port()
+    wav = os.path.join(tempfile.mkdtemp(), "speech.wav")
+    subprocess.run(["espeak-ng", "-w", wav, "one two three"], check=True)
+    app = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "pipelines", "transcribe.py"),
+         "--port", str(port), "--address", "127.0.0.1", "--digits", "--seconds", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    check(wait_listening(port, timeout=20, proc=app), "transcribe.py listens")
+    wav_client = os.path.join(ROOT, "tests", "clients", "wav_client.py")
+    procs = [subprocess.Popen([sys.executable, wav_client,
+                               "ws://127.0.0.1:%d/websocket/offer" % port, wav,
+                               "--id", ident, "--speed", "4"], stdout=subprocess.PIPE)
+             for ident in ("frank", "grace")]
+    for p in procs:
+        p.communicate(timeout=60)
+    time.sleep(1)
+    app.send_signal(2)
+    out, _ = app.communicate(timeout=60)
+    lines = [l for l in out.splitlines() if ": " in l and not l.startswith("transcribing")]
+    print("\n".join(lines))
+    speakers = {l.split(": ", 1)[0] for l in lines}
+    check(speakers == {"frank", "grace"}, "who said something: %s" % speakers)
+
+
 test_recorder()
 test_levels()
+test_record_sh()
+test_fastrtc_handler()
+test_transcribe()
 sys.exit(1 if failures else 0)
