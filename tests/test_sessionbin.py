@@ -8,6 +8,7 @@ its own test, suite 'sessionbin').
                        messages|churn|dialects
 """
 import asyncio
+import math
 import os
 import shutil
 import struct
@@ -16,12 +17,12 @@ import tempfile
 import time
 import wave
 
+import numpy as np
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from sessionbin_harness import (  # noqa: E402
-    Gst, GstSessionCtx, Pipeline, band_ratio, dominant, elements,
-    factory_names, open_fds, rms, run_clients, sanitize, steady, stream, thread_names,
-    threads,
-    wait_until)
+    Gst, GstSessionCtx, Pipeline, band_ratio, dominant, elements, factory_names, open_fds, rms,
+    run_clients, sanitize, steady, stream, thread_names, threads, wait_until)
 
 failures = []
 
@@ -185,7 +186,6 @@ def case_templating():
             sent_s, got_s = res.sent / res.rate_in, frames / rate
             check(abs(sent_s - got_s) <= 0.020,
                   "%s: %.4f s recorded of %.4f s sent" % (name, got_s, sent_s))
-            import numpy as np
             heard = dominant(np.frombuffer(pcm, dtype=np.int16), rate)
             freq = expected[name][2]
             check(abs(heard - freq) < freq * 0.02,
@@ -311,7 +311,6 @@ def case_create_handler():
 # 5. Element messages from inside a handler name their session
 
 def case_messages():
-    import math
     server = Pipeline.sessionbin(
         handler="level interval=100000000 post-messages=true ! fakesink").start()
     levels = {"loud": 20000, "quiet": 1000}
