@@ -278,8 +278,10 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
   auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
       element);
   g_object_unref (context);
+  /* Known before it starts (its errors while starting are its own), and
+   * again with its output chain once attached. */
+  self->priv->handlers.add (h);
   bool attached = h->attach (pad, error);
-  /* Known either way: what was added is removed through the set. */
   self->priv->handlers.add (h);
   if (!attached) {
     fail_handler (self, h, error);

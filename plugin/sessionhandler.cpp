@@ -87,6 +87,8 @@ SessionHandler::SessionHandler (GstBin * bin, GstSessionContext * context,
     log_id_ (sanitize (gst_session_context_get_id (context))),
     handler_ (GST_ELEMENT (gst_object_ref_sink (handler)))
 {
+  /* Known before it is added: its errors while starting are its own. */
+  elements_.push_back (GST_ELEMENT (gst_object_ref (handler_)));
 }
 
 SessionHandler::~SessionHandler ()
@@ -104,7 +106,6 @@ SessionHandler::attach (GstPad * session_pad, std::string & error)
     error = "the handler could not be added (already in a bin?)";
     return false;
   }
-  elements_.push_back (GST_ELEMENT (gst_object_ref (handler_)));
   handler_has_sinks_ = GST_OBJECT_FLAG_IS_SET (handler_,
       GST_ELEMENT_FLAG_SINK);
 
