@@ -194,16 +194,19 @@ async function startWebSocket(s) {
   const player = new Player(s.audio);
   let opened = false;
 
+  const ping = () => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    s.pingSent = performance.now();
+    ws.send(JSON.stringify({event: "ping"}));
+  };
+  // The session is up once the server answers after `start` (a refused
+  // start is answered with an error and a close instead).
   ws.onopen = () => {
     opened = true;
     ws.send(JSON.stringify({event: "start", websocket_id: s.id}));
     if (binary) ws.send(JSON.stringify({event: "binary_media", encoding: "mulaw"}));
-    else connected(s);
-    s.pinger = setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      s.pingSent = performance.now();
-      ws.send(JSON.stringify({event: "ping"}));
-    }, PING_INTERVAL_MS);
+    ping();
+    s.pinger = setInterval(ping, PING_INTERVAL_MS);
   };
   ws.onmessage = (event) => {
     if (typeof event.data !== "string") {
@@ -225,6 +228,11 @@ async function startWebSocket(s) {
       player.play(samples, s.outputRate);
     } else if (message.event === "pong") {
       if (s.pingSent) ui.roundTrip.textContent = ms(performance.now() - s.pingSent);
+      // The server answers in order: a pong before any binary_media answer
+      // means it does not know the extension.
+      if (binary && !s.binaryOn && !s.connected)
+        log("The server does not take binary media: sending JSON media.");
+      connected(s);
     } else if (message.event === "binary_media") {
       s.inputRate = message.input_rate || s.inputRate;
       s.outputRate = message.output_rate || s.outputRate;
@@ -243,8 +251,8 @@ async function startWebSocket(s) {
   };
   ws.onclose = (event) => {
     if (session !== s) return;
-    if (!s.stopping && opened && event.code !== 1000)
-      showError(ui.error.hidden ? `The server closed the connection (code ${event.code}${event.reason ? ": " + event.reason : ""}).` : ui.error.textContent);
+    if (!s.stopping && opened && event.code !== 1000 && ui.error.hidden)
+      showError(`The server closed the connection (code ${event.code}${event.reason ? ": " + event.reason : ""}).`);
     log(`connection closed (code ${event.code})`);
     finish(s, s.stopping || event.code === 1000 ? "closed" : "failed");
   };
