@@ -6,7 +6,8 @@ WebSocket with binary media; each time the page shows its session id and
 "connected", hears the echo at the tone's pitch (measured in the page, on
 its playback path), and Stop ends the session on the server and closes the
 connection. Over max-sessions, a second page says "The server is full"
-(both transports). With demo-page=false, / is 404. Screenshots go to the build
+(both transports). With demo-page=false, / is 404 (sessionsrc and
+sessionbin). Screenshots go to the build
 directory (tests/page-screenshot-*.png). Skipped only when chromium or
 playwright-core cannot be installed (tests/page/bootstrap.sh)."""
 import json
@@ -155,6 +156,15 @@ def test_page_off():
     check(http_status("http://127.0.0.1:%d/demo/app.js" % port)[0] == 404,
           "demo-page=false: /demo/app.js is 404")
     stop_server(proc)
+    for extra, want in (([], 200), (["demo-page=false"], 404)):
+        port = free_port()
+        proc = subprocess.Popen(
+            ["gst-launch-1.0", "sessionbin", "port=%d" % port, "address=127.0.0.1",
+             "handler=audioconvert"] + extra, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(wait_listening(port, proc=proc), "sessionbin %s listens" % " ".join(extra))
+        status = http_status("http://127.0.0.1:%d/" % port)[0]
+        check(status == want, "sessionbin %s: GET / is %d" % (" ".join(extra), status))
+        stop_server(proc)
 
 
 def main():

@@ -421,6 +421,9 @@ async function start() {
   ui.setup.textContent = ui.roundTrip.textContent = "—";
   setState("connecting");
   try {
+    if (!navigator.mediaDevices)
+      throw new Error("the browser gives it only to https:// and loopback pages " +
+        "(from another machine: ssh -L 8080:127.0.0.1:8080 and open 127.0.0.1)");
     s.audio = await openAudio();
   } catch (e) {
     showError(`No microphone: ${e.message || e.name}.`);
