@@ -10,6 +10,7 @@ connection. Over max-sessions, a second page says "The server is full"
 sessionbin). Screenshots go to the build
 directory (tests/page-screenshot-*.png). Skipped only when chromium or
 playwright-core cannot be installed (tests/page/bootstrap.sh)."""
+import http.client
 import json
 import math
 import os
@@ -84,6 +85,12 @@ def test_page(tone, shot_dir):
     check(status == 200 and "javascript" in ctype, "GET /demo/app.js (%d %s)" % (status, ctype))
     check(http_status("http://127.0.0.1:%d/demo/missing.js" % port)[0] == 404, "unknown asset is 404")
     check(http_status("http://127.0.0.1:%d/index.html" % port)[0] == 404, "only / is the page")
+    for raw in ("/demo/../../etc/passwd", "/demo/../index.html", "/demo/.hidden", "/demo/a%2Fb", "/demo/%2e%2e/x"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", raw)
+        status = conn.getresponse().status
+        conn.close()
+        check(status in (400, 404), "%s is refused (%d)" % (raw, status))
 
     started = time.monotonic()
     drive = subprocess.run(

@@ -111,9 +111,18 @@ async function openAudio() {
   const mic = await navigator.mediaDevices.getUserMedia({audio: {
     echoCancellation: false, noiseSuppression: false, autoGainControl: false,
     channelCount: 1}});
-  const context = new AudioContext({sampleRate: 48000, latencyHint: "interactive"});
+  // 48 kHz, the server's default input rate; a browser that cannot mix
+  // rates (Firefox) gets its own, and the WebSocket path resamples.
+  let context = new AudioContext({sampleRate: 48000, latencyHint: "interactive"});
+  let source;
+  try {
+    source = context.createMediaStreamSource(mic);
+  } catch (e) {
+    context.close();
+    context = new AudioContext({latencyHint: "interactive"});
+    source = context.createMediaStreamSource(mic);
+  }
   await context.resume();
-  const source = context.createMediaStreamSource(mic);
   const input = context.createAnalyser();
   input.fftSize = 2048;
   source.connect(input);
@@ -326,7 +335,7 @@ async function startWebRtc(s) {
     s.remote.connect(s.audio.output);
   };
   pc.onconnectionstatechange = () => {
-    if (session !== s) return;
+    if (s.finished) return;
     const state = pc.connectionState;
     if (state === "connected") connected(s);
     else if (state === "failed") {
@@ -345,7 +354,7 @@ async function startWebRtc(s) {
     pc.addEventListener("icegatheringstatechange", done);
     setTimeout(resolve, 3000);
   });
-  if (session !== s) return;
+  if (s.finished) return;
   const reply = await fetch("/webrtc/offer", {method: "POST",
     headers: {"Content-Type": "application/json"},
     body: JSON.stringify({sdp: pc.localDescription.sdp, type: "offer", webrtc_id: s.id})});
@@ -359,7 +368,7 @@ async function startWebRtc(s) {
     throw new Error(errorInWords(answer.meta && answer.meta.error, answer.meta));
   if (!reply.ok || answer.type !== "answer")
     throw new Error(`The server refused the offer (HTTP ${reply.status}).`);
-  if (session !== s) return;
+  if (s.finished) return;
   await pc.setRemoteDescription(answer);
 
   s.statsTimer = setInterval(async () => {
