@@ -68,7 +68,7 @@ function randomId() {
 }
 
 function ms(value) {
-  return `${Math.round(value)} ms`;
+  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 }
 
 // ---- G.711 µ-law ---------------------------------------------------------
