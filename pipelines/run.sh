@@ -13,6 +13,9 @@ PORT=${PORT:-8080}
 cat <<MSG
 gst-sessionctx echo server on port $PORT
 
+  Open http://127.0.0.1:$PORT/ in a browser: pick WebRTC or WebSocket,
+  press Start and hear yourself back through the pipeline.
+
   FastRTC WebSocket:  ws://127.0.0.1:$PORT/websocket/offer
       send {"event":"start","websocket_id":"my-id"}, then
            {"event":"media","media":{"payload":"<base64 µ-law, 48 kHz>"}}

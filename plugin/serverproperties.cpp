@@ -270,6 +270,19 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
       g_param_spec_uint ("opus-complexity", "Opus complexity",
           "Opus encoder complexity for audio sent to WebRTC peers (0-10, "
           "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity, rw));
+
+  /**
+   * GstSessionSrc:demo-page:
+   *
+   * Serve the demo page at `/` (and its scripts under `/demo/`) on the same
+   * port: a browser opens http://HOST:PORT/, picks WebRTC or WebSocket,
+   * and hears what the pipeline sends back. Compiled into the plugin, no
+   * network needed. false: `/` is 404.
+   */
+  install (SERVER_PROP_DEMO_PAGE,
+      g_param_spec_boolean ("demo-page", "Demo page",
+          "Serve a browser demo page at / (WebRTC or WebSocket, hears the "
+          "pipeline's output)", TRUE, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -343,6 +356,9 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_MAX_SEND_QUEUE:
       max_send_queue = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_DEMO_PAGE:
+      demo_page = g_value_get_boolean (value);
       break;
     default:
       return false;
@@ -421,6 +437,9 @@ ServerSettings::get (guint property, GValue * value)
     case SERVER_PROP_MAX_SEND_QUEUE:
       g_value_set_uint (value, max_send_queue);
       break;
+    case SERVER_PROP_DEMO_PAGE:
+      g_value_set_boolean (value, demo_page);
+      break;
     default:
       return false;
   }
@@ -446,5 +465,7 @@ ServerSettings::server_config () const
   config.peer_timeout = peer_timeout;
   config.io_threads = io_threads;
   config.max_send_queue = max_send_queue;
+  if (demo_page)
+    config.demo_page_resource = kDemoPageResource;
   return config;
 }

@@ -20,6 +20,8 @@ constexpr int kDefaultOutputRate = 24000;
 constexpr int kDefaultRate = 48000;
 /* opusenc's own default. */
 constexpr guint kDefaultOpusComplexity = 10;
+/* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
+constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 
 /* The server properties in the order they are installed; a class that
  * installs them from @first_prop_id has property id
@@ -49,6 +51,7 @@ enum ServerProperty : guint
   SERVER_PROP_IO_THREADS,
   SERVER_PROP_MAX_SEND_QUEUE,
   SERVER_PROP_OPUS_COMPLEXITY,
+  SERVER_PROP_DEMO_PAGE,
   N_SERVER_PROPS,
 };
 
@@ -86,6 +89,7 @@ struct ServerSettings
   guint io_threads = 1;
   guint max_send_queue = 4 << 20;
   guint opus_complexity = kDefaultOpusComplexity;
+  bool demo_page = true;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

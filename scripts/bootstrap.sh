@@ -10,7 +10,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 
 PACKAGES=(
   meson ninja-build pkg-config g++
-  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsimdjson-dev libbenchmark-dev
+  libglib2.0-dev libglib2.0-dev-bin libsoup-3.0-dev libjson-glib-dev libsimdjson-dev libbenchmark-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -16,6 +16,8 @@ fi
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 export BUILD_DIR
 "$ROOT/scripts/bootstrap.sh" || { echo "0 passed, 1 failed"; exit 1; }
+# chromium and playwright-core for the page test (it skips without them).
+"$ROOT/tests/page/bootstrap.sh" || echo "tests/page/bootstrap.sh failed: the page test will skip" >&2
 
 meson test -C "$BUILD_DIR" --print-errorlogs "$@"
 status=$?

@@ -3,6 +3,7 @@
 
 #include "request.h"
 #include "serverdebug.h"
+#include "staticpages.h"
 
 #include <glib-unix.h>
 #include <sys/epoll.h>
@@ -201,6 +202,8 @@ Server::thread_main (Thread & io)
   if (io.socket && config_.webrtc)
     soup_server_add_handler (io.soup, "/webrtc/offer", on_http_offer, &io,
         nullptr);
+  if (io.socket && !config_.demo_page_resource.empty ())
+    static_pages_mount (io.soup, config_.demo_page_resource);
 
   g_mutex_lock (&io.startup_mutex);
   io.startup_error = err;

@@ -27,6 +27,9 @@ struct ServerConfig
   guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
   guint io_threads = 1;         /* I/O threads sharing the port */
   size_t max_send_queue = 4 << 20;      /* bytes a client has not read */
+  /* GResource path of the page served at `/` (index.html, assets under
+   * `/demo/`); empty: no page, `/` is 404. */
+  std::string demo_page_resource;
 };
 
 }  // namespace sessionctx
