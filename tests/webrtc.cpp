@@ -560,18 +560,27 @@ test_early_candidates ()
 }
 
 /* Not connected within connect-timeout: session-ended connect-timeout and
- * the webrtcbin is gone. A peer that vanishes: peer-timeout. */
+ * the webrtcbin is gone. A peer that vanishes: peer-timeout. Each inside
+ * its window (the timeout, plus at most the server's tick). */
 static void
 test_timeouts ()
 {
-  Server s ("connect-timeout=1 peer-timeout=1");
+  const guint connect_s = 2, peer_s = 2;
+  Server s ("connect-timeout=" + std::to_string (connect_s) +
+      " peer-timeout=" + std::to_string (peer_s));
   ClientPeer never ("never", 440);
-  HttpReply r = post (s.port (), never.offer_body (never.make_offer ()));
+  const std::string offer = never.offer_body (never.make_offer ());
+  const gint64 before_offer = g_get_monotonic_time ();
+  HttpReply r = post (s.port (), offer);
+  const gint64 answered = g_get_monotonic_time ();
   g_assert_cmpuint (r.status, ==, 200);   /* answer, never applied */
   g_assert_cmpuint (s.n_peers (), ==, 1);
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("never") == "connect-timeout";
-      }, 5000));
+      }, (connect_s + 4) * 1000));
+  /* The clock starts when the offer comes: between the two. */
+  test::assert_ended_in_window (*s.bus, "never", before_offer, connect_s,
+      answered);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0 && s.n_sessions () == 0;
       }));
@@ -581,10 +590,19 @@ test_timeouts ()
   ClientPeer gone ("gone", 440);
   g_assert_cmpuint (gone.connect (s.port ()).status, ==, 200);
   g_assert_true (s.wait_started (1));
+  g_assert_true (test::wait_for ([&] {
+        return s.capture.samples_of ("gone") > 0;
+      }));
+  const gint64 before_vanish = g_get_monotonic_time ();
   gone.vanish ();
+  const gint64 vanished = g_get_monotonic_time ();
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("gone") == "disconnect";
-      }, 5000));
+      }, (peer_s + 4) * 1000));
+  /* The last media came just before the client stopped: its clock starts
+   * then (a 20 ms frame and some jitter before, at the earliest). */
+  test::assert_ended_in_window (*s.bus, "gone", before_vanish - 200 * 1000,
+      peer_s, vanished);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0;
       }));
@@ -715,17 +733,25 @@ test_session_pads_and_direction ()
   gst_object_unref (pipeline);
 }
 
-/* time-limit ends a WebRTC session too; pipeline to READY ends the rest
- * with reason shutdown and removes their webrtcbins. */
+/* time-limit ends a WebRTC session too, inside its window; pipeline to
+ * READY ends the rest with reason shutdown and removes their webrtcbins. */
 static void
 test_limit_and_shutdown ()
 {
-  Server s ("time-limit=1");
+  const guint limit_s = 2;
+  Server s ("time-limit=" + std::to_string (limit_s));
   ClientPeer a ("limited", 440);
+  const gint64 before_offer = g_get_monotonic_time ();
   g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("limited") == "time-limit";
-      }, 5000));
+      }, (limit_s + 6) * 1000));
+  /* Counted from the start (ICE and DTLS done), not from the offer. */
+  test::assert_ended_in_window (*s.bus, "limited", s.bus->time_of
+      ("session-started", "limited") - 50 * 1000, limit_s, s.bus->time_of
+      ("session-started", "limited"));
+  g_assert_cmpint (s.bus->time_of ("session-started", "limited"), >,
+      before_offer);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0;
       }));
