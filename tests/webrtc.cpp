@@ -219,6 +219,42 @@ struct Server : test::LivePipeline
   }
 };
 
+/* Elements of @bin and of the bins in it made by @factory, not counting
+ * what is inside webrtcbins (their data channels have appsrcs of their
+ * own). */
+guint
+count_made_by (GstBin * bin, const char *factory)
+{
+  guint n = 0;
+  GstIterator *it = gst_bin_iterate_elements (bin);
+  GValue v = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next (it, &v)) {
+      case GST_ITERATOR_OK:{
+        auto *e = GST_ELEMENT (g_value_get_object (&v));
+        GstElementFactory *f = gst_element_get_factory (e);
+        const char *name = f ? GST_OBJECT_NAME (f) : "";
+        n += g_strcmp0 (name, factory) == 0;
+        if (GST_IS_BIN (e) && g_strcmp0 (name, "webrtcbin") != 0)
+          n += count_made_by (GST_BIN (e), factory);
+        g_value_reset (&v);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        n = 0;
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return n;
+}
+
 double
 tone_of (const std::vector<int16_t> & s, int rate = 48000)
 {
@@ -313,6 +349,9 @@ test_peers_echo ()
   g_value_unset (&v);
   gst_iterator_free (it);
   g_assert_cmpint (encoders, ==, 3);
+  /* Each peer receives: its send chain starts at an appsrc. */
+  g_assert_cmpuint (count_made_by (GST_BIN (s.src), "appsrc"), ==, 3);
+  g_assert_cmpuint (count_made_by (GST_BIN (s.src), "opusenc"), ==, 3);
 
   /* Two seconds of audio each way. */
   test::Tone tone (600, 48000);
@@ -724,6 +763,12 @@ test_session_pads_and_direction ()
     assert_str_eq (st.pad_context, "pads");
     g_assert_cmpint (st.transport, ==, GST_SESSION_TRANSPORT_WEBRTC);
   }
+  /* No send chain: the peer's bin (and its webrtcbin) is there, but no
+   * appsrc and no Opus encoder. */
+  g_assert_cmpuint (GST_BIN (src)->numchildren, ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "webrtcbin"), ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "appsrc"), ==, 0);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "opusenc"), ==, 0);
   c.close ();
   g_assert_true (test::wait_for ([&] {
         std::lock_guard < std::mutex > l (st.lock);
