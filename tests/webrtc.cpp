@@ -8,6 +8,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <set>
+
 using test::WsClient;
 
 namespace {
@@ -857,19 +859,63 @@ test_ports_and_transports ()
   }
 }
 
-/* WebRTC peers served by several I/O threads. */
+/* Which I/O thread served @request: the one that woke most (at least
+ * twice, more than any other: a tick wakes them all once), or "". */
+static std::string
+served_by (const std::function<void ()> & request)
+{
+  auto before = test::thread_wakeups ("sessionserver");
+  request ();
+  auto after = test::thread_wakeups ("sessionserver");
+  std::string best;
+  long most = 1, second = 0;
+  for (auto &[tid, count] : after) {
+    long woke = count - (before.count (tid) ? before[tid] : 0);
+    if (woke > most) {
+      second = most;
+      most = woke;
+      best = tid;
+    } else if (woke > second) {
+      second = woke;
+    }
+  }
+  return most > second ? best : "";
+}
+
+/* WebRTC peers served by several I/O threads: each thread takes offers
+ * (the thread that takes a peer's offer serves it), and every peer hears
+ * its own tone. */
 static void
 test_io_threads ()
 {
   Server s ("io-threads=3");
   g_assert_cmpuint (test::thread_wakeups ("sessionserver").size (), ==, 3);
   std::vector<std::unique_ptr<ClientPeer>> peers;
+  std::set<std::string> peer_threads;
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("io-peer-" +
             std::to_string (i), 400 + 300 * i));
-    g_assert_cmpuint (peers.back ()->connect (s.port ()).status, ==, 200);
+    std::string offer = peers.back ()->offer_body (peers.back ()->
+        make_offer ());
+    HttpReply r;
+    peer_threads.insert (served_by ([&] {
+              r = post (s.port (), offer);
+            }));
+    g_assert_cmpuint (r.status, ==, 200);
+    peers.back ()->set_answer (json_field (r.body, "sdp"));
   }
   g_assert_true (s.wait_started (3));
+  /* Three offers land on one thread one time in nine: more requests on
+   * the same route show the spread (all on one: 3 x 3^-30). */
+  std::set<std::string> threads;
+  for (int i = 0; i < 30; i++)
+    threads.insert (served_by ([&] {
+              g_assert_cmpuint (post (s.port (), "{}").status, ==, 422);
+            }));
+  threads.erase ("");
+  g_test_message ("offers of the 3 peers on %zu thread(s), 30 requests on "
+      "%zu", peer_threads.size (), threads.size ());
+  g_assert_cmpuint (threads.size (), >=, 2);
   g_assert_true (test::wait_for ([&] {
         for (auto & p : peers)
           if (tone_of (p->received ()) == 0)
