@@ -14,7 +14,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -215,6 +218,10 @@ public:
   bool connect (guint port, const std::string & path)
   {
     fd_ = socket (AF_INET, SOCK_STREAM, 0);
+    if (no_delay_) {
+      int one = 1;
+      setsockopt (fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     if (pending_rcvbuf_)
       setsockopt (fd_, SOL_SOCKET, SO_RCVBUF, &pending_rcvbuf_,
           sizeof pending_rcvbuf_);
@@ -285,6 +292,26 @@ public:
   {
     pending_rcvbuf_ = bytes;
   }
+  /* Every send leaves at once (before connect): nothing sent waits in
+   * this socket for a reset () to throw away. */
+  void set_no_delay ()
+  {
+    no_delay_ = true;
+  }
+  /* Waits until the server's kernel has acknowledged everything sent
+   * (nothing left for a reset () to throw away; the server may not have
+   * read it yet). */
+  bool wait_acknowledged (guint timeout_ms = 5000)
+  {
+    gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+    int unacknowledged = 0;
+    while (ioctl (fd_, SIOCOUTQ, &unacknowledged) == 0 && unacknowledged > 0) {
+      if (g_get_monotonic_time () > deadline)
+        return false;
+      g_usleep (1000);
+    }
+    return unacknowledged == 0;
+  }
   /* Vanish: SO_LINGER 0 makes close() send RST. */
   void reset ()
   {
@@ -311,6 +338,7 @@ private:
     return true;
   }
   bool eof_ = false;
+  bool no_delay_ = false;
   int pending_rcvbuf_ = 0;
   int fd_ = -1;
 };

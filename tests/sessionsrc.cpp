@@ -319,13 +319,17 @@ test_session_pads ()
 }
 
 /* A client that vanishes (TCP reset) ends its session with reason
- * disconnect; the other session loses nothing. */
+ * disconnect, and every frame it sent before vanishing (all at once, then
+ * the reset as soon as the server's kernel has them: likely still unread by
+ * the server) is delivered, before its session-end; the other sessions lose
+ * nothing. */
 static void
 test_disconnect ()
 {
   Pipeline p;
   p.play ();
   test::RawWsClient a;
+  a.set_no_delay ();
   WsClient b, quiet;
   Tone tone (700, 48000);
   g_assert_true (a.connect (p.port (), "/websocket/offer"));
@@ -334,11 +338,17 @@ test_disconnect ()
   a.send (test::fastrtc_start ("vanishing"));
   b.send (test::fastrtc_start ("steady"));
   quiet.send (test::fastrtc_start ("polite"));
+  std::string vanishing_sent;
   for (int f = 0; f < 100; f++) {
-    if (f < 30)
-      a.send (test::fastrtc_media (tone.next_mulaw (960)));
-    if (f == 30)
+    if (f == 30) {
+      for (int i = 0; i < 30; i++) {
+        std::string mu = tone.next_mulaw (960);
+        vanishing_sent += mu;
+        a.send (test::fastrtc_media (mu));
+      }
+      g_assert_true (a.wait_acknowledged ());
       a.reset ();
+    }
     if (f == 40)
       quiet.close ();           /* close frame, no stop */
     b.send (test::fastrtc_media (tone.next_mulaw (960)));
@@ -352,7 +362,19 @@ test_disconnect ()
   g_assert_true (test::wait_for ([&] {
         return p.capture.samples_of ("steady") == 100 * 960;
       }));
-  g_assert_cmpuint (p.capture.samples_of ("vanishing"), <=, 30 * 960);
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (p.capture.lock);
+        return p.capture.sessions["vanishing"].end_events == 1;
+      }));
+  g_test_message ("vanishing: %zu of %d samples", p.capture.samples_of
+      ("vanishing"), 30 * 960);
+  g_assert_true (p.capture.samples_copy ("vanishing") ==
+      decode (vanishing_sent));
+  {
+    std::lock_guard < std::mutex > l (p.capture.lock);
+    for (auto & id : {"vanishing", "steady", "polite"})
+      g_assert_false (p.capture.sessions[id].buffer_after_end);
+  }
   g_assert_cmpuint (p.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
