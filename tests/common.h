@@ -287,6 +287,24 @@ public:
     g_assert_cmpint (op, ==, 1);
     return payload;
   }
+  /* Reads (and throws away) everything until the server closes the
+   * connection: the bytes read, or -1 after @timeout_ms. */
+  gssize read_until_closed (int timeout_ms = 5000)
+  {
+    gssize total = 0;
+    char buf[65536];
+    gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+    while (g_get_monotonic_time () < deadline) {
+      struct pollfd pfd = { fd_, POLLIN, 0 };
+      if (poll (&pfd, 1, 100) != 1)
+        continue;
+      ssize_t r = ::recv (fd_, buf, sizeof buf, 0);
+      if (r <= 0)
+        return total;
+      total += r;
+    }
+    return -1;
+  }
   /* Set a small receive buffer (before connect) to stop reading early. */
   void set_receive_buffer (int bytes)
   {
