@@ -736,8 +736,25 @@ test_bad_input ()
     g_assert_false (c.closed);
   }
 
-  /* A frame over max-message-size: closed with 1009, session ended with
+  /* One byte over max-message-size: closed with 1009, session ended with
    * reason error, warning names it. */
+  {
+    WsClient c;
+    g_assert_true (c.connect (port, "/websocket/offer"));
+    c.send (test::fastrtc_start ("one-over"));
+    std::string head = "{\"event\":\"ping\",\"pad\":\"";
+    c.send (head + std::string (4097 - head.size () - 2, 'x') + "\"}");
+    g_assert_true (c.wait_closed ());
+    g_assert_cmpuint (c.close_code, ==, 1009);
+    g_assert_cmpint (c.find ("pong"), ==, -1);
+    g_assert_true (test::wait_for ([&] {
+          return p.bus->ended_reason ("one-over") == "error";
+        }));
+    g_assert_true (p.bus->has_warning ("one-over|message_too_big"));
+    stream_good ();
+  }
+
+  /* Far over max-message-size: the same. */
   {
     WsClient c;
     g_assert_true (c.connect (port, "/websocket/offer"));
