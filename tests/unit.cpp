@@ -135,19 +135,35 @@ test_events_and_messages ()
   g_assert_cmpint (GST_EVENT_TYPE (start), ==, GST_EVENT_CUSTOM_DOWNSTREAM);
   g_assert_true (GST_EVENT_IS_SERIALIZED (start));
   g_assert_true (gst_event_parse_session_start (start, nullptr));
+  out = nullptr;
+  g_assert_true (gst_event_parse_session_start (start, &out));
+  g_assert_true (out == ctx);
+  g_object_unref (out);
 
   GstSessionEndReason reason;
   GstEvent *end = gst_event_new_session_end (ctx, GST_SESSION_END_REASON_IDLE);
+  out = nullptr;
   g_assert_true (gst_event_parse_session_end (end, &out, &reason));
+  g_assert_true (out == ctx);
   g_assert_cmpint (reason, ==, GST_SESSION_END_REASON_IDLE);
   g_object_unref (out);
 
   gchar *digit = nullptr;
   GstEvent *dtmf = gst_event_new_session_dtmf (ctx, "7");
+  out = nullptr;
   g_assert_true (gst_event_parse_session_dtmf (dtmf, &out, &digit));
+  g_assert_true (out == ctx);
   g_assert_cmpstr (digit, ==, "7");
   g_free (digit);
   g_object_unref (out);
+  /* Each event names the session in its structure too, and only parses
+   * as its own kind. */
+  for (GstEvent *e : {sticky, start, end, dtmf})
+    g_assert_cmpstr (gst_structure_get_string (gst_event_get_structure (e),
+            "session-id"), ==, "abc");
+  g_assert_false (gst_event_parse_session_end (start, nullptr, nullptr));
+  g_assert_false (gst_event_parse_session_dtmf (end, nullptr, nullptr));
+  g_assert_false (gst_event_parse_session_context (dtmf, nullptr));
 
   /* The sticky event answers on a pad when the buffer has no meta. */
   GstPad *pad = gst_pad_new ("sink", GST_PAD_SINK);
@@ -173,6 +189,7 @@ test_events_and_messages ()
   GstMessage *ended = gst_message_new_session_ended (nullptr, ctx,
       GST_SESSION_END_REASON_STOP, &stats);
   GstSessionStats got = { 0, 0, 0 };
+  out = nullptr;
   g_assert_true (gst_message_parse_session_ended (ended, &out, &reason, &got));
   g_assert_true (out == ctx);
   g_assert_cmpint (reason, ==, GST_SESSION_END_REASON_STOP);
@@ -200,6 +217,14 @@ test_events_and_messages ()
   GstMessage *mark = gst_message_new_session_mark (nullptr, ctx, "m1");
   g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure (mark),
           "name"), ==, "m1");
+  /* Every message carries the context and names the session. */
+  for (GstMessage *m : {ended, started, app, mark}) {
+    out = gst_message_get_session_context (m);
+    g_assert_true (out == ctx);
+    g_object_unref (out);
+    g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure (m),
+            "session-id"), ==, "abc");
+  }
 
   for (GstMessage *m : {ended, started, app, mark})
     gst_message_unref (m);
