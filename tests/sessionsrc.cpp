@@ -60,6 +60,7 @@ test_three_sessions ()
   WsClient clients[3];
   std::vector<Tone> tones;
   std::string sent[3];
+  const gint64 before_start = g_get_monotonic_time ();
   for (int i = 0; i < 3; i++) {
     tones.emplace_back (freqs[i], 48000);
     g_assert_true (clients[i].connect (p.port (), "/websocket/offer"));
@@ -71,7 +72,7 @@ test_three_sessions ()
       sent[i] += mu;
       clients[i].send (test::fastrtc_media (mu));
     }
-    test::spin (2);
+    test::spin (6);             /* sessions of 300 ms at least */
   }
   for (auto & c : clients)
     c.send ("{\"event\":\"stop\"}");
@@ -115,7 +116,19 @@ test_three_sessions ()
     g_assert_cmpstr (gst_structure_get_string (s, "dialect"), ==, "fastrtc");
     g_assert_cmpuint (fr, ==, frames);
     g_assert_cmpuint (bytes, ==, frames * frame);
-    g_assert_cmpuint (duration, >, 0);
+    /* From start to stop, in nanoseconds: no longer than from before the
+     * start to the message, no shorter than between the two messages (but
+     * for a delay in posting the second). */
+    const std::string id = gst_structure_get_string (s, "session-id");
+    const gint64 started = p.bus->time_of ("session-started", id);
+    const gint64 ended = p.bus->time_of ("session-ended", id);
+    g_test_message ("%s: duration %" G_GUINT64_FORMAT " ms, messages %"
+        G_GINT64_FORMAT " ms apart", id.c_str (), duration / GST_MSECOND,
+        (ended - started) / 1000);
+    g_assert_cmpuint (duration, <=, (guint64) (ended - before_start) *
+        GST_USECOND);
+    g_assert_cmpuint (duration + 100 * GST_MSECOND, >=, (guint64) (ended -
+            started) * GST_USECOND);
     gst_structure_free (s);
   }
   g_assert_cmpuint (p.bus->warnings ().size (), ==, 0);
