@@ -277,13 +277,17 @@ test_peers_echo ()
   Server s ("opus-complexity=2");
   const double freqs[3] = { 350, 900, 2200 };
   std::vector<std::unique_ptr<ClientPeer>> peers;
+  std::map<std::string, gint64> round_trip_us;
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("peer-" +
             std::to_string (i), freqs[i]));
+    const std::string offer = peers.back ()->offer_body (peers.back ()->
+        make_offer ());
     gint64 t0 = g_get_monotonic_time ();
-    HttpReply r = peers.back ()->connect (s.port ());
+    HttpReply r = post (s.port (), offer);
+    round_trip_us[peers.back ()->id ()] = g_get_monotonic_time () - t0;
     g_test_message ("offer -> answer: %.1f ms",
-        (g_get_monotonic_time () - t0) / 1000.0);
+        round_trip_us[peers.back ()->id ()] / 1000.0);
     g_assert_cmpuint (r.status, ==, 200);
     assert_str_eq (json_field (r.body, "type"), "answer");
     std::string sdp = json_field (r.body, "sdp");
@@ -292,6 +296,7 @@ test_peers_echo ()
     g_assert_nonnull (strstr (sdp.c_str (), "m=audio"));
     g_assert_nonnull (strstr (sdp.c_str (), "m=application"));
     g_assert_nonnull (strstr (sdp.c_str (), "a=candidate:"));
+    peers.back ()->set_answer (sdp);
   }
   WsClient ws;
   g_assert_true (ws.connect (s.port (), "/websocket/offer"));
@@ -422,9 +427,12 @@ test_peers_echo ()
   for (auto *a : s.bus->elements ("session-answer")) {
     guint64 t = 0;
     gst_structure_get_uint64 (a, "setup-time", &t);
-    g_test_message ("%s: answer after %.1f ms (server side)",
-        gst_structure_get_string (a, "session-id"), t / 1e6);
-    g_assert_cmpuint (t, >, 0);
+    const char *id = gst_structure_get_string (a, "session-id");
+    g_test_message ("%s: answer after %.1f ms (server side)", id, t / 1e6);
+    /* In nanoseconds: within the client's round trip, and more than the
+     * millisecond that making a webrtcbin and its answer takes at least. */
+    g_assert_cmpuint (t, <=, (guint64) round_trip_us[id] * GST_USECOND);
+    g_assert_cmpuint (t, >=, GST_MSECOND);
     gst_structure_free (a);
   }
 
