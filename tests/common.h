@@ -14,7 +14,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -215,6 +218,10 @@ public:
   bool connect (guint port, const std::string & path)
   {
     fd_ = socket (AF_INET, SOCK_STREAM, 0);
+    if (no_delay_) {
+      int one = 1;
+      setsockopt (fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     if (pending_rcvbuf_)
       setsockopt (fd_, SOL_SOCKET, SO_RCVBUF, &pending_rcvbuf_,
           sizeof pending_rcvbuf_);
@@ -280,10 +287,48 @@ public:
     g_assert_cmpint (op, ==, 1);
     return payload;
   }
+  /* Reads (and throws away) everything until the server closes the
+   * connection: the bytes read, or -1 after @timeout_ms. */
+  gssize read_until_closed (int timeout_ms = 5000)
+  {
+    gssize total = 0;
+    char buf[65536];
+    gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+    while (g_get_monotonic_time () < deadline) {
+      struct pollfd pfd = { fd_, POLLIN, 0 };
+      if (poll (&pfd, 1, 100) != 1)
+        continue;
+      ssize_t r = ::recv (fd_, buf, sizeof buf, 0);
+      if (r <= 0)
+        return total;
+      total += r;
+    }
+    return -1;
+  }
   /* Set a small receive buffer (before connect) to stop reading early. */
   void set_receive_buffer (int bytes)
   {
     pending_rcvbuf_ = bytes;
+  }
+  /* Every send leaves at once (before connect): nothing sent waits in
+   * this socket for a reset () to throw away. */
+  void set_no_delay ()
+  {
+    no_delay_ = true;
+  }
+  /* Waits until the server's kernel has acknowledged everything sent
+   * (nothing left for a reset () to throw away; the server may not have
+   * read it yet). */
+  bool wait_acknowledged (guint timeout_ms = 5000)
+  {
+    gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+    int unacknowledged = 0;
+    while (ioctl (fd_, SIOCOUTQ, &unacknowledged) == 0 && unacknowledged > 0) {
+      if (g_get_monotonic_time () > deadline)
+        return false;
+      g_usleep (1000);
+    }
+    return unacknowledged == 0;
   }
   /* Vanish: SO_LINGER 0 makes close() send RST. */
   void reset ()
@@ -311,6 +356,7 @@ private:
     return true;
   }
   bool eof_ = false;
+  bool no_delay_ = false;
   int pending_rcvbuf_ = 0;
   int fd_ = -1;
 };
@@ -417,6 +463,7 @@ public:
           }
           std::lock_guard < std::mutex > l (self->lock_);
           self->messages_.push_back (m);
+          self->times_us_.push_back (g_get_monotonic_time ());
           return GST_BUS_DROP;
         }, this, nullptr);
   }
@@ -483,6 +530,20 @@ public:
       n += GST_MESSAGE_TYPE (m) == type;
     return n;
   }
+  /* When (monotonic µs) the first element message @name of session @id
+   * was posted, or -1. */
+  gint64 time_of (const char *name, const std::string & id)
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    for (size_t i = 0; i < messages_.size (); i++) {
+      const GstStructure *s = gst_message_get_structure (messages_[i]);
+      if (GST_MESSAGE_TYPE (messages_[i]) == GST_MESSAGE_ELEMENT && s &&
+          gst_structure_has_name (s, name) && g_strcmp0 (id.c_str (),
+              gst_structure_get_string (s, "session-id")) == 0)
+        return times_us_[i];
+    }
+    return -1;
+  }
   /* The reason nick of the session-ended message for @id, or "". */
   std::string ended_reason (const std::string & id)
   {
@@ -498,7 +559,39 @@ private:
   GstBus *bus_;
   std::mutex lock_;
   std::vector<GstMessage *> messages_;
+  std::vector<gint64> times_us_;        /* per message: when posted */
 };
+
+/* The server checks its timeouts (time-limit, idle-timeout,
+ * connect-timeout, peer-timeout) on a tick of 1 s: a session ends at the
+ * first tick at or after its deadline, so up to a tick late. The slack is
+ * for a loaded machine; a doubled timeout of 2 s or more still falls
+ * outside. */
+constexpr gint64 kTimeoutTickMs = 1000;
+constexpr gint64 kTimeoutSlackMs = 500;
+
+/* Asserts that session @id's session-ended came @timeout_s after @from_us
+ * (a time at or before the server started counting), within the tick;
+ * @counted_by_us is a time at or after it (default: @from_us). */
+inline void
+assert_ended_in_window (BusLog & bus, const std::string & id, gint64 from_us,
+    guint timeout_s, gint64 counted_by_us = 0)
+{
+  gint64 ended = bus.time_of ("session-ended", id);
+  g_assert_cmpint (ended, >, 0);
+  if (!counted_by_us)
+    counted_by_us = from_us;
+  g_assert_cmpint (counted_by_us, >=, from_us);
+  const gint64 early_ms = (ended - from_us) / 1000;
+  const gint64 late_ms = (ended - counted_by_us) / 1000;
+  g_test_message ("%s ended %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+      " ms after its clock started (timeout %u s)", id.c_str (), late_ms,
+      early_ms, timeout_s);
+  /* Never early (50 ms: the two clocks are read a little apart). */
+  g_assert_cmpint (early_ms, >=, (gint64) timeout_s * 1000 - 50);
+  g_assert_cmpint (late_ms, <=, (gint64) timeout_s * 1000 + kTimeoutTickMs +
+      kTimeoutSlackMs);
+}
 
 /* What a probe on a sink pad saw: per session, buffers in order. */
 struct Capture

@@ -8,6 +8,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <set>
+
 using test::WsClient;
 
 namespace {
@@ -221,6 +223,42 @@ struct Server : test::LivePipeline
   }
 };
 
+/* Elements of @bin and of the bins in it made by @factory, not counting
+ * what is inside webrtcbins (their data channels have appsrcs of their
+ * own). */
+guint
+count_made_by (GstBin * bin, const char *factory)
+{
+  guint n = 0;
+  GstIterator *it = gst_bin_iterate_elements (bin);
+  GValue v = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next (it, &v)) {
+      case GST_ITERATOR_OK:{
+        auto *e = GST_ELEMENT (g_value_get_object (&v));
+        GstElementFactory *f = gst_element_get_factory (e);
+        const char *name = f ? GST_OBJECT_NAME (f) : "";
+        n += g_strcmp0 (name, factory) == 0;
+        if (GST_IS_BIN (e) && g_strcmp0 (name, "webrtcbin") != 0)
+          n += count_made_by (GST_BIN (e), factory);
+        g_value_reset (&v);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        n = 0;
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return n;
+}
+
 double
 tone_of (const std::vector<int16_t> & s, int rate = 48000)
 {
@@ -241,13 +279,17 @@ test_peers_echo ()
   Server s ("opus-complexity=2");
   const double freqs[3] = { 350, 900, 2200 };
   std::vector<std::unique_ptr<ClientPeer>> peers;
+  std::map<std::string, gint64> round_trip_us;
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("peer-" +
             std::to_string (i), freqs[i]));
+    const std::string offer = peers.back ()->offer_body (peers.back ()->
+        make_offer ());
     gint64 t0 = g_get_monotonic_time ();
-    HttpReply r = peers.back ()->connect (s.port ());
+    HttpReply r = post (s.port (), offer);
+    round_trip_us[peers.back ()->id ()] = g_get_monotonic_time () - t0;
     g_test_message ("offer -> answer: %.1f ms",
-        (g_get_monotonic_time () - t0) / 1000.0);
+        round_trip_us[peers.back ()->id ()] / 1000.0);
     g_assert_cmpuint (r.status, ==, 200);
     assert_str_eq (json_field (r.body, "type"), "answer");
     std::string sdp = json_field (r.body, "sdp");
@@ -256,6 +298,7 @@ test_peers_echo ()
     g_assert_nonnull (strstr (sdp.c_str (), "m=audio"));
     g_assert_nonnull (strstr (sdp.c_str (), "m=application"));
     g_assert_nonnull (strstr (sdp.c_str (), "a=candidate:"));
+    peers.back ()->set_answer (sdp);
   }
   WsClient ws;
   g_assert_true (ws.connect (s.port (), "/websocket/offer"));
@@ -315,6 +358,9 @@ test_peers_echo ()
   g_value_unset (&v);
   gst_iterator_free (it);
   g_assert_cmpint (encoders, ==, 3);
+  /* Each peer receives: its send chain starts at an appsrc. */
+  g_assert_cmpuint (count_made_by (GST_BIN (s.src), "appsrc"), ==, 3);
+  g_assert_cmpuint (count_made_by (GST_BIN (s.src), "opusenc"), ==, 3);
 
   /* Two seconds of audio each way. */
   test::Tone tone (600, 48000);
@@ -383,9 +429,12 @@ test_peers_echo ()
   for (auto *a : s.bus->elements ("session-answer")) {
     guint64 t = 0;
     gst_structure_get_uint64 (a, "setup-time", &t);
-    g_test_message ("%s: answer after %.1f ms (server side)",
-        gst_structure_get_string (a, "session-id"), t / 1e6);
-    g_assert_cmpuint (t, >, 0);
+    const char *id = gst_structure_get_string (a, "session-id");
+    g_test_message ("%s: answer after %.1f ms (server side)", id, t / 1e6);
+    /* In nanoseconds: within the client's round trip, and more than the
+     * millisecond that making a webrtcbin and its answer takes at least. */
+    g_assert_cmpuint (t, <=, (guint64) round_trip_us[id] * GST_USECOND);
+    g_assert_cmpuint (t, >=, GST_MSECOND);
     gst_structure_free (a);
   }
 
@@ -562,18 +611,27 @@ test_early_candidates ()
 }
 
 /* Not connected within connect-timeout: session-ended connect-timeout and
- * the webrtcbin is gone. A peer that vanishes: peer-timeout. */
+ * the webrtcbin is gone. A peer that vanishes: peer-timeout. Each inside
+ * its window (the timeout, plus at most the server's tick). */
 static void
 test_timeouts ()
 {
-  Server s ("connect-timeout=1 peer-timeout=1");
+  const guint connect_s = 2, peer_s = 2;
+  Server s ("connect-timeout=" + std::to_string (connect_s) +
+      " peer-timeout=" + std::to_string (peer_s));
   ClientPeer never ("never", 440);
-  HttpReply r = post (s.port (), never.offer_body (never.make_offer ()));
+  const std::string offer = never.offer_body (never.make_offer ());
+  const gint64 before_offer = g_get_monotonic_time ();
+  HttpReply r = post (s.port (), offer);
+  const gint64 answered = g_get_monotonic_time ();
   g_assert_cmpuint (r.status, ==, 200);   /* answer, never applied */
   g_assert_cmpuint (s.n_peers (), ==, 1);
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("never") == "connect-timeout";
-      }, 5000));
+      }, (connect_s + 4) * 1000));
+  /* The clock starts when the offer comes: between the two. */
+  test::assert_ended_in_window (*s.bus, "never", before_offer, connect_s,
+      answered);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0 && s.n_sessions () == 0;
       }));
@@ -583,10 +641,19 @@ test_timeouts ()
   ClientPeer gone ("gone", 440);
   g_assert_cmpuint (gone.connect (s.port ()).status, ==, 200);
   g_assert_true (s.wait_started (1));
+  g_assert_true (test::wait_for ([&] {
+        return s.capture.samples_of ("gone") > 0;
+      }));
+  const gint64 before_vanish = g_get_monotonic_time ();
   gone.vanish ();
+  const gint64 vanished = g_get_monotonic_time ();
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("gone") == "disconnect";
-      }, 5000));
+      }, (peer_s + 4) * 1000));
+  /* The last media came just before the client stopped: its clock starts
+   * then (a 20 ms frame and some jitter before, at the earliest). */
+  test::assert_ended_in_window (*s.bus, "gone", before_vanish - 200 * 1000,
+      peer_s, vanished);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0;
       }));
@@ -708,6 +775,12 @@ test_session_pads_and_direction ()
     assert_str_eq (st.pad_context, "pads");
     g_assert_cmpint (st.transport, ==, GST_SESSION_TRANSPORT_WEBRTC);
   }
+  /* No send chain: the peer's bin (and its webrtcbin) is there, but no
+   * appsrc and no Opus encoder. */
+  g_assert_cmpuint (GST_BIN (src)->numchildren, ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "webrtcbin"), ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "appsrc"), ==, 0);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "opusenc"), ==, 0);
   c.close ();
   g_assert_true (test::wait_for ([&] {
         std::lock_guard < std::mutex > l (st.lock);
@@ -717,17 +790,25 @@ test_session_pads_and_direction ()
   gst_object_unref (pipeline);
 }
 
-/* time-limit ends a WebRTC session too; pipeline to READY ends the rest
- * with reason shutdown and removes their webrtcbins. */
+/* time-limit ends a WebRTC session too, inside its window; pipeline to
+ * READY ends the rest with reason shutdown and removes their webrtcbins. */
 static void
 test_limit_and_shutdown ()
 {
-  Server s ("time-limit=1");
+  const guint limit_s = 2;
+  Server s ("time-limit=" + std::to_string (limit_s));
   ClientPeer a ("limited", 440);
+  const gint64 before_offer = g_get_monotonic_time ();
   g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
   g_assert_true (test::wait_for ([&] {
         return s.bus->ended_reason ("limited") == "time-limit";
-      }, 5000));
+      }, (limit_s + 6) * 1000));
+  /* Counted from the start (ICE and DTLS done), not from the offer. */
+  test::assert_ended_in_window (*s.bus, "limited", s.bus->time_of
+      ("session-started", "limited") - 50 * 1000, limit_s, s.bus->time_of
+      ("session-started", "limited"));
+  g_assert_cmpint (s.bus->time_of ("session-started", "limited"), >,
+      before_offer);
   g_assert_true (test::wait_for ([&] {
         return s.n_peers () == 0;
       }));
@@ -788,19 +869,63 @@ test_ports_and_transports ()
   }
 }
 
-/* WebRTC peers served by several I/O threads. */
+/* Which I/O thread served @request: the one that woke most (at least
+ * twice, more than any other: a tick wakes them all once), or "". */
+static std::string
+served_by (const std::function<void ()> & request)
+{
+  auto before = test::thread_wakeups ("sessionserver");
+  request ();
+  auto after = test::thread_wakeups ("sessionserver");
+  std::string best;
+  long most = 1, second = 0;
+  for (auto &[tid, count] : after) {
+    long woke = count - (before.count (tid) ? before[tid] : 0);
+    if (woke > most) {
+      second = most;
+      most = woke;
+      best = tid;
+    } else if (woke > second) {
+      second = woke;
+    }
+  }
+  return most > second ? best : "";
+}
+
+/* WebRTC peers served by several I/O threads: each thread takes offers
+ * (the thread that takes a peer's offer serves it), and every peer hears
+ * its own tone. */
 static void
 test_io_threads ()
 {
   Server s ("io-threads=3");
   g_assert_cmpuint (test::thread_wakeups ("sessionserver").size (), ==, 3);
   std::vector<std::unique_ptr<ClientPeer>> peers;
+  std::set<std::string> peer_threads;
   for (int i = 0; i < 3; i++) {
     peers.push_back (std::make_unique<ClientPeer> ("io-peer-" +
             std::to_string (i), 400 + 300 * i));
-    g_assert_cmpuint (peers.back ()->connect (s.port ()).status, ==, 200);
+    std::string offer = peers.back ()->offer_body (peers.back ()->
+        make_offer ());
+    HttpReply r;
+    peer_threads.insert (served_by ([&] {
+              r = post (s.port (), offer);
+            }));
+    g_assert_cmpuint (r.status, ==, 200);
+    peers.back ()->set_answer (json_field (r.body, "sdp"));
   }
   g_assert_true (s.wait_started (3));
+  /* Three offers land on one thread one time in nine: more requests on
+   * the same route show the spread (all on one: 3 x 3^-30). */
+  std::set<std::string> threads;
+  for (int i = 0; i < 30; i++)
+    threads.insert (served_by ([&] {
+              g_assert_cmpuint (post (s.port (), "{}").status, ==, 422);
+            }));
+  threads.erase ("");
+  g_test_message ("offers of the 3 peers on %zu thread(s), 30 requests on "
+      "%zu", peer_threads.size (), threads.size ());
+  g_assert_cmpuint (threads.size (), >=, 2);
   g_assert_true (test::wait_for ([&] {
         for (auto & p : peers)
           if (tone_of (p->received ()) == 0)
