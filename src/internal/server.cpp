@@ -218,7 +218,10 @@ Server::thread_main (Thread & io)
     g_source_set_callback (io.epoll_source, (GSourceFunc) (void (*)(void))
         on_epoll, &io, nullptr);
     g_source_attach (io.epoll_source, io.context);
-    GSource *tick = g_timeout_source_new_seconds (1);
+    /* Millisecond timing, not g_timeout_source_new_seconds (): that one
+     * may fire anywhere in its second and slips a whole second when late,
+     * so a time-limit or idle close could come up to 2 s late. */
+    GSource *tick = g_timeout_source_new (1000);
     g_source_set_callback (tick, on_tick, &io, nullptr);
     g_source_attach (tick, io.context);
     g_main_loop_run (io.loop);
