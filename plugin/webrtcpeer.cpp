@@ -6,6 +6,7 @@
 #include "srtpshutdown.h"
 
 #include "audioingest.h"
+#include "peerstats.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/sessionctx/sessionctx.h>
@@ -58,6 +59,7 @@ peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
   peer->session->count_media (gst_buffer_get_size (buf));
+  peer_stats_maybe_fetch (peer->webrtc, peer->session, peer->stats_fetched_us);
   std::lock_guard < std::mutex > l (peer->lock);
   if (peer->removed) {
     gst_buffer_unref (buf);
