@@ -25,8 +25,9 @@ on_peer_stats (GstPromise * promise, gpointer data)
       (data);
   if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
     return;
-  if (const GstStructure *reply = gst_promise_get_reply (promise))
+  if (const GstStructure *reply = gst_promise_get_reply (promise)) {
     peer_stats_read (reply, session->peer_figures);
+  }
 }
 
 }  // namespace
@@ -52,7 +53,17 @@ peer_stats_read (const GstStructure * reply,
             f.jitter_s.store (g_value_get_double (&x));
             g_value_unset (&x);
           }
-          if (field_as (st, "packets-lost", G_TYPE_INT64, &x)) {
+          /* Cumulative, as RFC 3550 counts it (duplicates make it
+           * negative: shown as 0). webrtcbin 1.22 leaves it out of
+           * inbound-rtp when negative; rtpbin's source stats have it. */
+          const GstStructure *source = nullptr;
+          const GValue *sv = gst_structure_get_value (st,
+              "gst-rtpsource-stats");
+          if (sv && GST_VALUE_HOLDS_STRUCTURE (sv))
+            source = gst_value_get_structure (sv);
+          if (field_as (st, "packets-lost", G_TYPE_INT64, &x) ||
+              (source && field_as (source, "packets-lost", G_TYPE_INT64,
+                      &x))) {
             f.packets_lost.store (MAX (g_value_get_int64 (&x), (gint64) 0));
             g_value_unset (&x);
           }
