@@ -227,10 +227,12 @@ Metrics::render () const
   }
 
   counter (out, "sessionctx_frames_received_total",
-      "Media frames received from clients (WebSocket messages, RTP packets)",
+      "Media frames received from clients (WebSocket media messages, "
+      "decoded audio buffers of WebRTC peers)",
       t.frames_received);
   counter (out, "sessionctx_bytes_received_total",
-      "Media payload bytes received from clients", t.bytes_received);
+      "Media bytes received from clients (WebSocket: decoded payload; "
+      "WebRTC: decoded PCM)", t.bytes_received);
   counter (out, "sessionctx_frames_sent_total",
       "Media frames sent to clients (WebSocket frames, PCM blocks for "
       "WebRTC peers)", t.frames_sent);
