@@ -313,10 +313,9 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    */
   install (SERVER_PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Live sessions (session-0, session-1, ...: id, transport, dialect, "
-          "remote-address, start-time, frames/bytes received and sent, "
-          "frames-dropped, send-queue-bytes, last-media-age; WebRTC: "
-          "round-trip, jitter, packets-lost) and the server's totals",
+          "Live sessions as fields session-0, session-1, ... (id, transport, "
+          "dialect, remote address, start time, counters; WebRTC: round trip, "
+          "jitter, packets lost) and the server's totals",
           GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   return first_prop_id + N_SERVER_PROPS;

@@ -314,6 +314,7 @@ on_answer_created (GstPromise * promise, gpointer data)
   if (!answer) {
     GST_WARNING_OBJECT (peer->src, "session %s: no answer",
         peer->session->id ().c_str ());
+    peer->server->metrics ().protocol_error ("negotiation_failed");
     peer->owner->on_protocol_warning (peer->session->id (),
         "negotiation_failed", "webrtcbin could not create an answer");
     {
@@ -343,6 +344,8 @@ on_remote_set (GstPromise * promise, gpointer data)
   if (err || gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
     std::string why = err ? err->message : "set-remote-description failed";
     g_clear_error (&err);
+    peer->server->metrics ().protocol_error
+        (sessionctx::error::remote_description_rejected);
     peer->owner->on_protocol_warning (peer->session->id (),
         sessionctx::error::remote_description_rejected, why);
     {
