@@ -190,12 +190,12 @@ def main():
 
         asyncio.run(exchange(port, src))
 
-        check(wait_for(lambda: value(scrape(port)[1], "sessionctx_sessions",
-                                     transport="websocket", dialect="fastrtc") == 0),
-              "gauge back to 0 after stop")
+        def gauges_zero():
+            text = scrape(port)[1]
+            return all(value(text, "sessionctx_sessions", transport="websocket",
+                             dialect=d) == 0 for d in ("fastrtc", "twilio"))
+        check(wait_for(gauges_zero), "gauges back to 0 after stop")
         _, text = scrape(port)
-        check(value(text, "sessionctx_sessions", transport="websocket",
-                    dialect="twilio") == 0, "twilio gauge back to 0")
         check(value(text, "sessionctx_sessions_started_total", transport="websocket",
                     dialect="fastrtc") == 1
               and value(text, "sessionctx_sessions_started_total", transport="websocket",
