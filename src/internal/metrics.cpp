@@ -15,11 +15,18 @@ append_u64 (std::string & out, guint64 v)
   out += buf;
 }
 
+/* The shortest text that reads back as @v ("0.0005", not
+ * "0.00050000000000000001"): bucket bounds are label values. */
 void
 append_double (std::string & out, double v)
 {
   char buf[32];
-  snprintf (buf, sizeof buf, "%.17g", v);
+  for (int precision = 1; precision <= 17; precision++) {
+    g_ascii_formatd (buf, sizeof buf, ("%." + std::to_string (precision) +
+            "g").c_str (), v);
+    if (g_ascii_strtod (buf, nullptr) == v)
+      break;
+  }
   out += buf;
 }
 
@@ -57,7 +64,7 @@ const GstSessionDialect kDialectValues[] = {
 
 }  // namespace
 
-constexpr std::array<double, 12> Histogram::kBounds;
+constexpr std::array<double, 14> Histogram::kBounds;
 
 void
 Histogram::observe (double seconds)
