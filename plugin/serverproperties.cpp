@@ -301,8 +301,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * and started once its peer connected), `remote-address` (string) and
    * `start-time` (gint64, µs since the Unix epoch) once started,
    * guint64 `frames-received`, `bytes-received`, `frames-sent`,
-   * `bytes-sent`, `frames-dropped`, `send-queue-bytes` (bytes waiting for
-   * a WebSocket client), `last-media-age` (GstClockTime since the last
+   * `bytes-sent`, `frames-dropped` (frames for the client that were not
+   * delivered: cleared, or refused by a closing or overflowing
+   * connection), `send-queue-bytes` (bytes waiting for a WebSocket
+   * client), `last-media-age` (GstClockTime since the last
    * media from the client, once started); WebRTC sessions add
    * `round-trip` and `jitter` (double, seconds) and `packets-lost`
    * (gint64) from webrtcbin's `get-stats`, once known (fetched in the

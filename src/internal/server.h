@@ -51,7 +51,8 @@ public:
   /* Any thread, never waiting on an I/O thread: the counters, and the
    * live sessions (copied under the session table's lock). */
   Metrics & metrics () override { return metrics_; }
-  std::vector<std::shared_ptr<Session>> sessions_snapshot ()
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>>
+      sessions_snapshot ()
   {
     return sessions_.snapshot ();
   }

@@ -68,14 +68,14 @@ SessionTable::remove (const Session & s)
     sessions_.erase (it);
 }
 
-std::vector<std::shared_ptr<Session>>
+std::vector<std::pair<std::string, std::shared_ptr<Session>>>
 SessionTable::snapshot ()
 {
-  std::vector<std::shared_ptr<Session>> all;
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>> all;
   std::lock_guard < std::mutex > lock (lock_);
   all.reserve (sessions_.size ());
   for (auto &[id, s] : sessions_)
-    all.push_back (s);
+    all.emplace_back (id, s);
   return all;
 }
 

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace sessionctx {
@@ -44,8 +45,10 @@ public:
   Claim claim (const std::string & id, const std::shared_ptr<Session> & s,
       guint max);
   std::shared_ptr<Session> find (const std::string & id);
-  /* Every live session, in no order (a copy: read it without the lock). */
-  std::vector<std::shared_ptr<Session>> snapshot ();
+  /* Every live session with its id, in no order (a copy: read it without
+   * the lock; the id is the table's, as a WebSocket session may be
+   * claimed a moment before its own id () is set). */
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>> snapshot ();
   /* Unpublishes @s (not another session that took its id since). */
   void remove (const Session & s);
   size_t size ();

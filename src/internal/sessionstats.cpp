@@ -6,12 +6,13 @@
 namespace sessionctx {
 namespace {
 
+/* @id: the table's copy (s.id () may be being set right now). */
 GstStructure *
-session_structure (const Session & s)
+session_structure (const std::string & id, const Session & s)
 {
   const Session::Counters c = s.counters ();
   GstStructure *st = gst_structure_new ("session",
-      "id", G_TYPE_STRING, s.id ().c_str (),
+      "id", G_TYPE_STRING, id.c_str (),
       "transport", G_TYPE_STRING,
       gst_session_transport_to_string (s.transport ()),
       "dialect", G_TYPE_STRING, gst_session_dialect_to_string (s.dialect ()),
@@ -59,9 +60,8 @@ stats_structure (Server & server)
 {
   auto sessions = server.sessions_snapshot ();
   std::sort (sessions.begin (), sessions.end (),
-      [](const std::shared_ptr<Session> & a,
-          const std::shared_ptr<Session> & b) {
-        return a->id () < b->id ();
+      [](const auto & a, const auto & b) {
+        return a.first < b.first;
       });
   const Metrics::Totals t = server.metrics ().totals ();
   GstStructure *st = gst_structure_new ("sessionctx-stats",
@@ -78,7 +78,8 @@ stats_structure (Server & server)
     gchar *name = g_strdup_printf ("session-%" G_GSIZE_FORMAT, i);
     GValue v = G_VALUE_INIT;
     g_value_init (&v, GST_TYPE_STRUCTURE);
-    g_value_take_boxed (&v, session_structure (*sessions[i]));
+    g_value_take_boxed (&v, session_structure (sessions[i].first,
+            *sessions[i].second));
     gst_structure_take_value (st, name, &v);
     g_free (name);
   }
