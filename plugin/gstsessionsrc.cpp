@@ -64,6 +64,7 @@
 #include "webrtcpeer.h"
 
 #include "server.h"
+#include "sessionstats.h"
 
 #include <gst/sessionctx/sessionctx.h>
 
@@ -610,7 +611,8 @@ gst_session_src_get_property (GObject * object, guint prop_id,
   auto *self = GST_SESSION_SRC (object);
   const guint property = prop_id - PROP_FIRST_SERVER;
 
-  if (property == SERVER_PROP_PORT || property == SERVER_PROP_N_SESSIONS) {
+  if (property == SERVER_PROP_PORT || property == SERVER_PROP_N_SESSIONS ||
+      property == SERVER_PROP_STATS) {
     std::shared_ptr<Server> server;
     {
       std::lock_guard < std::mutex > l (self->priv->state.lock);
@@ -618,6 +620,11 @@ gst_session_src_get_property (GObject * object, guint prop_id,
     }
     if (property == SERVER_PROP_N_SESSIONS) {
       g_value_set_uint (value, server ? (guint) server->n_sessions () : 0);
+      return;
+    }
+    if (property == SERVER_PROP_STATS) {
+      g_value_take_boxed (value, server ? sessionctx::stats_structure
+          (*server) : sessionctx::stats_structure_empty ());
       return;
     }
     if (server) {

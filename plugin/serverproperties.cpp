@@ -283,6 +283,56 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
       g_param_spec_boolean ("demo-page", "Demo page",
           "Serve a browser demo page at / (WebRTC or WebSocket, hears the "
           "pipeline's output)", TRUE, rw));
+
+  /**
+   * GstSessionSrc:metrics:
+   *
+   * Whether the server answers `GET /metrics` on its port with its
+   * counters in the Prometheus text format (version 0.0.4): sessions by
+   * transport and dialect, sessions started and ended (by reason), frames
+   * and bytes received, sent and dropped, protocol errors by code, and
+   * the WebSocket handshake and WebRTC setup times as histograms. Labels
+   * are only these bounded values, never what a client sent.
+   */
+  install (SERVER_PROP_METRICS,
+      g_param_spec_boolean ("metrics", "Metrics",
+          "Serve Prometheus metrics at GET /metrics on the server's port",
+          TRUE, rw));
+
+  /**
+   * GstSessionSrc:stats:
+   *
+   * A snapshot of the live sessions and the server's totals, as a
+   * `sessionctx-stats` structure: `sessions` (uint), the totals since the
+   * server started (guint64 `frames-received`, `bytes-received`,
+   * `frames-sent`, `bytes-sent`, `frames-dropped`, `sessions-started`,
+   * `sessions-ended`, `protocol-errors`) and one field per live session,
+   * named `session-0`, `session-1`, … in the order of the session ids
+   * (a client's id can be any string, so it is a value, not a name).
+   * Each is a `session` structure: `id`, `transport`, `dialect`
+   * (strings), `started` (boolean; a WebRTC session is live from its offer
+   * and started once its peer connected), `remote-address` (string) and
+   * `start-time` (gint64, µs since the Unix epoch) once started,
+   * guint64 `frames-received`, `bytes-received`, `frames-sent`,
+   * `bytes-sent`, `frames-dropped` (frames for the client that were not
+   * delivered: cleared, or refused by a closing or overflowing
+   * connection), `send-queue-bytes` (bytes waiting for a WebSocket
+   * client), `last-media-age` (GstClockTime since the last
+   * media from the client, once started); WebRTC sessions add
+   * `round-trip` and `jitter` (double, seconds) and `packets-lost`
+   * (gint64) from webrtcbin's `get-stats`, once known (fetched in the
+   * background about once a second, so they lag by that much).
+   * Reading it copies the session table under its lock and reads
+   * atomic counters: it never waits on the server's threads. Empty
+   * (`sessions=0`) while the element is stopped.
+   */
+  install (SERVER_PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Live sessions as fields session-0, session-1, ... (id, transport, "
+          "dialect, remote address, start time, counters; WebRTC: round trip, "
+          "jitter, packets lost) and the server's totals",
+          GST_TYPE_STRUCTURE,
+          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -359,6 +409,8 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       demo_page = g_value_get_boolean (value);
+    case SERVER_PROP_METRICS:
+      metrics = g_value_get_boolean (value);
       break;
     default:
       return false;
@@ -439,6 +491,8 @@ ServerSettings::get (guint property, GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       g_value_set_boolean (value, demo_page);
+    case SERVER_PROP_METRICS:
+      g_value_set_boolean (value, metrics);
       break;
     default:
       return false;
@@ -467,5 +521,6 @@ ServerSettings::server_config () const
   config.max_send_queue = max_send_queue;
   if (demo_page)
     config.demo_page_resource = kDemoPageResource;
+  config.metrics = metrics;
   return config;
 }

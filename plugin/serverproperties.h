@@ -52,6 +52,8 @@ enum ServerProperty : guint
   SERVER_PROP_MAX_SEND_QUEUE,
   SERVER_PROP_OPUS_COMPLEXITY,
   SERVER_PROP_DEMO_PAGE,
+  SERVER_PROP_METRICS,
+  SERVER_PROP_STATS,
   N_SERVER_PROPS,
 };
 
@@ -62,8 +64,8 @@ enum ServerProperty : guint
  * them. */
 guint server_properties_install (GObjectClass * klass, guint first_prop_id);
 
-/* The values of the server properties (all but n-sessions, which is the
- * server's own count). */
+/* The values of the server properties (all but n-sessions and stats,
+ * which the running server answers). */
 struct ServerSettings
 {
   std::mutex lock;
@@ -90,6 +92,7 @@ struct ServerSettings
   guint max_send_queue = 4 << 20;
   guint opus_complexity = kDefaultOpusComplexity;
   bool demo_page = true;
+  bool metrics = true;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

@@ -6,6 +6,7 @@
 #include "srtpshutdown.h"
 
 #include "audioingest.h"
+#include "peerstats.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/sessionctx/sessionctx.h>
@@ -58,6 +59,7 @@ peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
   peer->session->count_media (gst_buffer_get_size (buf));
+  peer_stats_maybe_fetch (peer->webrtc, peer->session, peer->stats_fetched_us);
   std::lock_guard < std::mutex > l (peer->lock);
   if (peer->removed) {
     gst_buffer_unref (buf);
@@ -312,6 +314,7 @@ on_answer_created (GstPromise * promise, gpointer data)
   if (!answer) {
     GST_WARNING_OBJECT (peer->src, "session %s: no answer",
         peer->session->id ().c_str ());
+    peer->server->metrics ().protocol_error ("negotiation_failed");
     peer->owner->on_protocol_warning (peer->session->id (),
         "negotiation_failed", "webrtcbin could not create an answer");
     {
@@ -341,6 +344,8 @@ on_remote_set (GstPromise * promise, gpointer data)
   if (err || gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
     std::string why = err ? err->message : "set-remote-description failed";
     g_clear_error (&err);
+    peer->server->metrics ().protocol_error
+        (sessionctx::error::remote_description_rejected);
     peer->owner->on_protocol_warning (peer->session->id (),
         sessionctx::error::remote_description_rejected, why);
     {

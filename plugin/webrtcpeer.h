@@ -9,6 +9,7 @@
 
 #include <gst/webrtc/webrtc.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,7 @@ struct Peer : std::enable_shared_from_this<Peer>
   std::function<void (guint, std::string)> reply;
   std::vector<GstPad *> sinks;  /* our parentless receive pads (owned) */
   gint64 offer_us = 0;          /* when the offer came (monotonic) */
+  std::atomic<gint64> stats_fetched_us { 0 };   /* peerstats */
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;

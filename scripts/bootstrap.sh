@@ -19,6 +19,7 @@ PACKAGES=(
   gobject-introspection libgirepository1.0-dev
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3 python3-gi python3-gst-1.0 python3-websockets python3-numpy
+  python3-prometheus-client
   gstreamer1.0-pocketsphinx pocketsphinx-en-us espeak-ng
 )
 

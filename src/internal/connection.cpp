@@ -255,19 +255,21 @@ Connection::send_close_locked (const std::string & payload)
   return closed_both_ways_locked ();
 }
 
-void
+size_t
 Connection::drop_media_locked ()
 {
   /* Media the socket has not taken goes; a frame partly written stays
    * first (the client would see a broken frame otherwise), so out_offset_
    * still holds. */
   auto first = outbox_.begin () + (out_offset_ > 0 ? 1 : 0);
+  const size_t before = outbox_.size ();
   outbox_.erase (std::remove_if (first, outbox_.end (),[](const Outgoing & o) {
             return o.media;}), outbox_.end ());
   size_t bytes = 0;
   for (auto & o : outbox_)
     bytes += o.bytes.size ();
   out_bytes_ = bytes - out_offset_;
+  return before - outbox_.size ();
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -68,6 +69,12 @@ public:
   /* Closes the socket and lets the stream go. */
   void release ();
 
+  /* Any thread, no lock: bytes waiting to be written (a moment ago). */
+  size_t queued_bytes () const
+  {
+    return out_bytes_.load (std::memory_order_relaxed);
+  }
+
   /* Guards the writing side: any thread writes frames. */
   std::mutex & write_lock () { return write_lock_; }
 
@@ -82,8 +89,8 @@ public:
   /* Our close frame (once), after what was sent before; true when both
    * sides have closed and everything is written. */
   bool send_close_locked (const std::string & payload);
-  /* Drops queued media frames (not one partly written). */
-  void drop_media_locked ();
+  /* Drops queued media frames (not one partly written); how many. */
+  size_t drop_media_locked ();
   /* Leaves epoll, closes the socket, drops what waits. */
   void close_socket_locked ();
   /* Both close frames exchanged and everything written. */
@@ -119,7 +126,8 @@ private:
   bool write_armed_ = false;    /* EPOLLOUT wanted */
   std::deque<Outgoing> outbox_; /* frames the socket has not taken yet */
   size_t out_offset_ = 0;       /* bytes of outbox_.front () written */
-  size_t out_bytes_ = 0;        /* bytes waiting in all */
+  /* Bytes waiting in all: written under the lock, read by stats without. */
+  std::atomic<size_t> out_bytes_ { 0 };
 };
 
 }  // namespace sessionctx

@@ -38,14 +38,23 @@ name_key (const std::string & name)
   return "name:" + name;
 }
 
+/* When a WebSocket upgrade request arrived (qdata on its message). */
+GQuark
+request_time_quark ()
+{
+  static GQuark q = g_quark_from_static_string ("sessionctx-request-time");
+  return q;
+}
+
 }  // namespace
 
 /* ------------------------------------------------------------------ */
 /* Server: lifecycle and registry                                       */
 
 Server::Server (const ServerConfig & config, ServerListener * listener)
-    : config_ (config), listener_ (listener),
-    dispatch_ (config_, listener_, sessions_), signalling_ (*this)
+    : config_ (config), listener_ (listener), counting_ (listener, metrics_),
+    dispatch_ (config_, listener_ ? &counting_ : nullptr, sessions_),
+    signalling_ (*this)
 {
 }
 
@@ -204,6 +213,9 @@ Server::thread_main (Thread & io)
         nullptr);
   if (io.socket && !config_.demo_page_resource.empty ())
     static_pages_mount (io.soup, config_.demo_page_resource);
+  if (io.socket && config_.metrics)
+    soup_server_add_handler (io.soup, "/metrics", on_metrics_request, &io,
+        nullptr);
 
   g_mutex_lock (&io.startup_mutex);
   io.startup_error = err;
@@ -313,6 +325,10 @@ Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
   if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr,
           nullptr, nullptr))
     return;
+  auto *received = g_new (gint64, 1);
+  *received = g_get_monotonic_time ();
+  g_object_set_qdata_full (G_OBJECT (msg), request_time_quark (), received,
+      g_free);
   g_signal_connect (msg, "wrote-informational",
       G_CALLBACK (on_websocket_upgraded), user_data);
 }
@@ -322,6 +338,10 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
 {
   auto *io = static_cast<Thread *> (user_data);
   Server *self = io->server;
+  if (auto *received = static_cast<gint64 *> (g_object_get_qdata (G_OBJECT
+              (msg), request_time_quark ())))
+    self->metrics_.websocket_handshake.observe ((g_get_monotonic_time () -
+            *received) / 1e6);
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
   GstSessionDialect dialect = g_str_has_prefix (path, "/telephone/handler") ?
       GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
@@ -346,6 +366,29 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   }
   io->connections.emplace (session.get (), session);
   GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
+}
+
+/* GET /metrics: the Prometheus text exposition, from atomics (the only
+ * lock taken is the protocol-error table's, a leaf). */
+void
+Server::on_metrics_request (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  auto *io = static_cast<Thread *> (user_data);
+  const char *method = soup_server_message_get_method (msg);
+  if (g_strcmp0 (path, "/metrics") != 0) {
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0) {
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+        nullptr);
+    return;
+  }
+  std::string text = io->server->metrics_.render ();
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, nullptr);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4",
+      SOUP_MEMORY_COPY, text.data (), text.size ());
 }
 
 gboolean

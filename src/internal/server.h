@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "iothread.h"
 #include "listener.h"
+#include "metrics.h"
 #include "serverconfig.h"
 #include "session.h"
 #include "signalling.h"
@@ -47,6 +48,14 @@ public:
   const ServerConfig & config () const override { return config_; }
   std::shared_ptr<Session> find_session (const std::string & id);
   size_t n_sessions ();
+  /* Any thread, never waiting on an I/O thread: the counters, and the
+   * live sessions (copied under the session table's lock). */
+  Metrics & metrics () override { return metrics_; }
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>>
+      sessions_snapshot ()
+  {
+    return sessions_.snapshot ();
+  }
 
   /* WebRTC sessions, from any thread: the peer connected (publish the
    * session with the selected pair's remote address), or ended. */
@@ -76,17 +85,25 @@ private:
       gpointer user_data);
   static void on_http_offer (SoupServer * soup, SoupServerMessage * msg,
       const char *path, GHashTable * query, gpointer user_data);
+  static void on_metrics_request (SoupServer * soup,
+      SoupServerMessage * msg, const char *path, GHashTable * query,
+      gpointer user_data);
   static gboolean on_epoll (gint fd, GIOCondition cond, gpointer user_data);
   static gboolean on_tick (gpointer user_data);
 
   /* SessionHost */
-  ServerListener *listener () const override { return listener_; }
+  ServerListener *listener () const override
+  {
+    return listener_ ? &counting_ : nullptr;
+  }
   SessionTable & sessions () override { return sessions_; }
   void peer_ended (const std::string & id) override;
 
   ServerConfig config_;
   ServerListener *listener_;
   guint bound_port_ = 0;
+  Metrics metrics_;
+  mutable CountingListener counting_;   /* listener_, counting protocol errors */
 
   std::vector<std::unique_ptr<Thread>> io_;
   SessionTable sessions_;

@@ -23,6 +23,7 @@ struct ServerConfig
   int websocket_output_rate = 24000;
   bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
   bool webrtc = true;           /* mount /webrtc/offer */
+  bool metrics = true;          /* mount /metrics (Prometheus) */
   guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
   guint peer_timeout = 10;      /* seconds without RTP: the peer is gone */
   guint io_threads = 1;         /* I/O threads sharing the port */

@@ -68,6 +68,17 @@ SessionTable::remove (const Session & s)
     sessions_.erase (it);
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<Session>>>
+SessionTable::snapshot ()
+{
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>> all;
+  std::lock_guard < std::mutex > lock (lock_);
+  all.reserve (sessions_.size ());
+  for (auto &[id, s] : sessions_)
+    all.emplace_back (id, s);
+  return all;
+}
+
 size_t
 SessionTable::size ()
 {
@@ -82,7 +93,8 @@ Session::Session (SessionHost & host, IoThread & io,
     GstSessionTransport transport, GstSessionDialect dialect,
     std::string remote, GstStructure * request_metadata)
     : host_ (host), io_ (io), transport_ (transport), dialect_ (dialect),
-    remote_ (std::move (remote)), request_metadata_ (request_metadata)
+    remote_ (std::move (remote)), request_metadata_ (request_metadata),
+    metrics_ (host.metrics ())
 {
   opened_us_ = g_get_monotonic_time ();
 }
@@ -106,6 +118,37 @@ Session::stats () const
     end = g_get_monotonic_time ();
   st.duration = started_us_ ? (end - started_us_) * GST_USECOND : 0;
   return st;
+}
+
+Session::Counters
+Session::counters () const
+{
+  Counters c;
+  c.started_real_us = started_real_us_.load (std::memory_order_acquire);
+  c.started = c.started_real_us != 0;
+  c.frames_in = frames_.load (std::memory_order_relaxed);
+  c.bytes_in = bytes_.load (std::memory_order_relaxed);
+  c.frames_out = frames_out_.load (std::memory_order_relaxed);
+  c.bytes_out = bytes_out_.load (std::memory_order_relaxed);
+  c.frames_dropped = dropped_.load (std::memory_order_relaxed);
+  c.send_queue_bytes = connection_.queued_bytes ();
+  c.last_media_age_us = c.started ? g_get_monotonic_time () -
+      last_media_us_.load (std::memory_order_relaxed) : -1;
+  return c;
+}
+
+bool
+Session::count_sent (bool written, size_t bytes)
+{
+  if (written) {
+    frames_out_.fetch_add (1, std::memory_order_relaxed);
+    bytes_out_.fetch_add (bytes, std::memory_order_relaxed);
+    metrics_.frame_sent (bytes);
+  } else {
+    dropped_.fetch_add (1, std::memory_order_relaxed);
+    metrics_.frames_dropped (1);
+  }
+  return written;
 }
 
 bool
@@ -159,7 +202,8 @@ Session::send_audio (const int16_t * pcm, size_t n)
       return false;
     if (binary_.load (std::memory_order_relaxed) != mode)
       continue;
-    return connection_.write_frame_locked (op, data, len, true);
+    return count_sent (connection_.write_frame_locked (op, data, len, true),
+        len);
   }
 }
 
@@ -174,7 +218,9 @@ Session::send_text (std::string text)
 bool
 Session::send_pcm (const int16_t * pcm, size_t len)
 {
-  return is_open () && pcm_sender && pcm_sender (pcm, len);
+  if (!is_open () || !pcm_sender)
+    return false;
+  return count_sent (pcm_sender (pcm, len), len * sizeof (int16_t));
 }
 
 bool
@@ -190,7 +236,10 @@ Session::clear ()
   std::lock_guard < std::mutex > lock (connection_.write_lock ());
   if (!is_open ())
     return false;
-  connection_.drop_media_locked ();
+  if (size_t dropped = connection_.drop_media_locked ()) {
+    dropped_.fetch_add (dropped, std::memory_order_relaxed);
+    metrics_.frames_dropped (dropped);
+  }
   if (dialect_ == GST_SESSION_DIALECT_TWILIO) {
     std::string text = clear_message (dialect_, id_);
     return connection_.write_frame_locked (ws::kText, text.data (),
@@ -254,6 +303,10 @@ Session::mark_started ()
   ensure_context ();
   started_ = true;
   started_us_ = last_media_us_ = g_get_monotonic_time ();
+  metrics_.session_started (transport_, dialect_);
+  if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
+    metrics_.webrtc_setup.observe ((started_us_ - opened_us_) / 1e6);
+  started_real_us_.store (g_get_real_time (), std::memory_order_release);
   open_.store (true, std::memory_order_release);
 }
 
@@ -338,6 +391,7 @@ Session::end (GstSessionEndReason reason)
     open_.store (false, std::memory_order_release);
   }
   host_.sessions ().remove (*this);
+  metrics_.session_ended (transport_, dialect_, reason, started_);
   GST_INFO ("session %s ended: %s", id_.c_str (),
       gst_session_end_reason_to_string (reason));
   if (ServerListener * listener = host_.listener ())
@@ -456,6 +510,7 @@ Session::reply_error (const char *code, const std::string & detail,
     if (ServerListener * listener = host_.listener ())
       listener->on_protocol_warning (who (), code, text);
   } else {
+    metrics_.protocol_error (code);   /* the listener counts the others */
     GST_DEBUG ("%s: %s: %s", who ().c_str (), code, detail.c_str ());
   }
   reply (failed_reply (code, limit));

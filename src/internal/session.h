@@ -9,6 +9,7 @@
 
 #include "connection.h"
 #include "listener.h"
+#include "metrics.h"
 #include "protocol.h"
 #include "serverconfig.h"
 
@@ -20,6 +21,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace sessionctx {
 
@@ -42,6 +45,10 @@ public:
   Claim claim (const std::string & id, const std::shared_ptr<Session> & s,
       guint max);
   std::shared_ptr<Session> find (const std::string & id);
+  /* Every live session with its id, in no order (a copy: read it without
+   * the lock; the id is the table's, as a WebSocket session may be
+   * claimed a moment before its own id () is set). */
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>> snapshot ();
   /* Unpublishes @s (not another session that took its id since). */
   void remove (const Session & s);
   size_t size ();
@@ -60,6 +67,7 @@ public:
   virtual const ServerConfig & config () const = 0;
   virtual ServerListener *listener () const = 0;
   virtual SessionTable & sessions () = 0;
+  virtual Metrics & metrics () = 0;
   /* A WebRTC session ended: its id answers connection_closed a while. */
   virtual void peer_ended (const std::string & id) = 0;
 };
@@ -107,8 +115,33 @@ public:
   {
     frames_.fetch_add (1, std::memory_order_relaxed);
     bytes_.fetch_add (bytes, std::memory_order_relaxed);
+    metrics_.frame_received (bytes);
     touch_media ();
   }
+
+  /* Any thread, no lock: what the stats property shows of a session. */
+  struct Counters
+  {
+    bool started;
+    gint64 started_real_us;     /* wall clock, 0 before start */
+    guint64 frames_in, bytes_in, frames_out, bytes_out, frames_dropped;
+    size_t send_queue_bytes;
+    gint64 last_media_age_us;   /* -1 before start */
+  };
+  Counters counters () const;
+  /* Started sessions: where the client connected from (fixed once
+   * started, so readable then from any thread). */
+  const std::string & remote () const { return remote_; }
+
+  /* WebRTC: the peer's figures from webrtcbin's get-stats, cached by
+   * whoever fetches them (negative: not known yet). */
+  struct PeerFigures
+  {
+    std::atomic<double> round_trip_s { -1 };
+    std::atomic<double> jitter_s { -1 };
+    std::atomic<gint64> packets_lost { -1 };
+  };
+  PeerFigures peer_figures;
 
   /* WebRTC sessions: how text and audio reach the peer (set by the
    * listener before the session starts). */
@@ -196,6 +229,8 @@ public:
 private:
   /* A frame for the client, unless the session has ended. */
   bool send_frame (uint8_t op, const void *data, size_t len, bool media);
+  /* After a media write: counted as sent, or dropped. */
+  bool count_sent (bool written, size_t bytes);
   void ensure_context ();
   void mark_started ();
 
@@ -232,7 +267,12 @@ private:
   std::atomic<bool> open_ { false };   /* written under the write lock */
   std::atomic<guint64> frames_ { 0 };
   std::atomic<guint64> bytes_ { 0 };
+  std::atomic<guint64> frames_out_ { 0 };
+  std::atomic<guint64> bytes_out_ { 0 };
+  std::atomic<guint64> dropped_ { 0 };
+  std::atomic<gint64> started_real_us_ { 0 };  /* released at start */
   std::atomic<gint64> ended_us_ { 0 };
+  Metrics & metrics_;           /* the server's */
 
   Connection connection_;       /* WebSocket sessions */
   std::string media_prefix_;    /* set at start */

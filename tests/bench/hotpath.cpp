@@ -1,11 +1,13 @@
 /* Hot-path microbenchmark: what one incoming media frame costs, and its
- * parts, next to a plain json-glib parse of the same message.
+ * parts, next to a plain json-glib parse of the same message; what the
+ * metrics counters add to it, and what rendering /metrics costs.
  *
  *   build/tests/bench/bench-hotpath [--benchmark_filter=...]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "base64.h"
+#include "metrics.h"
 #include "mulaw.h"
 #include "protocol.h"
 
@@ -14,6 +16,7 @@
 #include <gst/sessionctx/sessionctx.h>
 #include <json-glib/json-glib.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -102,6 +105,89 @@ BM_FramePath (benchmark::State & state)
   }
 }
 BENCHMARK (BM_FramePath);
+
+/* What counting a received frame adds (Session::count_media): the
+ * session's frames and bytes, its last-media time, the server's totals;
+ * relaxed atomic adds, no lock. */
+struct FrameCounters
+{
+  sessionctx::Metrics metrics;
+  std::atomic<guint64> frames { 0 }, bytes { 0 };
+  std::atomic<gint64> last_media_us { 0 };
+  void count (size_t n)
+  {
+    frames.fetch_add (1, std::memory_order_relaxed);
+    bytes.fetch_add (n, std::memory_order_relaxed);
+    metrics.frame_received (n);
+    last_media_us.store (g_get_monotonic_time (), std::memory_order_relaxed);
+  }
+};
+
+/* BM_FramePath with the counters: the difference is their cost. */
+void
+BM_FramePathCounted (benchmark::State & state)
+{
+  MetaBench b;
+  FrameCounters c;
+  for (auto _ : state) {
+    auto msg = sessionctx::parse_client_message (GST_SESSION_DIALECT_TWILIO,
+        kMessage.data (), kMessage.size ());
+    c.count (msg.payload.size ());
+    GstBuffer *buf = frame_buffer (msg.payload.data (), msg.payload.size (),
+        b.ctx);
+    benchmark::DoNotOptimize (buf);
+    gst_buffer_unref (buf);
+  }
+}
+BENCHMARK (BM_FramePathCounted);
+
+/* The counters alone, one thread, and shared by every thread (the
+ * server's totals are one cache line for all I/O and streaming threads:
+ * the contended case). */
+FrameCounters shared_counters;
+
+void
+BM_FrameCounters (benchmark::State & state)
+{
+  FrameCounters c;
+  for (auto _ : state)
+    c.count (160);
+}
+BENCHMARK (BM_FrameCounters);
+
+/* What this change added per frame: the server's totals (the session's
+ * counters and last-media time were counted before). */
+void
+BM_ServerTotals (benchmark::State & state)
+{
+  for (auto _ : state)
+    shared_counters.metrics.frame_received (160);
+}
+BENCHMARK (BM_ServerTotals)->Threads (1)->Threads (2);
+
+void
+BM_FrameCountersShared (benchmark::State & state)
+{
+  for (auto _ : state)
+    shared_counters.count (160);
+}
+BENCHMARK (BM_FrameCountersShared)->Threads (1)->Threads (2);
+
+/* A scrape's text: independent of the number of sessions (counters and
+ * gauges only, no per-session series). */
+void
+BM_MetricsRender (benchmark::State & state)
+{
+  sessionctx::Metrics m;
+  m.protocol_error ("invalid_json");
+  m.websocket_handshake.observe (0.0004);
+  for (auto _ : state) {
+    std::string text = m.render ();
+    benchmark::DoNotOptimize (text.data ());
+  }
+  state.SetLabel (std::to_string (m.render ().size ()) + " B");
+}
+BENCHMARK (BM_MetricsRender);
 
 /* The same frame with the binary media extension: the 160 µ-law bytes are
  * the message; no JSON, no base64. */
