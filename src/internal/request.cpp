@@ -56,9 +56,12 @@ request_metadata (SoupServerMessage * msg, const char *path)
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   GstStructure *h = gst_structure_new_empty ("headers");
   for (const char *name : {"User-Agent", "Origin", "X-Forwarded-For"}) {
-    if (const char *v = soup_message_headers_get_one (headers, name))
-      gst_structure_set (h, field_name_from_key (g_ascii_strdown (name,
-                  -1)).c_str (), G_TYPE_STRING, v, NULL);
+    if (const char *v = soup_message_headers_get_one (headers, name)) {
+      gchar *lower = g_ascii_strdown (name, -1);
+      gst_structure_set (h, field_name_from_key (lower).c_str (),
+          G_TYPE_STRING, v, NULL);
+      g_free (lower);
+    }
   }
   gst_structure_set (meta, "headers", GST_TYPE_STRUCTURE, h, NULL);
   gst_structure_free (h);
