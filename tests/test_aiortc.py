@@ -11,20 +11,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from servers import free_port, stop_server, wait_listening  # noqa: E402
+from netns import run_inside  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "clients", "aiortc_client.py")
-SKIP = 77  # meson's "skipped"
 
 
 def inside():
-    for cmd in (["ip", "link", "set", "lo", "up"],
-                ["ip", "link", "add", "tnet0", "type", "veth", "peer", "name", "tnet1"],
-                ["ip", "addr", "add", "10.201.0.1/24", "dev", "tnet0"],
-                ["ip", "addr", "add", "10.201.0.2/24", "dev", "tnet1"],
-                ["ip", "link", "set", "tnet0", "up"],
-                ["ip", "link", "set", "tnet1", "up"]):
-        subprocess.run(cmd, check=True)
     port = free_port()
     server = subprocess.Popen(
         ["gst-launch-1.0", "-e", "sessionsrc", "port=%d" % port, "address=127.0.0.1",
@@ -73,14 +66,5 @@ def inside():
     return 1 if failures else 0
 
 
-def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--inside":
-        sys.exit(inside())
-    if os.geteuid() != 0:
-        print("needs root for a private network namespace")
-        sys.exit(SKIP)
-    sys.exit(subprocess.run(["unshare", "-n", sys.executable, __file__, "--inside"]).returncode)
-
-
 if __name__ == "__main__":
-    main()
+    run_inside(__file__, inside)
