@@ -190,38 +190,32 @@ Metrics::render () const
   out.reserve (4096);
   const Totals t = totals ();
 
-  const char *by_kind[] = { "sessionctx_sessions",
-    "sessionctx_sessions_started_total"
+  /* One series per {transport,dialect} of @values. */
+  auto by_kind = [&out] (const char *name, auto value) {
+    for (int i = 0; i < kTransports; i++)
+      for (int j = 0; j < kDialects; j++) {
+        out += name;
+        out += "{transport=\"";
+        out += prometheus_escape_label (gst_session_transport_to_string
+            (kTransportValues[i]));
+        out += "\",dialect=\"";
+        out += prometheus_escape_label (gst_session_dialect_to_string
+            (kDialectValues[j]));
+        out += "\"} ";
+        append_u64 (out, value (i, j));
+        out += '\n';
+      }
   };
-  header (out, by_kind[0], "gauge", "Sessions live now (a WebRTC session "
-      "counts from the moment its peer connected)");
-  for (int i = 0; i < kTransports; i++)
-    for (int j = 0; j < kDialects; j++) {
-      out += by_kind[0];
-      out += "{transport=\"";
-      out += prometheus_escape_label (gst_session_transport_to_string
-          (kTransportValues[i]));
-      out += "\",dialect=\"";
-      out += prometheus_escape_label (gst_session_dialect_to_string
-          (kDialectValues[j]));
-      out += "\"} ";
-      append_u64 (out, (guint64) MAX (live_[i][j].load (), (gint64) 0));
-      out += '\n';
-    }
-  header (out, by_kind[1], "counter", "Sessions started");
-  for (int i = 0; i < kTransports; i++)
-    for (int j = 0; j < kDialects; j++) {
-      out += by_kind[1];
-      out += "{transport=\"";
-      out += prometheus_escape_label (gst_session_transport_to_string
-          (kTransportValues[i]));
-      out += "\",dialect=\"";
-      out += prometheus_escape_label (gst_session_dialect_to_string
-          (kDialectValues[j]));
-      out += "\"} ";
-      append_u64 (out, started_[i][j].load ());
-      out += '\n';
-    }
+  header (out, "sessionctx_sessions", "gauge", "Sessions live now (a WebRTC "
+      "session counts from the moment its peer connected)");
+  by_kind ("sessionctx_sessions", [this] (int i, int j) {
+        return (guint64) MAX (live_[i][j].load (), (gint64) 0);
+      });
+  header (out, "sessionctx_sessions_started_total", "counter",
+      "Sessions started");
+  by_kind ("sessionctx_sessions_started_total", [this] (int i, int j) {
+        return (guint64) started_[i][j].load ();
+      });
   header (out, "sessionctx_sessions_ended_total", "counter",
       "Sessions ended, by the reason of session-ended");
   for (int r = 0; r < kReasons; r++) {
