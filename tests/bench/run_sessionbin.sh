@@ -10,19 +10,7 @@ cd "$(dirname "$0")/../.."
 source pipelines/env.sh
 source tests/bench/lib.sh
 bench_init build/bench-sessionbin 10 "100 300 500" "$@"
-lg=build/tests/bench/loadgen
-port=19600
-run () {  # name (a function taking the port), sessions
-  local name=$1 n=$2
-  port=$((port + 1))
-  $name $port >"$out/$name-$n.log" 2>&1 &
-  local pid=$!
-  sleep 1.5
-  taskset -c 1 $lg --dialect twilio --port $port --sessions "$n" --seconds "$secs" \
-      --server-pid "$pid" --json "$out/$name-$n.json" | sed -n 2p | sed "s/^/$name /"
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+port=19700
 sessionsrc () {
   exec taskset -c 0 gst-launch-1.0 -q sessionsrc port="$1" address=127.0.0.1 \
       rate=8000 ! sessionsink
@@ -33,8 +21,8 @@ sessionbin () {
 }
 echo "        sessions held  frames sent  received  lost  RTT p50  p99  max (ms)  server CPU%  RSS MiB  threads"
 for n in $counts; do
-  run sessionsrc "$n"
-  run sessionbin "$n"
+  bench_run sessionsrc "$n"
+  bench_run sessionbin "$n"
   /usr/bin/python3 - "$out/sessionbin-$n.log" "$n" <<'PY'
 import re, statistics, sys
 us = [int(m) for m in re.findall(r"handler ready in (\d+) us", open(sys.argv[1], errors="replace").read())]
