@@ -437,6 +437,24 @@ def case_dialects():
     check(not errors, "no error: %s" % errors)
 
 
+def case_drain():
+    """A client that stops right after its last frame still gets the echo
+    the handler held back (300 ms in a queue): the close waits for the
+    session's output (the drain), at most 2 s."""
+    server = Pipeline.sessionbin(
+        handler="queue min-threshold-time=300000000 max-size-time=0 "
+                "max-size-buffers=0 max-size-bytes=0").start()
+    specs = [dict(id="MZdrain", dialect="twilio", freq=700.0, amplitude=8000,
+                  seconds=1.0, tail=0)]
+    res = run_clients(server.port, specs)[0]
+    server.stop()
+    print(res.id, "sent", res.sent, "got", len(res.pcm), "close", res.close_code)
+    # Without the drain the last 300 ms never come back (about 5600 of 8000).
+    check(len(res.pcm) >= 0.98 * res.sent, "the held-back echo came back: %d of %d samples"
+          % (len(res.pcm), res.sent))
+    check(res.close_code == 1000, "closed normally after the drain: %s" % res.close_code)
+
+
 CASES = {
     "isolation": case_isolation,
     "templating": case_templating,
@@ -448,6 +466,7 @@ CASES = {
     "messages": case_messages,
     "churn": case_churn,
     "dialects": case_dialects,
+    "drain": case_drain,
 }
 
 
