@@ -30,6 +30,7 @@
 #include "gstsessioninfo.h"
 #include "gstsessionctxelements.h"
 #include "properties.h"
+#include "logsafe.h"
 
 #include <gst/sessionctx/sessionctx.hpp>
 
@@ -99,7 +100,8 @@ finish_session (GstSessionInfo * self, const std::string & id)
   if (!self->priv->silent)
     g_print ("sessioninfo: session %s ended: %" G_GUINT64_FORMAT
         " buffers, %" G_GUINT64_FORMAT " bytes, %" GST_TIME_FORMAT
-        " between first and last buffer\n", id.c_str (), s.buffers, s.bytes,
+        " between first and last buffer\n",
+        sessionctx::log_safe (id).c_str (), s.buffers, s.bytes,
         GST_TIME_ARGS (span));
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
@@ -131,9 +133,10 @@ gst_session_info_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     s.remote = ctx.remote_address ();
     if (!priv->silent)
       g_print ("sessioninfo: %" GST_TIME_FORMAT " session %s (%s/%s from %s)"
-          "\n", GST_TIME_ARGS (GST_BUFFER_PTS (buf)), id.c_str (),
-          s.transport.c_str (), s.dialect.c_str (),
-          s.remote.empty ()? "?" : s.remote.c_str ());
+          "\n", GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+          sessionctx::log_safe (id).c_str (), s.transport.c_str (),
+          s.dialect.c_str (), s.remote.empty ()? "?" :
+          sessionctx::log_safe (s.remote).c_str ());
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
             gst_structure_new ("sessioninfo",

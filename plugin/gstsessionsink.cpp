@@ -40,6 +40,7 @@
 #include "properties.h"
 
 #include "server.h"
+#include "logsafe.h"
 
 #include <gst/audio/audio.h>
 #include <gst/sessionctx/sessionctx.hpp>
@@ -318,7 +319,8 @@ gst_session_sink_send_message (GstSessionSink * self, const gchar * id,
 {
   auto session = find_session (self, id);
   if (!session) {
-    GST_WARNING_OBJECT (self, "send-message: no live session %s", id);
+    GST_WARNING_OBJECT (self, "send-message: no live session %s",
+        sessionctx::log_safe (id, strlen (id)).c_str ());
     return FALSE;
   }
   JsonParser *parser = json_parser_new ();
@@ -326,7 +328,8 @@ gst_session_sink_send_message (GstSessionSink * self, const gchar * id,
       nullptr);
   g_object_unref (parser);
   if (!valid) {
-    GST_WARNING_OBJECT (self, "send-message to %s: not valid JSON", id);
+    GST_WARNING_OBJECT (self, "send-message to %s: not valid JSON",
+        sessionctx::log_safe (id, strlen (id)).c_str ());
     return FALSE;
   }
   return session->send_text (json);

@@ -64,6 +64,7 @@
 #include "webrtcpeer.h"
 
 #include "server.h"
+#include "logsafe.h"
 #include "sessionstats.h"
 
 #include <gst/sessionctx/sessionctx.h>
@@ -246,7 +247,8 @@ void
 GstSessionSrcPrivate::on_session_dtmf (Session & s, const std::string & digit)
 {
   auto *st = static_cast<AudioIngest *> (s.listener_state.get ());
-  GST_DEBUG_OBJECT (self, "session %s: DTMF %s", s.id ().c_str (),
+  GST_DEBUG_OBJECT (self, "session %s: DTMF %s",
+      sessionctx::log_safe (s.id ()).c_str (),
       digit.c_str ());
   if (st)
     st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_dtmf
@@ -289,7 +291,8 @@ GstSessionSrcPrivate::on_session_ended (Session & s,
   }
   GstSessionStats stats = s.stats ();
   GST_INFO_OBJECT (self, "session %s ended (%s): %" G_GUINT64_FORMAT
-      " frames, %" G_GUINT64_FORMAT " bytes", s.id ().c_str (),
+      " frames, %" G_GUINT64_FORMAT " bytes",
+      sessionctx::log_safe (s.id ()).c_str (),
       gst_session_end_reason_to_string (reason), stats.frames, stats.bytes);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_session_ended (GST_OBJECT (self), s.context (), reason,
@@ -310,7 +313,8 @@ GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
   }
   const char *flow = gst_flow_get_name (ret);
   GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-      ("Session %s: its processing failed (%s)", out->session_id.c_str (),
+      ("Session %s: its processing failed (%s)",
+          sessionctx::log_safe (out->session_id).c_str (),
           flow), ("streaming of the session stopped, reason %s", flow),
       ("session-id", G_TYPE_STRING, out->session_id.c_str (), "error",
           G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
@@ -324,7 +328,8 @@ GstSessionSrcPrivate::on_protocol_warning (const std::string & who,
     const char *code, const std::string & detail)
 {
   GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECODE,
-      ("Session %s: %s", who.c_str (), code), ("%s", detail.c_str ()),
+      ("Session %s: %s", sessionctx::log_safe (who).c_str (), code),
+      ("%s", sessionctx::log_safe (detail, 200).c_str ()),
       ("session-id", G_TYPE_STRING, who.c_str (), "error", G_TYPE_STRING,
           code, NULL));
 }

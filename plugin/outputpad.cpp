@@ -3,6 +3,7 @@
  */
 
 #include "outputpad.h"
+#include "logsafe.h"
 
 /* sessionsrc's category: these pads are its pads. */
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
@@ -27,7 +28,7 @@ pad_loop (gpointer data)
       return;
     if (ret == GST_FLOW_NOT_LINKED && out->is_session_pad) {
       GST_LOG_OBJECT (out->pad, "session %s: pad not linked, buffer dropped",
-          out->session_id.c_str ());
+          sessionctx::log_safe (out->session_id).c_str ());
       return;
     }
     if (ret == GST_FLOW_FLUSHING) {
@@ -197,7 +198,7 @@ SessionPads::remove_async (OutputPad * out)
         if (!owned)
           return;
         GST_DEBUG_OBJECT (element, "removing pad of session %s",
-            out->session_id.c_str ());
+            sessionctx::log_safe (out->session_id).c_str ());
         gst_pad_set_active (out->pad, FALSE);
         gst_element_remove_pad (element, out->pad);
       }, removal, [](gpointer data) {

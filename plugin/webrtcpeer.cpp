@@ -4,6 +4,7 @@
 
 #include "webrtcpeer.h"
 #include "srtpshutdown.h"
+#include "logsafe.h"
 
 #include "audioingest.h"
 #include "peerstats.h"
@@ -577,17 +578,20 @@ Peer::handle_error (GstMessage * message)
   bool hang_up = factory && g_str_has_prefix (GST_OBJECT_NAME (factory),
       "sctp");
   if (hang_up) {
-    GST_INFO_OBJECT (src, "session %s: peer closed (%s)", id.c_str (),
+    GST_INFO_OBJECT (src, "session %s: peer closed (%s)",
+        sessionctx::log_safe (id).c_str (),
         err->message);
     server->end_session_async (session, GST_SESSION_END_REASON_DISCONNECT);
   } else if (session->is_open ()) {
     GST_ELEMENT_WARNING_WITH_DETAILS (src, STREAM, FAILED,
-        ("Session %s: WebRTC peer failed: %s", id.c_str (), err->message),
+        ("Session %s: WebRTC peer failed: %s",
+            sessionctx::log_safe (id).c_str (), err->message),
         ("%s", debug ? debug : ""), ("session-id", G_TYPE_STRING,
             id.c_str (), "error", G_TYPE_STRING, "peer_error", NULL));
     server->end_session_async (session, GST_SESSION_END_REASON_ERROR);
   } else {
-    GST_DEBUG_OBJECT (src, "session %s (ended): %s", id.c_str (),
+    GST_DEBUG_OBJECT (src, "session %s (ended): %s",
+        sessionctx::log_safe (id).c_str (),
         err->message);
   }
   g_clear_error (&err);

@@ -2,6 +2,7 @@
 #include "dispatch.h"
 
 #include "serverdebug.h"
+#include "logsafe.h"
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
@@ -29,7 +30,7 @@ public:
 
   void on_close_frame (const ws::Message & m) override
   {
-    GST_DEBUG ("%s closed the connection (code %u)", s_.who ().c_str (),
+    GST_DEBUG ("%s closed the connection (code %u)", log_safe (s_.who ()).c_str (),
         m.close_code);
     s_.end (s_.closing () ? s_.close_reason () :
         GST_SESSION_END_REASON_DISCONNECT);
@@ -40,13 +41,13 @@ public:
 
   void on_lost (const char *why) override
   {
-    GST_DEBUG ("connection of %s lost (%s)", s_.who ().c_str (), why);
+    GST_DEBUG ("connection of %s lost (%s)", log_safe (s_.who ()).c_str (), why);
     s_.drop_connection ();
   }
 
   void on_protocol_error (uint16_t code, const char *reason) override
   {
-    GST_DEBUG ("%s: WebSocket protocol error: %s", s_.who ().c_str (),
+    GST_DEBUG ("%s: WebSocket protocol error: %s", log_safe (s_.who ()).c_str (),
         reason);
     if (code == ws::kCloseTooBig && dispatch_.listener_)
       dispatch_.listener_->on_protocol_warning (s_.who (),
@@ -177,7 +178,7 @@ WebSocketDispatch::handle_text (Session & s, const char *data, size_t len)
       }
       s.use_binary_media (msg.encoding, binary_media_message (msg.encoding,
               s.input_rate (), s.output_rate ()));
-      GST_DEBUG ("session %s: binary media frames (%s)", s.id ().c_str (),
+      GST_DEBUG ("session %s: binary media frames (%s)", log_safe (s.id ()).c_str (),
           binary_encoding_name (msg.encoding));
       break;
     case MessageKind::stop:

@@ -5,6 +5,7 @@
 #include "iothread.h"
 #include "mulaw.h"
 #include "serverdebug.h"
+#include "logsafe.h"
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
@@ -331,7 +332,7 @@ Session::start (const std::string & id, Encoding encoding, int input_rate,
   }
   media_prefix_ = media_message_prefix (dialect_, id_);
   mark_started ();
-  GST_INFO ("session %s started (%s) from %s", id_.c_str (),
+  GST_INFO ("session %s started (%s) from %s", log_safe (id_).c_str (),
       gst_session_dialect_to_string (dialect_), remote_.c_str ());
 }
 
@@ -361,7 +362,7 @@ Session::start_peer (const std::string & remote_address)
   if (!remote_address.empty ())
     remote_ = remote_address;
   mark_started ();
-  GST_INFO ("session %s started (webrtc) from %s", id_.c_str (),
+  GST_INFO ("session %s started (webrtc) from %s", log_safe (id_).c_str (),
       remote_.c_str ());
   return true;
 }
@@ -392,7 +393,7 @@ Session::end (GstSessionEndReason reason)
   }
   host_.sessions ().remove (*this);
   metrics_.session_ended (transport_, dialect_, reason, started_);
-  GST_INFO ("session %s ended: %s", id_.c_str (),
+  GST_INFO ("session %s ended: %s", log_safe (id_).c_str (),
       gst_session_end_reason_to_string (reason));
   if (ServerListener * listener = host_.listener ())
     listener->on_session_ended (*this, reason);
@@ -511,7 +512,8 @@ Session::reply_error (const char *code, const std::string & detail,
       listener->on_protocol_warning (who (), code, text);
   } else {
     metrics_.protocol_error (code);   /* the listener counts the others */
-    GST_DEBUG ("%s: %s: %s", who ().c_str (), code, detail.c_str ());
+    GST_DEBUG ("%s: %s: %s", log_safe (who ()).c_str (), code,
+        log_safe (detail, 200).c_str ());
   }
   reply (failed_reply (code, limit));
 }

@@ -4,6 +4,7 @@
 #include "iothread.h"
 #include "request.h"
 #include "serverdebug.h"
+#include "logsafe.h"
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
@@ -206,7 +207,7 @@ Signalling::expire (gint64 now)
       v.erase (v.begin ());
     if (v.empty ()) {
       GST_DEBUG ("dropped held candidates of %s: no offer came",
-          it->first.c_str ());
+          log_safe (it->first).c_str ());
       it = held_.erase (it);
     } else {
       ++it;
