@@ -377,8 +377,9 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     std::lock_guard < std::mutex > l (state.lock);
     n = state.next_peer++;
   }
+  /* A copy: when the peer cannot be built, refuse () still answers. */
   auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
-      std::move (reply), n);
+      reply, n);
   if (!peer->build (sdp, info, copy)) {
     gst_sdp_message_free (sdp);
     refuse ("server_error", "webrtcbin is not installed");

@@ -36,7 +36,7 @@ Peer::Peer (GstElement * src, PeerOwner * owner,
 Peer::~Peer ()
 {
   GST_DEBUG ("peer of %s freed (bin refcount %d)", session ?
-      session->id ().c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
+      sessionctx::log_safe (session->id ()).c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
       -1);
   for (auto *b : early)
     gst_buffer_unref (b);
@@ -123,7 +123,8 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   GstPad *depay_sink = gst_element_get_static_pad (depay, "sink");
   if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
     GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
-        GST_PTR_FORMAT, peer->session->id ().c_str (), pad);
+        GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
+        pad);
   gst_object_unref (depay_sink);
 }
 
@@ -385,7 +386,8 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
   bool unbundled = drop_inconsistent_bundle (sdp);
   if (unbundled)
     GST_INFO_OBJECT (src, "session %s: BUNDLE group with different ICE "
-        "credentials, answering unbundled", session->id ().c_str ());
+        "credentials, answering unbundled",
+        sessionctx::log_safe (session->id ()).c_str ());
   g_object_set (webrtc, "bundle-policy", unbundled ?
       GST_WEBRTC_BUNDLE_POLICY_NONE : GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
       "latency", 40, NULL);
