@@ -342,8 +342,8 @@ GstSessionSrcPrivate::authorize (Session & s, const std::string & id)
   g_signal_emit (self, signals[SIGNAL_AUTHORIZE], 0, context, &allowed);
   g_object_unref (context);
   if (!allowed)
-    GST_INFO_OBJECT (self, "session %s refused by the authorize signal",
-        id.c_str ());
+    GST_INFO_OBJECT (self, "a %s session refused by the authorize signal",
+        gst_session_transport_to_string (s.transport ()));
   return allowed;
 }
 

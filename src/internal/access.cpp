@@ -244,9 +244,9 @@ refuse_request (const Access & access, SoupServerMessage * msg,
   const bool token = v == Access::Verdict::unauthorized;
   const char *code = token ? error::unauthorized : error::forbidden_origin;
   metrics.protocol_error (code);
-  /* Neither the token nor the origin goes into the log: only the route. */
-  GST_DEBUG ("refused a request for %s: %s",
-      g_uri_get_path (soup_server_message_get_uri (msg)), code);
+  /* Nothing the client wrote (token, origin, path) goes into the log. */
+  GST_DEBUG ("refused a request%s: %s", preflight ? " (preflight)" : "",
+      code);
   if (token)
     soup_message_headers_replace (out, "WWW-Authenticate", "Bearer");
   /* Each refused request stands alone (see signalling's respond ()). */

@@ -80,16 +80,16 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
    * Refused here, the connection never was a session. */
   s.merge_metadata (msg.metadata.release ());
   if (listener_ && !listener_->authorize (s, msg.session_id)) {
-    s.reply_error (error::unauthorized, "session " + msg.session_id +
-        " refused by the authorize signal");
+    /* (The detail names no client-sent id: who () names the connection.) */
+    s.reply_error (error::unauthorized, "start refused by the authorize "
+        "signal");
     s.close (GST_SESSION_END_REASON_ERROR, ws::kClosePolicyViolation,
         "unauthorized");
     return;
   }
   if (!s.count_address ()) {
-    s.reply_error (error::address_limit_reached, "session " +
-        msg.session_id + " refused: its address holds "
-        "max-sessions-per-address (" +
+    s.reply_error (error::address_limit_reached, "start refused: its "
+        "address holds max-sessions-per-address (" +
         std::to_string (config_.max_sessions_per_address) + ") sessions",
         config_.max_sessions_per_address);
     s.close (GST_SESSION_END_REASON_ERROR, ws::kClosePolicyViolation,
