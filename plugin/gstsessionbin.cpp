@@ -115,6 +115,7 @@ enum
   SIGNAL_CREATE_HANDLER,
   SIGNAL_SESSION_MESSAGE,
   SIGNAL_SESSION_MARK,
+  SIGNAL_AUTHORIZE,
   LAST_SIGNAL,
 };
 guint signals[LAST_SIGNAL];
@@ -585,6 +586,16 @@ gst_session_bin_init (GstSessionBin * self)
             g_signal_emit (data, signals[SIGNAL_SESSION_MARK], 0, context,
                 name);
           }), self);
+  g_signal_connect (self->priv->src, "authorize",
+      G_CALLBACK (+[](GstElement *, GstSessionContext * context,
+                  gpointer data)->gboolean {
+            gboolean allowed = TRUE;
+            if (g_signal_has_handler_pending (data, signals[SIGNAL_AUTHORIZE],
+                    0, FALSE))
+              g_signal_emit (data, signals[SIGNAL_AUTHORIZE], 0, context,
+                  &allowed);
+            return allowed;
+          }), self);
   /* A server: it produces (EOS goes to it) and consumes (EOS is awaited
    * from it), whatever its handlers are. */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
@@ -685,6 +696,18 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
   signals[SIGNAL_SESSION_MARK] = g_signal_new ("session-mark",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionBin::authorize:
+   * @bin: the element
+   * @context: the session as it would start
+   *
+   * As #GstSessionSrc::authorize (emitted on the server's I/O thread:
+   * quick and thread-safe). Returns: TRUE to let the session start
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new ("authorize",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      GST_TYPE_SESSION_CONTEXT);
 
   gst_element_class_set_static_metadata (element_class,
       "Session handler bin", "Source/Sink/Audio/Network",

@@ -152,6 +152,7 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
   void on_session_mark (Session & s, const std::string & name) override;
   void on_session_message (Session & s, const std::string & json) override;
   void on_session_ended (Session & s, GstSessionEndReason reason) override;
+  bool authorize (Session & s, const std::string & id) override;
   void on_protocol_warning (const std::string & who, const char *code,
       const std::string & detail) override;
   void on_webrtc_offer (const std::shared_ptr<Session> & s,
@@ -182,6 +183,7 @@ enum
 {
   SIGNAL_SESSION_MESSAGE,
   SIGNAL_SESSION_MARK,
+  SIGNAL_AUTHORIZE,
   LAST_SIGNAL,
 };
 static guint signals[LAST_SIGNAL];
@@ -321,6 +323,32 @@ GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
           G_TYPE_STRING, flow, NULL));
   if (auto s = server ? server->find_session (out->session_id) : nullptr)
     s->fail (sessionctx::error::handler_failed);
+}
+
+gboolean
+gst_session_authorize_accumulator (GSignalInvocationHint * hint,
+    GValue * return_accu, const GValue * handler_return, gpointer data)
+{
+  gboolean allowed = g_value_get_boolean (handler_return);
+  g_value_set_boolean (return_accu, allowed);
+  return allowed;
+}
+
+/* No handler: allowed (and no context made). */
+bool
+GstSessionSrcPrivate::authorize (Session & s, const std::string & id)
+{
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_AUTHORIZE], 0,
+          FALSE))
+    return true;
+  GstSessionContext *context = s.context_for_authorize (id);
+  gboolean allowed = TRUE;
+  g_signal_emit (self, signals[SIGNAL_AUTHORIZE], 0, context, &allowed);
+  g_object_unref (context);
+  if (!allowed)
+    GST_INFO_OBJECT (self, "a %s session refused by the authorize signal",
+        gst_session_transport_to_string (s.transport ()));
+  return allowed;
 }
 
 void
@@ -705,6 +733,30 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   signals[SIGNAL_SESSION_MARK] = g_signal_new ("session-mark",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionSrc::authorize:
+   * @src: the element
+   * @context: the session as it would start: id, transport, dialect,
+   *   remote-address and metadata (`path`, `query`, `headers`; for
+   *   Twilio what its `start` said)
+   *
+   * Emitted before a session starts — a WebSocket's at its `start`
+   * message, a WebRTC one's at its offer — so the application may refuse
+   * it. Return FALSE to refuse: the WebSocket client gets a failed reply
+   * `unauthorized` and close 1008, the WebRTC offer HTTP 403 with a
+   * failed status `unauthorized`. With no handler every session is
+   * allowed; with several, the first FALSE wins. Emitted on the server's
+   * I/O thread, which serves other clients meanwhile: the handler must be
+   * quick, must not block, and must be thread-safe (several I/O threads
+   * may emit at once with io-threads > 1). The context is not the
+   * session's own (that one is made when it starts).
+   *
+   * Returns: TRUE to let the session start
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new ("authorize",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      GST_TYPE_SESSION_CONTEXT);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class,

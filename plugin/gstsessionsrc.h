@@ -10,3 +10,9 @@ G_DECLARE_FINAL_TYPE (GstSessionSrc, gst_session_src, GST, SESSION_SRC,
     GstBin)
 
 G_END_DECLS
+
+/* The authorize signals' accumulator (sessionsrc's, and sessionbin's
+ * that mirrors it): every handler must return TRUE; the first FALSE wins
+ * and stops the emission. */
+gboolean gst_session_authorize_accumulator (GSignalInvocationHint * hint,
+    GValue * return_accu, const GValue * handler_return, gpointer data);

@@ -333,6 +333,83 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
           "jitter, packets lost) and the server's totals",
           GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSrc:auth-token:
+   *
+   * When set, every request on the port (the WebSocket upgrades, WebRTC
+   * signalling, `/metrics`, the page at `/` and its assets) must carry
+   * `Authorization: Bearer TOKEN` or the URL query parameter
+   * `?token=TOKEN`, else it is answered HTTP 401 (`WWW-Authenticate:
+   * Bearer`, a failed reply `unauthorized`) before any session state
+   * exists. Compared in constant time; never logged, never in a
+   * context's metadata (the `token` query parameter is left out of it).
+   * Write-only. The page, opened as `/?token=TOKEN`, passes it on.
+   */
+  install (SERVER_PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+          "Token every request must carry (Authorization: Bearer TOKEN or "
+          "?token=TOKEN), else HTTP 401; empty = none (write-only)", NULL,
+          (GParamFlags) (G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstSessionSrc:allowed-origins:
+   *
+   * Comma-separated browser origins (e.g.
+   * `https://app.example.com,http://localhost:8080`) the server serves: a
+   * request whose `Origin` header is present and not listed gets HTTP 403
+   * (`forbidden_origin`) — WebSocket upgrades, signalling, the page and
+   * `/metrics`. Requests without `Origin` (phones, servers) pass. CORS
+   * headers are sent only to listed origins. The page's own origin must
+   * be listed for the page to work (browsers send it on its WebSocket and
+   * its POSTs). Empty: any origin, `Access-Control-Allow-Origin: *`.
+   */
+  install (SERVER_PROP_ALLOWED_ORIGINS,
+      g_param_spec_string ("allowed-origins", "Allowed origins",
+          "Comma-separated origins a browser request may come from (others "
+          "get HTTP 403; no Origin passes); empty = any", NULL, rw));
+  /**
+   * GstSessionSrc:max-sessions-per-address:
+   *
+   * Most live sessions (WebSocket and WebRTC together) one client address
+   * may hold; a further `start` is answered `address_limit_reached` with
+   * the `limit` and closed 1008, a further offer gets a failed status
+   * `address_limit_reached`. Its sessions stream on. The address is the
+   * TCP peer's, or the one a trusted proxy forwarded (trusted-proxies).
+   * 0 means unlimited.
+   */
+  install (SERVER_PROP_MAX_SESSIONS_PER_ADDRESS,
+      g_param_spec_uint ("max-sessions-per-address",
+          "Max sessions per address",
+          "Most live sessions one client address may hold, 0 = unlimited",
+          0, G_MAXUINT, 0, rw));
+  /**
+   * GstSessionSrc:trusted-proxies:
+   *
+   * Comma-separated IP addresses of reverse proxies in front of the
+   * server. Only for a request whose TCP peer is listed does
+   * `X-Forwarded-For` count: the client is its right-most address that
+   * is not a listed proxy. That address is then what
+   * max-sessions-per-address counts and the context's remote-address (a
+   * WebSocket session's; a WebRTC session's until its peer connects, then
+   * the ICE pair's, as media does not pass the proxy). Empty: the header
+   * is ignored.
+   */
+  install (SERVER_PROP_TRUSTED_PROXIES,
+      g_param_spec_string ("trusted-proxies", "Trusted proxies",
+          "Comma-separated proxy IPs whose X-Forwarded-For is believed; "
+          "empty = none", NULL, rw));
+  /**
+   * GstSessionSrc:handshake-timeout:
+   *
+   * Seconds a WebSocket connection may take, once upgraded, to send its
+   * `start`; then it is closed (code 1000, reason `connect-timeout`). It
+   * never was a session: no session-ended. 0 means no limit.
+   */
+  install (SERVER_PROP_HANDSHAKE_TIMEOUT,
+      g_param_spec_uint ("handshake-timeout", "Handshake timeout",
+          "Seconds a connection may take to finish its HTTP request and send "
+          "its start message (0: no limit)", 0, G_MAXUINT, 10, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -409,8 +486,24 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       demo_page = g_value_get_boolean (value);
+      break;
     case SERVER_PROP_METRICS:
       metrics = g_value_get_boolean (value);
+      break;
+    case SERVER_PROP_AUTH_TOKEN:
+      auth_token = string_property (value);
+      break;
+    case SERVER_PROP_ALLOWED_ORIGINS:
+      allowed_origins = string_property (value);
+      break;
+    case SERVER_PROP_MAX_SESSIONS_PER_ADDRESS:
+      max_sessions_per_address = g_value_get_uint (value);
+      break;
+    case SERVER_PROP_TRUSTED_PROXIES:
+      trusted_proxies = string_property (value);
+      break;
+    case SERVER_PROP_HANDSHAKE_TIMEOUT:
+      handshake_timeout = g_value_get_uint (value);
       break;
     default:
       return false;
@@ -491,8 +584,21 @@ ServerSettings::get (guint property, GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       g_value_set_boolean (value, demo_page);
+      break;
     case SERVER_PROP_METRICS:
       g_value_set_boolean (value, metrics);
+      break;
+    case SERVER_PROP_ALLOWED_ORIGINS:
+      set_string_property (value, allowed_origins);
+      break;
+    case SERVER_PROP_MAX_SESSIONS_PER_ADDRESS:
+      g_value_set_uint (value, max_sessions_per_address);
+      break;
+    case SERVER_PROP_TRUSTED_PROXIES:
+      set_string_property (value, trusted_proxies);
+      break;
+    case SERVER_PROP_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, handshake_timeout);
       break;
     default:
       return false;
@@ -522,5 +628,10 @@ ServerSettings::server_config () const
   if (demo_page)
     config.demo_page_resource = kDemoPageResource;
   config.metrics = metrics;
+  config.auth_token = auth_token;
+  config.allowed_origins = allowed_origins;
+  config.max_sessions_per_address = max_sessions_per_address;
+  config.trusted_proxies = trusted_proxies;
+  config.handshake_timeout = handshake_timeout;
   return config;
 }

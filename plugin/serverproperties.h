@@ -54,6 +54,11 @@ enum ServerProperty : guint
   SERVER_PROP_DEMO_PAGE,
   SERVER_PROP_METRICS,
   SERVER_PROP_STATS,
+  SERVER_PROP_AUTH_TOKEN,
+  SERVER_PROP_ALLOWED_ORIGINS,
+  SERVER_PROP_MAX_SESSIONS_PER_ADDRESS,
+  SERVER_PROP_TRUSTED_PROXIES,
+  SERVER_PROP_HANDSHAKE_TIMEOUT,
   N_SERVER_PROPS,
 };
 
@@ -93,6 +98,11 @@ struct ServerSettings
   guint opus_complexity = kDefaultOpusComplexity;
   bool demo_page = true;
   bool metrics = true;
+  std::string auth_token;       /* write-only: never read back */
+  std::string allowed_origins;
+  guint max_sessions_per_address = 0;
+  std::string trusted_proxies;
+  guint handshake_timeout = 10;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

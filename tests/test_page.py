@@ -155,6 +155,38 @@ def test_page_full(tone, shot_dir):
               "full: %s shows %r" % (transport, r.get(transport)))
 
 
+def test_page_token(tone, shot_dir):
+    """auth-token and allowed-origins set: the page opened as /?token=… passes
+    the token on to its assets, its WebSocket and its signalling, from its
+    own (listed) origin."""
+    port = free_port()
+    token = "page-t0ken_x"
+    origin = "http://127.0.0.1:%d" % port
+    proc = server(port, "auth-token=" + token, "allowed-origins=" + origin)
+    check(wait_listening(port, proc=proc), "sessionsrc auth-token=… allowed-origins=… listens")
+    check(http_status("http://127.0.0.1:%d/" % port)[0] == 401, "token: GET / without it is 401")
+    cases = ["webrtc", "websocket"]
+    drive = subprocess.run(
+        ["node", os.path.join(PAGE, "drive.js"), "http://127.0.0.1:%d/?token=%s" % (port, token),
+         tone, shot_dir] + cases, capture_output=True, text=True, timeout=120, cwd=PAGE)
+    if drive.returncode != 0:
+        print(drive.stdout, drive.stderr)
+    metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics?token=%s" % (port, token), timeout=5).read().decode()
+    stop_server(proc)
+    results = [json.loads(line) for line in drive.stdout.splitlines() if line.startswith("{")]
+    check(len(results) == len(cases), "token: %d of %d cases reported" % (len(results), len(cases)))
+    for r in results:
+        name = r["case"]
+        check("failure" not in r and not r.get("error"), "token %s: ran through (%s %s)" %
+              (name, r.get("failure", ""), r.get("error", "")))
+        pitch = r.get("pitch", 0)
+        check(abs(pitch - TONE_HZ) <= 0.05 * TONE_HZ, "token %s: echo heard at %.1f Hz" % (name, pitch))
+    refused = [l for l in metrics.splitlines() if l.startswith("sessionctx_protocol_errors_total{code=\"")
+               and ("unauthorized" in l or "forbidden_origin" in l)]
+    check(refused == ['sessionctx_protocol_errors_total{code="unauthorized"} 1'],
+          "token: only the test's own tokenless GET was refused: %s" % refused)
+
+
 def test_page_off():
     port = free_port()
     proc = server(port, "demo-page=false")
@@ -188,6 +220,7 @@ def main():
         write_tone(tone)
         test_page(tone, shot_dir)
         test_page_full(tone, shot_dir)
+        test_page_token(tone, shot_dir)
     test_page_off()
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0

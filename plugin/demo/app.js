@@ -22,7 +22,19 @@ const ERRORS = {
   remote_description_rejected: "The server could not use this browser's offer.",
   unsupported_media_format: "The server does not take this audio format.",
   connection_closed: "The session was already closed.",
+  forbidden_origin: "The server does not serve pages from this origin.",
+  address_limit_reached: "This address holds as many sessions as the server allows.",
 };
+
+// The server's auth-token, when the page was opened as /?token=…: every
+// request the page makes carries it on.
+const AUTH_TOKEN = new URLSearchParams(location.search).get("token");
+function withToken(path) {
+  const url = new URL(path, location.href);
+  url.search = "";
+  if (AUTH_TOKEN) url.searchParams.set("token", AUTH_TOKEN);
+  return url;
+}
 const MESSAGE_LINES = 200;
 const PING_INTERVAL_MS = 1000;
 const FRAME_MS = 20;
@@ -192,7 +204,7 @@ class Player {
 
 async function startWebSocket(s) {
   const binary = ui.binary.checked;
-  const url = new URL("/websocket/offer", location.href);
+  const url = withToken("/websocket/offer");
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
@@ -267,7 +279,7 @@ async function startWebSocket(s) {
   };
 
   // Microphone -> 20 ms frames of µ-law at the server's input rate.
-  await s.audio.context.audioWorklet.addModule("/demo/capture-worklet.js");
+  await s.audio.context.audioWorklet.addModule(withToken("/demo/capture-worklet.js").href);
   const capture = new AudioWorkletNode(s.audio.context, "capture");
   const sink = s.audio.context.createGain();
   sink.gain.value = 0;
@@ -355,8 +367,9 @@ async function startWebRtc(s) {
     setTimeout(resolve, 3000);
   });
   if (s.finished) return;
-  const reply = await fetch("/webrtc/offer", {method: "POST",
-    headers: {"Content-Type": "application/json"},
+  const headers = {"Content-Type": "application/json"};
+  if (AUTH_TOKEN) headers.Authorization = `Bearer ${AUTH_TOKEN}`;
+  const reply = await fetch("/webrtc/offer", {method: "POST", headers,
     body: JSON.stringify({sdp: pc.localDescription.sdp, type: "offer", webrtc_id: s.id})});
   if (reply.status === 401 || reply.status === 403)
     throw new Error(errorInWords("unauthorized"));

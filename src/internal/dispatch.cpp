@@ -77,14 +77,36 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
     return;
   }
   auto self_ref = s.shared_from_this ();
+  /* Access (access.h): the application's say, then the address's share.
+   * Refused here, the connection never was a session. */
+  s.merge_metadata (msg.metadata.release ());
+  if (listener_ && !listener_->authorize (s, msg.session_id)) {
+    /* (The detail names no client-sent id: who () names the connection.) */
+    s.reply_error (error::unauthorized, "start refused by the authorize "
+        "signal");
+    s.close (GST_SESSION_END_REASON_ERROR, ws::kClosePolicyViolation,
+        "unauthorized");
+    return;
+  }
+  if (!s.count_address ()) {
+    s.reply_error (error::address_limit_reached, "start refused: its "
+        "address holds max-sessions-per-address (" +
+        std::to_string (config_.max_sessions_per_address) + ") sessions",
+        config_.max_sessions_per_address);
+    s.close (GST_SESSION_END_REASON_ERROR, ws::kClosePolicyViolation,
+        "address_limit_reached");
+    return;
+  }
   switch (sessions_.claim (msg.session_id, self_ref, config_.max_sessions)) {
     case SessionTable::Claim::exists:
+      s.release_address ();
       s.reply_error (error::connection_already_exists, "session id " +
           msg.session_id + " is already live");
       s.close (GST_SESSION_END_REASON_ERROR, ws::kClosePolicyViolation,
           "connection_already_exists");
       return;
     case SessionTable::Claim::full:
+      s.release_address ();
       s.reply_error (error::concurrency_limit_reached, "session " +
           msg.session_id + " refused: max-sessions (" +
           std::to_string (config_.max_sessions) + ") reached",
@@ -100,11 +122,10 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
 
   if (s.dialect () == GST_SESSION_DIALECT_TWILIO)
     s.start (msg.session_id, msg.encoding,
-        msg.sample_rate ? msg.sample_rate : 8000, 8000,
-        msg.metadata.release ());
+        msg.sample_rate ? msg.sample_rate : 8000, 8000, nullptr);
   else
     s.start (msg.session_id, msg.encoding, config_.websocket_input_rate,
-        config_.websocket_output_rate, msg.metadata.release ());
+        config_.websocket_output_rate, nullptr);
   if (listener_)
     listener_->on_session_started (self_ref);
 }

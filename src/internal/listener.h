@@ -38,6 +38,12 @@ public:
   /* A trickled candidate ("" = end of candidates) for @s. */
   virtual void on_webrtc_candidate (Session & s, int mline_index,
       const std::string & candidate) = 0;
+  /* Whether @s may start as session @id (the authorize signal): at a
+   * WebSocket's start, at a WebRTC offer. I/O thread: it must be quick. */
+  virtual bool authorize (Session & s, const std::string & id)
+  {
+    return true;
+  }
   /* @who names the session (its id, or the remote address before start). */
   virtual void on_protocol_warning (const std::string & who,
       const char *code, const std::string & detail) = 0;

@@ -245,7 +245,7 @@ Metrics::render () const
       "send queue, or the client's queue overflowed)", t.frames_dropped);
 
   header (out, "sessionctx_protocol_errors_total", "counter",
-      "Protocol errors and warnings, by error code");
+      "Protocol errors, warnings and access refusals, by error code");
   {
     std::lock_guard < std::mutex > lock (errors_lock_);
     for (auto &[code, n] : errors_) {

@@ -148,6 +148,10 @@ public:
   {
     inner_->on_webrtc_candidate (s, mline_index, candidate);
   }
+  bool authorize (Session & s, const std::string & id) override
+  {
+    return inner_->authorize (s, id);
+  }
   void on_protocol_warning (const std::string & who, const char *code,
       const std::string & detail) override
   {

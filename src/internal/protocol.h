@@ -99,6 +99,12 @@ constexpr const char *transport_disabled = "transport_disabled";
 /* What processes a session's audio failed (sessionbin's handler, or what a
  * session pad feeds). */
 constexpr const char *handler_failed = "handler_failed";
+/* Access control (access.h): no or a wrong auth-token (HTTP 401), or the
+ * authorize signal said no; an Origin not in allowed-origins (HTTP 403);
+ * max-sessions-per-address reached. */
+constexpr const char *unauthorized = "unauthorized";
+constexpr const char *forbidden_origin = "forbidden_origin";
+constexpr const char *address_limit_reached = "address_limit_reached";
 }  // namespace error
 
 struct ClientMessage

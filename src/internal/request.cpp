@@ -7,14 +7,16 @@ namespace sessionctx {
 namespace {
 
 void
-set_field_from_params (GstStructure * s, GHashTable * params)
+set_field_from_params (GstStructure * s, GHashTable * params,
+    bool strip_token)
 {
   GHashTableIter iter;
   gpointer key, value;
   g_hash_table_iter_init (&iter, params);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    gst_structure_set (s, field_name_from_key ((const char *) key).c_str (),
-        G_TYPE_STRING, (const char *) value, NULL);
+    if (!strip_token || g_strcmp0 ((const char *) key, "token") != 0)
+      gst_structure_set (s, field_name_from_key ((const char *) key).c_str (),
+          G_TYPE_STRING, (const char *) value, NULL);
 }
 
 }  // namespace
@@ -37,9 +39,10 @@ remote_of (SoupServerMessage * msg)
 }
 
 /* What the request tells about the client: path, URL query, a few
- * headers. */
+ * headers (never Authorization). */
 GstStructure *
-request_metadata (SoupServerMessage * msg, const char *path)
+request_metadata (SoupServerMessage * msg, const char *path,
+    bool strip_token)
 {
   GstStructure *meta = gst_structure_new ("metadata", "path", G_TYPE_STRING,
       path, NULL);
@@ -47,7 +50,7 @@ request_metadata (SoupServerMessage * msg, const char *path)
     if (GHashTable * params = g_uri_parse_params (query, -1, "&",
             G_URI_PARAMS_NONE, nullptr)) {
       GstStructure *q = gst_structure_new_empty ("query");
-      set_field_from_params (q, params);
+      set_field_from_params (q, params, strip_token);
       gst_structure_set (meta, "query", GST_TYPE_STRUCTURE, q, NULL);
       gst_structure_free (q);
       g_hash_table_unref (params);

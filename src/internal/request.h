@@ -14,7 +14,10 @@ namespace sessionctx {
 /* "host:port" of the client, or "" when unknown. */
 std::string remote_of (SoupServerMessage * msg);
 
-/* A "metadata" structure: @path, the URL query, a few headers. */
-GstStructure *request_metadata (SoupServerMessage * msg, const char *path);
+/* A "metadata" structure: @path, the URL query (without its `token`
+ * parameter when @strip_token: the auth-token is never kept), a few
+ * headers. */
+GstStructure *request_metadata (SoupServerMessage * msg, const char *path,
+    bool strip_token = false);
 
 }  // namespace sessionctx

@@ -52,7 +52,8 @@ request_time_quark ()
 /* Server: lifecycle and registry                                       */
 
 Server::Server (const ServerConfig & config, ServerListener * listener)
-    : config_ (config), listener_ (listener), counting_ (listener, metrics_),
+    : config_ (config), listener_ (listener), access_ (config_),
+    counting_ (listener, metrics_),
     dispatch_ (config_, listener_ ? &counting_ : nullptr, sessions_),
     signalling_ (*this)
 {
@@ -212,7 +213,8 @@ Server::thread_main (Thread & io)
     soup_server_add_handler (io.soup, "/webrtc/offer", on_http_offer, &io,
         nullptr);
   if (io.socket && !config_.demo_page_resource.empty ())
-    static_pages_mount (io.soup, config_.demo_page_resource);
+    static_pages_mount (io.soup, config_.demo_page_resource, access_,
+        metrics_);
   if (io.socket && config_.metrics)
     soup_server_add_handler (io.soup, "/metrics", on_metrics_request, &io,
         nullptr);
@@ -321,6 +323,9 @@ void
 Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
+  auto *io = static_cast<Thread *> (user_data);
+  if (refuse_request (io->server->access_, msg, io->server->metrics_))
+    return;
   /* No extension is negotiated: frames arrive as clients wrote them. */
   if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr,
           nullptr, nullptr))
@@ -345,8 +350,10 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
   GstSessionDialect dialect = g_str_has_prefix (path, "/telephone/handler") ?
       GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
-  std::string remote = remote_of (msg);
-  GstStructure *meta = request_metadata (msg, path);
+  ClientAddress client = client_address_of (self->access_, msg);
+  const std::string & remote = client.remote;
+  GstStructure *meta = request_metadata (msg, path,
+      !self->config_.auth_token.empty ());
 
   GIOStream *stream = soup_server_message_steal_connection (msg);
   GSocket *socket = stream ? G_SOCKET (g_object_get_data (G_OBJECT (stream),
@@ -360,6 +367,7 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   SessionHost & host = *self;
   auto session = std::make_shared<Session> (host, *io,
       GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
+  session->set_address (client.ip);
   if (!session->adopt_connection (stream, socket)) {
     GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
     return;
@@ -375,6 +383,8 @@ Server::on_metrics_request (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   auto *io = static_cast<Thread *> (user_data);
+  if (refuse_request (io->server->access_, msg, io->server->metrics_))
+    return;
   const char *method = soup_server_message_get_method (msg);
   if (g_strcmp0 (path, "/metrics") != 0) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, nullptr);

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "access.h"
 #include "dispatch.h"
 #include "iothread.h"
 #include "listener.h"
@@ -51,6 +52,7 @@ public:
   /* Any thread, never waiting on an I/O thread: the counters, and the
    * live sessions (copied under the session table's lock). */
   Metrics & metrics () override { return metrics_; }
+  Access & access () override { return access_; }
   std::vector<std::pair<std::string, std::shared_ptr<Session>>>
       sessions_snapshot ()
   {
@@ -103,6 +105,7 @@ private:
   ServerListener *listener_;
   guint bound_port_ = 0;
   Metrics metrics_;
+  Access access_;               /* the config's access rules */
   mutable CountingListener counting_;   /* listener_, counting protocol errors */
 
   std::vector<std::unique_ptr<Thread>> io_;

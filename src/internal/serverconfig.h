@@ -31,6 +31,12 @@ struct ServerConfig
   /* GResource path of the page served at `/` (index.html, assets under
    * `/demo/`); empty: no page, `/` is 404. */
   std::string demo_page_resource;
+  /* Access control (access.h). */
+  std::string auth_token;       /* empty: no token asked */
+  std::string allowed_origins;  /* comma-separated; empty: any */
+  guint max_sessions_per_address = 0;   /* 0: unlimited */
+  std::string trusted_proxies;  /* comma-separated IPs */
+  guint handshake_timeout = 10; /* seconds to send start, 0: no limit */
 };
 
 }  // namespace sessionctx

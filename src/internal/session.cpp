@@ -312,6 +312,52 @@ Session::mark_started ()
 }
 
 void
+Session::merge_metadata (GstStructure * metadata)
+{
+  if (!metadata)
+    return;
+  /* What the client said in start joins the request facts. */
+  gst_structure_foreach (request_metadata_, [](GQuark field,
+          const GValue * value, gpointer data)->gboolean {
+        gst_structure_id_set_value (static_cast<GstStructure *> (data),
+            field, value);
+        return TRUE;
+      }, metadata);
+  gst_structure_free (request_metadata_);
+  request_metadata_ = metadata;
+}
+
+GstSessionContext *
+Session::context_for_authorize (const std::string & id) const
+{
+  return gst_session_context_new (id.c_str (), transport_, dialect_,
+      remote_.empty ()? nullptr : remote_.c_str (),
+      gst_structure_copy (request_metadata_));
+}
+
+bool
+Session::count_address ()
+{
+  if (address_counted_)
+    return true;
+  Access & access = host_.access ();
+  if (!access.max_per_address ())
+    return true;
+  address_counted_ = access.addresses ().acquire (address_,
+      access.max_per_address ());
+  return address_counted_;
+}
+
+void
+Session::release_address ()
+{
+  if (!address_counted_)
+    return;
+  address_counted_ = false;
+  host_.access ().addresses ().release (address_);
+}
+
+void
 Session::start (const std::string & id, Encoding encoding, int input_rate,
     int output_rate, GstStructure * metadata)
 {
@@ -319,17 +365,7 @@ Session::start (const std::string & id, Encoding encoding, int input_rate,
   encoding_ = encoding;
   input_rate_ = input_rate;
   output_rate_ = output_rate;
-  if (metadata) {
-    /* What the client said in start joins the request facts. */
-    gst_structure_foreach (request_metadata_, [](GQuark field,
-            const GValue * value, gpointer data)->gboolean {
-          gst_structure_id_set_value (static_cast<GstStructure *> (data),
-              field, value);
-          return TRUE;
-        }, metadata);
-    gst_structure_free (request_metadata_);
-    request_metadata_ = metadata;
-  }
+  merge_metadata (metadata);
   media_prefix_ = media_message_prefix (dialect_, id_);
   mark_started ();
   GST_INFO ("session %s started (%s) from %s", log_safe (id_).c_str (),
@@ -392,6 +428,7 @@ Session::end (GstSessionEndReason reason)
     open_.store (false, std::memory_order_release);
   }
   host_.sessions ().remove (*this);
+  release_address ();
   metrics_.session_ended (transport_, dialect_, reason, started_);
   GST_INFO ("session %s ended: %s", log_safe (id_).c_str (),
       gst_session_end_reason_to_string (reason));
@@ -533,6 +570,10 @@ Session::due (const ServerConfig & c, gint64 now,
   } else if (rtc && now - last_media_us_.load () >=
       (gint64) c.peer_timeout * second) {
     *reason = GST_SESSION_END_REASON_DISCONNECT;
+  } else if (!rtc && !started_ && c.handshake_timeout &&
+      now - opened_us_ >= (gint64) c.handshake_timeout * second) {
+    /* Upgraded, but no start came: not a session, only a socket held. */
+    *reason = GST_SESSION_END_REASON_CONNECT_TIMEOUT;
   } else if (c.time_limit && started_ &&
       now - started_us_ >= (gint64) c.time_limit * second) {
     *reason = GST_SESSION_END_REASON_TIME_LIMIT;
@@ -553,6 +594,7 @@ Session::abandon ()
           return;
         self->ended_ = true;
         self->host_.sessions ().remove (*self);
+        self->release_address ();
         self->forget_later ();
       });
 }

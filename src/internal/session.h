@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "access.h"
 #include "connection.h"
 #include "listener.h"
 #include "metrics.h"
@@ -68,6 +69,7 @@ public:
   virtual ServerListener *listener () const = 0;
   virtual SessionTable & sessions () = 0;
   virtual Metrics & metrics () = 0;
+  virtual Access & access () = 0;
   /* A WebRTC session ended: its id answers connection_closed a while. */
   virtual void peer_ended (const std::string & id) = 0;
 };
@@ -167,6 +169,22 @@ public:
   /* WebSocket: serve @stream (after the upgrade) from the I/O thread's
    * epoll set. False when it could not join. */
   bool adopt_connection (GIOStream * stream, GSocket * socket);
+  /* The client's IP address (the forwarded one through a trusted proxy):
+   * what max-sessions-per-address counts. Set before count_address (). */
+  void set_address (std::string ip) { address_ = std::move (ip); }
+  /* Counts the session for its address (once; released when it ends or
+   * is abandoned). False when the address holds
+   * max-sessions-per-address sessions already. */
+  bool count_address ();
+  /* Un-counts it (a start refused after counting). */
+  void release_address ();
+  /* WebSocket start: what the client said in it (may be NULL) joins the
+   * request's metadata (start () does it too when given metadata). */
+  void merge_metadata (GstStructure * metadata);
+  /* A context with what is known now, as the session would get it with
+   * @id, for the authorize signal (a new one: the session's own is made
+   * when it starts). */
+  GstSessionContext *context_for_authorize (const std::string & id) const;
   /* WebSocket start: @metadata (what the client said, may be NULL) joins
    * the request's. */
   void start (const std::string & id, Encoding encoding, int input_rate,
@@ -239,6 +257,8 @@ private:
   GstSessionTransport transport_;
   GstSessionDialect dialect_;
   std::string remote_;
+  std::string address_;         /* the client's IP (set_address) */
+  bool address_counted_ = false;        /* I/O thread */
   GstStructure *request_metadata_;  /* query + headers, merged at start */
 
   std::string id_;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "signalling.h"
 
+#include "access.h"
 #include "iothread.h"
 #include "request.h"
 #include "serverdebug.h"
@@ -24,7 +25,7 @@ respond (SoupServerMessage * msg, guint status, const std::string & body)
 {
   soup_server_message_set_status (msg, status, nullptr);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  /* Access-Control-Allow-Origin: set by refuse_request () (access.h). */
   /* libsoup 3.2 never closes an idle keep-alive connection that the client
    * closed (CLOSE-WAIT, one fd per signalling client; fixed in 3.3). Each
    * signalling POST stands alone, so close after answering. */
@@ -39,15 +40,16 @@ void
 Signalling::handle_request (IoThread & io, SoupServerMessage * msg,
     std::weak_ptr<void> server)
 {
+  if (refuse_request (host_.access (), msg, host_.metrics ()))
+    return;
   const char *method = soup_server_message_get_method (msg);
   if (g_strcmp0 (method, "OPTIONS") == 0) {
     /* CORS preflight for browser clients on another origin. */
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-    soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
     soup_message_headers_replace (h, "Access-Control-Allow-Methods",
         "POST, OPTIONS");
     soup_message_headers_replace (h, "Access-Control-Allow-Headers",
-        "Content-Type");
+        "Content-Type, Authorization");
     soup_server_message_set_status (msg, 204, nullptr);
     return;
   }
@@ -86,10 +88,27 @@ Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
 {
   const ServerConfig & config = host_.config ();
   ServerListener *listener = host_.listener ();
+  ClientAddress client = client_address_of (host_.access (), msg);
   auto s = std::make_shared<Session> (host_, io, GST_SESSION_TRANSPORT_WEBRTC,
-      GST_SESSION_DIALECT_FASTRTC, remote_of (msg),
-      request_metadata (msg, "/webrtc/offer"));
+      GST_SESSION_DIALECT_FASTRTC, client.remote,
+      request_metadata (msg, "/webrtc/offer", !config.auth_token.empty ()));
+  s->set_address (client.ip);
   s->reserve (req.id);
+  if (listener && !listener->authorize (*s, req.id)) {
+    respond (msg, SOUP_STATUS_FORBIDDEN, failed_reply (error::unauthorized));
+    listener->on_protocol_warning (req.id, error::unauthorized,
+        "offer refused by the authorize signal");
+    return;
+  }
+  if (!s->count_address ()) {
+    respond (msg, 200, failed_reply (error::address_limit_reached,
+            config.max_sessions_per_address));
+    if (listener)
+      listener->on_protocol_warning (req.id, error::address_limit_reached,
+          "max-sessions-per-address (" +
+          std::to_string (config.max_sessions_per_address) + ") reached");
+    return;
+  }
   const char *refusal = nullptr;
   switch (host_.sessions ().claim (req.id, s, config.max_sessions)) {
     case SessionTable::Claim::exists:
@@ -102,6 +121,7 @@ Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
       break;
   }
   if (refusal) {
+    s->release_address ();
     bool limit = g_str_equal (refusal, error::concurrency_limit_reached);
     respond (msg, 200, failed_reply (refusal, limit ?
             (long) config.max_sessions : -1));

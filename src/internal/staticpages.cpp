@@ -22,6 +22,13 @@ content_type_of (const char *name)
   return "application/octet-stream";
 }
 
+struct PageRoute
+{
+  const std::string & prefix;
+  const Access & access;
+  Metrics & metrics;
+};
+
 void
 not_found (SoupServerMessage * msg)
 {
@@ -29,6 +36,28 @@ not_found (SoupServerMessage * msg)
   soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, nullptr);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8",
       SOUP_MEMORY_STATIC, body, sizeof body - 1);
+}
+
+/* @html with every "/demo/NAME" link given ?token=TOKEN (URL-escaped, so
+ * also HTML-safe): a page that asked with the token loads its assets with
+ * it. Only ever the server's own token, sent to a client that proved it. */
+std::string
+with_token_links (const char *html, size_t len, const std::string & token)
+{
+  gchar *escaped = g_uri_escape_string (token.c_str (), nullptr, FALSE);
+  const std::string query = std::string ("?token=") + escaped;
+  g_free (escaped);
+  std::string out (html, len);
+  static const char kLink[] = "\"/demo/";
+  for (size_t at = out.find (kLink); at != std::string::npos;
+      at = out.find (kLink, at)) {
+    size_t end = out.find ('"', at + 1);
+    if (end == std::string::npos)
+      break;
+    out.insert (end, query);
+    at = end + query.size ();
+  }
+  return out;
 }
 
 /* The resource file a path names, or "" when it names none: `/` is the
@@ -52,7 +81,10 @@ void
 on_page_request (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
-  const auto & prefix = *static_cast<const std::string *> (user_data);
+  const auto & route = *static_cast<const PageRoute *> (user_data);
+  const std::string & prefix = route.prefix;
+  if (refuse_request (route.access, msg, route.metrics))
+    return;
   std::string name = resource_name_of (path);
   if (name.empty ()) {
     not_found (msg);
@@ -82,18 +114,32 @@ on_page_request (SoupServer * soup, SoupServerMessage * msg,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, nullptr);
   soup_message_headers_replace (headers, "Content-Type",
       content_type_of (name.c_str ()));
-  soup_message_body_append_bytes (soup_server_message_get_response_body
-      (msg), bytes);
+  if (name == "index.html" && !route.access.token ().empty ()) {
+    gsize len = 0;
+    const char *html = static_cast<const char *> (g_bytes_get_data (bytes,
+            &len));
+    std::string page = with_token_links (html, len, route.access.token ());
+    soup_message_headers_replace (headers, "Cache-Control", "no-store");
+    soup_server_message_set_response (msg, content_type_of (name.c_str ()),
+        SOUP_MEMORY_COPY, page.data (), page.size ());
+  } else {
+    soup_message_body_append_bytes (soup_server_message_get_response_body
+        (msg), bytes);
+  }
   g_bytes_unref (bytes);
 }
 
 }  // namespace
 
 void
-static_pages_mount (SoupServer * soup, const std::string & resource_prefix)
+static_pages_mount (SoupServer * soup, const std::string & resource_prefix,
+    const Access & access, Metrics & metrics)
 {
   soup_server_add_handler (soup, "/", on_page_request,
-      const_cast<std::string *> (&resource_prefix), nullptr);
+      new PageRoute { resource_prefix, access, metrics },
+      [](gpointer data) {
+        delete static_cast<PageRoute *> (data);
+      });
 }
 
 }  // namespace sessionctx

@@ -4,6 +4,9 @@
  */
 #pragma once
 
+#include "access.h"
+#include "metrics.h"
+
 #include <libsoup/soup.h>
 
 #include <string>
@@ -12,8 +15,10 @@ namespace sessionctx {
 
 /* Serves `GET /` from @resource_prefix + "/index.html" and `GET /demo/NAME`
  * from @resource_prefix + "/NAME" on @soup; every other path under `/`
- * that no other handler takes is 404. @resource_prefix must outlive the
- * server (it is the ServerConfig's). */
-void static_pages_mount (SoupServer * soup, const std::string & resource_prefix);
+ * that no other handler takes is 404, once @access admits the request
+ * (refusals counted in @metrics). @resource_prefix, @access and @metrics
+ * must outlive the server (they are the Server's). */
+void static_pages_mount (SoupServer * soup, const std::string & resource_prefix,
+    const Access & access, Metrics & metrics);
 
 }  // namespace sessionctx
