@@ -802,6 +802,93 @@ test_protocol_fast_path_agrees ()
   g_assert_cmpuint (valid, >, corpus.size () / 10);
 }
 
+/* Inputs tests/fuzz found (tests/fuzz/corpus/messages/crash-*). */
+static void
+test_protocol_fuzz_regressions ()
+{
+  const auto F = GST_SESSION_DIALECT_FASTRTC;
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  auto both = [](GstSessionDialect d, const std::string & s) {
+    return std::make_pair (parse_client_message (d, s.data (), s.size ()),
+        parse_client_message_json_glib (d, s.data (), s.size ()));
+  };
+  /* An escaped U+0000: json-glib cut the string there (the payload below
+   * decoded to its first 168 characters, the id "a\u0000b" read as "a",
+   * past the check for control characters) where simdjson kept it whole.
+   * Both paths refuse it now. */
+  const std::string nul_payload = "{\"event\":\"media\",\"media\":"
+      "{\"payload\":\"" + std::string (168, '/') + "\\u0000" +
+      std::string (62, '/') + "w==\"}}";
+  for (const std::string & text : {nul_payload,
+          std::string ("{\"event\":\"start\",\"websocket_id\":\"a\\u0000b\"}"),
+          std::string ("{\"type\":\"x\",\"data\":[\"\\\\\\u0000\"]}")}) {
+    for (auto d : {F, T}) {
+      auto[fast, ref] = both (d, text);
+      g_assert_cmpstr (fast.error, ==, error::invalid_message);
+      g_assert_cmpstr (ref.error, ==, error::invalid_message);
+    }
+  }
+  /* An escaped backslash before "u0000" is no U+0000. */
+  auto[fast, ref] = both (F,
+      "{\"event\":\"start\",\"websocket_id\":\"a\\\\u0000b\"}");
+  g_assert_true (fast.kind == MessageKind::start);
+  assert_str_eq (fast.session_id, "a\\u0000b");
+  assert_str_eq (ref.session_id, "a\\u0000b");
+  const char *body = "{\"type\":\"offer\",\"webrtc_id\":\"a\\u0000b\","
+      "\"sdp\":\"v=0\"}";
+  SignalRequest r = parse_signal_request (body, strlen (body));
+  g_assert_true (r.kind == SignalKind::invalid);
+  g_assert_cmpint (r.http_status, ==, 400);
+  g_assert_cmpstr (r.error, ==, error::invalid_message);
+
+  /* A repeated key: the last one counts on both paths (simdjson's []
+   * found the first, json-glib keeps the last). */
+  for (auto d : {F, T}) {
+    std::tie (fast, ref) = both (d, "{\"event\":\"media\",\"media\":"
+        "{\"payload\":\"AAAA\",\"chunk\":\"3\",\"payload\":\"AQID\"}}");
+    for (auto *m : {&fast, &ref}) {
+      g_assert_true (m->kind == MessageKind::media);
+      g_assert_cmpuint (m->payload.size (), ==, 3);
+      g_assert_cmpint (m->payload[2], ==, 3);
+    }
+    std::tie (fast, ref) = both (d, "{\"event\":\"start\",\"event\":"
+        "\"media\",\"media\":{\"payload\":\"AQID\"},\"media\":5}");
+    g_assert_cmpstr (fast.error, ==, error::invalid_payload);
+    g_assert_cmpstr (ref.error, ==, error::invalid_payload);
+    std::tie (fast, ref) = both (d, "{\"event\":\"media\",\"event\":"
+        "\"ping\",\"media\":{\"payload\":\"AQID\"}}");
+    g_assert_true (fast.kind == MessageKind::ping);
+    g_assert_true (ref.kind == MessageKind::ping);
+  }
+
+  /* A number beyond 64 bits is JSON, but more than simdjson holds (RFC
+   * 8259 §9 lets a parser limit the range): the fast path refuses it as
+   * invalid JSON; json-glib reads it. */
+  std::tie (fast, ref) = both (F, "{\"event\":\"start\",\"websocket_id\":"
+      "\"x\",\"n\":18446744073709551616}");
+  g_assert_cmpstr (fast.error, ==, error::invalid_json);
+  g_assert_true (ref.kind == MessageKind::start);
+  /* A lone escaped surrogate is not Unicode text: simdjson refuses it,
+   * and the strict validator too (json-glib makes a string of it that is
+   * not UTF-8, so it never sees it: signalling bodies too are checked by
+   * simdjson first now). */
+  const char *lone = "{\"event\":\"start\",\"start\":"
+      "{\"streamSid\":\"d\\ude00aMZ9\"}}";
+  fast = parse_client_message (T, lone, strlen (lone));
+  g_assert_cmpstr (fast.error, ==, error::invalid_json);
+  for (const char *bad : {"{\"type\":\"offer\",\"webrtc_id\":\"\\ud800\","
+          "\"sdp\":\"v=0\"}", "{\"type\":\"offer\",\"webrtc_id\":\"\xff\","
+          "\"sdp\":\"v=0\"}"}) {
+    r = parse_signal_request (bad, strlen (bad));
+    g_assert_cmpint (r.http_status, ==, 400);
+    g_assert_cmpstr (r.error, ==, error::invalid_json);
+  }
+  g_assert_false (StrictJson::valid ("\"\\ude00\""));
+  g_assert_false (StrictJson::valid ("\"\\ud83d\""));
+  g_assert_false (StrictJson::valid ("\"\\ud83d\\u0041\""));
+  g_assert_true (StrictJson::valid ("\"\\ud83d\\ude00\""));
+}
+
 
 /* ------------------------------------------------------------------ */
 /* WebSocket framing                                                    */
@@ -1073,6 +1160,8 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/frame-errors", test_websocket_frame_errors);
   g_test_add_func ("/protocol/fast-path-agrees",
       test_protocol_fast_path_agrees);
+  g_test_add_func ("/protocol/fuzz-regressions",
+      test_protocol_fuzz_regressions);
   g_test_add_func ("/metrics/text", test_metrics_text);
   return g_test_run ();
 }
