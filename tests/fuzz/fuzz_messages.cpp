@@ -19,6 +19,7 @@
  */
 #include "mulaw.h"
 #include "protocol.h"
+#include "quarks.h"
 #include "strictjson.h"
 
 #include <gst/gst.h>
