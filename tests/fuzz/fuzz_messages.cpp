@@ -104,7 +104,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   /* No plugin is needed: no registry scan (and none of its leaks). */
   g_setenv ("GST_REGISTRY_DISABLE", "yes", FALSE);
-  gst_init (argc, argv);
+  fuzz_gst_init (argc, argv);
   /* Types and quarks GStreamer registers on first use, before counting
    * leaks. */
   const char *warm = "{\"event\":\"start\",\"streamSid\":\"MZ\",\"start\":"
