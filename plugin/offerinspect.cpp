@@ -73,7 +73,8 @@ parse_offer (const char *text, OfferInfo * info, const char **code,
     const char **detail)
 {
   GstSDPMessage *sdp = nullptr;
-  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
+  /* gst_sdp_message_new_from_text () would be critical about "". */
+  if (!*text || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
       gst_sdp_message_medias_len (sdp) == 0) {
     if (sdp)
       gst_sdp_message_free (sdp);

@@ -7,6 +7,7 @@
 #include "logsafe.h"
 #include "metrics.h"
 #include "protocol.h"
+#include "strictjson.h"
 #include "websocket.h"
 
 #include <gst/check/gstharness.h>
@@ -710,163 +711,6 @@ test_protocol_replies ()
 }
 
 
-/* A strict RFC 8259 validator (UTF-8 checked), independent of both
- * parsers: what it accepts is valid JSON, on which the two must agree. */
-class StrictJson
-{
-public:
-  static bool valid (const std::string & text)
-  {
-    StrictJson j (text);
-    j.ws ();
-    if (!j.value ())
-      return false;
-    j.ws ();
-    return j.pos_ == j.text_.size () && utf8 (text);
-  }
-private:
-  explicit StrictJson (const std::string & text):text_ (text) {}
-  static bool utf8 (const std::string & s)
-  {
-    return g_utf8_validate (s.data (), (gssize) s.size (), nullptr);
-  }
-  int peek () const
-  {
-    return pos_ < text_.size ()? (unsigned char) text_[pos_] : -1;
-  }
-  bool eat (char c)
-  {
-    if (peek () != (unsigned char) c)
-      return false;
-    pos_++;
-    return true;
-  }
-  bool literal (const char *word)
-  {
-    size_t n = strlen (word);
-    if (text_.compare (pos_, n, word) != 0)
-      return false;
-    pos_ += n;
-    return true;
-  }
-  void ws ()
-  {
-    while (peek () == ' ' || peek () == '\t' || peek () == '\n' ||
-        peek () == '\r')
-      pos_++;
-  }
-  bool digits ()
-  {
-    size_t from = pos_;
-    while (peek () >= '0' && peek () <= '9')
-      pos_++;
-    return pos_ > from;
-  }
-  bool number ()
-  {
-    eat ('-');
-    if (eat ('0')) {
-      if (peek () >= '0' && peek () <= '9')
-        return false;
-    } else if (!digits ()) {
-      return false;
-    }
-    if (eat ('.') && !digits ())
-      return false;
-    if (peek () == 'e' || peek () == 'E') {
-      pos_++;
-      if (!eat ('+'))
-        eat ('-');
-      if (!digits ())
-        return false;
-    }
-    return true;
-  }
-  bool string ()
-  {
-    if (!eat ('"'))
-      return false;
-    while (true) {
-      int c = peek ();
-      if (c < 0 || c < 0x20)
-        return false;
-      pos_++;
-      if (c == '"')
-        return true;
-      if (c != '\\')
-        continue;
-      c = peek ();
-      pos_++;
-      if (c == 'u') {
-        for (int i = 0; i < 4; i++, pos_++)
-          if (!g_ascii_isxdigit (peek ()))
-            return false;
-      } else if (!strchr ("\"\\/bfnrt", c) || c <= 0) {
-        return false;
-      }
-    }
-  }
-  bool value ()
-  {
-    if (++depth_ > 64)
-      return false;
-    bool ok;
-    switch (peek ()) {
-      case '{':
-        ok = members ('}', true);
-        break;
-      case '[':
-        ok = members (']', false);
-        break;
-      case '"':
-        ok = string ();
-        break;
-      case 't':
-        ok = literal ("true");
-        break;
-      case 'f':
-        ok = literal ("false");
-        break;
-      case 'n':
-        ok = literal ("null");
-        break;
-      default:
-        ok = number ();
-    }
-    depth_--;
-    return ok;
-  }
-  /* An object (@keyed) or an array, from its opening bracket. */
-  bool members (char close, bool keyed)
-  {
-    pos_++;
-    ws ();
-    if (eat (close))
-      return true;
-    while (true) {
-      if (keyed) {
-        if (!string ())
-          return false;
-        ws ();
-        if (!eat (':'))
-          return false;
-        ws ();
-      }
-      if (!value ())
-        return false;
-      ws ();
-      if (eat (close))
-        return true;
-      if (!eat (','))
-        return false;
-      ws ();
-    }
-  }
-  const std::string & text_;
-  size_t pos_ = 0;
-  int depth_ = 0;
-};
-
 /* The simdjson fast path answers exactly like the json-glib reference:
  * every valid message of PROTOCOLS.md and thousands of mutations of them
  * (every truncation, byte substitutions, deletions). They may differ only
@@ -958,6 +802,93 @@ test_protocol_fast_path_agrees ()
   for (const std::string & b : base)
     g_assert_true (StrictJson::valid (b));
   g_assert_cmpuint (valid, >, corpus.size () / 10);
+}
+
+/* Inputs tests/fuzz found (tests/fuzz/corpus/messages/crash-*). */
+static void
+test_protocol_fuzz_regressions ()
+{
+  const auto F = GST_SESSION_DIALECT_FASTRTC;
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  auto both = [](GstSessionDialect d, const std::string & s) {
+    return std::make_pair (parse_client_message (d, s.data (), s.size ()),
+        parse_client_message_json_glib (d, s.data (), s.size ()));
+  };
+  /* An escaped U+0000: json-glib cut the string there (the payload below
+   * decoded to its first 168 characters, the id "a\u0000b" read as "a",
+   * past the check for control characters) where simdjson kept it whole.
+   * Both paths refuse it now. */
+  const std::string nul_payload = "{\"event\":\"media\",\"media\":"
+      "{\"payload\":\"" + std::string (168, '/') + "\\u0000" +
+      std::string (62, '/') + "w==\"}}";
+  for (const std::string & text : {nul_payload,
+          std::string ("{\"event\":\"start\",\"websocket_id\":\"a\\u0000b\"}"),
+          std::string ("{\"type\":\"x\",\"data\":[\"\\\\\\u0000\"]}")}) {
+    for (auto d : {F, T}) {
+      auto[fast, ref] = both (d, text);
+      g_assert_cmpstr (fast.error, ==, error::invalid_message);
+      g_assert_cmpstr (ref.error, ==, error::invalid_message);
+    }
+  }
+  /* An escaped backslash before "u0000" is no U+0000. */
+  auto[fast, ref] = both (F,
+      "{\"event\":\"start\",\"websocket_id\":\"a\\\\u0000b\"}");
+  g_assert_true (fast.kind == MessageKind::start);
+  assert_str_eq (fast.session_id, "a\\u0000b");
+  assert_str_eq (ref.session_id, "a\\u0000b");
+  const char *body = "{\"type\":\"offer\",\"webrtc_id\":\"a\\u0000b\","
+      "\"sdp\":\"v=0\"}";
+  SignalRequest r = parse_signal_request (body, strlen (body));
+  g_assert_true (r.kind == SignalKind::invalid);
+  g_assert_cmpint (r.http_status, ==, 400);
+  g_assert_cmpstr (r.error, ==, error::invalid_message);
+
+  /* A repeated key: the last one counts on both paths (simdjson's []
+   * found the first, json-glib keeps the last). */
+  for (auto d : {F, T}) {
+    std::tie (fast, ref) = both (d, "{\"event\":\"media\",\"media\":"
+        "{\"payload\":\"AAAA\",\"chunk\":\"3\",\"payload\":\"AQID\"}}");
+    for (auto *m : {&fast, &ref}) {
+      g_assert_true (m->kind == MessageKind::media);
+      g_assert_cmpuint (m->payload.size (), ==, 3);
+      g_assert_cmpint (m->payload[2], ==, 3);
+    }
+    std::tie (fast, ref) = both (d, "{\"event\":\"start\",\"event\":"
+        "\"media\",\"media\":{\"payload\":\"AQID\"},\"media\":5}");
+    g_assert_cmpstr (fast.error, ==, error::invalid_payload);
+    g_assert_cmpstr (ref.error, ==, error::invalid_payload);
+    std::tie (fast, ref) = both (d, "{\"event\":\"media\",\"event\":"
+        "\"ping\",\"media\":{\"payload\":\"AQID\"}}");
+    g_assert_true (fast.kind == MessageKind::ping);
+    g_assert_true (ref.kind == MessageKind::ping);
+  }
+
+  /* A number beyond 64 bits is JSON, but more than simdjson holds (RFC
+   * 8259 §9 lets a parser limit the range): the fast path refuses it as
+   * invalid JSON; json-glib reads it. */
+  std::tie (fast, ref) = both (F, "{\"event\":\"start\",\"websocket_id\":"
+      "\"x\",\"n\":18446744073709551616}");
+  g_assert_cmpstr (fast.error, ==, error::invalid_json);
+  g_assert_true (ref.kind == MessageKind::start);
+  /* A lone escaped surrogate is not Unicode text: simdjson refuses it,
+   * and the strict validator too (json-glib makes a string of it that is
+   * not UTF-8, so it never sees it: signalling bodies too are checked by
+   * simdjson first now). */
+  const char *lone = "{\"event\":\"start\",\"start\":"
+      "{\"streamSid\":\"d\\ude00aMZ9\"}}";
+  fast = parse_client_message (T, lone, strlen (lone));
+  g_assert_cmpstr (fast.error, ==, error::invalid_json);
+  for (const char *bad : {"{\"type\":\"offer\",\"webrtc_id\":\"\\ud800\","
+          "\"sdp\":\"v=0\"}", "{\"type\":\"offer\",\"webrtc_id\":\"\xff\","
+          "\"sdp\":\"v=0\"}"}) {
+    r = parse_signal_request (bad, strlen (bad));
+    g_assert_cmpint (r.http_status, ==, 400);
+    g_assert_cmpstr (r.error, ==, error::invalid_json);
+  }
+  g_assert_false (StrictJson::valid ("\"\\ude00\""));
+  g_assert_false (StrictJson::valid ("\"\\ud83d\""));
+  g_assert_false (StrictJson::valid ("\"\\ud83d\\u0041\""));
+  g_assert_true (StrictJson::valid ("\"\\ud83d\\ude00\""));
 }
 
 
@@ -1345,6 +1276,8 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/frame-errors", test_websocket_frame_errors);
   g_test_add_func ("/protocol/fast-path-agrees",
       test_protocol_fast_path_agrees);
+  g_test_add_func ("/protocol/fuzz-regressions",
+      test_protocol_fuzz_regressions);
   g_test_add_func ("/metrics/text", test_metrics_text);
   return g_test_run ();
 }

@@ -501,6 +501,10 @@ test_signalling_errors ()
   r = post (s.port (), "{\"webrtc_id\":\"bad-sdp\",\"type\":\"offer\",\"sdp\":"
       "\"hello\"}");
   assert_str_eq (r.body, failed ("invalid_sdp"));
+  /* An empty one (tests/fuzz: GstSDP was critical about it). */
+  r = post (s.port (), "{\"webrtc_id\":\"empty-sdp\",\"type\":\"offer\","
+      "\"sdp\":\"\"}");
+  assert_str_eq (r.body, failed ("invalid_sdp"));
   const char *video_only = "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"
       "t=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\n"
       "a=rtpmap:96 VP8/90000\\r\\na=sendrecv\\r\\n";

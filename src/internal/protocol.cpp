@@ -197,6 +197,46 @@ parse_start (GstSessionDialect dialect, JsonObject * root)
   return m;
 }
 
+/* json-glib hands strings out NUL-terminated, so one holding an escaped
+ * U+0000 would be cut short there (the id "a\u0000b" read as "a", past
+ * the check for control characters). Messages with such a string are
+ * refused, on both parse paths alike. @data parsed as JSON: backslashes
+ * are in strings only, and an odd run of them escapes what follows. */
+bool
+has_escaped_nul (const char *data, size_t len)
+{
+  const char *end = data + len;
+  const char *p = static_cast<const char *> (memchr (data, '\\', len));
+  while (p) {
+    const char *run = p;
+    while (p < end && *p == '\\')
+      p++;
+    if ((p - run) % 2 == 1 && end - p >= 5 && memcmp (p, "u0000", 5) == 0)
+      return true;
+    p = static_cast<const char *> (memchr (p, '\\', end - p));
+  }
+  return false;
+}
+
+constexpr const char *kEscapedNul = "a string holds U+0000";
+
+/* The last member called @key: a repeated key reads as json-glib (and
+ * JSON.parse, Python's json) read it, where simdjson's [] finds the
+ * first. */
+simdjson::error_code
+last_member (simdjson::dom::object obj, std::string_view key,
+    simdjson::dom::element & out)
+{
+  simdjson::error_code found = simdjson::NO_SUCH_FIELD;
+  for (auto field : obj) {
+    if (field.key == key) {
+      out = field.value;
+      found = simdjson::SUCCESS;
+    }
+  }
+  return found;
+}
+
 /* A media message from its base64 payload (both parse paths). */
 ClientMessage
 media_from_payload (std::string_view payload)
@@ -266,6 +306,8 @@ parse_client_message_json_glib (GstSessionDialect dialect, const char *data,
     g_clear_error (&err);
     return invalid (error::invalid_json, "malformed JSON: " + detail);
   }
+  if (has_escaped_nul (data, len))
+    return invalid (error::invalid_message, kEscapedNul);
   JsonNode *root_node = json_parser_get_root (parser.get ());
   if (!root_node)
     return invalid (error::invalid_json, "empty message");
@@ -339,6 +381,17 @@ SignalRequest
 parse_signal_request (const char *data, size_t len)
 {
   SignalRequest r;
+  /* Checked by simdjson first, as every WebSocket message is: json-glib
+   * alone lets through what is not JSON, and turns a lone escaped
+   * surrogate ("\ud800") into a string that is not UTF-8. */
+  simdjson::dom::parser validator;
+  simdjson::padded_string padded (data, len);
+  if (auto e = validator.parse (padded).error ()) {
+    r.http_status = 400;
+    r.error = error::invalid_json;
+    r.detail = std::string ("malformed JSON: ") + simdjson::error_message (e);
+    return r;
+  }
   std::unique_ptr<JsonParser, ParserDeleter> parser (json_parser_new ());
   GError *err = nullptr;
   if (!json_parser_load_from_data (parser.get (), data, (gssize) len, &err) ||
@@ -349,6 +402,12 @@ parse_signal_request (const char *data, size_t len)
     r.error = error::invalid_json;
     r.detail = err ? err->message : "body is not a JSON object";
     g_clear_error (&err);
+    return r;
+  }
+  if (has_escaped_nul (data, len)) {
+    r.http_status = 400;
+    r.error = error::invalid_message;
+    r.detail = kEscapedNul;
     return r;
   }
   JsonObject *root = json_node_get_object (json_parser_get_root (parser.get ()));
@@ -453,12 +512,14 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   if (auto err = parser.parse (padded.data (), len, false).get (root))
     return invalid (error::invalid_json, len == 0 ? "empty message" :
         std::string ("malformed JSON: ") + simdjson::error_message (err));
+  if (has_escaped_nul (data, len))
+    return invalid (error::invalid_message, kEscapedNul);
   simdjson::dom::object obj;
   if (root.get (obj))
     return invalid (error::invalid_message, "message is not a JSON object");
 
   simdjson::dom::element event_el;
-  if (obj["event"].get (event_el)) {
+  if (last_member (obj, "event", event_el)) {
     if (obj["type"].error () == simdjson::SUCCESS) {
       ClientMessage m;
       m.kind = MessageKind::application;
@@ -472,11 +533,12 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   if (event != "media")
     return parse_client_message_json_glib (dialect, data, len);
 
+  simdjson::dom::element el;
   simdjson::dom::object media;
-  if (obj["media"].get (media))
+  if (last_member (obj, "media", el) || el.get (media))
     return invalid (error::invalid_payload, "media without a media object");
   std::string_view payload;
-  if (media["payload"].get (payload))
+  if (last_member (media, "payload", el) || el.get (payload))
     return invalid (error::invalid_payload, "media without a string payload");
   return media_from_payload (payload);
 }
