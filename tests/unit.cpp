@@ -1248,6 +1248,42 @@ test_access_rules ()
   g_assert_cmpuint (n.count ("9.9.9.9"), ==, 0);
 }
 
+/* Client-chosen field names (customParameters keys) become GQuarks, which
+ * are never freed: past a budget, names that are not quarks already are left
+ * out, so a stream of invented names cannot grow the process. */
+static void
+test_protocol_field_name_budget ()
+{
+  const auto T = GST_SESSION_DIALECT_TWILIO;
+  const unsigned total = sessionctx::kMaxClientFieldNames + 500;
+  unsigned kept = 0;
+  for (unsigned i = 0; i < total; i++) {
+    std::string key = "budget_" + std::to_string (i);
+    auto m = parse (T, "{\"event\":\"start\",\"start\":{\"streamSid\":"
+        "\"MZ1\",\"customParameters\":{\"" + key + "\":\"v\","
+        "\"caller\":\"+1555\"}}}");
+    g_assert_null (m.error);
+    const GstStructure *custom = gst_value_get_structure
+        (gst_structure_get_value (m.metadata.get (), "customParameters"));
+    /* A name that is a quark already is always kept. */
+    g_assert_cmpstr (gst_structure_get_string (custom, "caller"), ==, "+1555");
+    /* Not gst_structure_has_field (): it would make the quark. */
+    for (int f = 0; f < gst_structure_n_fields (custom); f++)
+      if (key == gst_structure_nth_field_name (custom, f))
+        kept++;
+  }
+  /* "caller" may have been new too: one of the budget. */
+  g_assert_cmpuint (kept, >=, sessionctx::kMaxClientFieldNames - 1);
+  g_assert_cmpuint (kept, <=, sessionctx::kMaxClientFieldNames);
+  g_assert_cmpuint (sessionctx::field_names_refused (), >=, 500);
+  /* The names left out were never made quarks. */
+  std::string last = "budget_" + std::to_string (total - 1);
+  g_assert_cmpuint (g_quark_try_string (last.c_str ()), ==, 0);
+  /* A long name is refused even within the budget's room. */
+  std::string long_key (sessionctx::kMaxClientFieldNameLength + 1, 'k');
+  g_assert_false (sessionctx::admit_field_name (long_key));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1269,6 +1305,8 @@ main (int argc, char **argv)
   g_test_add_func ("/base64/strict", test_base64);
   g_test_add_func ("/protocol/fastrtc", test_protocol_fastrtc);
   g_test_add_func ("/protocol/twilio", test_protocol_twilio);
+  g_test_add_func ("/protocol/field-name-budget",
+      test_protocol_field_name_budget);
   g_test_add_func ("/protocol/errors", test_protocol_errors);
   g_test_add_func ("/protocol/replies", test_protocol_replies);
   g_test_add_func ("/protocol/binary-media", test_protocol_binary_media);

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <cstring>
 
 namespace sessionctx {
@@ -188,8 +189,11 @@ parse_start (GstSessionDialect dialect, JsonObject * root)
     const gchar *key;
     JsonNode *value;
     json_object_iter_init (&iter, params);
-    while (json_object_iter_next (&iter, &key, &value))
-      set_field_from_node (p, field_name_from_key (key), value);
+    while (json_object_iter_next (&iter, &key, &value)) {
+      std::string field = field_name_from_key (key);
+      if (admit_field_name (field))
+        set_field_from_node (p, field, value);
+    }
     gst_structure_set (m.metadata.get (), "customParameters",
         GST_TYPE_STRUCTURE, p, NULL);
     gst_structure_free (p);
@@ -293,6 +297,34 @@ field_name_from_key (const std::string & key)
   for (char c : key)
     out += (g_ascii_isalnum (c) || strchr ("/-_.:+", c)) && c ? c : '_';
   return out;
+}
+
+namespace {
+std::atomic<unsigned> client_field_names { 0 };
+std::atomic<unsigned long> client_field_names_refused { 0 };
+}  // namespace
+
+bool
+admit_field_name (const std::string & name)
+{
+  if (name.size () <= kMaxClientFieldNameLength) {
+    if (g_quark_try_string (name.c_str ()))
+      return true;
+    /* May overshoot by the number of I/O threads racing here: bounded. */
+    if (client_field_names.load (std::memory_order_relaxed) <
+        kMaxClientFieldNames) {
+      client_field_names.fetch_add (1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  client_field_names_refused.fetch_add (1, std::memory_order_relaxed);
+  return false;
+}
+
+unsigned long
+field_names_refused ()
+{
+  return client_field_names_refused.load (std::memory_order_relaxed);
 }
 
 ClientMessage

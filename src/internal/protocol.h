@@ -172,6 +172,19 @@ const char *check_session_id (const std::string & id);
  * 'x' prefix. */
 std::string field_name_from_key (const std::string & key);
 
+/* Field names come from clients (Twilio customParameters keys, URL query
+ * parameter names) and GStreamer keeps every field name as a GQuark, which
+ * is never freed: unchecked, a server would grow with every new name a
+ * client invents. A name is admitted when it is already a quark, or while
+ * the process has made fewer than kMaxClientFieldNames quarks from client
+ * keys; names over kMaxClientFieldNameLength bytes never are. A name not
+ * admitted is left out of the metadata (the rest of it stays). */
+constexpr unsigned kMaxClientFieldNames = 1024;
+constexpr size_t kMaxClientFieldNameLength = 64;
+bool admit_field_name (const std::string & name);
+/* How many names admit_field_name () has refused (for tests). */
+unsigned long field_names_refused ();
+
 /* {"status":"failed","meta":{"error":CODE[,"limit":LIMIT]}} */
 std::string failed_reply (const char *code, long limit = -1);
 

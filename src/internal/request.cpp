@@ -13,10 +13,14 @@ set_field_from_params (GstStructure * s, GHashTable * params,
   GHashTableIter iter;
   gpointer key, value;
   g_hash_table_iter_init (&iter, params);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!strip_token || g_strcmp0 ((const char *) key, "token") != 0)
-      gst_structure_set (s, field_name_from_key ((const char *) key).c_str (),
-          G_TYPE_STRING, (const char *) value, NULL);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    if (strip_token && g_strcmp0 ((const char *) key, "token") == 0)
+      continue;
+    std::string field = field_name_from_key ((const char *) key);
+    if (admit_field_name (field))
+      gst_structure_set (s, field.c_str (), G_TYPE_STRING,
+          (const char *) value, NULL);
+  }
 }
 
 }  // namespace
