@@ -295,13 +295,15 @@ def test_authorize():
             query, headers = meta.get_value("query"), meta.get_value("headers")
             seen.append((ctx.get_id(), ctx.get_transport(), ctx.get_remote_address(),
                          meta.get_string("path"), query and query.get_string("room"),
-                         headers and headers.get_string("user-agent")))
+                         headers and headers.get_string("user-agent"),
+                         headers and headers.get_string("x-app-key")))
             return ctx.get_id().startswith("ok-")
         # A second handler that admits everything: the first FALSE still wins.
         srv.src.connect("authorize", authorize)
         srv.src.connect("authorize", lambda el, ctx: True)
         port = srv.port
-        admitted = asyncio.run(ws_session(port, "ok-1", "?room=7", {"User-Agent": "auth-test"}, frames=4))
+        admitted = asyncio.run(ws_session(port, "ok-1", "?room=7", {"User-Agent": "auth-test",
+                                                                     "X-App-Key": "k-42"}, frames=4))
         refused = asyncio.run(ws_session(port, "bad-1", frames=0, hold=2))
         check(srv.wait_ended("ok-1") == (GstSessionCtx.SessionEndReason.STOP, 4),
               "%s: admitted id streams (%s)" % (element, srv.ended.get("ok-1")))
@@ -315,7 +317,7 @@ def test_authorize():
         first = next((s for s in seen if s[0] == "ok-1"), None)
         check(first is not None and first[1] == GstSessionCtx.SessionTransport.WEBSOCKET and
               first[2].startswith("127.0.0.1:") and first[3] == "/websocket/offer" and
-              first[4] == "7" and first[5] == "auth-test",
+              first[4] == "7" and first[5] == "auth-test" and first[6] == "k-42",
               "%s: the context has id, transport, remote, path, query, headers: %s" % (element, first))
         status, _, data = request(port, "POST", "/webrtc/offer", {}, offer("bad-rtc"))
         check(status == 403 and failed_code(data) == "unauthorized",

@@ -42,8 +42,9 @@ remote_of (SoupServerMessage * msg)
   return remote;
 }
 
-/* What the request tells about the client: path, URL query, a few
- * headers (never Authorization). */
+/* What the request tells about the client: path, URL query and its
+ * headers, by lower-cased name (Authorization left out when the server
+ * checks a token). Client-chosen names go through admit_field_name (). */
 GstStructure *
 request_metadata (SoupServerMessage * msg, const char *path,
     bool strip_token)
@@ -62,12 +63,27 @@ request_metadata (SoupServerMessage * msg, const char *path,
   }
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   GstStructure *h = gst_structure_new_empty ("headers");
-  for (const char *name : {"User-Agent", "Origin", "X-Forwarded-For"}) {
-    if (const char *v = soup_message_headers_get_one (headers, name)) {
-      gchar *lower = g_ascii_strdown (name, -1);
-      gst_structure_set (h, field_name_from_key (lower).c_str (),
-          G_TYPE_STRING, v, NULL);
-      g_free (lower);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value)) {
+    /* The server's own token stays out of the context (it is checked
+     * before; an application checking its own may read the header). */
+    if (strip_token && g_ascii_strcasecmp (name, "Authorization") == 0)
+      continue;
+    gchar *lower = g_ascii_strdown (name, -1);
+    std::string field = field_name_from_key (lower);
+    g_free (lower);
+    /* Admitted first: looking a field up makes its quark. */
+    if (!admit_field_name (field))
+      continue;
+    /* A repeated header: its values joined, as HTTP allows. */
+    if (const char *before = gst_structure_get_string (h, field.c_str ())) {
+      std::string joined = std::string (before) + ", " + value;
+      gst_structure_set (h, field.c_str (), G_TYPE_STRING, joined.c_str (),
+          NULL);
+    } else {
+      gst_structure_set (h, field.c_str (), G_TYPE_STRING, value, NULL);
     }
   }
   gst_structure_set (meta, "headers", GST_TYPE_STRUCTURE, h, NULL);
