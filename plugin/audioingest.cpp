@@ -116,5 +116,5 @@ AudioIngest::push_buffer (Session & s, GstBuffer * buf, size_t out_n)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
   out_samples += out_n;
   gst_buffer_add_session_meta (buf, s.context ());
-  out->push (GST_MINI_OBJECT_CAST (buf));
+  s.note_input_backlog (out->push (GST_MINI_OBJECT_CAST (buf)));
 }

@@ -333,6 +333,28 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
           "jitter, packets lost) and the server's totals",
           GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSrc:max-latency:
+   *
+   * The oldest audio a session's pad queue holds (nanoseconds; 0 =
+   * unbounded). When the pipeline falls behind, each session's audio
+   * waits in the queue between the server's thread and the pad's
+   * streaming thread; audio that waited longer than this is dropped,
+   * oldest first, so that what reaches the pipeline is never older than
+   * this: a caller hears a gap instead of an ever growing delay, and
+   * memory stays bounded under overload. Each session's drops are counted
+   * (`stats`: `audio-dropped`, its largest backlog `input-backlog-max`;
+   * `/metrics`: `sessionctx_audio_dropped_seconds_total`) and warned once
+   * per session. The default, 500 ms, is far above what a pipeline that
+   * keeps up needs (one 20 ms frame, plus scheduling) and well under the
+   * delay that breaks a conversation. Audio for the client (sessionsink's
+   * side) is bounded by #GstSessionSrc:max-send-queue in bytes.
+   */
+  install (SERVER_PROP_MAX_LATENCY,
+      g_param_spec_uint64 ("max-latency", "Max latency",
+          "Oldest audio a session's pad queue holds before it is dropped "
+          "(ns, 0 = unbounded)", 0, G_MAXUINT64, kDefaultMaxLatency, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -411,6 +433,9 @@ ServerSettings::set (guint property, const GValue * value)
       demo_page = g_value_get_boolean (value);
     case SERVER_PROP_METRICS:
       metrics = g_value_get_boolean (value);
+      break;
+    case SERVER_PROP_MAX_LATENCY:
+      max_latency = g_value_get_uint64 (value);
       break;
     default:
       return false;
@@ -493,6 +518,9 @@ ServerSettings::get (guint property, GValue * value)
       g_value_set_boolean (value, demo_page);
     case SERVER_PROP_METRICS:
       g_value_set_boolean (value, metrics);
+      break;
+    case SERVER_PROP_MAX_LATENCY:
+      g_value_set_uint64 (value, max_latency);
       break;
     default:
       return false;

@@ -20,6 +20,9 @@ constexpr int kDefaultOutputRate = 24000;
 constexpr int kDefaultRate = 48000;
 /* opusenc's own default. */
 constexpr guint kDefaultOpusComplexity = 10;
+/* 500 ms: far above what a pipeline keeping up needs (a frame of 20 ms,
+ * scheduling), well under what a caller notices as a broken call. */
+constexpr guint64 kDefaultMaxLatency = 500 * GST_MSECOND;
 /* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
 constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 
@@ -54,6 +57,7 @@ enum ServerProperty : guint
   SERVER_PROP_DEMO_PAGE,
   SERVER_PROP_METRICS,
   SERVER_PROP_STATS,
+  SERVER_PROP_MAX_LATENCY,
   N_SERVER_PROPS,
 };
 
@@ -93,6 +97,7 @@ struct ServerSettings
   guint opus_complexity = kDefaultOpusComplexity;
   bool demo_page = true;
   bool metrics = true;
+  guint64 max_latency = kDefaultMaxLatency;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

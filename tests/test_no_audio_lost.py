@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from sessionbin_harness import Gst, GstSessionCtx, Pipeline  # noqa: E402
+from sessionbin_harness import Gst, GstSessionCtx, Pipeline, wait_until  # noqa: E402
 import websockets  # noqa: E402
 
 with warnings.catch_warnings():
@@ -242,6 +242,10 @@ class Collector:
         self.after_end = 0
         pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, self.probe)
 
+    def has_ended(self, ids):
+        with self.lock:
+            return self.ended.issuperset(ids)
+
     def probe(self, pad, info):
         if info.type & Gst.PadProbeType.BUFFER:
             buf = info.get_buffer()
@@ -269,11 +273,14 @@ def case_pipeline():
         rate_in, rate_out, _ = config
         server = Pipeline.launch(
             "sessionsrc name=server port=0 address=127.0.0.1 websocket-input-rate=%d "
-            "! fakesink name=sink sync=false" % rate_in)
+            "! fakesink name=sink sync=false async=false" % rate_in)
         collector = Collector(server.pipeline.get_by_name("sink").get_static_pad("sink"))
         server.start()
         clients = clients_for(config, "pipe")
         run_clients(server.port, clients)
+        # The clients are closed once their session ended; its audio and
+        # session-end may still be on the way through the pad's queue.
+        wait_until(lambda: collector.has_ended(c.id for c in clients), 10)
         server.stop()
         expected = SECONDS * PIPELINE_RATE
         for client in clients:
