@@ -305,7 +305,8 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * A snapshot of the live sessions and the server's totals, as a
    * `sessionctx-stats` structure: `sessions` (uint), the totals since the
    * server started (guint64 `frames-received`, `bytes-received`,
-   * `frames-sent`, `bytes-sent`, `frames-dropped`, `sessions-started`,
+   * `frames-sent`, `bytes-sent`, `frames-dropped`, `audio-dropped`
+   * (GstClockTime), `sessions-started`,
    * `sessions-ended`, `protocol-errors`) and one field per live session,
    * named `session-0`, `session-1`, … in the order of the session ids
    * (a client's id can be any string, so it is a value, not a name).
@@ -316,7 +317,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * guint64 `frames-received`, `bytes-received`, `frames-sent`,
    * `bytes-sent`, `frames-dropped` (frames for the client that were not
    * delivered: cleared, or refused by a closing or overflowing
-   * connection), `send-queue-bytes` (bytes waiting for a WebSocket
+   * connection), `audio-dropped` and `input-backlog-max`
+   * (GstClockTime: the client's audio dropped for being older than
+   * #GstSessionSrc:max-latency, and the oldest its pad queue held),
+   * `send-queue-bytes` (bytes waiting for a WebSocket
    * client), `last-media-age` (GstClockTime since the last
    * media from the client, once started); WebRTC sessions add
    * `round-trip` and `jitter` (double, seconds) and `packets-lost`
