@@ -225,8 +225,8 @@ drain_session (GstSessionSink * self, SinkSession & ss)
     return;
   ss.resampled.clear ();
   size_t n = ss.resampler->drain (ss.resampled);
-  GST_LOG_OBJECT (self, "session %s: %" G_GSIZE_FORMAT " samples drained",
-      session->id ().c_str (), n);
+  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " samples drained at a session's "
+      "end", n);
   if (n > 0)
     send_to_session (*session, ss.resampled.data (), n);
 }

@@ -324,10 +324,11 @@ GstSessionSrcPrivate::audio_dropped (OutputPad * out, GstBuffer * buf)
     std::lock_guard < std::mutex > l (out->lock);
     max_latency = out->max_latency;
   }
+  /* The client's id only in the structured details (a client chooses
+   * it: not in the text). */
   GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-      ("Session %s: the pipeline is behind, audio older than %"
-          G_GUINT64_FORMAT " ms dropped", s->id ().c_str (),
-          max_latency / GST_MSECOND),
+      ("A session's audio older than %" G_GUINT64_FORMAT " ms was dropped: "
+          "the pipeline is behind", max_latency / GST_MSECOND),
       ("max-latency exceeded; further drops of this session are counted in "
           "stats (audio-dropped), not warned"),
       ("session-id", G_TYPE_STRING, s->id ().c_str (), "error",
