@@ -23,25 +23,13 @@ now_running_time (GstElement * element)
 }
 
 AudioIngest::AudioIngest (GstElement * element, int in_rate, int out_rate)
-:  element (element), in_rate (in_rate), out_rate (out_rate)
+:  element (element), out_rate (out_rate)
 {
-  if (in_rate != out_rate) {
-    GstStructure *options = gst_structure_new_empty ("options");
-    gst_audio_resampler_options_set_quality
-        (GST_AUDIO_RESAMPLER_METHOD_KAISER,
-        GST_AUDIO_RESAMPLER_QUALITY_DEFAULT, in_rate, out_rate, options);
-    resampler = gst_audio_resampler_new
-        (GST_AUDIO_RESAMPLER_METHOD_KAISER, GST_AUDIO_RESAMPLER_FLAG_NONE,
-        GST_AUDIO_FORMAT_S16, 1, in_rate, out_rate, options);
-    gst_structure_free (options);
-  }
+  if (in_rate != out_rate)
+    resampler = std::make_unique<ExactResampler> (in_rate, out_rate);
 }
 
-AudioIngest::~AudioIngest ()
-{
-  if (resampler)
-    gst_audio_resampler_free (resampler);
-}
+AudioIngest::~AudioIngest () = default;
 
 /* @len bytes as @encoding → @n native 16-bit samples at @out. */
 static void
@@ -72,7 +60,6 @@ AudioIngest::media (Session & s, sessionctx::Encoding encoding,
     return;
   if (!resampler) {
     /* Decoded straight into the buffer that goes downstream. */
-    in_samples += n;
     GstBuffer *buf = gst_buffer_new_allocate (nullptr, n * 2, nullptr);
     GstMapInfo map;
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
@@ -83,60 +70,36 @@ AudioIngest::media (Session & s, sessionctx::Encoding encoding,
   }
   decoded.resize (n);
   decode_audio (encoding, data, n, decoded.data ());
-  push_audio (s, decoded.data (), n, false);
+  /* The first buffers are shorter by the filter's look-ahead (its output
+   * is in place, only later); drain () gives it back. */
+  size_t out_n = resampler->out_frames (n);
+  if (out_n == 0) {
+    resampler->resample (decoded.data (), n, nullptr);
+    return;
+  }
+  GstBuffer *buf = gst_buffer_new_allocate (nullptr, out_n * 2, nullptr);
+  GstMapInfo map;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  resampler->resample (decoded.data (), n,
+      reinterpret_cast<int16_t *> (map.data));
+  gst_buffer_unmap (buf, &map);
+  push_buffer (s, buf, out_n);
 }
 
+/* Queues what the resampler still holds, so that the session's output
+ * holds exactly its input's duration at the output rate. Sessions at the
+ * output rate have no resampler: nothing is held. */
 void
 AudioIngest::drain (Session & s)
 {
-  if (resampler)
-    push_audio (s, nullptr, 0, true);
-}
-
-/* Resamples @pcm (at the session's input rate) to the output rate and
- * queues it as one buffer with the session meta. With @drain, flushes the
- * resampler so that the session's output holds exactly
- * in_samples * out_rate / in_rate samples. Sessions at the output rate
- * have no resampler (media () decodes into the buffer itself):
- * nothing to do here. */
-void
-AudioIngest::push_audio (Session & s, const int16_t * pcm, size_t n,
-    bool drain)
-{
   if (!resampler)
     return;
-  in_samples += n;
-  std::vector<int16_t> zeros;
-  if (drain) {
-    /* Feed silence to push out what the filter still holds. */
-    n = gst_audio_resampler_get_max_latency (resampler) + 1;
-    zeros.assign (n, 0);
-    pcm = zeros.data ();
-  }
-  size_t out_n = gst_audio_resampler_get_out_frames (resampler, n);
-  if (drain) {
-    guint64 expected = gst_util_uint64_scale (in_samples, out_rate,
-        in_rate);
-    out_n = expected > out_samples ?
-        MIN (out_n, expected - out_samples) : 0;
-  }
-  if (out_n == 0) {
-    gst_audio_resampler_resample (resampler, (gpointer *) & pcm, n,
-        nullptr, 0);
+  decoded.clear ();
+  size_t n = resampler->drain (decoded);
+  if (n == 0)
     return;
-  }
-  size_t produced = gst_audio_resampler_get_out_frames (resampler, n);
-  GstBuffer *buf = gst_buffer_new_allocate (nullptr, produced * 2, nullptr);
-  GstMapInfo map;
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  gpointer in_ptr = (gpointer) pcm;
-  gpointer out_ptr = map.data;
-  gst_audio_resampler_resample (resampler, &in_ptr, n, &out_ptr,
-      produced);
-  gst_buffer_unmap (buf, &map);
-  if (produced != out_n)
-    gst_buffer_resize (buf, 0, out_n * 2);
-  push_buffer (s, buf, out_n);
+  GstBuffer *buf = gst_buffer_new_memdup (decoded.data (), n * 2);
+  push_buffer (s, buf, n);
 }
 
 /* Timestamps @buf (@out_n samples at the output rate), attaches the
@@ -153,5 +116,5 @@ AudioIngest::push_buffer (Session & s, GstBuffer * buf, size_t out_n)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
   out_samples += out_n;
   gst_buffer_add_session_meta (buf, s.context ());
-  out->push (GST_MINI_OBJECT_CAST (buf));
+  s.note_input_backlog (out->push (GST_MINI_OBJECT_CAST (buf)));
 }

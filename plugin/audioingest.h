@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "exactresampler.h"
 #include "outputpad.h"
 #include "server.h"
 
@@ -34,14 +35,10 @@ struct AudioIngest : sessionctx::ListenerState
 
 private:
   void push_buffer (sessionctx::Session & s, GstBuffer * buf, size_t out_n);
-  void push_audio (sessionctx::Session & s, const int16_t * pcm, size_t n,
-      bool drain);
 
   GstElement *element;
-  GstAudioResampler *resampler = nullptr;
-  int in_rate = 0;
+  std::unique_ptr<ExactResampler> resampler;    /* when the rates differ */
   int out_rate = 0;
-  guint64 in_samples = 0;
   guint64 out_samples = 0;
   std::vector<int16_t> decoded;  /* media () before resampling */
 };

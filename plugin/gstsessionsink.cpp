@@ -15,7 +15,10 @@
  * chose binary media (`{"event":"binary_media"}`) get binary frames of raw
  * µ-law or S16LE instead. Each buffer
  * is cut into 20 ms frames, its tail (shorter) included: nothing is held
- * back for the next buffer, which would add up to 20 ms of latency. With
+ * back for the next buffer, which would add up to 20 ms of latency. At a
+ * session's end (its session-end event, or EOS) what the resampler to the
+ * client's rate still holds is sent too: a client gets back exactly as much
+ * audio as it sent, at its output rate, in place. With
  * #GstBaseSink:sync (the default) each buffer is sent when its timestamp is
  * due on the pipeline clock.
  * #GstBaseSink:processing-deadline defaults to 0 here: buffers are stamped
@@ -37,6 +40,7 @@
 
 #include "gstsessionsink.h"
 #include "gstsessionctxelements.h"
+#include "exactresampler.h"
 #include "properties.h"
 
 #include "server.h"
@@ -72,7 +76,7 @@ struct Settings
 struct SinkSession
 {
   std::weak_ptr<Session> session;
-  GstAudioResampler *resampler = nullptr;
+  std::unique_ptr<ExactResampler> resampler;
   std::vector<int16_t> resampled;
 
   /* Holds the session's output (Session::hold_output) from its first
@@ -86,8 +90,6 @@ struct SinkSession
   {
     if (auto s = session.lock ())
       s->release_output ();
-    if (resampler)
-      gst_audio_resampler_free (resampler);
   }
 };
 
@@ -184,19 +186,50 @@ sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
   }
   auto & slot = priv->sessions[ctx];
   slot = std::make_unique<SinkSession> (session);
-  if (priv->in_rate != session->output_rate ()) {
-    GstStructure *options = gst_structure_new_empty ("options");
-    gst_audio_resampler_options_set_quality
-        (GST_AUDIO_RESAMPLER_METHOD_KAISER,
-        GST_AUDIO_RESAMPLER_QUALITY_DEFAULT, priv->in_rate,
-        session->output_rate (), options);
-    slot->resampler = gst_audio_resampler_new
-        (GST_AUDIO_RESAMPLER_METHOD_KAISER, GST_AUDIO_RESAMPLER_FLAG_NONE,
-        GST_AUDIO_FORMAT_S16, 1, priv->in_rate, session->output_rate (),
-        options);
-    gst_structure_free (options);
-  }
+  if (priv->in_rate != session->output_rate ())
+    slot->resampler = std::make_unique<ExactResampler> (priv->in_rate,
+        session->output_rate ());
   return slot.get ();
+}
+
+/* @n samples at the session's output rate to @session: PCM to a WebRTC
+ * peer's encoder, 20 ms frames to a WebSocket client. */
+static void
+send_to_session (Session & session, const int16_t * pcm, size_t n)
+{
+  if (session.transport () == GST_SESSION_TRANSPORT_WEBRTC) {
+    /* PCM at 48 kHz to the peer's Opus encoder. */
+    session.send_pcm (pcm, n);
+    return;
+  }
+  /* 20 ms frames; the tail of the buffer goes out too instead of waiting
+   * for the next buffer: holding it back would add up to a frame of
+   * latency (the resampler's look-ahead makes the first buffer short, and
+   * so shifts every later one by a few samples). */
+  const size_t frame = session.output_rate () / kFramesPerSecond;
+  for (size_t sent = 0; sent < n;) {
+    size_t len = MIN (frame, n - sent);
+    if (!session.send_audio (pcm + sent, len))
+      break;
+    sent += len;
+  }
+}
+
+/* At the end of @ss's session (its session-end event, or EOS): sends what
+ * its resampler still holds, so the client gets back exactly as much
+ * audio as came in. Its output is released when @ss goes. */
+static void
+drain_session (GstSessionSink * self, SinkSession & ss)
+{
+  auto session = ss.session.lock ();
+  if (!ss.resampler || !session || !session->is_open ())
+    return;
+  ss.resampled.clear ();
+  size_t n = ss.resampler->drain (ss.resampled);
+  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " samples drained at a session's "
+      "end", n);
+  if (n > 0)
+    send_to_session (*session, ss.resampled.data (), n);
 }
 
 static GstFlowReturn
@@ -233,32 +266,13 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   const auto *pcm = reinterpret_cast<const int16_t *> (map.data);
   size_t n = map.size / 2;
   if (ss.resampler) {
-    size_t out_n = gst_audio_resampler_get_out_frames (ss.resampler, n);
+    size_t out_n = ss.resampler->out_frames (n);
     ss.resampled.resize (out_n);
-    gpointer in_ptr = (gpointer) pcm;
-    gpointer out_ptr = ss.resampled.data ();
-    gst_audio_resampler_resample (ss.resampler, &in_ptr, n, &out_ptr, out_n);
+    ss.resampler->resample (pcm, n, ss.resampled.data ());
     pcm = ss.resampled.data ();
     n = out_n;
   }
-
-  if (session->transport () == GST_SESSION_TRANSPORT_WEBRTC) {
-    /* PCM at 48 kHz to the peer's Opus encoder. */
-    session->send_pcm (pcm, n);
-    gst_buffer_unmap (buffer, &map);
-    return GST_FLOW_OK;
-  }
-
-  /* 20 ms frames; the tail of the buffer goes out too instead of waiting
-   * for the next buffer: holding it back would add up to a frame of
-   * latency (the resampler's delay shifts every buffer by a few samples). */
-  const size_t frame = session->output_rate () / kFramesPerSecond;
-  for (size_t sent = 0; sent < n;) {
-    size_t len = MIN (frame, n - sent);
-    if (!session->send_audio (pcm + sent, len))
-      break;
-    sent += len;
-  }
+  send_to_session (*session, pcm, n);
   gst_buffer_unmap (buffer, &map);
   return GST_FLOW_OK;
 }
@@ -269,14 +283,19 @@ gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
   auto *self = GST_SESSION_SINK (sink);
   GstSessionContext *ctx = nullptr;
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-    /* Everything of every session on this pad was sent. */
+    /* Everything of every session on this pad came: send the rest. */
     std::lock_guard < std::mutex > l (self->priv->lock);
+    for (auto & entry : self->priv->sessions)
+      drain_session (self, *entry.second);
     self->priv->sessions.clear ();
   } else if (gst_event_parse_session_end (event, &ctx, nullptr)) {
-    /* Forget the per-session state of sessions that ended. */
+    /* Send the rest of the session that ended; forget the per-session
+     * state of sessions that ended. */
     std::lock_guard < std::mutex > l (self->priv->lock);
     auto & sessions = self->priv->sessions;
     for (auto it = sessions.begin (); it != sessions.end ();) {
+      if (it->first == ctx)
+        drain_session (self, *it->second);
       if (it->first == ctx || it->second->session.expired ())
         it = sessions.erase (it);
       else

@@ -127,6 +127,7 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     /* Copied from settings at start; read on the server thread. */
     int rate = kDefaultRate;
     bool session_pads_mode = false;
+    GstClockTime max_latency = kDefaultMaxLatency;
   } state;
 
   /* OutputPad::Owner and PeerOwner; takes the state lock. */
@@ -142,6 +143,7 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     session_pads.remove_async (out);
   }
   void session_pad_failed (OutputPad * out, GstFlowReturn ret) override;
+  void audio_dropped (OutputPad * out, GstBuffer * buf) override;
 
   /* ServerListener (and PeerOwner: on_session_message,
    * on_protocol_warning) */
@@ -202,11 +204,13 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
   int out_rate;
   std::shared_ptr<OutputPad> out;
   bool pads_mode;
+  GstClockTime max_latency;
   {
     std::lock_guard < std::mutex > l (state.lock);
     out_rate = state.rate;
     out = state.main;
     pads_mode = state.session_pads_mode;
+    max_latency = state.max_latency;
   }
   /* WebRTC audio is decoded straight to the output rate. */
   int in_rate = s->transport () == GST_SESSION_TRANSPORT_WEBRTC ?
@@ -217,6 +221,8 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
     GstCaps *caps = output_caps ();
     out = session_pads.add (s->id (), s->context (), caps);
     gst_caps_unref (caps);
+    std::lock_guard < std::mutex > l (out->lock);
+    out->max_latency = max_latency;
   } else
     out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
             (s->context ())));
@@ -305,6 +311,36 @@ GstSessionSrcPrivate::on_session_ended (Session & s,
 
 /* What a session's pad feeds failed: that session ends (reason error,
  * failed reply handler_failed), the others and the pipeline go on. */
+/* The pipeline is behind: @buf waited longer than max-latency. Counted on
+ * its session, warned once per session. */
+void
+GstSessionSrcPrivate::audio_dropped (OutputPad * out, GstBuffer * buf)
+{
+  GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
+  auto s = meta ? sessionctx::session_from_context (meta->context) : nullptr;
+  if (!s)
+    return;
+  GstClockTime duration = GST_BUFFER_DURATION (buf);
+  if (!s->count_audio_dropped (GST_CLOCK_TIME_IS_VALID (duration) ?
+          duration : 0))
+    return;
+  GstClockTime max_latency;
+  {
+    std::lock_guard < std::mutex > l (out->lock);
+    max_latency = out->max_latency;
+  }
+  /* The client's id only in the structured details (a client chooses
+   * it: not in the text). */
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("A session's audio older than %" G_GUINT64_FORMAT " ms was dropped: "
+          "the pipeline is behind", max_latency / GST_MSECOND),
+      ("max-latency exceeded; further drops of this session are counted in "
+          "stats (audio-dropped), not warned"),
+      ("session-id", G_TYPE_STRING, s->id ().c_str (), "error",
+          G_TYPE_STRING, "audio_dropped", "max-latency", G_TYPE_UINT64,
+          max_latency, NULL));
+}
+
 void
 GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
 {
@@ -473,16 +509,25 @@ gst_session_src_start (GstSessionSrc * self)
   sessionctx::ServerConfig config;
   bool pads_mode;
   int rate;
+  GstClockTime max_latency;
   {
     std::lock_guard < std::mutex > l (priv->settings.lock);
     config = priv->settings.server_config ();
     pads_mode = priv->settings.session_pads;
     rate = priv->settings.rate;
+    max_latency = priv->settings.max_latency;
   }
+  std::shared_ptr<OutputPad> main;
   {
     std::lock_guard < std::mutex > l (priv->state.lock);
     priv->state.rate = rate;
     priv->state.session_pads_mode = pads_mode;
+    priv->state.max_latency = max_latency;
+    main = priv->state.main;
+  }
+  {
+    std::lock_guard < std::mutex > l (main->lock);
+    main->max_latency = max_latency;
   }
 
   if (config.webrtc)

@@ -31,6 +31,9 @@ struct OutputPad
      * not-negotiated). That session only is over; its pad drops what
      * comes until its EOS. */
     virtual void session_pad_failed (OutputPad * out, GstFlowReturn ret) = 0;
+    /* On the pushing thread, no lock held: @buf waited longer than
+     * #max_latency and is dropped (unreffed after this returns). */
+    virtual void audio_dropped (OutputPad * out, GstBuffer * buf) = 0;
   protected:
     ~Owner () = default;
   };
@@ -46,6 +49,9 @@ struct OutputPad
   std::condition_variable cond;
   std::deque<GstMiniObject *> queue;
   bool flushing = true;
+  /* The oldest audio the queue may hold (running time since its arrival
+   * stamp); 0: unbounded. Set before the pad is active. */
+  GstClockTime max_latency = 0;
 
   ~OutputPad ()
   {
@@ -53,11 +59,18 @@ struct OutputPad
     gst_object_unref (pad);
   }
 
-  void push (GstMiniObject * obj)
+  /* Queues @obj. Buffers older than #max_latency by @obj's timestamp
+   * (the time of arrival) go first, oldest first; events always stay.
+   * Returns how old the oldest buffer left in the queue is. */
+  GstClockTime push (GstMiniObject * obj)
   {
+    std::vector<GstBuffer *> stale;
+    GstClockTime backlog = 0;
     {
       std::lock_guard < std::mutex > l (lock);
       if (!flushing) {
+        if (GST_IS_BUFFER (obj))
+          backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
         queue.push_back (obj);
         obj = nullptr;
       }
@@ -66,6 +79,33 @@ struct OutputPad
       gst_mini_object_unref (obj);
     else
       cond.notify_one ();
+    for (GstBuffer *buf : stale) {
+      owner->audio_dropped (this, buf);
+      gst_buffer_unref (buf);
+    }
+    return backlog;
+  }
+
+  /* Moves the buffers older than max_latency at @now to @stale; the age
+   * of the oldest that stays (0 if none). */
+  GstClockTime trim_locked (GstClockTime now, std::vector<GstBuffer *> & stale)
+  {
+    if (!GST_CLOCK_TIME_IS_VALID (now))
+      return 0;
+    for (size_t i = 0; i < queue.size ();) {
+      if (!GST_IS_BUFFER (queue[i])) {
+        i++;
+        continue;
+      }
+      GstClockTime pts = GST_BUFFER_PTS (GST_BUFFER (queue[i]));
+      if (!GST_CLOCK_TIME_IS_VALID (pts) || pts >= now)
+        return 0;
+      if (max_latency == 0 || now - pts <= max_latency)
+        return now - pts;
+      stale.push_back (GST_BUFFER (queue[i]));
+      queue.erase (queue.begin () + i);
+    }
+    return 0;
   }
 
   /* Blocks; nullptr when flushing. */

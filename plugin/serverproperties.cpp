@@ -305,7 +305,8 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * A snapshot of the live sessions and the server's totals, as a
    * `sessionctx-stats` structure: `sessions` (uint), the totals since the
    * server started (guint64 `frames-received`, `bytes-received`,
-   * `frames-sent`, `bytes-sent`, `frames-dropped`, `sessions-started`,
+   * `frames-sent`, `bytes-sent`, `frames-dropped`, `audio-dropped`
+   * (GstClockTime), `sessions-started`,
    * `sessions-ended`, `protocol-errors`) and one field per live session,
    * named `session-0`, `session-1`, … in the order of the session ids
    * (a client's id can be any string, so it is a value, not a name).
@@ -316,7 +317,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * guint64 `frames-received`, `bytes-received`, `frames-sent`,
    * `bytes-sent`, `frames-dropped` (frames for the client that were not
    * delivered: cleared, or refused by a closing or overflowing
-   * connection), `send-queue-bytes` (bytes waiting for a WebSocket
+   * connection), `audio-dropped` and `input-backlog-max`
+   * (GstClockTime: the client's audio dropped for being older than
+   * #GstSessionSrc:max-latency, and the oldest its pad queue held),
+   * `send-queue-bytes` (bytes waiting for a WebSocket
    * client), `last-media-age` (GstClockTime since the last
    * media from the client, once started); WebRTC sessions add
    * `round-trip` and `jitter` (double, seconds) and `packets-lost`
@@ -410,6 +414,27 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
       g_param_spec_uint ("handshake-timeout", "Handshake timeout",
           "Seconds a connection may take to finish its HTTP request and send "
           "its start message (0: no limit)", 0, G_MAXUINT, 10, rw));
+  /**
+   * GstSessionSrc:max-latency:
+   *
+   * The oldest audio a session's pad queue holds (nanoseconds; 0 =
+   * unbounded). When the pipeline falls behind, each session's audio
+   * waits in the queue between the server's thread and the pad's
+   * streaming thread; audio that waited longer than this is dropped,
+   * oldest first, so that what reaches the pipeline is never older than
+   * this: a caller hears a gap instead of an ever growing delay, and
+   * memory stays bounded under overload. Each session's drops are counted
+   * (`stats`: `audio-dropped`, its largest backlog `input-backlog-max`;
+   * `/metrics`: `sessionctx_audio_dropped_seconds_total`) and warned once
+   * per session. The default, 500 ms, is far above what a pipeline that
+   * keeps up needs (one 20 ms frame, plus scheduling) and well under the
+   * delay that breaks a conversation. Audio for the client (sessionsink's
+   * side) is bounded by #GstSessionSrc:max-send-queue in bytes.
+   */
+  install (SERVER_PROP_MAX_LATENCY,
+      g_param_spec_uint64 ("max-latency", "Max latency",
+          "Oldest audio a session's pad queue holds before it is dropped "
+          "(ns, 0 = unbounded)", 0, G_MAXUINT64, kDefaultMaxLatency, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -505,6 +530,9 @@ ServerSettings::set (guint property, const GValue * value)
     case SERVER_PROP_HANDSHAKE_TIMEOUT:
       handshake_timeout = g_value_get_uint (value);
       break;
+    case SERVER_PROP_MAX_LATENCY:
+      max_latency = g_value_get_uint64 (value);
+      break;
     default:
       return false;
   }
@@ -599,6 +627,9 @@ ServerSettings::get (guint property, GValue * value)
       break;
     case SERVER_PROP_HANDSHAKE_TIMEOUT:
       g_value_set_uint (value, handshake_timeout);
+      break;
+    case SERVER_PROP_MAX_LATENCY:
+      g_value_set_uint64 (value, max_latency);
       break;
     default:
       return false;

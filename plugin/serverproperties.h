@@ -20,6 +20,9 @@ constexpr int kDefaultOutputRate = 24000;
 constexpr int kDefaultRate = 48000;
 /* opusenc's own default. */
 constexpr guint kDefaultOpusComplexity = 10;
+/* 500 ms: far above what a pipeline keeping up needs (a frame of 20 ms,
+ * scheduling), well under what a caller notices as a broken call. */
+constexpr guint64 kDefaultMaxLatency = 500 * GST_MSECOND;
 /* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
 constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 
@@ -59,6 +62,7 @@ enum ServerProperty : guint
   SERVER_PROP_MAX_SESSIONS_PER_ADDRESS,
   SERVER_PROP_TRUSTED_PROXIES,
   SERVER_PROP_HANDSHAKE_TIMEOUT,
+  SERVER_PROP_MAX_LATENCY,
   N_SERVER_PROPS,
 };
 
@@ -103,6 +107,7 @@ struct ServerSettings
   guint max_sessions_per_address = 0;
   std::string trusted_proxies;
   guint handshake_timeout = 10;
+  guint64 max_latency = kDefaultMaxLatency;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

@@ -75,7 +75,8 @@ peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_OK;
   }
   gst_buffer_add_session_meta (buf, peer->session->context ());
-  peer->out->push (GST_MINI_OBJECT_CAST (buf));
+  peer->session->note_input_backlog (peer->out->push (GST_MINI_OBJECT_CAST
+          (buf)));
   return GST_FLOW_OK;
 }
 

@@ -154,6 +154,7 @@ Metrics::totals () const
   t.frames_sent = frames_sent_.load (std::memory_order_relaxed);
   t.bytes_sent = bytes_sent_.load (std::memory_order_relaxed);
   t.frames_dropped = frames_dropped_.load (std::memory_order_relaxed);
+  t.audio_dropped_ns = audio_dropped_ns_.load (std::memory_order_relaxed);
   for (auto & row : started_)
     for (auto & c : row)
       t.sessions_started += c.load ();
@@ -243,6 +244,12 @@ Metrics::render () const
   counter (out, "sessionctx_frames_dropped_total",
       "Media frames for clients that were not delivered (cleared from the "
       "send queue, or the client's queue overflowed)", t.frames_dropped);
+  header (out, "sessionctx_audio_dropped_seconds_total", "counter",
+      "Client audio dropped before the pipeline: older than max-latency "
+      "while the pipeline was behind");
+  out += "sessionctx_audio_dropped_seconds_total ";
+  append_double (out, t.audio_dropped_ns / 1e9);
+  out += '\n';
 
   header (out, "sessionctx_protocol_errors_total", "counter",
       "Protocol errors, warnings and access refusals, by error code");

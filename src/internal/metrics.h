@@ -60,6 +60,11 @@ public:
   {
     frames_dropped_.fetch_add (n, std::memory_order_relaxed);
   }
+  /* Input audio dropped for being older than max-latency (@ns of it). */
+  void audio_dropped (guint64 ns)
+  {
+    audio_dropped_ns_.fetch_add (ns, std::memory_order_relaxed);
+  }
 
   /* Session lifecycle (server thread). */
   void session_started (GstSessionTransport t, GstSessionDialect d);
@@ -76,7 +81,8 @@ public:
   struct Totals
   {
     guint64 frames_received, bytes_received, frames_sent, bytes_sent,
-        frames_dropped, sessions_started, sessions_ended, protocol_errors;
+        frames_dropped, sessions_started, sessions_ended, protocol_errors,
+        audio_dropped_ns;
   };
   Totals totals () const;
 
@@ -92,6 +98,7 @@ private:
   std::atomic<guint64> frames_sent_ { 0 };
   std::atomic<guint64> bytes_sent_ { 0 };
   std::atomic<guint64> frames_dropped_ { 0 };
+  std::atomic<guint64> audio_dropped_ns_ { 0 };
   std::atomic<gint64> live_[kTransports][kDialects] {};
   std::atomic<guint64> started_[kTransports][kDialects] {};
   std::atomic<guint64> ended_[kReasons] {};

@@ -132,10 +132,20 @@ Session::counters () const
   c.frames_out = frames_out_.load (std::memory_order_relaxed);
   c.bytes_out = bytes_out_.load (std::memory_order_relaxed);
   c.frames_dropped = dropped_.load (std::memory_order_relaxed);
+  c.audio_dropped_ns = audio_dropped_ns_.load (std::memory_order_relaxed);
+  c.input_backlog_max_ns =
+      input_backlog_max_ns_.load (std::memory_order_relaxed);
   c.send_queue_bytes = connection_.queued_bytes ();
   c.last_media_age_us = c.started ? g_get_monotonic_time () -
       last_media_us_.load (std::memory_order_relaxed) : -1;
   return c;
+}
+
+bool
+Session::count_audio_dropped (guint64 ns)
+{
+  metrics_.audio_dropped (ns);
+  return audio_dropped_ns_.fetch_add (ns, std::memory_order_relaxed) == 0;
 }
 
 bool

@@ -127,10 +127,22 @@ public:
     bool started;
     gint64 started_real_us;     /* wall clock, 0 before start */
     guint64 frames_in, bytes_in, frames_out, bytes_out, frames_dropped;
+    guint64 audio_dropped_ns, input_backlog_max_ns;
     size_t send_queue_bytes;
     gint64 last_media_age_us;   /* -1 before start */
   };
   Counters counters () const;
+  /* Any thread: @ns of this session's input audio dropped for being older
+   * than max-latency. TRUE the first time (warn once). */
+  bool count_audio_dropped (guint64 ns);
+  /* Any thread: the oldest audio of the session's pad queue is @ns old. */
+  void note_input_backlog (guint64 ns)
+  {
+    guint64 seen = input_backlog_max_ns_.load (std::memory_order_relaxed);
+    while (ns > seen && !input_backlog_max_ns_.compare_exchange_weak (seen,
+            ns, std::memory_order_relaxed)) {
+    }
+  }
   /* Started sessions: where the client connected from (fixed once
    * started, so readable then from any thread). */
   const std::string & remote () const { return remote_; }
@@ -290,6 +302,8 @@ private:
   std::atomic<guint64> frames_out_ { 0 };
   std::atomic<guint64> bytes_out_ { 0 };
   std::atomic<guint64> dropped_ { 0 };
+  std::atomic<guint64> audio_dropped_ns_ { 0 };
+  std::atomic<guint64> input_backlog_max_ns_ { 0 };
   std::atomic<gint64> started_real_us_ { 0 };  /* released at start */
   std::atomic<gint64> ended_us_ { 0 };
   Metrics & metrics_;           /* the server's */

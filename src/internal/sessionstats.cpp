@@ -27,6 +27,8 @@ session_structure (const std::string & id, const Session & s)
       "frames-sent", G_TYPE_UINT64, c.frames_out,
       "bytes-sent", G_TYPE_UINT64, c.bytes_out,
       "frames-dropped", G_TYPE_UINT64, c.frames_dropped,
+      "audio-dropped", G_TYPE_UINT64, c.audio_dropped_ns,
+      "input-backlog-max", G_TYPE_UINT64, c.input_backlog_max_ns,
       "send-queue-bytes", G_TYPE_UINT64, (guint64) c.send_queue_bytes, NULL);
   if (c.started)
     gst_structure_set (st, "last-media-age", G_TYPE_UINT64,
@@ -71,6 +73,7 @@ stats_structure (Server & server)
       "frames-sent", G_TYPE_UINT64, t.frames_sent,
       "bytes-sent", G_TYPE_UINT64, t.bytes_sent,
       "frames-dropped", G_TYPE_UINT64, t.frames_dropped,
+      "audio-dropped", G_TYPE_UINT64, t.audio_dropped_ns,
       "sessions-started", G_TYPE_UINT64, t.sessions_started,
       "sessions-ended", G_TYPE_UINT64, t.sessions_ended,
       "protocol-errors", G_TYPE_UINT64, t.protocol_errors, NULL);
