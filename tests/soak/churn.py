@@ -15,11 +15,15 @@ and the checks:
   - /metrics' sessions gauge is back to 0;
   - GStreamer's `leaks` tracer: no GstObject / GstMiniObject alive at exit
     (GstDtlsAgent excepted: dtlsdec's process-wide certificate agent,
-    created once, never freed by design);
+    created once, never freed by design; and webrtcbin 1.22.0's own leak of
+    a data channel's error message, see alive_objects);
   - with --asan BUILD (an ASan build dir: libasan is preloaded into
-    gst-launch-1.0 and the plugin is taken from there): LeakSanitizer reports
-    nothing (tests/soak/lsan.supp lists the few one-time allocations of
-    GLib/GStreamer/libsoup/gnutls/libnice, each commented; nothing of ours).
+    gst-launch-1.0 and the plugin is taken from there; G_SLICE=always-malloc
+    so that slices are visible): LeakSanitizer reports nothing of ours.
+    tests/soak/lsan.supp lists the one-time allocations of the libraries
+    below us, each commented; two per-event upstream leaks are set aside
+    by shape and counted (lsan_reports): libsoup 3.2.3's accepted GSockets,
+    webrtcbin's data-channel error message.
 
     tests/soak/churn.py --build build --sessions 100 --webrtc 4
     tests/soak/churn.py --asan build-asan --sessions 1000 --webrtc 40
@@ -287,6 +291,77 @@ def webrtc_churn(port, count, log):
     return outcomes
 
 
+def alive_objects(text):
+    """The leaks tracer's objects alive at exit, as type names, less the
+    expected ones; and how many of GStreamer 1.22.0's data-channel error
+    leaks were set aside. That one is webrtcbin's: its WebRTCErrorIgnoreBin
+    handles an error message from the data channel's appsrc without
+    unreffing it (webrtcdatachannel.c; upstream main has the
+    gst_message_unref), so the message, its source appsrc and the appsrc's
+    pad stay alive. Seen once in 40 peers, after a SIGKILLed peer's SCTP
+    went away. Only exactly that triple is set aside."""
+    records = re.findall(r"object-alive, type-name=\(string\)(\w+), address=\(gpointer\)\S+, "
+                         r"description=\(string\)(.*?), ref-count=", text)
+    leaked_appsrcs = set()
+    for type_name, description in records:
+        found = re.search(r"WebRTCErrorIgnoreBin:[^/]*/GstAppSrc:(appsrc\d+):", description)
+        if type_name == "GstMessage" and description.startswith("error message") and found:
+            leaked_appsrcs.add(found.group(1))
+    alive = []
+    upstream = 0
+    for type_name, description in records:
+        if type_name in ALLOWED_ALIVE:
+            continue
+        if type_name == "GstMessage" and any(
+                "GstAppSrc:%s:" % a in description for a in leaked_appsrcs):
+            upstream += 1
+            continue
+        if (type_name == "GstAppSrc" and description.strip("<>") in leaked_appsrcs) or (
+                type_name == "GstPad" and description.strip("<>").split(":")[0]
+                in leaked_appsrcs and description.endswith(":src>")):
+            continue
+        alive.append(type_name)
+    return alive, upstream
+
+
+LIBSOUP_ACCEPT = "libsoup 3.2.3's accept path: a GSocket per connection (issue 12 item 6)"
+DATA_CHANNEL_ERROR = "webrtcbin 1.22.0's data-channel error message and what it holds"
+
+
+def lsan_reports(text, data_channel_error_seen):
+    """LeakSanitizer's reports as ([(bytes, report)] of ours, {known upstream
+    leak: (reports, bytes)}). Set aside, only in exactly these shapes:
+    - a direct leak allocated by g_socket_accept called from libsoup (not
+      from us): libsoup 3.2.3 never frees the GSocket of an accepted
+      connection (fixed in libsoup 3.4);
+    - when the leaks tracer saw webrtcbin's unreffed data-channel error
+      message (alive_objects), indirect leaks with no frame of ours, made
+      in webrtcbin / sctp or for an element's error message: that message,
+      its appsrc and all they hold.
+    A frame of ours is one in src/ or plugin/ (source paths, or our .so)."""
+    ours, known = [], {}
+    for report in re.findall(r"^(?:Direct|Indirect) leak of \d+ byte\(s\) in \d+ object\(s\) "
+                             r"allocated from:\n(?:    #.*\n)+", text, re.M):
+        size = int(re.search(r"leak of (\d+)", report).group(1))
+        frames = report.splitlines()[1:]
+        mine = any(re.search(r" \.\./(src|plugin)/|libgstsessionctx", f) for f in frames)
+        kind = None
+        accept = [i for i, f in enumerate(frames) if " in g_socket_accept " in f]
+        if (report.startswith("Direct") and accept and accept[0] + 1 < len(frames)
+                and "libsoup-3.0.so" in frames[accept[0] + 1]):
+            kind = LIBSOUP_ACCEPT
+        elif (report.startswith("Indirect") and data_channel_error_seen and not mine
+              and re.search(r"libgstwebrtc\.so|libgstsctp\.so|gst_element_message_full_with_"
+                            r"details|gst_make_element_message_details", report)):
+            kind = DATA_CHANNEL_ERROR
+        if kind:
+            count, total = known.get(kind, (0, 0))
+            known[kind] = (count + 1, total + size)
+        else:
+            ours.append((size, report))
+    return ours, known
+
+
 def sessions_gauge(port):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
         text = r.read().decode()
@@ -311,6 +386,10 @@ def server_env(args):
         env["LD_PRELOAD"] = os.path.realpath(libasan)
         env["ASAN_OPTIONS"] = "detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=40"
         env["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=1" % SUPPRESSIONS
+        # GLib 2.74's slice allocator keeps freed and leaked blocks alike in
+        # its magazines, out of LeakSanitizer's sight (GstMessage, GstEvent,
+        # GList... are slices); plain malloc makes each block visible.
+        env["G_SLICE"] = "always-malloc"
     return env
 
 
@@ -365,16 +444,22 @@ def run_variant(args, name, element_args, inside_netns):
     log.close()
     text = open(log_path, errors="replace").read()
     check("EOS received" in text, "%s: shut down through EOS" % name)
-    alive = re.findall(r"object-alive, type-name=\(string\)(\w+)", text)
-    ours = sorted(set(alive) - ALLOWED_ALIVE)
-    check(not ours, "%s: leaks tracer: no GstObject/GstMiniObject alive at exit (%d alive%s)"
-          % (name, len(alive) - sum(a in ALLOWED_ALIVE for a in alive),
-             ": " + ", ".join(ours) if ours else ""))
+    alive, upstream = alive_objects(text)
+    check(not alive, "%s: leaks tracer: no GstObject/GstMiniObject alive at exit (%d alive%s)"
+          % (name, len(alive), ": " + ", ".join(sorted(set(alive))) if alive else ""))
+    if upstream:
+        print("%s: webrtcbin's own data-channel error leak (not ours, see alive_objects): "
+              "%d error message(s) with their appsrc and its pad" % (name, upstream))
     if args.asan:
-        leaks = re.findall(r"^(Direct|Indirect) leak of (\d+) byte", text, re.M)
-        check("ERROR: LeakSanitizer" not in text,
-              "%s: LeakSanitizer: no leak outside the suppressions (%d reports, %d bytes)"
-              % (name, len(leaks), sum(int(b) for _, b in leaks)))
+        ours, known = lsan_reports(text, upstream > 0)
+        for kind, (count, size) in sorted(known.items()):
+            print("%s: set aside, not ours: %d LeakSanitizer report(s), %d bytes: %s"
+                  % (name, count, size, kind))
+        check(not ours, "%s: LeakSanitizer: no leak outside the suppressions and the two "
+              "upstream leaks (%d reports, %d bytes)"
+              % (name, len(ours), sum(size for size, _ in ours)))
+        for _, report in ours[:5]:
+            print(report)
         check("ERROR: AddressSanitizer" not in text and "runtime error:" not in text,
               "%s: no ASan / UBSan error" % name)
         used = re.search(r"Suppressions used:\n(.*?)\n-{5,}", text, re.S)
