@@ -11,7 +11,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
   export MESON_ARGS="-Db_sanitize=address,undefined -Db_lundef=false"
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  set -- --suite unit --suite sessionsrc --suite echo --suite webrtc "$@"
+  set -- --suite unit --suite sessionsrc --suite echo --suite webrtc --suite soak "$@"
 fi
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 export BUILD_DIR

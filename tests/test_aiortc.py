@@ -60,6 +60,9 @@ def inside():
         if "session %s ended" % ident not in log:
             print("session %s did not end" % ident)
             failures += 1
+    if "EOS received" not in log:
+        print("the server did not stop through EOS after its WebRTC sessions")
+        failures += 1
     if "WARNING" in log or "ERROR" in log:
         print("the server warned or failed when peers hung up")
         failures += 1

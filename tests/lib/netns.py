@@ -10,7 +10,7 @@ SKIP = 77  # meson's "skipped"
 SERVER_ADDRESS = "10.201.0.1"
 
 
-def _set_up():
+def set_up():
     for cmd in (["ip", "link", "set", "lo", "up"],
                 ["ip", "link", "add", "tnet0", "type", "veth", "peer", "name", "tnet1"],
                 ["ip", "addr", "add", "10.201.0.1/24", "dev", "tnet0"],
@@ -25,7 +25,7 @@ def run_inside(script, body):
     @script re-executes itself there. Exits with body's status, or 77 when
     not root."""
     if len(sys.argv) > 1 and sys.argv[1] == "--inside":
-        _set_up()
+        set_up()
         sys.exit(body())
     if os.geteuid() != 0:
         print("needs root for a private network namespace")
