@@ -409,6 +409,7 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       demo_page = g_value_get_boolean (value);
+      break;
     case SERVER_PROP_METRICS:
       metrics = g_value_get_boolean (value);
       break;
@@ -491,6 +492,7 @@ ServerSettings::get (guint property, GValue * value)
       break;
     case SERVER_PROP_DEMO_PAGE:
       g_value_set_boolean (value, demo_page);
+      break;
     case SERVER_PROP_METRICS:
       g_value_set_boolean (value, metrics);
       break;
