@@ -333,6 +333,46 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
           "jitter, packets lost) and the server's totals",
           GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstSessionSrc:tls-certificate-file:
+   *
+   * PEM file with the server's certificate, optionally followed by its
+   * chain. With #GstSessionSrc:tls-key-file set too, the port speaks only
+   * TLS: every route is https:// and wss:// (the WebSocket paths,
+   * `/webrtc/offer`, the page, `/metrics`), and a client speaking plain
+   * HTTP is disconnected. A missing or unreadable file, or a key that does
+   * not match the certificate, fails the state change with an error naming
+   * the file. Needs GIO's TLS backend (Debian: glib-networking).
+   */
+  install (SERVER_PROP_TLS_CERTIFICATE_FILE,
+      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
+          "PEM certificate (and chain) of the server; with tls-key-file the "
+          "port speaks only TLS (https, wss)", NULL, rw));
+  /**
+   * GstSessionSrc:tls-key-file:
+   *
+   * PEM file with the private key of #GstSessionSrc:tls-certificate-file
+   * (unencrypted).
+   */
+  install (SERVER_PROP_TLS_KEY_FILE,
+      g_param_spec_string ("tls-key-file", "TLS key file",
+          "PEM private key of tls-certificate-file", NULL, rw));
+  /**
+   * GstSessionSrc:handshake-timeout:
+   *
+   * Seconds a connection has to send a whole HTTP request (a WebSocket
+   * upgrade, a signalling POST, a page or metrics GET), counted from its
+   * accept (so a TLS handshake counts too) and, on a kept-alive
+   * connection, from the end of the previous response; a connection that
+   * takes longer (one that sends nothing, or half a request line) is
+   * closed. 0 means no limit.
+   */
+  install (SERVER_PROP_HANDSHAKE_TIMEOUT,
+      g_param_spec_uint ("handshake-timeout", "Handshake timeout",
+          "Seconds a connection has to send its whole HTTP request, "
+          "0 = no limit", 0, G_MAXUINT,
+          kDefaultHandshakeTimeout, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -412,6 +452,15 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_METRICS:
       metrics = g_value_get_boolean (value);
+      break;
+    case SERVER_PROP_TLS_CERTIFICATE_FILE:
+      tls_certificate_file = string_property (value);
+      break;
+    case SERVER_PROP_TLS_KEY_FILE:
+      tls_key_file = string_property (value);
+      break;
+    case SERVER_PROP_HANDSHAKE_TIMEOUT:
+      handshake_timeout = g_value_get_uint (value);
       break;
     default:
       return false;
@@ -496,6 +545,15 @@ ServerSettings::get (guint property, GValue * value)
     case SERVER_PROP_METRICS:
       g_value_set_boolean (value, metrics);
       break;
+    case SERVER_PROP_TLS_CERTIFICATE_FILE:
+      set_string_property (value, tls_certificate_file);
+      break;
+    case SERVER_PROP_TLS_KEY_FILE:
+      set_string_property (value, tls_key_file);
+      break;
+    case SERVER_PROP_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, handshake_timeout);
+      break;
     default:
       return false;
   }
@@ -524,5 +582,8 @@ ServerSettings::server_config () const
   if (demo_page)
     config.demo_page_resource = kDemoPageResource;
   config.metrics = metrics;
+  config.tls_certificate_file = tls_certificate_file;
+  config.tls_key_file = tls_key_file;
+  config.handshake_timeout = handshake_timeout;
   return config;
 }

@@ -20,6 +20,7 @@ constexpr int kDefaultOutputRate = 24000;
 constexpr int kDefaultRate = 48000;
 /* opusenc's own default. */
 constexpr guint kDefaultOpusComplexity = 10;
+constexpr guint kDefaultHandshakeTimeout = 10;
 /* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
 constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 
@@ -54,6 +55,9 @@ enum ServerProperty : guint
   SERVER_PROP_DEMO_PAGE,
   SERVER_PROP_METRICS,
   SERVER_PROP_STATS,
+  SERVER_PROP_TLS_CERTIFICATE_FILE,
+  SERVER_PROP_TLS_KEY_FILE,
+  SERVER_PROP_HANDSHAKE_TIMEOUT,
   N_SERVER_PROPS,
 };
 
@@ -93,6 +97,9 @@ struct ServerSettings
   guint opus_complexity = kDefaultOpusComplexity;
   bool demo_page = true;
   bool metrics = true;
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  guint handshake_timeout = kDefaultHandshakeTimeout;
 
   /* Under the lock; false for an id it does not hold. */
   bool set (guint property, const GValue * value);

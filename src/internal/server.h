@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "acceptor.h"
 #include "dispatch.h"
 #include "iothread.h"
 #include "listener.h"
@@ -71,6 +72,7 @@ private:
   struct Thread : IoThread
   {
     Server *server = nullptr;
+    std::unique_ptr<Acceptor> acceptor;
   };
 
   Server (const ServerConfig & config, ServerListener * listener);
@@ -102,6 +104,7 @@ private:
   ServerConfig config_;
   ServerListener *listener_;
   guint bound_port_ = 0;
+  GTlsCertificate *tls_certificate_ = nullptr;  /* NULL: plain TCP */
   Metrics metrics_;
   mutable CountingListener counting_;   /* listener_, counting protocol errors */
 

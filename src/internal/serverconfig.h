@@ -31,6 +31,12 @@ struct ServerConfig
   /* GResource path of the page served at `/` (index.html, assets under
    * `/demo/`); empty: no page, `/` is 404. */
   std::string demo_page_resource;
+  /* PEM files; both set: the port speaks only TLS (https, wss). */
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  /* Seconds a connection has to send a whole HTTP request (from its
+   * accept, or from the end of its previous response); 0: no limit. */
+  guint handshake_timeout = 10;
 };
 
 }  // namespace sessionctx

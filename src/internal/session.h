@@ -165,8 +165,10 @@ public:
   int binary_mode () const { return binary_.load (std::memory_order_relaxed); }
 
   /* WebSocket: serve @stream (after the upgrade) from the I/O thread's
-   * epoll set. False when it could not join. */
-  bool adopt_connection (GIOStream * stream, GSocket * socket);
+   * epoll set; over @tls (a GTlsConnection inside @stream) when not NULL.
+   * False when it could not join. */
+  bool adopt_connection (GIOStream * stream, GSocket * socket,
+      GIOStream * tls);
   /* WebSocket start: @metadata (what the client said, may be NULL) joins
    * the request's. */
   void start (const std::string & id, Encoding encoding, int input_rate,
