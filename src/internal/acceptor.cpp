@@ -4,6 +4,7 @@
 #include "serverdebug.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
@@ -26,6 +27,26 @@ Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
     : soup_ (soup), listen_ (listen), certificate_ (certificate),
     timeout_us_ ((gint64) handshake_timeout_s * G_USEC_PER_SEC)
 {
+  /* libsoup keeps a connection alive after a response only while it has a
+   * listener (soup-server.c, request_finished: "&& priv->listeners"):
+   * give it one that never hears from anyone, one end of a socket pair
+   * whose other end stays silent. */
+  int pair[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+    GError *err = nullptr;
+    GSocket *silent = g_socket_new_from_fd (pair[0], &err);
+    if (silent && soup_server_listen_socket (soup_, silent,
+            (SoupServerListenOptions) 0, &err)) {
+      keep_alive_peer_ = pair[1];
+    } else {
+      GST_WARNING ("no keep-alive: %s", err ? err->message : "");
+      g_clear_error (&err);
+      close (pair[1]);
+      if (!silent)
+        close (pair[0]);
+    }
+    g_clear_object (&silent);
+  }
   g_socket_set_blocking (listen_, FALSE);
   source_ = g_socket_create_source (listen_, G_IO_IN, nullptr);
   g_source_set_callback (source_, (GSourceFunc) (void (*)(void)) on_incoming,
@@ -49,6 +70,8 @@ Acceptor::~Acceptor ()
     g_signal_handler_disconnect (soup_, finished_handler_);
   for (auto &[socket, deadline] : deadlines_)
     g_object_weak_unref (G_OBJECT (socket), on_socket_gone, this);
+  if (keep_alive_peer_ >= 0)
+    close (keep_alive_peer_);
 }
 
 gboolean

@@ -22,6 +22,7 @@ public:
    * @handshake_timeout_s: 0 for no limit. */
   Acceptor (GMainContext * context, SoupServer * soup, GSocket * listen,
       GTlsCertificate * certificate, guint handshake_timeout_s);
+  /* After soup_server_disconnect (). */
   ~Acceptor ();
   Acceptor (const Acceptor &) = delete;
   Acceptor & operator= (const Acceptor &) = delete;
@@ -54,6 +55,7 @@ private:
   gint64 timeout_us_;
   GSource *source_ = nullptr;
   gulong read_handler_ = 0, finished_handler_ = 0;
+  int keep_alive_peer_ = -1;    /* the silent end of libsoup's listener */
   /* Connections libsoup serves, by socket (weakly referenced): when their
    * request must be read by (0: none due, a request is being answered). */
   std::unordered_map<GSocket *, gint64> deadlines_;

@@ -90,7 +90,13 @@ Server::start (const ServerConfig & config, ServerListener * listener,
     }
   }
   std::shared_ptr<Server> server (new Server (config, listener));
-  if (!config.tls_certificate_file.empty () || !config.tls_key_file.empty ()) {
+  if (config.tls_certificate_file.empty () != config.tls_key_file.empty ()) {
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+        "TLS needs both tls-certificate-file and tls-key-file; only %s is set",
+        config.tls_key_file.empty ()? "tls-certificate-file" : "tls-key-file");
+    return nullptr;
+  }
+  if (!config.tls_certificate_file.empty ()) {
     server->tls_certificate_ = tls_certificate_load
         (config.tls_certificate_file, config.tls_key_file, error);
     if (!server->tls_certificate_)
@@ -249,8 +255,8 @@ Server::thread_main (Thread & io)
     g_source_destroy (tick);
     g_source_unref (tick);
     shutdown_connections (io);
-    io.acceptor.reset ();
     soup_server_disconnect (io.soup);
+    io.acceptor.reset ();
     g_source_destroy (io.epoll_source);
     g_clear_pointer (&io.epoll_source, g_source_unref);
   }

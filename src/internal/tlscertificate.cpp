@@ -63,12 +63,12 @@ tls_certificate_load (const std::string & certificate_file,
   /* Parsed apart first, so that the error names the file at fault. */
   GTlsCertificate *chain = g_tls_certificate_new_from_pem (cert_pem,
       (gssize) cert_len, &err);
-  gchar *both = g_strconcat (cert_pem, "\n", key_pem, NULL);
   if (!chain) {
     g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
         "TLS certificate file \"%s\": %s", certificate_file.c_str (),
         err->message);
-  } else if (!(result = g_tls_certificate_new_from_pem (both, -1, &err))) {
+  } else if (!(result = g_tls_certificate_new_from_files
+          (certificate_file.c_str (), key_file.c_str (), &err))) {
     g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
         "TLS key file \"%s\": %s", key_file.c_str (), err->message);
   } else if (!key_matches (cert_pem, cert_len, key_pem, key_len)) {
@@ -79,7 +79,6 @@ tls_certificate_load (const std::string & certificate_file,
   }
   g_clear_error (&err);
   g_clear_object (&chain);
-  g_free (both);
   g_free (cert_pem);
   g_free (key_pem);
   return result;
