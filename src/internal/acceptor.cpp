@@ -20,12 +20,16 @@ client_socket_quark ()
   return q;
 }
 
+/* After an accept error other than "would block". */
+constexpr guint kAcceptPauseMs = 100;
+
 }  // namespace
 
 Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
     GSocket * listen, GTlsCertificate * certificate, guint handshake_timeout_s)
     : soup_ (soup), listen_ (listen), certificate_ (certificate),
-    timeout_us_ ((gint64) handshake_timeout_s * G_USEC_PER_SEC)
+    timeout_us_ ((gint64) handshake_timeout_s * G_USEC_PER_SEC),
+    context_ (context)
 {
   /* libsoup keeps a connection alive after a response only while it has a
    * listener (soup-server.c, request_finished: "&& priv->listeners"):
@@ -48,10 +52,7 @@ Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
     g_clear_object (&silent);
   }
   g_socket_set_blocking (listen_, FALSE);
-  source_ = g_socket_create_source (listen_, G_IO_IN, nullptr);
-  g_source_set_callback (source_, (GSourceFunc) (void (*)(void)) on_incoming,
-      this, nullptr);
-  g_source_attach (source_, context);
+  listen_again ();
   if (timeout_us_) {
     read_handler_ = g_signal_connect (soup_, "request-read",
         G_CALLBACK (on_request_read), this);
@@ -60,10 +61,34 @@ Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
   }
 }
 
+void
+Acceptor::listen_again ()
+{
+  source_ = g_socket_create_source (listen_, G_IO_IN, nullptr);
+  g_source_set_callback (source_, (GSourceFunc) (void (*)(void)) on_incoming,
+      this, nullptr);
+  g_source_attach (source_, context_);
+}
+
+gboolean
+Acceptor::on_resume (gpointer user_data)
+{
+  auto *self = static_cast<Acceptor *> (user_data);
+  g_clear_pointer (&self->resume_, g_source_unref);
+  self->listen_again ();
+  return G_SOURCE_REMOVE;
+}
+
 Acceptor::~Acceptor ()
 {
-  g_source_destroy (source_);
-  g_source_unref (source_);
+  if (source_) {
+    g_source_destroy (source_);
+    g_source_unref (source_);
+  }
+  if (resume_) {
+    g_source_destroy (resume_);
+    g_source_unref (resume_);
+  }
   if (read_handler_)
     g_signal_handler_disconnect (soup_, read_handler_);
   if (finished_handler_)
@@ -83,10 +108,20 @@ Acceptor::on_incoming (GSocket * listen, GIOCondition cond, gpointer user_data)
     GError *err = nullptr;
     GSocket *client = g_socket_accept (listen, nullptr, &err);
     if (!client) {
-      if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      bool would_block = g_error_matches (err, G_IO_ERROR,
+          G_IO_ERROR_WOULD_BLOCK);
+      if (!would_block)
         GST_WARNING ("accept: %s", err->message);
       g_error_free (err);
-      break;
+      if (would_block)
+        break;
+      /* Out of file descriptors, say: the connection still waits, and the
+       * socket stays readable. Pause rather than spin on it. */
+      self->resume_ = g_timeout_source_new (kAcceptPauseMs);
+      g_source_set_callback (self->resume_, on_resume, self, nullptr);
+      g_source_attach (self->resume_, self->context_);
+      g_clear_pointer (&self->source_, g_source_unref);
+      return G_SOURCE_REMOVE;
     }
     self->accept_one (client);
     g_object_unref (client);

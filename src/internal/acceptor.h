@@ -46,6 +46,8 @@ private:
   static void on_request_finished (SoupServer * soup,
       SoupServerMessage * msg, gpointer user_data);
   static void on_socket_gone (gpointer user_data, GObject * socket);
+  static gboolean on_resume (gpointer user_data);
+  void listen_again ();
   void accept_one (GSocket * client);
   GSocket *client_of (SoupServerMessage * msg);
 
@@ -53,7 +55,9 @@ private:
   GSocket *listen_;
   GTlsCertificate *certificate_;
   gint64 timeout_us_;
-  GSource *source_ = nullptr;
+  GMainContext *context_;
+  GSource *source_ = nullptr;   /* the listening socket's */
+  GSource *resume_ = nullptr;   /* after an accept error, its pause */
   gulong read_handler_ = 0, finished_handler_ = 0;
   int keep_alive_peer_ = -1;    /* the silent end of libsoup's listener */
   /* Connections libsoup serves, by socket (weakly referenced): when their

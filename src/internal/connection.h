@@ -124,7 +124,13 @@ private:
   bool close_received_ = false;
   gint64 close_deadline_us_ = 0;        /* close sent: drop the TCP by then */
 
-  /* TLS only (owned by stream_): decrypted bytes in, plain bytes out. */
+  /* TLS only (owned by stream_): decrypted bytes in, plain bytes out.
+   * Read on the I/O thread while another thread writes (under the write
+   * lock, so one writer at a time): glib-networking 2.74 lets a read wait
+   * only for another read and a write only for another write
+   * (tls/base/gtlsconnection-base.c, claim_op), and GnuTLS allows one
+   * thread sending and one receiving on a session (manual, "Thread
+   * safety"). */
   GPollableInputStream *tls_in_ = nullptr;
   GPollableOutputStream *tls_out_ = nullptr;
 
