@@ -3,6 +3,8 @@
 
 #include "serverdebug.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -133,6 +135,9 @@ void
 Acceptor::accept_one (GSocket * client)
 {
   GError *err = nullptr;
+  /* Handshakes (TLS's above all) are several small writes: Nagle's
+   * algorithm would hold each behind the client's delayed ACK. */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
   GSocketAddress *local = g_socket_get_local_address (client, nullptr);
   GSocketAddress *remote = g_socket_get_remote_address (client, nullptr);
   GIOStream *stream = G_IO_STREAM

@@ -18,9 +18,11 @@ import json
 import os
 import random
 import socket
+import ssl
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -119,12 +121,15 @@ def close_handshake(s):
 
 
 KINDS = list(range(10))
+TLS = []  # the client context, with --tls
 
 
 def one(n, port):
     kind = KINDS[n % len(KINDS)]
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
+        if TLS:
+            s = TLS[0].wrap_socket(s, server_hostname="127.0.0.1")
         if kind < 4:
             session(s, False, n)
         elif kind < 6:
@@ -145,7 +150,7 @@ def one(n, port):
         else:
             s.sendall(os.urandom(random.randint(1, 300)) + b"\r\n\r\n")
             drain(s)
-    except OSError:
+    except (OSError, ValueError):
         pass
     finally:
         s.close()
@@ -167,8 +172,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=100000)
     parser.add_argument("--sample", type=int, default=10000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="clients at once (more raise the allocator's high-water "
+                        "mark, not the growth per connection)")
     parser.add_argument("--server-cpu", help="taskset the server to this CPU list")
+    parser.add_argument("--tls", action="store_true",
+                        help="a self-signed certificate (openssl): every connection over TLS")
     parser.add_argument("--kinds", help="only these kinds of the mix, e.g. 0,4 "
                         "(0-3 FastRTC, 4-5 Twilio, 6 no key, 7 hostile frame, 8 GET, "
                         "9 random bytes)")
@@ -177,8 +186,17 @@ def main():
         KINDS[:] = [int(k) for k in args.kinds.split(",")]
 
     port = free_port()
-    cmd = ["gst-launch-1.0", "sessionsrc", "port=%d" % port, "address=127.0.0.1",
-           "!", "sessionsink"]
+    cmd = ["gst-launch-1.0", "sessionsrc", "port=%d" % port, "address=127.0.0.1"]
+    tmp = tempfile.TemporaryDirectory()
+    if args.tls:
+        cert, key = os.path.join(tmp.name, "c.pem"), os.path.join(tmp.name, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        cmd += ["tls-certificate-file=" + cert, "tls-key-file=" + key]
+        TLS.append(ssl.create_default_context(cafile=cert))
+    cmd += ["!", "sessionsink"]
     if args.server_cpu:
         cmd = ["taskset", "-c", args.server_cpu] + cmd
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
