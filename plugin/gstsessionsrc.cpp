@@ -540,6 +540,13 @@ gst_session_src_start (GstSessionSrc * self)
     warm_up_dtls ();
   GError *err = nullptr;
   auto server = Server::start (config, priv, &err);
+  if (!server && err && err->domain == G_TLS_ERROR) {
+    /* The message names the file at fault. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+        (NULL));
+    g_clear_error (&err);
+    return FALSE;
+  }
   if (!server) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
         ("Could not listen on %s:%u", config.address.c_str (), config.port),

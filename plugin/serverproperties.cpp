@@ -404,17 +404,6 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
           "Comma-separated proxy IPs whose X-Forwarded-For is believed; "
           "empty = none", NULL, rw));
   /**
-   * GstSessionSrc:handshake-timeout:
-   *
-   * Seconds a WebSocket connection may take, once upgraded, to send its
-   * `start`; then it is closed (code 1000, reason `connect-timeout`). It
-   * never was a session: no session-ended. 0 means no limit.
-   */
-  install (SERVER_PROP_HANDSHAKE_TIMEOUT,
-      g_param_spec_uint ("handshake-timeout", "Handshake timeout",
-          "Seconds a connection may take to finish its HTTP request and send "
-          "its start message (0: no limit)", 0, G_MAXUINT, 10, rw));
-  /**
    * GstSessionSrc:max-latency:
    *
    * The oldest audio a session's pad queue holds (nanoseconds; 0 =
@@ -435,6 +424,47 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
       g_param_spec_uint64 ("max-latency", "Max latency",
           "Oldest audio a session's pad queue holds before it is dropped "
           "(ns, 0 = unbounded)", 0, G_MAXUINT64, kDefaultMaxLatency, rw));
+  /**
+   * GstSessionSrc:tls-certificate-file:
+   *
+   * PEM file with the server's certificate, optionally followed by its
+   * chain. With #GstSessionSrc:tls-key-file set too, the port speaks only
+   * TLS: every route is https:// and wss:// (the WebSocket paths,
+   * `/webrtc/offer`, the page, `/metrics`), and a client speaking plain
+   * HTTP is disconnected. A missing or unreadable file, or a key that does
+   * not match the certificate, fails the state change with an error naming
+   * the file. Needs GIO's TLS backend (Debian: glib-networking).
+   */
+  install (SERVER_PROP_TLS_CERTIFICATE_FILE,
+      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
+          "PEM certificate (and chain) of the server; with tls-key-file the "
+          "port speaks only TLS (https, wss)", NULL, rw));
+  /**
+   * GstSessionSrc:tls-key-file:
+   *
+   * PEM file with the private key of #GstSessionSrc:tls-certificate-file
+   * (unencrypted).
+   */
+  install (SERVER_PROP_TLS_KEY_FILE,
+      g_param_spec_string ("tls-key-file", "TLS key file",
+          "PEM private key of tls-certificate-file", NULL, rw));
+  /**
+   * GstSessionSrc:handshake-timeout:
+   *
+   * Seconds a connection has to send a whole HTTP request (a WebSocket
+   * upgrade, a signalling POST, a page or metrics GET), counted from its
+   * accept (so a TLS handshake counts too) and, on a kept-alive
+   * connection, from the end of the previous response; and, once upgraded
+   * to a WebSocket, to send its `start` (then it is closed with code 1000,
+   * reason `connect-timeout`; it never was a session: no session-ended).
+   * A connection that takes longer (one that sends nothing, half a request
+   * line, no start) is closed. 0 means no limit.
+   */
+  install (SERVER_PROP_HANDSHAKE_TIMEOUT,
+      g_param_spec_uint ("handshake-timeout", "Handshake timeout",
+          "Seconds a connection has to send its whole HTTP request and, as a "
+          "WebSocket, its start message (0 = no limit)", 0, G_MAXUINT,
+          kDefaultHandshakeTimeout, rw));
   return first_prop_id + N_SERVER_PROPS;
 }
 
@@ -526,6 +556,12 @@ ServerSettings::set (guint property, const GValue * value)
       break;
     case SERVER_PROP_TRUSTED_PROXIES:
       trusted_proxies = string_property (value);
+      break;
+    case SERVER_PROP_TLS_CERTIFICATE_FILE:
+      tls_certificate_file = string_property (value);
+      break;
+    case SERVER_PROP_TLS_KEY_FILE:
+      tls_key_file = string_property (value);
       break;
     case SERVER_PROP_HANDSHAKE_TIMEOUT:
       handshake_timeout = g_value_get_uint (value);
@@ -625,6 +661,12 @@ ServerSettings::get (guint property, GValue * value)
     case SERVER_PROP_TRUSTED_PROXIES:
       set_string_property (value, trusted_proxies);
       break;
+    case SERVER_PROP_TLS_CERTIFICATE_FILE:
+      set_string_property (value, tls_certificate_file);
+      break;
+    case SERVER_PROP_TLS_KEY_FILE:
+      set_string_property (value, tls_key_file);
+      break;
     case SERVER_PROP_HANDSHAKE_TIMEOUT:
       g_value_set_uint (value, handshake_timeout);
       break;
@@ -663,6 +705,8 @@ ServerSettings::server_config () const
   config.allowed_origins = allowed_origins;
   config.max_sessions_per_address = max_sessions_per_address;
   config.trusted_proxies = trusted_proxies;
+  config.tls_certificate_file = tls_certificate_file;
+  config.tls_key_file = tls_key_file;
   config.handshake_timeout = handshake_timeout;
   return config;
 }

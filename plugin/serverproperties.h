@@ -23,6 +23,7 @@ constexpr guint kDefaultOpusComplexity = 10;
 /* 500 ms: far above what a pipeline keeping up needs (a frame of 20 ms,
  * scheduling), well under what a caller notices as a broken call. */
 constexpr guint64 kDefaultMaxLatency = 500 * GST_MSECOND;
+constexpr guint kDefaultHandshakeTimeout = 10;
 /* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
 constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 
@@ -61,8 +62,10 @@ enum ServerProperty : guint
   SERVER_PROP_ALLOWED_ORIGINS,
   SERVER_PROP_MAX_SESSIONS_PER_ADDRESS,
   SERVER_PROP_TRUSTED_PROXIES,
-  SERVER_PROP_HANDSHAKE_TIMEOUT,
   SERVER_PROP_MAX_LATENCY,
+  SERVER_PROP_TLS_CERTIFICATE_FILE,
+  SERVER_PROP_TLS_KEY_FILE,
+  SERVER_PROP_HANDSHAKE_TIMEOUT,
   N_SERVER_PROPS,
 };
 
@@ -106,7 +109,9 @@ struct ServerSettings
   std::string allowed_origins;
   guint max_sessions_per_address = 0;
   std::string trusted_proxies;
-  guint handshake_timeout = 10;
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  guint handshake_timeout = kDefaultHandshakeTimeout;
   guint64 max_latency = kDefaultMaxLatency;
 
   /* Under the lock; false for an id it does not hold. */

@@ -22,6 +22,7 @@ PACKAGES=(
   python3-prometheus-client
   gstreamer1.0-pocketsphinx pocketsphinx-en-us espeak-ng
   clang-14 libclang-rt-14-dev
+  glib-networking libgnutls28-dev openssl
 )
 
 missing=()

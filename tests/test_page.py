@@ -6,7 +6,8 @@ WebSocket with binary media; each time the page shows its session id and
 "connected", hears the echo at the tone's pitch (measured in the page, on
 its playback path), and Stop ends the session on the server and closes the
 connection. Over max-sessions, a second page says "The server is full"
-(both transports). With demo-page=false, / is 404 (sessionsrc and
+(both transports). Served over https (tls-certificate-file, a self-signed
+certificate), the page streams over wss. With demo-page=false, / is 404 (sessionsrc and
 sessionbin). Screenshots go to the build
 directory (tests/page-screenshot-*.png). Skipped only when chromium or
 playwright-core cannot be installed (tests/page/bootstrap.sh)."""
@@ -187,6 +188,34 @@ def test_page_token(tone, shot_dir):
           "token: only the test's own tokenless GET was refused: %s" % refused)
 
 
+def test_page_tls(tone, shot_dir, tmp):
+    """The page over https (self-signed certificate) streams over wss."""
+    cert, key = os.path.join(tmp, "server.crt"), os.path.join(tmp, "server.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    port = free_port()
+    proc = server(port, "tls-certificate-file=" + cert, "tls-key-file=" + key)
+    check(wait_listening(port, proc=proc), "sessionsrc with TLS listens on %d" % port)
+    drive = subprocess.run(
+        ["node", os.path.join(PAGE, "drive.js"), "https://127.0.0.1:%d/" % port, tone, shot_dir,
+         "websocket"], capture_output=True, text=True, timeout=90, cwd=PAGE)
+    time.sleep(0.5)
+    out = stop_server(proc)
+    results = [json.loads(line) for line in drive.stdout.splitlines() if line.startswith("{")]
+    r = results[0] if results else {"failure": drive.stderr[-500:]}
+    print(json.dumps(r, indent=1))
+    check("failure" not in r, "https: ran through (%s)" % r.get("failure", ""))
+    urls = r.get("socketUrls", [])
+    check(len(urls) > 0 and all(u.startswith("wss://127.0.0.1:%d/" % port) for u in urls),
+          "https: the page's WebSocket is wss:// (%s)" % urls)
+    pitch = r.get("pitch", 0)
+    check(abs(pitch - TONE_HZ) <= 0.05 * TONE_HZ, "https: echo heard at %.1f Hz" % pitch)
+    sid = r.get("sessionId") or ""
+    check(bool(sid) and any("session-ended" in l and sid in l for l in out.splitlines()),
+          "https: server saw session-ended for %s" % sid)
+
+
 def test_page_off():
     port = free_port()
     proc = server(port, "demo-page=false")
@@ -221,6 +250,7 @@ def main():
         test_page(tone, shot_dir)
         test_page_full(tone, shot_dir)
         test_page_token(tone, shot_dir)
+        test_page_tls(tone, shot_dir, d)
     test_page_off()
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0

@@ -33,13 +33,18 @@ Connection::~Connection ()
 }
 
 bool
-Connection::adopt (GIOStream * stream, GSocket * socket, int epoll_fd,
+Connection::adopt (GIOStream * stream, GSocket * socket, GIOStream * tls,
+    int epoll_fd,
     void *epoll_tag, size_t max_message, size_t max_send_queue,
     std::function<void ()> on_overflow)
 {
   stream_ = stream;
   socket_ = socket;
   fd_ = g_socket_get_fd (socket);
+  if (tls) {
+    tls_in_ = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (tls));
+    tls_out_ = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (tls));
+  }
   epoll_fd_ = epoll_fd;
   epoll_tag_ = epoll_tag;
   max_message_ = max_message;
@@ -64,9 +69,12 @@ void
 Connection::read (Events & events)
 {
   const size_t max_frame = max_message_ + 14;   /* + largest header */
-  for (int round = 0; round < kReadsPerWakeup && fd_ >= 0; round++) {
+  /* TLS holds decrypted bytes epoll cannot see: read it until it would
+   * block. */
+  for (int round = 0; (round < kReadsPerWakeup || tls_in_) && fd_ >= 0;
+      round++) {
     size_t space = in_.size () - in_len_;
-    ssize_t n = recv (fd_, in_.data () + in_len_, space, MSG_DONTWAIT);
+    ssize_t n = receive (in_.data () + in_len_, space);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -132,7 +140,7 @@ Connection::read (Events & events)
       in_.resize (need);
     else if (in_len_ == in_.size ())
       in_.resize (MIN (in_.size () * 2, max_frame));
-    if ((size_t) n < space)
+    if ((size_t) n < space && !tls_in_)
       return;                   /* the socket is drained */
   }
 }
@@ -151,6 +159,8 @@ Connection::release ()
   {
     std::lock_guard < std::mutex > lock (write_lock_);
     close_socket_locked ();
+    tls_in_ = nullptr;
+    tls_out_ = nullptr;
   }
   socket_ = nullptr;
   g_clear_object (&stream_);
@@ -172,10 +182,7 @@ Connection::write_frame_locked (uint8_t op, const void *data, size_t len,
       {header, hlen},
       {const_cast<void *> (data), len},
     };
-    struct msghdr mh = { };
-    mh.msg_iov = iov;
-    mh.msg_iovlen = 2;
-    ssize_t n = sendmsg (fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = send_vector (iov, 2);
     if (n == (ssize_t) (hlen + len))
       return true;
     if (n < 0) {
@@ -215,10 +222,7 @@ Connection::flush_locked ()
       iov[n_iov].iov_base = it->bytes.data () + skip;
       iov[n_iov].iov_len = it->bytes.size () - skip;
     }
-    struct msghdr mh = { };
-    mh.msg_iov = iov;
-    mh.msg_iovlen = n_iov;
-    ssize_t n = sendmsg (fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = send_vector (iov, n_iov);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -289,6 +293,69 @@ bool
 Connection::closed_both_ways_locked () const
 {
   return close_sent_ && close_received_ && outbox_.empty ();
+}
+
+inline ssize_t
+Connection::receive (void *data, size_t len)
+{
+  if (G_LIKELY (!tls_in_))
+    return recv (fd_, data, len, MSG_DONTWAIT);
+  return tls_receive (data, len);
+}
+
+inline ssize_t
+Connection::send_vector (struct iovec *iov, int n_iov)
+{
+  if (G_LIKELY (!tls_out_)) {
+    struct msghdr mh = { };
+    mh.msg_iov = iov;
+    mh.msg_iovlen = n_iov;
+    return sendmsg (fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  return tls_send_vector (iov, n_iov);
+}
+
+ssize_t
+Connection::tls_receive (void *data, size_t len)
+{
+  GError *err = nullptr;
+  gssize n = g_pollable_input_stream_read_nonblocking (tls_in_, data, len,
+      nullptr, &err);
+  if (n >= 0)
+    return n;
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    errno = EAGAIN;
+  else if (g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_EOF))
+    n = 0;                      /* hung up without close_notify */
+  else
+    errno = EPROTO;             /* a TLS error, or the socket's */
+  g_error_free (err);
+  return n;
+}
+
+ssize_t
+Connection::tls_send_vector (struct iovec *iov, int n_iov)
+{
+  /* A write that would block keeps what TLS already encrypted; the
+   * outbox offers the same bytes first next time, as it must. */
+  GOutputVector vectors[32];
+  n_iov = MIN (n_iov, 32);
+  for (int i = 0; i < n_iov; i++) {
+    vectors[i].buffer = iov[i].iov_base;
+    vectors[i].size = iov[i].iov_len;
+  }
+  gsize written = 0;
+  GError *err = nullptr;
+  GPollableReturn r = g_pollable_output_stream_writev_nonblocking (tls_out_,
+      vectors, (gsize) n_iov, &written, nullptr, &err);
+  if (r == G_POLLABLE_RETURN_OK)
+    return (ssize_t) written;
+  if (r == G_POLLABLE_RETURN_WOULD_BLOCK)
+    errno = EAGAIN;
+  else
+    errno = EPIPE;
+  g_clear_error (&err);
+  return -1;
 }
 
 void

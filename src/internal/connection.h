@@ -9,6 +9,7 @@
 #include "websocket.h"
 
 #include <gio/gio.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <deque>
@@ -45,10 +46,13 @@ public:
   Connection & operator= (const Connection &) = delete;
 
   /* Takes @stream (which owns @socket) and adds the socket to @epoll_fd
-   * with @epoll_tag as its event data. @on_overflow runs (with the write
-   * lock held) once more than @max_send_queue bytes wait. False when the
-   * socket could not join epoll. */
-  bool adopt (GIOStream * stream, GSocket * socket, int epoll_fd,
+   * with @epoll_tag as its event data. With @tls (a GTlsConnection owned
+   * by @stream) the bytes go through its pollable streams, else straight
+   * to the socket. @on_overflow runs (with the write lock held) once more
+   * than @max_send_queue bytes wait. False when the socket could not join
+   * epoll. */
+  bool adopt (GIOStream * stream, GSocket * socket, GIOStream * tls,
+      int epoll_fd,
       void *epoll_tag, size_t max_message, size_t max_send_queue,
       std::function<void ()> on_overflow);
 
@@ -104,6 +108,13 @@ private:
   };
 
   void want_write_locked (bool want);
+  /* The transport: recv () / sendmsg () on the socket, or the TLS
+   * connection's pollable streams. POSIX conventions either way (-1 and
+   * errno EAGAIN when it would block), so callers do not care which. */
+  ssize_t receive (void *data, size_t len);
+  ssize_t send_vector (struct iovec * iov, int n_iov);
+  ssize_t tls_receive (void *data, size_t len);
+  ssize_t tls_send_vector (struct iovec * iov, int n_iov);
 
   /* Server thread only. */
   std::unique_ptr<ws::Reader> reader_;
@@ -112,6 +123,16 @@ private:
   size_t max_message_ = 0;
   bool close_received_ = false;
   gint64 close_deadline_us_ = 0;        /* close sent: drop the TCP by then */
+
+  /* TLS only (owned by stream_): decrypted bytes in, plain bytes out.
+   * Read on the I/O thread while another thread writes (under the write
+   * lock, so one writer at a time): glib-networking 2.74 lets a read wait
+   * only for another read and a write only for another write
+   * (tls/base/gtlsconnection-base.c, claim_op), and GnuTLS allows one
+   * thread sending and one receiving on a session (manual, "Thread
+   * safety"). */
+  GPollableInputStream *tls_in_ = nullptr;
+  GPollableOutputStream *tls_out_ = nullptr;
 
   std::mutex write_lock_;
   GIOStream *stream_ = nullptr; /* what libsoup handed over; owns fd_ */

@@ -1,6 +1,7 @@
 /* One I/O thread: its own GMainContext, SoupServer and listening socket
  * (several share the port with SO_REUSEPORT; the kernel spreads new
- * connections), and the connections it accepted. libsoup parses HTTP and
+ * connections; acceptor.h accepts them), and the connections it accepted.
+ * libsoup parses HTTP and
  * the WebSocket handshake; then the connection leaves libsoup for the
  * thread's epoll set, which the GMainContext polls as one fd: a wakeup
  * costs what is ready, not what is open (a GSource per connection made

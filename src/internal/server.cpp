@@ -4,6 +4,7 @@
 #include "request.h"
 #include "serverdebug.h"
 #include "staticpages.h"
+#include "tlscertificate.h"
 
 #include <glib-unix.h>
 #include <sys/epoll.h>
@@ -61,6 +62,7 @@ Server::Server (const ServerConfig & config, ServerListener * listener)
 
 Server::~Server ()
 {
+  g_clear_object (&tls_certificate_);
 }
 
 std::shared_ptr<Server>
@@ -89,6 +91,18 @@ Server::start (const ServerConfig & config, ServerListener * listener,
     }
   }
   std::shared_ptr<Server> server (new Server (config, listener));
+  if (config.tls_certificate_file.empty () != config.tls_key_file.empty ()) {
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+        "TLS needs both tls-certificate-file and tls-key-file; only %s is set",
+        config.tls_key_file.empty ()? "tls-certificate-file" : "tls-key-file");
+    return nullptr;
+  }
+  if (!config.tls_certificate_file.empty ()) {
+    server->tls_certificate_ = tls_certificate_load
+        (config.tls_certificate_file, config.tls_key_file, error);
+    if (!server->tls_certificate_)
+      return nullptr;
+  }
   if (!server->bind_and_run (error))
     return nullptr;
 
@@ -189,10 +203,6 @@ Server::thread_main (Thread & io)
   guint bound = 0;
   io.socket = listen_socket (config_.address, port, io_.size () > 1 ||
       config_.io_threads > 1, &bound, &err);
-  if (io.socket && !soup_server_listen_socket (io.soup, io.socket,
-          (SoupServerListenOptions) 0, &err)) {
-    g_clear_object (&io.socket);
-  }
   if (io.socket && io.index == 0)
     bound_port_ = bound;
   if (io.socket && config_.websocket) {
@@ -218,6 +228,11 @@ Server::thread_main (Thread & io)
   if (io.socket && config_.metrics)
     soup_server_add_handler (io.soup, "/metrics", on_metrics_request, &io,
         nullptr);
+  /* Not soup_server_listen_socket (): libsoup 3.2.3's listener leaks
+   * per accepted connection. */
+  if (io.socket)
+    io.acceptor = std::make_unique<Acceptor> (io.context, io.soup, io.socket,
+        tls_certificate_, config_.handshake_timeout);
 
   g_mutex_lock (&io.startup_mutex);
   io.startup_error = err;
@@ -243,6 +258,7 @@ Server::thread_main (Thread & io)
     g_source_unref (tick);
     shutdown_connections (io);
     soup_server_disconnect (io.soup);
+    io.acceptor.reset ();
     g_source_destroy (io.epoll_source);
     g_clear_pointer (&io.epoll_source, g_source_unref);
   }
@@ -355,9 +371,10 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   GstStructure *meta = request_metadata (msg, path,
       !self->config_.auth_token.empty ());
 
+  io->acceptor->forget (msg);
   GIOStream *stream = soup_server_message_steal_connection (msg);
-  GSocket *socket = stream ? G_SOCKET (g_object_get_data (G_OBJECT (stream),
-          "GSocket")) : nullptr;
+  GIOStream *tls = nullptr;
+  GSocket *socket = stream ? Acceptor::socket_of (stream, &tls) : nullptr;
   if (!socket) {
     GST_WARNING ("libsoup handed over no socket for %s", remote.c_str ());
     g_clear_object (&stream);
@@ -368,11 +385,14 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   auto session = std::make_shared<Session> (host, *io,
       GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
   session->set_address (client.ip);
-  if (!session->adopt_connection (stream, socket)) {
+  if (!session->adopt_connection (stream, socket, tls)) {
     GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
     return;
   }
   io->connections.emplace (session.get (), session);
+  /* TLS may hold decrypted bytes already that epoll will never announce. */
+  if (tls)
+    self->dispatch_.read (*session);
   GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
 }
 
@@ -444,6 +464,7 @@ Server::on_tick (gpointer user_data)
   for (auto & s : drained)
     s->finish_drain ();
 
+  io->acceptor->expire (now);
   if (io->index == 0)
     self->signalling_.expire (now);
   return G_SOURCE_CONTINUE;

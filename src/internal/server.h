@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "acceptor.h"
 #include "access.h"
 #include "dispatch.h"
 #include "iothread.h"
@@ -73,6 +74,7 @@ private:
   struct Thread : IoThread
   {
     Server *server = nullptr;
+    std::unique_ptr<Acceptor> acceptor;
   };
 
   Server (const ServerConfig & config, ServerListener * listener);
@@ -104,6 +106,7 @@ private:
   ServerConfig config_;
   ServerListener *listener_;
   guint bound_port_ = 0;
+  GTlsCertificate *tls_certificate_ = nullptr;  /* NULL: plain TCP */
   Metrics metrics_;
   Access access_;               /* the config's access rules */
   mutable CountingListener counting_;   /* listener_, counting protocol errors */

@@ -36,7 +36,13 @@ struct ServerConfig
   std::string allowed_origins;  /* comma-separated; empty: any */
   guint max_sessions_per_address = 0;   /* 0: unlimited */
   std::string trusted_proxies;  /* comma-separated IPs */
-  guint handshake_timeout = 10; /* seconds to send start, 0: no limit */
+  /* PEM files; both set: the port speaks only TLS (https, wss). */
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  /* Seconds a connection has to send a whole HTTP request (from its
+   * accept, or from the end of its previous response) and, once
+   * upgraded, its WebSocket start; 0: no limit. */
+  guint handshake_timeout = 10;
 };
 
 }  // namespace sessionctx

@@ -281,10 +281,11 @@ Session::who () const
 }
 
 bool
-Session::adopt_connection (GIOStream * stream, GSocket * socket)
+Session::adopt_connection (GIOStream * stream, GSocket * socket,
+    GIOStream * tls)
 {
   const ServerConfig & c = host_.config ();
-  return connection_.adopt (stream, socket, io_.epoll_fd, this,
+  return connection_.adopt (stream, socket, tls, io_.epoll_fd, this,
       c.max_message_size ? c.max_message_size : kDefaultMaxMessage,
       c.max_send_queue,[this] {
         io_.invoke ([weak = weak_from_this ()] {

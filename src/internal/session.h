@@ -179,8 +179,10 @@ public:
   int binary_mode () const { return binary_.load (std::memory_order_relaxed); }
 
   /* WebSocket: serve @stream (after the upgrade) from the I/O thread's
-   * epoll set. False when it could not join. */
-  bool adopt_connection (GIOStream * stream, GSocket * socket);
+   * epoll set; over @tls (a GTlsConnection inside @stream) when not NULL.
+   * False when it could not join. */
+  bool adopt_connection (GIOStream * stream, GSocket * socket,
+      GIOStream * tls);
   /* The client's IP address (the forwarded one through a trusted proxy):
    * what max-sessions-per-address counts. Set before count_address (). */
   void set_address (std::string ip) { address_ = std::move (ip); }

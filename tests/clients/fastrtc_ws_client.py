@@ -20,6 +20,7 @@ import asyncio
 import base64
 import json
 import math
+import ssl
 import struct
 import sys
 import uuid
@@ -51,7 +52,10 @@ async def run(args):
     block = 160 if args.twilio else 2048  # Twilio 20 ms; JS ScriptProcessor block
     received = bytearray()
     replies = []
-    async with websockets.connect(args.url) as websocket:
+    tls = None
+    if args.cafile:  # wss:// to a server whose certificate is in this file
+        tls = ssl.create_default_context(cafile=args.cafile)
+    async with websockets.connect(args.url, ssl=tls) as websocket:
         if args.twilio:
             await websocket.send(json.dumps(
                 {"event": "connected", "protocol": "Call", "version": "1.0.0"}))
@@ -145,6 +149,7 @@ def main():
                         help="µ-law rate we send (sessionsrc websocket-input-rate)")
     parser.add_argument("--output-rate", type=int, default=24000,
                         help="µ-law rate we get back (sessionsrc websocket-output-rate)")
+    parser.add_argument("--cafile", help="wss://: trust the certificate(s) in this PEM file")
     ok = asyncio.run(run(parser.parse_args()))
     sys.exit(0 if ok else 1)
 

@@ -3,7 +3,8 @@
 // page measures on its playback path, screenshot, Stop, and check that the
 // page's WebSocket / RTCPeerConnection closed. Prints one JSON line per case.
 //   node drive.js URL TONE.wav SCREENSHOT_DIR CASE...   (CASE: webrtc,
-//   websocket, websocket-binary; full: against max-sessions=1)
+//   websocket, websocket-binary; full: against max-sessions=1). URL may be
+//   https:// (any certificate is accepted).
 "use strict";
 const path = require("path");
 const { chromium } = require("playwright-core");
@@ -78,6 +79,7 @@ async function runCase(browser, name) {
       result.closed = await page.evaluate(() =>
         window.__sockets.length > 0 && window.__sockets.every((s) => s.readyState === 3));
     }
+    result.socketUrls = await page.evaluate(() => window.__sockets.map((s) => s.url));
     result.messages = await page.locator("#messages li").allTextContents();
     result.error = await page.locator("#error").isVisible() ?
       await page.locator("#error").textContent() : "";
@@ -135,6 +137,8 @@ async function runFull(browser) {
       "--allow-loopback-in-peer-connection",
       "--disable-features=WebRtcHideLocalIpsWithMdns",
       "--autoplay-policy=no-user-gesture-required",
+      // https:// cases use a self-signed certificate made by the test.
+      "--ignore-certificate-errors",
     ],
   });
   try {
