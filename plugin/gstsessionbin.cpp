@@ -198,6 +198,13 @@ remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
 {
   if (!self->priv->handlers.take (h))
     return;
+  /* Removals are queued with gst_element_call_async, whose pool runs them
+   * in any order: a handler that failed and then passed an EOS on (an
+   * element erring once, e.g. identity error-after) is done "failed",
+   * whichever call came first. Read after take (): mark_failed () no
+   * longer writes once the handler is removing. */
+  if (h->failed)
+    result = "failed";
   GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
       h->log_id ().c_str (), result);
   h->remove ();
