@@ -54,32 +54,16 @@
  * ]| An echo server: every client hears its own audio back.
  */
 
-#include "gstsessionsrc.h"
+#include "sessionsrcprivate.h"
 #include "gstsessionctxelements.h"
 
-#include "audioingest.h"
-#include "offerinspect.h"
-#include "outputpad.h"
-#include "serverproperties.h"
-#include "webrtcpeer.h"
-
-#include "server.h"
 #include "logsafe.h"
 #include "sessionstats.h"
-
-#include <gst/sessionctx/sessionctx.h>
-
-#include <mutex>
-#include <unordered_map>
 
 /* Not static: the pieces of this element (outputpad.cpp, webrtcpeer.cpp)
  * log under it too. */
 GST_DEBUG_CATEGORY (gst_session_src_debug);
 #define GST_CAT_DEFAULT gst_session_src_debug
-
-/* Lock order: State::lock, then OutputPad::lock; a Peer's lock before
- * either. ServerSettings::lock and SessionPads' lock are never held with
- * another. */
 
 using sessionctx::Server;
 using sessionctx::Session;
@@ -97,82 +81,10 @@ GstStaticPadTemplate session_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
 
 }  // namespace
 
-struct GstSessionSrcPrivate;
-
-struct _GstSessionSrc
+GstSessionSrcPrivate::GstSessionSrcPrivate (GstSessionSrc * s)
+:  self (s), session_pads (GST_ELEMENT (s), this, &session_template)
 {
-  GstBin parent;
-  GstSessionSrcPrivate *priv;
-};
-
-/* The server's listener; dispatches to the pads, each session's
- * AudioIngest and the WebRTC peers. */
-struct GstSessionSrcPrivate : public sessionctx::ServerListener,
-    public OutputPad::Owner, public PeerOwner
-{
-  explicit GstSessionSrcPrivate (GstSessionSrc * s)
-  :  self (s), session_pads (GST_ELEMENT (s), this, &session_template) {}
-
-  GstSessionSrc *self;
-  ServerSettings settings;
-  SessionPads session_pads;
-
-  struct State
-  {
-    std::mutex lock;
-    std::shared_ptr<Server> server;
-    std::shared_ptr<OutputPad> main;
-    std::unordered_map<Session *, std::shared_ptr<Peer>> peers;
-    guint next_peer = 0;
-    /* Copied from settings at start; read on the server thread. */
-    int rate = kDefaultRate;
-    bool session_pads_mode = false;
-    GstClockTime max_latency = kDefaultMaxLatency;
-  } state;
-
-  /* OutputPad::Owner and PeerOwner; takes the state lock. */
-  GstCaps *output_caps () override
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
-        "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
-        G_TYPE_INT, 1, "rate", G_TYPE_INT, state.rate, NULL);
-  }
-  void session_pad_finished (OutputPad * out) override
-  {
-    session_pads.remove_async (out);
-  }
-  void session_pad_failed (OutputPad * out, GstFlowReturn ret) override;
-  void audio_dropped (OutputPad * out, GstBuffer * buf) override;
-
-  /* ServerListener (and PeerOwner: on_session_message,
-   * on_protocol_warning) */
-  void on_session_started (const std::shared_ptr<Session> & s) override;
-  void on_session_media (Session & s, sessionctx::Encoding encoding,
-      const uint8_t * data, size_t len) override;
-  void on_session_dtmf (Session & s, const std::string & digit) override;
-  void on_session_mark (Session & s, const std::string & name) override;
-  void on_session_message (Session & s, const std::string & json) override;
-  void on_session_ended (Session & s, GstSessionEndReason reason) override;
-  bool authorize (Session & s, const std::string & id) override;
-  void on_protocol_warning (const std::string & who, const char *code,
-      const std::string & detail) override;
-  void on_webrtc_offer (const std::shared_ptr<Session> & s,
-      const std::string & sdp,
-      std::function<void (guint, std::string)> reply) override;
-  void on_webrtc_candidate (Session & s, int mline_index,
-      const std::string & candidate) override;
-
-  /* PeerOwner */
-  std::shared_ptr<Peer> find_peer (Session * s) override
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    auto it = state.peers.find (s);
-    return it == state.peers.end ()? nullptr : it->second;
-  }
-  void remove_peer_async (const std::shared_ptr<Peer> & peer) override;
-  void remove_peer (const std::shared_ptr<Peer> & peer);
-};
+}
 
 /* The properties are the server's (serverproperties.h), from id 1. */
 enum
@@ -396,113 +308,6 @@ GstSessionSrcPrivate::on_protocol_warning (const std::string & who,
       ("%s", sessionctx::log_safe (detail, 200).c_str ()),
       ("session-id", G_TYPE_STRING, who.c_str (), "error", G_TYPE_STRING,
           code, NULL));
-}
-
-/* ------------------------------------------------------------------ */
-/* WebRTC peers                                                          */
-
-void
-GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
-    const std::string & sdp_text,
-    std::function<void (guint, std::string)> reply)
-{
-  std::shared_ptr<Server> server;
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    server = state.server;
-  }
-  auto refuse =[&](const char *code, const std::string & detail) {
-    on_protocol_warning (s->id (), code, detail);
-    reply (200, sessionctx::failed_reply (code));
-    server->abandon_session (s);
-  };
-
-  OfferInfo info;
-  const char *code, *detail;
-  GstSDPMessage *sdp = parse_offer (sdp_text.c_str (), &info, &code, &detail);
-  if (!sdp) {
-    refuse (code, detail);
-    return;
-  }
-
-  PeerSettings copy;
-  {
-    std::lock_guard < std::mutex > l (settings.lock);
-    copy.stun_server = settings.stun_server;
-    copy.turn_server = settings.turn_server;
-    copy.ice_addresses = settings.ice_addresses;
-    copy.min_port = settings.min_port;
-    copy.max_port = settings.max_port;
-    copy.opus_complexity = settings.opus_complexity;
-  }
-
-  guint n;
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    n = state.next_peer++;
-  }
-  /* A copy: when the peer cannot be built, refuse () still answers. */
-  auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
-      reply, n);
-  if (!peer->build (sdp, info, copy)) {
-    gst_sdp_message_free (sdp);
-    refuse ("server_error", "webrtcbin is not installed");
-    return;
-  }
-
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    state.peers[s.get ()] = peer;
-  }
-  gst_bin_add (GST_BIN (self), peer->bin);
-  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
-  gst_element_sync_state_with_parent (peer->bin);
-
-  peer->set_remote_description (sdp);
-}
-
-void
-GstSessionSrcPrivate::on_webrtc_candidate (Session & s, int mline_index,
-    const std::string & candidate)
-{
-  if (auto peer = find_peer (&s))
-    peer->add_candidate (mline_index, candidate);
-}
-
-void
-GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
-{
-  /* All of it under the element's state lock (recursive, so stop () may
-   * call this from change_state): a concurrent state change of sessionsrc
-   * (GstBin iterating its children) could otherwise set a removed bin back
-   * to PAUSED, and whoever claims the removal also completes it. */
-  GST_STATE_LOCK (self);
-  if (!peer->shut_down ()) {
-    GST_STATE_UNLOCK (self);
-    return;
-  }
-  gst_bin_remove (GST_BIN (self), peer->bin);
-  /* GstBin drops the flag with its last source child (the peer's nicesrc);
-   * sessionsrc stays a source, or an application EOS (gst-launch-1.0 -e)
-   * would never reach it after a WebRTC session. */
-  GST_OBJECT_LOCK (self);
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
-  GST_OBJECT_UNLOCK (self);
-  GST_STATE_UNLOCK (self);
-  std::lock_guard < std::mutex > l (state.lock);
-  auto it = state.peers.find (peer->session.get ());
-  if (it != state.peers.end () && it->second == peer)
-    state.peers.erase (it);
-}
-
-void
-GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
-{
-  gst_element_call_async (GST_ELEMENT (self),[](GstElement * element,
-          gpointer data) {
-        auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
-        GST_SESSION_SRC (element)->priv->remove_peer (peer);
-      }, new std::shared_ptr<Peer> (peer), free_peer_ref);
 }
 
 /* ------------------------------------------------------------------ */
