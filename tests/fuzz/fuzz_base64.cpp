@@ -8,6 +8,7 @@
  * - encoding matches g_base64_encode and decodes back to the data.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "fuzzcheck.h"
 #include "base64.h"
 
 #include <glib.h>
@@ -19,15 +20,6 @@
 #include <string>
 
 using namespace sessionctx;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
 
 namespace {
 

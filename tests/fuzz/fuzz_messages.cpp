@@ -17,6 +17,7 @@
  *   path reads it the same way).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "fuzzcheck.h"
 #include "mulaw.h"
 #include "protocol.h"
 #include "quarks.h"
@@ -32,15 +33,6 @@
 using namespace sessionctx;
 
 namespace {
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
 
 bool
 same (const ClientMessage & a, const ClientMessage & b)

@@ -9,6 +9,7 @@
  *   keeps the order of samples.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "fuzzcheck.h"
 #include "mulaw.h"
 
 #include <cstdio>
@@ -17,15 +18,6 @@
 #include <vector>
 
 using namespace sessionctx;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
 
 extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)

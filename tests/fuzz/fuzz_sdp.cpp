@@ -10,6 +10,8 @@
  * - ASan/UBSan, G_DEBUG=fatal-criticals: no overrun, no GLib critical.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define FUZZ_GST_INIT
+#include "fuzzcheck.h"
 #include "offerinspect.h"
 
 #include <gst/gst.h>
@@ -17,24 +19,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
-
-extern "C" int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* No plugin is needed: no registry scan (and none of its leaks). */
-  g_setenv ("GST_REGISTRY_DISABLE", "yes", FALSE);
-  gst_init (argc, argv);
-  return 0;
-}
 
 extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)

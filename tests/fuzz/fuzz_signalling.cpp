@@ -13,6 +13,8 @@
  *   detail, failed reply, the answer carrying SDP) is valid JSON.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define FUZZ_GST_INIT
+#include "fuzzcheck.h"
 #include "offerinspect.h"
 #include "protocol.h"
 #include "strictjson.h"
@@ -25,24 +27,6 @@
 #include <vector>
 
 using namespace sessionctx;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
-
-extern "C" int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* No plugin is needed: no registry scan (and none of its leaks). */
-  g_setenv ("GST_REGISTRY_DISABLE", "yes", FALSE);
-  gst_init (argc, argv);
-  return 0;
-}
 
 extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)

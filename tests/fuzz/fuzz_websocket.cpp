@@ -10,6 +10,7 @@
  * - ASan/UBSan: no read or write outside the buffer.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "fuzzcheck.h"
 #include "websocket.h"
 
 #include <cstdio>
@@ -21,15 +22,6 @@
 namespace ws = sessionctx::ws;
 
 namespace {
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-          __LINE__); \
-      abort (); \
-    } \
-  } while (0)
 
 /* RFC 3629 UTF-8 (U+0000 included), written apart from the reader's. */
 bool
