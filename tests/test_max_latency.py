@@ -25,14 +25,7 @@ MAX_LATENCY = 200 * Gst.MSECOND
 # makes the pipeline handle half of them: it falls behind 1 s a second.
 SLEEP_US = 20000
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
+from checks import check, failures, run_cases  # noqa: E402,F401
 
 
 def metric(port, name):
@@ -137,14 +130,7 @@ CASES = {"slow": case_slow, "unbounded": case_unbounded}
 
 
 def main():
-    for name in sys.argv[1:] or list(CASES):
-        print("## %s" % name, flush=True)
-        CASES[name]()
-    if failures:
-        print("%d failed:" % len(failures))
-        for f in failures:
-            print("  " + f)
-    sys.exit(1 if failures else 0)
+    run_cases(CASES)
 
 
 if __name__ == "__main__":

@@ -32,14 +32,7 @@ PIPELINE_RATE = 48000        # sessionsrc's rate default
 TWILIO_RATE = 8000
 MAX_LAG = 40                 # samples searched either side of 0
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
+from checks import check, failures, run_cases  # noqa: E402,F401
 
 
 def chirp(rate, count, top):
@@ -304,14 +297,7 @@ CASES = {
 
 
 def main():
-    for name in sys.argv[1:] or list(CASES):
-        print("## %s" % name, flush=True)
-        CASES[name]()
-    if failures:
-        print("%d failed:" % len(failures))
-        for f in failures:
-            print("  " + f)
-    sys.exit(1 if failures else 0)
+    run_cases(CASES)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,7 @@ from sessionbin_harness import (  # noqa: E402
     Gst, GstSessionCtx, Pipeline, band_ratio, dominant, elements, factory_names, open_fds, rms,
     run_clients, sanitize, steady, stream, thread_names, threads, wait_until)
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
+from checks import check, failures, run_cases  # noqa: E402,F401
 
 
 def hears_own_tone(res, freq, min_fraction=0.99):
@@ -471,17 +464,7 @@ CASES = {
 
 
 def main():
-    names = sys.argv[1:] or list(CASES)
-    for name in names:
-        print("## %s" % name, flush=True)
-        t0 = time.time()
-        CASES[name]()
-        print("## %s: %.1f s" % (name, time.time() - t0), flush=True)
-    if failures:
-        print("%d failed:" % len(failures))
-        for f in failures:
-            print("  " + f)
-    sys.exit(1 if failures else 0)
+    run_cases(CASES)
 
 
 if __name__ == "__main__":
