@@ -20,6 +20,14 @@
  * µ-law bytes or 1920 S16LE bytes per 20 ms at 48 kHz), and the echo comes
  * back in binary frames (same server command as FastRTC above).
  *
+ * --position N (N = samples one frame's echo carries, e.g. 160 for
+ * Twilio through the default, resampled `sessionsrc ! sessionsink`) matches
+ * echoes by position instead of by their bytes, for servers that change
+ * them (resampling): frame k counts as echoed once the session has received
+ * (k + 1/2) * N samples, its round trip measured to that moment. Nothing
+ * tells one session's echo from another's in this mode (each session has
+ * its own socket); use the byte mode to check that.
+ *
  * --timeline FILE writes, per second of the measured window, the frames
  * echoed and their RTT p50/p99/max.
  *
@@ -105,6 +113,7 @@ struct Conn
   uint32_t next_seq = 0;
   double next_send = 0;
   std::map<uint32_t, double> sent;      /* seq -> send time, awaiting echo */
+  uint64_t samples_received = 0;        /* --position: echoed so far */
   uint64_t frames_sent = 0;
   uint64_t frames_received = 0;
   bool want_out = false;        /* EPOLLOUT armed */
@@ -143,7 +152,7 @@ ws_frame (const std::string & text, bool binary = false)
 int
 main (int argc, char **argv)
 {
-  int port = 9000, sessions = 100, batch = 50, server_pid = 0;
+  int port = 9000, sessions = 100, batch = 50, server_pid = 0, position = 0;
   std::string dialect = "fastrtc";
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
@@ -154,7 +163,7 @@ main (int argc, char **argv)
           {"--server-pid", &server_pid}, {"--json", &json_out},
           {"--dialect", &dialect}, {"--timeline", &timeline_out},
           {"--binary", &binary}, {"--churn", &churn_rate},
-          {"--churn-life", &churn_life}}))
+          {"--churn-life", &churn_life}, {"--position", &position}}))
     return 2;
   const bool twilio = dialect == "twilio";
   if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
@@ -397,13 +406,7 @@ main (int argc, char **argv)
           got = sessionctx::base64_decode (text.data () + at, stop - at,
               decoded.data ());
         }
-        uint32_t who, seq;
-        if (got < 16 || !get_u32 (decoded.data (), &who) ||
-            !get_u32 (decoded.data () + 8, &seq) || who != (uint32_t) c.index)
-          continue;
-        auto it = c.sent.find (seq);
-        if (it == c.sent.end ())
-          continue;
+        auto record =[&](std::map<uint32_t, double>::iterator it) {
         if (measure_from && !c.churn) {
           const double rtt = now_ms () - it->second;
           rtts.push_back (rtt);
@@ -416,6 +419,24 @@ main (int argc, char **argv)
         }
         c.sent.erase (it);
         c.frames_received++;
+        };
+        if (position > 0) {
+          if (got > 0)
+            c.samples_received += binary == "s16le" ? got / 2 : got;
+          while (!c.sent.empty () && c.samples_received >=
+              (c.sent.begin ()->first + 1) * (uint64_t) position -
+              position / 2)
+            record (c.sent.begin ());
+          continue;
+        }
+        uint32_t who, seq;
+        if (got < 16 || !get_u32 (decoded.data (), &who) ||
+            !get_u32 (decoded.data () + 8, &seq) || who != (uint32_t) c.index)
+          continue;
+        auto it = c.sent.find (seq);
+        if (it == c.sent.end ())
+          continue;
+        record (it);
       }
     }
   }
