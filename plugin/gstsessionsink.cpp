@@ -339,7 +339,7 @@ gst_session_sink_send_message (GstSessionSink * self, const gchar * id,
   auto session = find_session (self, id);
   if (!session) {
     GST_WARNING_OBJECT (self, "send-message: no live session %s",
-        sessionctx::log_safe (id, strlen (id)).c_str ());
+        sessionctx::log_safe (id).c_str ());
     return FALSE;
   }
   JsonParser *parser = json_parser_new ();
@@ -348,7 +348,7 @@ gst_session_sink_send_message (GstSessionSink * self, const gchar * id,
   g_object_unref (parser);
   if (!valid) {
     GST_WARNING_OBJECT (self, "send-message to %s: not valid JSON",
-        sessionctx::log_safe (id, strlen (id)).c_str ());
+        sessionctx::log_safe (id).c_str ());
     return FALSE;
   }
   return session->send_text (json);

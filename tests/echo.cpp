@@ -343,6 +343,12 @@ test_actions ()
   g_assert_false (ok);
   g_signal_emit_by_name (e.sink, "send-message", "nobody", "{}", &ok);
   g_assert_false (ok);
+  /* No id at all: refused (and logged as "(null)"), no crash. The
+   * warning's arguments are only evaluated when it is printed. */
+  gst_debug_set_threshold_for_name ("sessionsink", GST_LEVEL_WARNING);
+  ok = TRUE;
+  g_signal_emit_by_name (e.sink, "send-message", NULL, "{}", &ok);
+  g_assert_false (ok);
 
   g_signal_emit_by_name (e.sink, "mark", "MZp", "greeting", &ok);
   g_assert_true (ok);

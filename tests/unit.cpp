@@ -1153,6 +1153,8 @@ test_log_safe (void)
   const char nul[] = { 'a', '\0', 'b' };
   std::string with_nul = log_safe (nul, 3);
   g_assert_cmpstr (with_nul.c_str (), ==, "a\\x00b");
+  std::string null_text = log_safe ((const char *) nullptr);
+  g_assert_cmpstr (null_text.c_str (), ==, "(null)");
   std::string huge (100000, 'x');
   std::string out = log_safe (huge);
   g_assert_cmpuint (out.size (), ==, sessionctx::kLogSafeMax + 3);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 namespace sessionctx {
@@ -35,6 +36,13 @@ log_safe (const char *s, size_t len, size_t max = kLogSafeMax)
     }
   }
   return out;
+}
+
+/* A C string from an application or client; NULL reads "(null)". */
+inline std::string
+log_safe (const char *s)
+{
+  return s ? log_safe (s, strlen (s)) : std::string ("(null)");
 }
 
 inline std::string
