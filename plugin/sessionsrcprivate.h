@@ -74,13 +74,18 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
 
   /* ServerListener (and PeerOwner: on_session_message,
    * on_protocol_warning) */
-  void on_session_started (const std::shared_ptr<sessionctx::Session> & s) override;
+  void on_session_started (const std::shared_ptr<sessionctx::Session> & s)
+      override;
   void on_session_media (sessionctx::Session & s, sessionctx::Encoding encoding,
       const uint8_t * data, size_t len) override;
-  void on_session_dtmf (sessionctx::Session & s, const std::string & digit) override;
-  void on_session_mark (sessionctx::Session & s, const std::string & name) override;
-  void on_session_message (sessionctx::Session & s, const std::string & json) override;
-  void on_session_ended (sessionctx::Session & s, GstSessionEndReason reason) override;
+  void on_session_dtmf (sessionctx::Session & s, const std::string & digit)
+      override;
+  void on_session_mark (sessionctx::Session & s, const std::string & name)
+      override;
+  void on_session_message (sessionctx::Session & s,
+      const std::string & json) override;
+  void on_session_ended (sessionctx::Session & s,
+      GstSessionEndReason reason) override;
   bool authorize (sessionctx::Session & s, const std::string & id) override;
   void on_protocol_warning (const std::string & who, const char *code,
       const std::string & detail) override;
