@@ -24,7 +24,7 @@ bench_run () {
   local pid=$!
   sleep 1.5
   taskset -c 1 build/tests/bench/loadgen --dialect twilio --port $port \
-      --sessions "$n" --seconds "$secs" --server-pid "$pid" \
+      --sessions "$n" --seconds "$secs" --server-pid "$pid" ${LOADGEN_ARGS:-} \
       --json "$out/$name-$n.json" | sed -n 2p | sed "s/^/$name /"
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

@@ -31,6 +31,11 @@
  * --timeline FILE writes, per second of the measured window, the frames
  * echoed and their RTT p50/p99/max.
  *
+ * --from-start 1 measures the whole run, the connect ramp included: every
+ * frame from each session's first counts (sent, echoed, lost, RTT) and
+ * the server's CPU is taken from the first connect; the run still lasts
+ * --seconds after the last session started.
+ *
  * --churn R opens R more sessions per second while the others stream
  * (each streams --churn-life seconds, then stop + close) and reports their
  * handshake times. The output names the cores server and generator may
@@ -153,6 +158,7 @@ int
 main (int argc, char **argv)
 {
   int port = 9000, sessions = 100, batch = 50, server_pid = 0, position = 0;
+  int from_start = 0;
   std::string dialect = "fastrtc";
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
@@ -163,7 +169,8 @@ main (int argc, char **argv)
           {"--server-pid", &server_pid}, {"--json", &json_out},
           {"--dialect", &dialect}, {"--timeline", &timeline_out},
           {"--binary", &binary}, {"--churn", &churn_rate},
-          {"--churn-life", &churn_life}, {"--position", &position}}))
+          {"--churn-life", &churn_life}, {"--position", &position},
+          {"--from-start", &from_start}}))
     return 2;
   const bool twilio = dialect == "twilio";
   if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
@@ -232,13 +239,15 @@ main (int argc, char **argv)
   rtts.reserve ((size_t) (sessions * seconds * 50));
   int started = 0, churn_opened = 0, churn_closed = 0, churn_failures = 0;
   double next_churn = 0;
-  ProcStats self0;
+  ProcStats self0 = read_proc (getpid ());
   std::vector<uint8_t> mulaw (kFrameBytes), decoded (2 * 960 + 8);
+  ProcStats proc0 = read_proc (server_pid);
   const double t0 = now_ms ();
   int opened = 0;
   double next_batch = t0;
-  double measure_from = 0;      /* once every session has started */
-  ProcStats proc0;
+  /* Once every session has started, or (--from-start) from the first. */
+  double measure_from = from_start ? t0 : 0;
+  bool all_started = false;
   double end_at = 1e300;
   epoll_event events[256];
 
@@ -251,23 +260,26 @@ main (int argc, char **argv)
       }
       next_batch = now + batch_gap_ms;
     }
-    if (!measure_from && started + handshake_failures == sessions &&
+    if (!all_started && started + handshake_failures == sessions &&
         opened == sessions) {
-      measure_from = now;
+      all_started = true;
       end_at = now + seconds * 1000;
       next_churn = now;
-      proc0 = read_proc (server_pid);
-      self0 = read_proc (getpid ());
-      for (auto & c : conns) {
-        c.sent.clear ();
-        c.frames_sent = c.frames_received = 0;
+      if (!from_start) {
+        measure_from = now;
+        proc0 = read_proc (server_pid);
+        self0 = read_proc (getpid ());
+        for (auto & c : conns) {
+          c.sent.clear ();
+          c.frames_sent = c.frames_received = 0;
+        }
+        rtts.clear ();
       }
-      rtts.clear ();
     }
 
     /* Churn: new sessions at a steady rate while the others stream;
      * each ends (stop, then close) after churn_life seconds. */
-    while (churn_rate > 0 && measure_from && now < end_at &&
+    while (churn_rate > 0 && all_started && now < end_at &&
         now >= next_churn && churn_opened < n_churn) {
       Conn & c = conns[sessions + churn_opened++];
       c.index = sessions + churn_opened - 1;
@@ -451,7 +463,9 @@ main (int argc, char **argv)
     received += c.frames_received;
     held += c.started && !c.failed;
   }
-  double wall = seconds + 1.0;
+  /* The measured window and the second after it (echoes still due). */
+  double wall = (now_ms () - (from_start ? t0 : end_at - seconds * 1000)) /
+      1000.0;
   double cpu = server_pid ? 100.0 * (proc1.cpu_s - proc0.cpu_s) / wall : 0;
   double self_cpu = 100.0 * (self1.cpu_s - self0.cpu_s) / wall;
   const std::string cores = cores_of (0);
@@ -481,13 +495,14 @@ main (int argc, char **argv)
   snprintf (json, sizeof json, "{\"sessions\":%d,\"held\":%d,\"frames_sent\":"
       "%llu,\"frames_received\":%llu,\"frames_lost\":%llu,\"rtt_ms\":{\"p50\":"
       "%.3f,\"p99\":%.3f,\"max\":%.3f},\"handshake_failures\":%d,"
-      "\"server\":{\"cpu_percent\":%.1f,\"rss_kb\":%ld,\"threads\":%d,"
+      "\"server\":{\"cpu_percent\":%.1f,\"cpu_s\":%.3f,\"rss_kb\":%ld,\"threads\":%d,"
       "\"cores\":\"%s\"},\"media\":\"%s\",\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
       "\"%s\"},\"churn\":{\"per_second\":%.1f,\"opened\":%d,\"failed\":"
       "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}}}",
       sessions, held, (unsigned long long) sent,
       (unsigned long long) received, (unsigned long long) (sent - received),
-      p50, p99, max, handshake_failures, cpu, proc1.rss_kb, proc1.threads,
+      p50, p99, max, handshake_failures, cpu, proc1.cpu_s - proc0.cpu_s,
+      proc1.rss_kb, proc1.threads,
       server_cores.c_str (), binary.empty ()? "json" : binary.c_str (),
       self_cpu, cores.c_str (), churn_rate,
       churn_opened, churn_failures, hs50, hs99);
