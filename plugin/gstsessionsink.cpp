@@ -232,14 +232,12 @@ drain_session (GstSessionSink * self, SinkSession & ss)
     send_to_session (*session, ss.resampled.data (), n);
 }
 
+/* @buffer (of @ctx's session, if any) to its session; with the lock. */
 static GstFlowReturn
-gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+render_locked (GstSessionSink * self, GstSessionContext * ctx,
+    GstBuffer * buffer)
 {
-  auto *self = GST_SESSION_SINK (sink);
   GstSessionSinkPrivate *priv = self->priv;
-  gst::session::Context ctx = gst::session::current (sink->sinkpad, buffer);
-
-  std::lock_guard < std::mutex > l (priv->lock);
   if (!ctx) {
     if (!priv->warned_no_context) {
       priv->warned_no_context = true;
@@ -253,10 +251,10 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   if (priv->in_rate <= 0)
     return GST_FLOW_NOT_NEGOTIATED;
   std::shared_ptr<Session> session;
-  SinkSession *entry = sink_session_for (priv, ctx.get (), session);
+  SinkSession *entry = sink_session_for (priv, ctx, session);
   if (!entry || !session->is_open ()) {
     GST_DEBUG_OBJECT (self, "session %s has ended, buffer dropped",
-        ctx.id ().c_str ());
+        sessionctx::log_safe (gst_session_context_get_id (ctx)).c_str ());
     return GST_FLOW_OK;
   }
   SinkSession & ss = *entry;
@@ -274,6 +272,72 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   }
   send_to_session (*session, pcm, n);
   gst_buffer_unmap (buffer, &map);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  gst::session::Context ctx = gst::session::current (sink->sinkpad, buffer);
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  return render_locked (self, ctx.get (), buffer);
+}
+
+/* The running time up to which buffers are due now (basesink's
+ * adjust_time the other way round: latency, ts-offset, render-delay);
+ * NONE when there is nothing to wait on. */
+static GstClockTime
+due_running_time (GstBaseSink * sink)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (sink));
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  GstClockTimeDiff due = GST_CLOCK_DIFF (gst_element_get_base_time
+      (GST_ELEMENT (sink)), gst_clock_get_time (clock));
+  gst_object_unref (clock);
+  due -= gst_base_sink_get_latency (sink);
+  due -= gst_base_sink_get_ts_offset (sink);
+  due += gst_base_sink_get_render_delay (sink);
+  return due > 0 ? (GstClockTime) due : 0;
+}
+
+/* A list (sessionsrc's pads push what came in one go as one): basesink
+ * synced on its first buffer; the others are rendered in turn under one
+ * lock, each waited for first if it is not due yet, as render () would
+ * have been called for it. */
+static GstFlowReturn
+gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
+{
+  auto *self = GST_SESSION_SINK (sink);
+  const guint n = gst_buffer_list_length (list);
+  /* Not playing (yet): gst_base_sink_wait () waits for it, as basesink's
+   * own sync would. */
+  GstClockTime due = GST_CLOCK_TIME_NONE;
+  if (gst_base_sink_get_sync (sink))
+    due = GST_STATE (sink) == GST_STATE_PLAYING ? due_running_time (sink) : 0;
+  std::unique_lock < std::mutex > l (self->priv->lock);
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_buffer_list_get (list, i);
+    if (i > 0 && GST_CLOCK_TIME_IS_VALID (due)) {
+      GstClockTime rt = gst_segment_to_running_time (&sink->segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+      if (GST_CLOCK_TIME_IS_VALID (rt) && rt > due) {
+        l.unlock ();
+        GstFlowReturn ret = gst_base_sink_wait (sink, rt, nullptr);
+        if (ret != GST_FLOW_OK)
+          return ret;
+        due = GST_STATE (sink) == GST_STATE_PLAYING ?
+            due_running_time (sink) : 0;
+        l.lock ();
+      }
+    }
+    gst::session::Context ctx = gst::session::current (sink->sinkpad,
+        buffer);
+    GstFlowReturn ret = render_locked (self, ctx.get (), buffer);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
   return GST_FLOW_OK;
 }
 
@@ -438,6 +502,7 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
   gobject_class->get_property = gst_session_sink_get_property;
   gobject_class->finalize = gst_session_sink_finalize;
   sink_class->render = gst_session_sink_render;
+  sink_class->render_list = gst_session_sink_render_list;
   sink_class->event = gst_session_sink_event;
   sink_class->set_caps = gst_session_sink_set_caps;
   sink_class->stop = gst_session_sink_stop;

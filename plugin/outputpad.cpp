@@ -3,63 +3,151 @@
  */
 
 #include "outputpad.h"
+
+#include "gstsessionsink.h"
 #include "logsafe.h"
 
 /* sessionsrc's category: these pads are its pads. */
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
 #define GST_CAT_DEFAULT gst_session_src_debug
 
+namespace {
+
+/* How long one batch may take downstream: what the task has taken is out
+ * of reach of max-latency's trimming until it is pushed. */
+constexpr GstClockTime kBatchBudget = 5 * GST_MSECOND;
+constexpr size_t kMaxBatch = 4096;
+
+/* Whether consecutive buffers go to @pad's peer as one list: only to
+ * sessionsink, which renders a list in one go. Any other peer gets them
+ * one by one as before (a probe for buffers alone sees no lists). */
+bool
+peer_renders_lists (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  if (!peer)
+    return false;
+  GstObject *parent = gst_pad_get_parent (peer);
+  bool yes = parent && GST_IS_SESSION_SINK (parent);
+  if (parent)
+    gst_object_unref (parent);
+  gst_object_unref (peer);
+  return yes;
+}
+
+/* What a push of audio returned: whether the task goes on (else it is
+ * paused). */
+bool
+audio_pushed (OutputPad * out, GstFlowReturn ret)
+{
+  if (ret == GST_FLOW_OK)
+    return true;
+  if (ret == GST_FLOW_NOT_LINKED && out->is_session_pad) {
+    GST_LOG_OBJECT (out->pad, "session %s: pad not linked, buffer dropped",
+        sessionctx::log_safe (out->session_id).c_str ());
+    return true;
+  }
+  if (ret == GST_FLOW_FLUSHING) {
+    gst_pad_pause_task (out->pad);
+    return false;
+  }
+  if (ret == GST_FLOW_EOS) {
+    GST_DEBUG_OBJECT (out->pad, "downstream is EOS");
+    return true;
+  }
+  if (out->is_session_pad) {
+    /* One session's processing failed, not the element's. */
+    out->failed = true;
+    out->owner->session_pad_failed (out, ret);
+    return true;
+  }
+  GST_ELEMENT_FLOW_ERROR (out->element, ret);
+  gst_pad_pause_task (out->pad);
+  return false;
+}
+
+/* Pushes the buffers at the front of @batch: one list of those in a row
+ * when @lists, else the first alone. Whether the task goes on. */
+bool
+push_audio (OutputPad * out, std::deque<GstMiniObject *> & batch, bool lists,
+    size_t & pushed)
+{
+  size_t run = 1;
+  if (lists)
+    while (run < batch.size () && GST_IS_BUFFER (batch[run]))
+      run++;
+  if (out->failed) {
+    for (size_t i = 0; i < run; i++) {
+      gst_mini_object_unref (batch.front ());
+      batch.pop_front ();
+    }
+    return true;
+  }
+  pushed += run;
+  if (run == 1) {
+    GstBuffer *buf = GST_BUFFER (batch.front ());
+    batch.pop_front ();
+    return audio_pushed (out, gst_pad_push (out->pad, buf));
+  }
+  GstBufferList *list = gst_buffer_list_new_sized (run);
+  for (size_t i = 0; i < run; i++) {
+    gst_buffer_list_add (list, GST_BUFFER (batch.front ()));
+    batch.pop_front ();
+  }
+  return audio_pushed (out, gst_pad_push_list (out->pad, list));
+}
+
+/* Next time, as many buffers as downstream takes in kBatchBudget (or a
+ * quarter of max-latency, if less) at this batch's pace. */
+void
+adapt_batch_limit (OutputPad * out, size_t pushed, gint64 elapsed_us)
+{
+  if (pushed == 0)
+    return;
+  GstClockTime budget = kBatchBudget;
+  if (out->max_latency != 0 && out->max_latency / 4 < budget)
+    budget = out->max_latency / 4;
+  GstClockTime per_buffer = elapsed_us * GST_USECOND / pushed;
+  size_t limit = per_buffer == 0 ? kMaxBatch : budget / per_buffer;
+  out->batch_limit = CLAMP (limit, (size_t) 1, kMaxBatch);
+}
+
+}  // namespace
+
 static void
 pad_loop (gpointer data)
 {
   auto *out = static_cast<OutputPad *> (data);
-  GstMiniObject *obj = out->pop ();
-  if (!obj) {
+  std::deque<GstMiniObject *> & batch = out->taken;
+  if (!out->take (batch)) {
     gst_pad_pause_task (out->pad);
     return;
   }
-  if (GST_IS_BUFFER (obj)) {
-    if (out->failed) {
-      gst_mini_object_unref (obj);
+  const gint64 start = g_get_monotonic_time ();
+  const bool lists = peer_renders_lists (out->pad);
+  size_t pushed = 0;
+  while (!batch.empty ()) {
+    if (GST_IS_BUFFER (batch.front ())) {
+      if (push_audio (out, batch, lists, pushed))
+        continue;
+      out->put_back (batch);
       return;
     }
-    GstFlowReturn ret = gst_pad_push (out->pad, GST_BUFFER (obj));
-    if (ret == GST_FLOW_OK)
-      return;
-    if (ret == GST_FLOW_NOT_LINKED && out->is_session_pad) {
-      GST_LOG_OBJECT (out->pad, "session %s: pad not linked, buffer dropped",
-          sessionctx::log_safe (out->session_id).c_str ());
-      return;
-    }
-    if (ret == GST_FLOW_FLUSHING) {
-      gst_pad_pause_task (out->pad);
-      return;
-    }
-    if (ret == GST_FLOW_EOS) {
-      GST_DEBUG_OBJECT (out->pad, "downstream is EOS");
-      return;
-    }
-    if (out->is_session_pad) {
-      /* One session's processing failed, not the element's. */
-      out->failed = true;
-      out->owner->session_pad_failed (out, ret);
-      return;
-    }
-    GST_ELEMENT_FLOW_ERROR (out->element, ret);
+    GstEvent *event = GST_EVENT (batch.front ());
+    batch.pop_front ();
+    bool eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_pad_push_event (out->pad, event);
+    if (!eos || !out->is_session_pad)
+      continue;
+
+    /* The session is over: stop this task; the owner removes the pad (from
+     * another thread: a task cannot join itself). */
     gst_pad_pause_task (out->pad);
+    out->put_back (batch);
+    out->owner->session_pad_finished (out);
     return;
   }
-
-  GstEvent *event = GST_EVENT (obj);
-  bool eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
-  gst_pad_push_event (out->pad, event);
-  if (!eos || !out->is_session_pad)
-    return;
-
-  /* The session is over: stop this task; the owner removes the pad (from
-   * another thread: a task cannot join itself). */
-  gst_pad_pause_task (out->pad);
-  out->owner->session_pad_finished (out);
+  adapt_batch_limit (out, pushed, g_get_monotonic_time () - start);
 }
 
 static gboolean

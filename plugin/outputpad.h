@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
+#include "ioround.h"
+
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -15,8 +17,10 @@
 
 /* A source pad with its own queue and streaming task: the server thread
  * never pushes downstream itself, so a slow consumer never stalls network
- * I/O. */
-struct OutputPad
+ * I/O. What an I/O thread queues during one wakeup (an IoRound) wakes the
+ * task once, at the wakeup's end; the task takes what is queued in one go. */
+struct OutputPad : public sessionctx::RoundEnd,
+    public std::enable_shared_from_this<OutputPad>
 {
   /* What a pad asks of the element that has it. */
   class Owner
@@ -44,11 +48,18 @@ struct OutputPad
   bool is_session_pad = false;
   std::string session_id;
   bool failed = false;          /* this pad's task only */
+  /* How many buffers the task takes at once (this pad's task only): as
+   * many as downstream handled in kBatchBudget last time, so that what is
+   * taken out of reach of trim_locked () stays young. */
+  size_t batch_limit = 1;
+  std::deque<GstMiniObject *> taken;    /* this pad's task only */
 
   std::mutex lock;
   std::condition_variable cond;
   std::deque<GstMiniObject *> queue;
   bool flushing = true;
+  /* A wakeup of the task waits for the end of an I/O round. */
+  bool wake_deferred = false;
   /* The oldest audio the queue may hold (running time since its arrival
    * stamp); 0: unbounded. Set before the pad is active. */
   GstClockTime max_latency = 0;
@@ -56,16 +67,20 @@ struct OutputPad
   ~OutputPad ()
   {
     drop_all ();
+    for (auto *obj : taken)
+      gst_mini_object_unref (obj);
     gst_object_unref (pad);
   }
 
   /* Queues @obj. Buffers older than #max_latency by @obj's timestamp
    * (the time of arrival) go first, oldest first; events always stay.
-   * Returns how old the oldest buffer left in the queue is. */
+   * Returns how old the oldest buffer left in the queue is. Wakes the task
+   * at once, or at the end of this thread's I/O round if one is open. */
   GstClockTime push (GstMiniObject * obj)
   {
     std::vector<GstBuffer *> stale;
     GstClockTime backlog = 0;
+    bool wake = false;
     {
       std::lock_guard < std::mutex > l (lock);
       if (!flushing) {
@@ -73,17 +88,31 @@ struct OutputPad
           backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
         queue.push_back (obj);
         obj = nullptr;
+        if (!sessionctx::io_round_open ())
+          wake = true;
+        else if (!wake_deferred)
+          wake_deferred = sessionctx::defer_to_round_end (shared_from_this ());
       }
     }
     if (obj)
       gst_mini_object_unref (obj);
-    else
+    if (wake)
       cond.notify_one ();
     for (GstBuffer *buf : stale) {
       owner->audio_dropped (this, buf);
       gst_buffer_unref (buf);
     }
     return backlog;
+  }
+
+  /* The deferred wakeup, at the end of the round that queued something. */
+  void on_round_end () override
+  {
+    {
+      std::lock_guard < std::mutex > l (lock);
+      wake_deferred = false;
+    }
+    cond.notify_one ();
   }
 
   /* Moves the buffers older than max_latency at @now to @stale; the age
@@ -108,18 +137,48 @@ struct OutputPad
     return 0;
   }
 
-  /* Blocks; nullptr when flushing. */
-  GstMiniObject *pop ()
+  /* Blocks until something is queued, then moves to @batch (empty) what
+   * is queued, in order, up to #batch_limit buffers (events come along);
+   * false when flushing. */
+  bool take (std::deque<GstMiniObject *> & batch)
   {
     std::unique_lock < std::mutex > l (lock);
     cond.wait (l,[this] {
           return flushing || !queue.empty ();
         });
     if (flushing)
-      return nullptr;
-    GstMiniObject *obj = queue.front ();
-    queue.pop_front ();
-    return obj;
+      return false;
+    size_t buffers = 0;
+    size_t n = 0;
+    while (n < queue.size () && (buffers < batch_limit
+            || !GST_IS_BUFFER (queue[n]))) {
+      if (GST_IS_BUFFER (queue[n]))
+        buffers++;
+      n++;
+    }
+    if (n == queue.size ()) {
+      batch.swap (queue);
+    } else {
+      batch.assign (queue.begin (), queue.begin () + n);
+      queue.erase (queue.begin (), queue.begin () + n);
+    }
+    return true;
+  }
+
+  /* What the task took and did not push goes back to the front, as if it
+   * had never been taken (dropped if the pad is flushing). */
+  void put_back (std::deque<GstMiniObject *> & rest)
+  {
+    {
+      std::lock_guard < std::mutex > l (lock);
+      if (!flushing) {
+        queue.insert (queue.begin (), rest.begin (), rest.end ());
+        rest.clear ();
+      }
+    }
+    for (auto *obj : rest)
+      gst_mini_object_unref (obj);
+    rest.clear ();
   }
 
   void set_flushing (bool f)

@@ -249,6 +249,12 @@ public:
   {
     send_frame (0x81, text);
   }
+  /* Bytes as they are (several frames in one write, say). */
+  void send_bytes (const std::string & bytes)
+  {
+    g_assert_cmpint (::send (fd_, bytes.data (), bytes.size (), MSG_NOSIGNAL),
+        ==, (ssize_t) bytes.size ());
+  }
   /* Any frame: @first is FIN/RSV/opcode. */
   void send_frame (uint8_t first, const std::string & text,
       bool masked = true)

@@ -4,6 +4,9 @@
 #include "common.h"
 
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+
+#include <atomic>
 
 using test::Tone;
 using test::WsClient;
@@ -401,6 +404,55 @@ test_no_context ()
   gst_object_unref (p);
 }
 
+/* sync=true with a buffer list (what sessionsrc pushes to sessionsink):
+ * basesink waits for the first buffer's time, and render_list waits for
+ * each later one not due yet, as one buffer at a time would. */
+static void
+test_list_sync ()
+{
+  GstHarness *h = gst_harness_new ("sessionsink");
+  GstBus *own_bus = gst_bus_new ();     /* the no-context warning */
+  gst_element_set_bus (h->element, own_bus);
+  gst_object_unref (own_bus);
+  g_object_set (h->element, "sync", TRUE, NULL);  /* as by default */
+  gst_harness_use_testclock (h);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,channels=1,rate=8000");
+  GstBufferList *list = gst_buffer_list_new ();
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (nullptr, 320, nullptr);
+    GST_BUFFER_PTS (buf) = (i + 1) * 20 * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+    gst_buffer_list_add (list, buf);
+  }
+  struct Push
+  {
+    GstPad *pad;
+    GstBufferList *list;
+    std::atomic<int> ret { -100 };
+  } push { h->srcpad, list };
+  GThread *thread = g_thread_new ("push-list",[](gpointer data)->gpointer {
+        auto *push = static_cast<Push *> (data);
+        push->ret = gst_pad_push_list (push->pad, push->list);
+        return nullptr;
+      }, &push);
+  for (int i = 0; i < 3; i++) {
+    GstClockID id;
+    g_assert_true (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+    GstTestClock *clock = gst_harness_get_testclock (h);
+    gst_test_clock_wait_for_next_pending_id (clock, &id);
+    gst_object_unref (clock);
+    g_assert_cmpuint (gst_clock_id_get_time (id), ==,
+        (i + 1) * 20 * GST_MSECOND);
+    gst_clock_id_unref (id);
+    g_assert_cmpint (push.ret.load (), ==, -100);        /* still waiting */
+    g_assert_true (gst_harness_crank_single_clock_wait (h));
+  }
+  g_thread_join (thread);
+  g_assert_cmpint (push.ret.load (), ==, GST_FLOW_OK);
+  gst_harness_teardown (h);
+}
+
 /* A buffer of a session that has ended is dropped quietly. */
 static void
 test_ended_session ()
@@ -643,6 +695,7 @@ main (int argc, char **argv)
       test_clear_drops_queued_media);
   g_test_add_func ("/echo/no-context", test_no_context);
   g_test_add_func ("/echo/ended-session", test_ended_session);
+  g_test_add_func ("/echo/list-sync", test_list_sync);
   g_test_add_func ("/echo/sessioninfo", test_sessioninfo);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "server.h"
 
+#include "ioround.h"
 #include "request.h"
 #include "serverdebug.h"
 #include "staticpages.h"
@@ -427,6 +428,8 @@ Server::on_epoll (gint fd, GIOCondition cond, gpointer user_data)
   auto *io = static_cast<Thread *> (user_data);
   struct epoll_event events[kEventsPerWakeup];
   int n = epoll_wait (io->epoll_fd, events, kEventsPerWakeup, 0);
+  /* Consumers woken by what this wakeup reads are woken once, at its end. */
+  IoRound round;
   /* Sessions are dropped from connections only by an idle callback
    * (forget_later): every pointer stays valid through this loop. */
   for (int i = 0; i < n; i++) {
