@@ -70,16 +70,26 @@ public:
   void abandon_session (const std::shared_ptr<Session> & s);
 
 private:
-  /* An I/O thread of this server, as its callbacks see it. */
+  /* An I/O thread of this server, or the handshake thread that accepts
+   * for it, as their callbacks see them. */
   struct Thread : IoThread
   {
     Server *server = nullptr;
+    /* Handshake thread: its listening socket's. */
     std::unique_ptr<Acceptor> acceptor;
+    /* Handshake thread: the I/O thread its upgraded connections go to. */
+    Thread *media = nullptr;
+    /* I/O thread: the thread that accepts and upgrades for it. */
+    std::unique_ptr<Thread> handshake;
   };
 
   Server (const ServerConfig & config, ServerListener * listener);
   bool bind_and_run (GError ** error);
   void thread_main (Thread & io);
+  /* serverhandshake.cpp: the handshake thread. */
+  bool start_thread (Thread & t, const char *name, GError ** error);
+  void handshake_main (Thread & hs);
+  static gboolean on_handshake_tick (gpointer user_data);
   void shutdown_connections (IoThread & io);
 
   static void on_websocket_request (SoupServer * soup,
