@@ -873,14 +873,15 @@ test_ports_and_transports ()
   }
 }
 
-/* Which I/O thread served @request: the one that woke most (at least
- * twice, more than any other: a tick wakes them all once), or "". */
+/* Which handshake thread (each I/O thread's, named sessionaccept: it
+ * answers HTTP) served @request: the one that woke most (at least twice,
+ * more than any other: a tick wakes them all once), or "". */
 static std::string
 served_by (const std::function<void ()> & request)
 {
-  auto before = test::thread_wakeups ("sessionserver");
+  auto before = test::thread_wakeups ("sessionaccept");
   request ();
-  auto after = test::thread_wakeups ("sessionserver");
+  auto after = test::thread_wakeups ("sessionaccept");
   std::string best;
   long most = 1, second = 0;
   for (auto &[tid, count] : after) {
@@ -904,6 +905,7 @@ test_io_threads ()
 {
   Server s ("io-threads=3");
   g_assert_cmpuint (test::thread_wakeups ("sessionserver").size (), ==, 3);
+  g_assert_cmpuint (test::thread_wakeups ("sessionaccept").size (), ==, 3);
   std::vector<std::unique_ptr<ClientPeer>> peers;
   std::set<std::string> peer_threads;
   for (int i = 0; i < 3; i++) {
