@@ -562,6 +562,12 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   std::string_view event;
   if (event_el.get (event))
     return invalid (error::invalid_message, "\"event\" is not a string");
+  /* Twilio's first message has nothing the session reads: one parse. */
+  if (event == "connected" && dialect == GST_SESSION_DIALECT_TWILIO) {
+    ClientMessage m;
+    m.kind = MessageKind::connected;
+    return m;
+  }
   if (event != "media")
     return parse_client_message_json_glib (dialect, data, len);
 

@@ -22,10 +22,15 @@
 #include <libsoup/soup.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace sessionctx {
+
+/* An upgraded connection on its way to its I/O thread
+ * (serverhandshake.cpp). */
+struct Handover;
 
 class Server : public std::enable_shared_from_this<Server>,
     private SessionHost
@@ -81,6 +86,10 @@ private:
     Thread *media = nullptr;
     /* I/O thread: the thread that accepts and upgrades for it. */
     std::unique_ptr<Thread> handshake;
+    /* I/O thread: upgraded connections its handshake thread handed over,
+     * not adopted yet (one wakeup takes all that are waiting). */
+    std::mutex handover_lock;
+    std::vector<std::shared_ptr<Handover>> handovers;
   };
 
   Server (const ServerConfig & config, ServerListener * listener);
@@ -90,6 +99,7 @@ private:
   bool start_thread (Thread & t, const char *name, GError ** error);
   void handshake_main (Thread & hs);
   static gboolean on_handshake_tick (gpointer user_data);
+  void adopt_handovers (Thread & io);
   void shutdown_connections (IoThread & io);
 
   static void on_websocket_request (SoupServer * soup,

@@ -35,6 +35,8 @@ request_time_quark ()
   return q;
 }
 
+}  // namespace
+
 /* An upgraded connection on its way to its I/O thread (what the session
  * does not take is freed with it). */
 struct Handover
@@ -56,8 +58,6 @@ struct Handover
       gst_structure_free (meta);
   }
 };
-
-}  // namespace
 
 bool
 Server::start_thread (Thread & t, const char *name, GError ** error)
@@ -208,25 +208,46 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
   GST_DEBUG ("WebSocket connection on %s from %s", path,
       h->client.remote.c_str ());
   Thread *io = hs->media;
-  io->invoke ([self, io, h] {
-        SessionHost & host = *self;
-        auto session = std::make_shared<Session> (host, *io,
-            GST_SESSION_TRANSPORT_WEBSOCKET, h->dialect,
-            std::move (h->client.remote), h->meta);
-        h->meta = nullptr;
-        session->set_address (std::move (h->client.ip));
-        GIOStream *stream = h->stream;
-        h->stream = nullptr;
-        if (!session->adopt_connection (stream, h->socket, h->tls)) {
-          GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
-          return;
-        }
-        io->connections.emplace (session.get (), session);
-        /* TLS may hold decrypted bytes already that epoll will never
-         * announce. */
-        if (h->tls)
-          self->dispatch_.read (*session);
-      });
+  bool wake;
+  {
+    std::lock_guard < std::mutex > lock (io->handover_lock);
+    wake = io->handovers.empty ();
+    io->handovers.push_back (std::move (h));
+  }
+  if (wake)
+    io->invoke ([self, io] {
+          self->adopt_handovers (*io);
+        });
+}
+
+/* On the I/O thread: the sessions of every connection handed over. */
+void
+Server::adopt_handovers (Thread & io)
+{
+  std::vector<std::shared_ptr<Handover>> all;
+  {
+    std::lock_guard < std::mutex > lock (io.handover_lock);
+    all.swap (io.handovers);
+  }
+  SessionHost & host = *this;
+  for (auto & h : all) {
+    auto session = std::make_shared<Session> (host, io,
+        GST_SESSION_TRANSPORT_WEBSOCKET, h->dialect,
+        std::move (h->client.remote), h->meta);
+    h->meta = nullptr;
+    session->set_address (std::move (h->client.ip));
+    GIOStream *stream = h->stream;
+    h->stream = nullptr;
+    if (!session->adopt_connection (stream, h->socket, h->tls)) {
+      GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
+      continue;
+    }
+    io.connections.emplace (session.get (), session);
+    /* TLS may hold decrypted bytes already that epoll will never
+     * announce. */
+    if (h->tls)
+      dispatch_.read (*session);
+  }
 }
 
 }  // namespace sessionctx
