@@ -223,8 +223,11 @@ Server::thread_main (Thread & io)
 }
 
 void
-Server::shutdown_connections (IoThread & io)
+Server::shutdown_connections (Thread & io)
 {
+  /* Connections handed over and not adopted yet close like the others. */
+  while (adopt_handovers (io)) {
+  }
   std::vector<std::shared_ptr<Session>> all;
   for (auto &[ptr, s] : io.connections)
     all.push_back (s);

@@ -99,8 +99,9 @@ private:
   bool start_thread (Thread & t, const char *name, GError ** error);
   void handshake_main (Thread & hs);
   static gboolean on_handshake_tick (gpointer user_data);
-  void adopt_handovers (Thread & io);
-  void shutdown_connections (IoThread & io);
+  static gboolean on_handovers (gpointer user_data);
+  bool adopt_handovers (Thread & io);
+  void shutdown_connections (Thread & io);
 
   static void on_websocket_request (SoupServer * soup,
       SoupServerMessage * msg, const char *path, GHashTable * query,

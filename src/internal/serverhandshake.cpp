@@ -27,6 +27,9 @@ namespace {
  * that read and write media (nice 0) get ~10 times its share. */
 constexpr int kHandshakeNice = 10;
 
+/* Sessions an I/O thread makes before it looks at its media again. */
+constexpr size_t kHandoversPerWakeup = 8;
+
 /* When a WebSocket upgrade request arrived (qdata on its message). */
 GQuark
 request_time_quark ()
@@ -214,23 +217,41 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
     wake = io->handovers.empty ();
     io->handovers.push_back (std::move (h));
   }
-  if (wake)
-    io->invoke ([self, io] {
-          self->adopt_handovers (*io);
-        });
+  if (!wake)
+    return;
+  /* Below the epoll source's priority: media that is ready goes first. */
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_LOW);
+  g_source_set_callback (source, on_handovers, io, nullptr);
+  g_source_attach (source, io->context);
+  g_source_unref (source);
 }
 
-/* On the I/O thread: the sessions of every connection handed over. */
-void
+gboolean
+Server::on_handovers (gpointer user_data)
+{
+  auto *io = static_cast<Thread *> (user_data);
+  return io->server->adopt_handovers (*io) ? G_SOURCE_CONTINUE :
+      G_SOURCE_REMOVE;
+}
+
+/* On the I/O thread: the sessions of the connections handed over, a few
+ * at a time (media waiting in between goes first); true while more wait. */
+bool
 Server::adopt_handovers (Thread & io)
 {
-  std::vector<std::shared_ptr<Handover>> all;
+  std::vector<std::shared_ptr<Handover>> some;
+  bool more;
   {
     std::lock_guard < std::mutex > lock (io.handover_lock);
-    all.swap (io.handovers);
+    size_t n = MIN (io.handovers.size (), kHandoversPerWakeup);
+    some.assign (std::make_move_iterator (io.handovers.begin ()),
+        std::make_move_iterator (io.handovers.begin () + n));
+    io.handovers.erase (io.handovers.begin (), io.handovers.begin () + n);
+    more = !io.handovers.empty ();
   }
   SessionHost & host = *this;
-  for (auto & h : all) {
+  for (auto & h : some) {
     auto session = std::make_shared<Session> (host, io,
         GST_SESSION_TRANSPORT_WEBSOCKET, h->dialect,
         std::move (h->client.remote), h->meta);
@@ -248,6 +269,7 @@ Server::adopt_handovers (Thread & io)
     if (h->tls)
       dispatch_.read (*session);
   }
+  return more;
 }
 
 }  // namespace sessionctx

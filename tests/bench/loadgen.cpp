@@ -39,7 +39,8 @@
  * window (default a third of it), --batch at a time every --batch-gap-ms,
  * each upgraded and started, then silent: what a burst of connects costs
  * the live sessions, as their RTT p50/p99 for frames sent before the
- * burst, during it (until its last session started, plus 1 s) and after.
+ * burst (from the window's second second on), during it (until its last
+ * session started, plus 1 s) and after.
  * The output names the cores server and generator may
  * run on (pin them with taskset) and the generator's own CPU: on one
  * core, loopback TCP makes the generator as costly as a trivial server
@@ -451,7 +452,9 @@ main (int argc, char **argv)
         if (measure_from && !c.churn && !c.burst) {
           const double rtt = now_ms () - it->second;
           rtts.push_back (rtt);
-          if (burst && it->second >= measure_from)
+          /* (The window's first second is the sessions' warm-up: their
+           * first frames make their resamplers.) */
+          if (burst && it->second >= measure_from + 1000)
             phase_rtts[it->second < burst_begin ? 0 : !burst_end ||
                 it->second < burst_end + 1000 ? 1 : 2].push_back (rtt);
           size_t sec = (size_t) ((it->second - measure_from) / 1000);
