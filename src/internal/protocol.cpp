@@ -2,6 +2,7 @@
 #include "protocol.h"
 
 #include "base64.h"
+#include "protocolstart.h"
 
 #include <json-glib/json-glib.h>
 #include <simdjson.h>
@@ -567,6 +568,11 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
     ClientMessage m;
     m.kind = MessageKind::connected;
     return m;
+  }
+  if (event == "start") {
+    ClientMessage m;
+    if (parse_plain_start (dialect, obj, m))
+      return m;
   }
   if (event != "media")
     return parse_client_message_json_glib (dialect, data, len);
