@@ -8,6 +8,7 @@
  */
 #include "server.h"
 
+#include "logsafe.h"
 #include "request.h"
 #include "serverdebug.h"
 #include "staticpages.h"
@@ -208,7 +209,7 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
         h->client.remote.c_str ());
     return;
   }
-  GST_DEBUG ("WebSocket connection on %s from %s", path,
+  GST_DEBUG ("WebSocket connection on %s from %s", log_safe (path).c_str (),
       h->client.remote.c_str ());
   Thread *io = hs->media;
   bool wake;

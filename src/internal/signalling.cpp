@@ -170,11 +170,15 @@ Signalling::handle_offer (IoThread & io, IoThread & http,
     s->abandon ();
     return;
   }
-  listener->on_webrtc_offer (s, req.sdp, reply);
-
-  /* Candidates that raced ahead of the offer. */
-  for (auto & c : held)
-    listener->on_webrtc_candidate (*s, c.mline_index, c.candidate);
+  /* The peer is built on the session's I/O thread, as its candidates are
+   * added there after it: the threads its bin starts inherit that
+   * thread's priority, not the handshake thread's nice 10. */
+  io.invoke ([listener, s, sdp = req.sdp, reply, held] {
+        listener->on_webrtc_offer (s, sdp, reply);
+        /* Candidates that raced ahead of the offer. */
+        for (auto & c : held)
+          listener->on_webrtc_candidate (*s, c.mline_index, c.candidate);
+      });
 }
 
 void
@@ -183,8 +187,12 @@ Signalling::handle_candidate (SoupServerMessage * msg, SignalRequest & req)
   ServerListener *listener = host_.listener ();
   auto s = host_.sessions ().find (req.id);
   if (s && s->transport () == GST_SESSION_TRANSPORT_WEBRTC) {
+    /* Behind its offer, on the session's I/O thread. */
     if (listener)
-      listener->on_webrtc_candidate (*s, req.sdp_mline_index, req.candidate);
+      s->io ().invoke ([listener, s, mline = req.sdp_mline_index,
+              candidate = req.candidate] {
+            listener->on_webrtc_candidate (*s, mline, candidate);
+          });
     respond (msg, 200, success_reply ());
     return;
   }
