@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "server.h"
 
+#include "request.h"
 #include "serverdebug.h"
+#include "staticpages.h"
 #include "tlscertificate.h"
 
 #include <glib-unix.h>
