@@ -1,11 +1,12 @@
-/* One I/O thread: its own GMainContext, SoupServer and listening socket
- * (several share the port with SO_REUSEPORT; the kernel spreads new
- * connections; acceptor.h accepts them), and the connections it accepted.
- * libsoup parses HTTP and
- * the WebSocket handshake; then the connection leaves libsoup for the
- * thread's epoll set, which the GMainContext polls as one fd: a wakeup
- * costs what is ready, not what is open (a GSource per connection made
- * every poll O(connections)).
+/* A server thread with its own GMainContext. An I/O thread has an epoll
+ * set of the WebSocket connections it serves, which the GMainContext polls
+ * as one fd: a wakeup costs what is ready, not what is open (a GSource per
+ * connection made every poll O(connections)). Its handshake thread (also
+ * an IoThread) has the SoupServer and the listening socket (several share
+ * the port with SO_REUSEPORT; the kernel spreads new connections;
+ * acceptor.h accepts them): libsoup parses HTTP and the WebSocket
+ * handshake, then the connection leaves libsoup for the I/O thread's
+ * epoll set.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -28,9 +29,9 @@ struct IoThread
   GMainContext *context = nullptr;
   GMainLoop *loop = nullptr;
   GThread *thread = nullptr;
-  SoupServer *soup = nullptr;
-  GSocket *socket = nullptr;
-  int epoll_fd = -1;
+  SoupServer *soup = nullptr;  /* handshake thread */
+  GSocket *socket = nullptr;    /* handshake thread: listening */
+  int epoll_fd = -1;            /* I/O thread */
   GSource *epoll_source = nullptr;
   /* This thread only: every open WebSocket and WebRTC session it serves. */
   std::unordered_map<Session *, std::shared_ptr<Session>> connections;

@@ -2,6 +2,7 @@
 #include "protocol.h"
 
 #include "base64.h"
+#include "protocolstart.h"
 
 #include <json-glib/json-glib.h>
 #include <simdjson.h>
@@ -562,6 +563,17 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   std::string_view event;
   if (event_el.get (event))
     return invalid (error::invalid_message, "\"event\" is not a string");
+  /* Twilio's first message has nothing the session reads: one parse. */
+  if (event == "connected" && dialect == GST_SESSION_DIALECT_TWILIO) {
+    ClientMessage m;
+    m.kind = MessageKind::connected;
+    return m;
+  }
+  if (event == "start") {
+    ClientMessage m;
+    if (parse_plain_start (dialect, obj, m))
+      return m;
+  }
   if (event != "media")
     return parse_client_message_json_glib (dialect, data, len);
 

@@ -40,14 +40,6 @@ name_key (const std::string & name)
   return "name:" + name;
 }
 
-/* When a WebSocket upgrade request arrived (qdata on its message). */
-GQuark
-request_time_quark ()
-{
-  static GQuark q = g_quark_from_static_string ("sessionctx-request-time");
-  return q;
-}
-
 }  // namespace
 
 /* ------------------------------------------------------------------ */
@@ -159,8 +151,9 @@ Server::peer_ended (const std::string & id)
 bool
 Server::bind_and_run (GError ** error)
 {
-  /* The first thread binds (and learns the port when it was 0); the others
-   * join it on the same port. */
+  /* Each I/O thread has its handshake thread, which listens: the first
+   * binds (and learns the port when it was 0); the others join it on the
+   * same port. */
   guint n = MAX (config_.io_threads, 1u);
   for (guint i = 0; i < n; i++) {
     auto io = std::make_unique<Thread> ();
@@ -168,23 +161,15 @@ Server::bind_and_run (GError ** error)
     io->index = i;
     Thread *raw = io.get ();
     io_.push_back (std::move (io));
-    raw->thread = g_thread_try_new ("sessionserver", [](gpointer data)->gpointer {
-          auto *io = static_cast<Thread *> (data);
-          io->server->thread_main (*io);
-          return nullptr;
-        }, raw, error);
-    if (!raw->thread) {
-      io_.pop_back ();
+    if (!start_thread (*raw, "sessionserver", error)) {
       stop ();
       return false;
     }
-    g_mutex_lock (&raw->startup_mutex);
-    while (!raw->startup_done)
-      g_cond_wait (&raw->startup_cond, &raw->startup_mutex);
-    g_mutex_unlock (&raw->startup_mutex);
-    if (raw->startup_error) {
-      g_propagate_error (error, raw->startup_error);
-      raw->startup_error = nullptr;
+    raw->handshake = std::make_unique<Thread> ();
+    raw->handshake->server = this;
+    raw->handshake->index = i;
+    raw->handshake->media = raw;
+    if (!start_thread (*raw->handshake, "sessionaccept", error)) {
       stop ();
       return false;
     }
@@ -199,41 +184,10 @@ Server::thread_main (Thread & io)
   io.loop = g_main_loop_new (io.context, FALSE);
 
   GError *err = nullptr;
-  io.soup = soup_server_new ("server-header", "gst-sessionctx ", NULL);
-  guint port = io.index == 0 ? config_.port : bound_port_;
-  guint bound = 0;
-  io.socket = listen_socket (config_.address, port, io_.size () > 1 ||
-      config_.io_threads > 1, &bound, &err);
-  if (io.socket && io.index == 0)
-    bound_port_ = bound;
-  if (io.socket && config_.websocket) {
-    soup_server_add_handler (io.soup, "/websocket/offer",
-        on_websocket_request, &io, nullptr);
-    soup_server_add_handler (io.soup, "/telephone/handler",
-        on_websocket_request, &io, nullptr);
-  }
-  if (io.socket) {
-    io.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-    if (io.epoll_fd < 0) {
-      g_set_error (&err, G_IO_ERROR, g_io_error_from_errno (errno),
-          "epoll_create1: %s", g_strerror (errno));
-      g_clear_object (&io.socket);
-    }
-  }
-  if (io.socket && config_.webrtc)
-    soup_server_add_handler (io.soup, "/webrtc/offer", on_http_offer, &io,
-        nullptr);
-  if (io.socket && !config_.demo_page_resource.empty ())
-    static_pages_mount (io.soup, config_.demo_page_resource, access_,
-        metrics_);
-  if (io.socket && config_.metrics)
-    soup_server_add_handler (io.soup, "/metrics", on_metrics_request, &io,
-        nullptr);
-  /* Not soup_server_listen_socket (): libsoup 3.2.3's listener leaks
-   * per accepted connection. */
-  if (io.socket)
-    io.acceptor = std::make_unique<Acceptor> (io.context, io.soup, io.socket,
-        tls_certificate_, config_.handshake_timeout);
+  io.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (io.epoll_fd < 0)
+    g_set_error (&err, G_IO_ERROR, g_io_error_from_errno (errno),
+        "epoll_create1: %s", g_strerror (errno));
 
   g_mutex_lock (&io.startup_mutex);
   io.startup_error = err;
@@ -241,9 +195,7 @@ Server::thread_main (Thread & io)
   g_cond_signal (&io.startup_cond);
   g_mutex_unlock (&io.startup_mutex);
 
-  if (io.socket) {
-    GST_INFO ("I/O thread %u listening on %s:%u", io.index,
-        config_.address.c_str (), bound_port_);
+  if (io.epoll_fd >= 0) {
     io.epoll_source = g_unix_fd_source_new (io.epoll_fd, G_IO_IN);
     g_source_set_callback (io.epoll_source, (GSourceFunc) (void (*)(void))
         on_epoll, &io, nullptr);
@@ -258,8 +210,6 @@ Server::thread_main (Thread & io)
     g_source_destroy (tick);
     g_source_unref (tick);
     shutdown_connections (io);
-    soup_server_disconnect (io.soup);
-    io.acceptor.reset ();
     g_source_destroy (io.epoll_source);
     g_clear_pointer (&io.epoll_source, g_source_unref);
   }
@@ -267,8 +217,6 @@ Server::thread_main (Thread & io)
     close (io.epoll_fd);
   io.epoll_fd = -1;
 
-  g_clear_object (&io.socket);
-  g_clear_object (&io.soup);
   /* Run what is still queued (flushes of sessions that are gone). */
   while (g_main_context_iteration (io.context, FALSE)) {
   }
@@ -278,8 +226,11 @@ Server::thread_main (Thread & io)
 }
 
 void
-Server::shutdown_connections (IoThread & io)
+Server::shutdown_connections (Thread & io)
 {
+  /* Connections handed over and not adopted yet close like the others. */
+  while (adopt_handovers (io)) {
+  }
   std::vector<std::shared_ptr<Session>> all;
   for (auto &[ptr, s] : io.connections)
     all.push_back (s);
@@ -306,20 +257,30 @@ Server::shutdown_connections (IoThread & io)
 void
 Server::stop ()
 {
+  /* Handshake threads first: every connection they handed over is queued
+   * on its I/O thread before that thread is asked to quit. */
+  std::vector<Thread *> handshakes, ios;
   for (auto & io : io_) {
-    if (!io->thread)
-      continue;
-    io->invoke ([](gpointer data)->gboolean {
-          auto *io = static_cast<IoThread *> (data);
-          if (io->loop)
-            g_main_loop_quit (io->loop);
-          return G_SOURCE_REMOVE;
-        }, io.get (), nullptr);
+    if (io->handshake)
+      handshakes.push_back (io->handshake.get ());
+    ios.push_back (io.get ());
   }
-  for (auto & io : io_) {
-    if (io->thread)
-      g_thread_join (io->thread);
-    io->thread = nullptr;
+  for (auto *group : {&handshakes, &ios}) {
+    for (Thread *t : *group) {
+      if (!t->thread)
+        continue;
+      t->invoke ([](gpointer data)->gboolean {
+            auto *io = static_cast<IoThread *> (data);
+            if (io->loop)
+              g_main_loop_quit (io->loop);
+            return G_SOURCE_REMOVE;
+          }, t, nullptr);
+    }
+    for (Thread *t : *group) {
+      if (t->thread)
+        g_thread_join (t->thread);
+      t->thread = nullptr;
+    }
   }
   std::lock_guard < std::mutex > lock (registry_lock);
   for (auto it = registry.begin (); it != registry.end ();) {
@@ -333,69 +294,6 @@ Server::stop ()
 
 /* ------------------------------------------------------------------ */
 /* Server thread: connections                                           */
-
-/* A request on a WebSocket path: libsoup checks the handshake and answers
- * 101 (or 400); once the 101 is written the connection is ours. */
-void
-Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
-    const char *path, GHashTable * query, gpointer user_data)
-{
-  auto *io = static_cast<Thread *> (user_data);
-  if (refuse_request (io->server->access_, msg, io->server->metrics_))
-    return;
-  /* No extension is negotiated: frames arrive as clients wrote them. */
-  if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr,
-          nullptr, nullptr))
-    return;
-  auto *received = g_new (gint64, 1);
-  *received = g_get_monotonic_time ();
-  g_object_set_qdata_full (G_OBJECT (msg), request_time_quark (), received,
-      g_free);
-  g_signal_connect (msg, "wrote-informational",
-      G_CALLBACK (on_websocket_upgraded), user_data);
-}
-
-void
-Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
-{
-  auto *io = static_cast<Thread *> (user_data);
-  Server *self = io->server;
-  if (auto *received = static_cast<gint64 *> (g_object_get_qdata (G_OBJECT
-              (msg), request_time_quark ())))
-    self->metrics_.websocket_handshake.observe ((g_get_monotonic_time () -
-            *received) / 1e6);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
-  GstSessionDialect dialect = g_str_has_prefix (path, "/telephone/handler") ?
-      GST_SESSION_DIALECT_TWILIO : GST_SESSION_DIALECT_FASTRTC;
-  ClientAddress client = client_address_of (self->access_, msg);
-  const std::string & remote = client.remote;
-  GstStructure *meta = request_metadata (msg, path,
-      !self->config_.auth_token.empty ());
-
-  io->acceptor->forget (msg);
-  GIOStream *stream = soup_server_message_steal_connection (msg);
-  GIOStream *tls = nullptr;
-  GSocket *socket = stream ? Acceptor::socket_of (stream, &tls) : nullptr;
-  if (!socket) {
-    GST_WARNING ("libsoup handed over no socket for %s", remote.c_str ());
-    g_clear_object (&stream);
-    gst_structure_free (meta);
-    return;
-  }
-  SessionHost & host = *self;
-  auto session = std::make_shared<Session> (host, *io,
-      GST_SESSION_TRANSPORT_WEBSOCKET, dialect, remote, meta);
-  session->set_address (client.ip);
-  if (!session->adopt_connection (stream, socket, tls)) {
-    GST_WARNING ("epoll_ctl: %s", g_strerror (errno));
-    return;
-  }
-  io->connections.emplace (session.get (), session);
-  /* TLS may hold decrypted bytes already that epoll will never announce. */
-  if (tls)
-    self->dispatch_.read (*session);
-  GST_DEBUG ("WebSocket connection on %s from %s", path, remote.c_str ());
-}
 
 /* GET /metrics: the Prometheus text exposition, from atomics (the only
  * lock taken is the protocol-error table's, a leaf). */
@@ -467,7 +365,6 @@ Server::on_tick (gpointer user_data)
   for (auto & s : drained)
     s->finish_drain ();
 
-  io->acceptor->expire (now);
   if (io->index == 0)
     self->signalling_.expire (now);
   return G_SOURCE_CONTINUE;
@@ -480,9 +377,10 @@ void
 Server::on_http_offer (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
-  auto *io = static_cast<Thread *> (user_data);
-  Server *self = io->server;
-  self->signalling_.handle_request (*io, msg, self->weak_from_this ());
+  auto *hs = static_cast<Thread *> (user_data);
+  Server *self = hs->server;
+  self->signalling_.handle_request (*hs->media, *hs, msg,
+      self->weak_from_this ());
 }
 
 void

@@ -22,10 +22,15 @@
 #include <libsoup/soup.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace sessionctx {
+
+/* An upgraded connection on its way to its I/O thread
+ * (serverhandshake.cpp). */
+struct Handover;
 
 class Server : public std::enable_shared_from_this<Server>,
     private SessionHost
@@ -70,17 +75,33 @@ public:
   void abandon_session (const std::shared_ptr<Session> & s);
 
 private:
-  /* An I/O thread of this server, as its callbacks see it. */
+  /* An I/O thread of this server, or the handshake thread that accepts
+   * for it, as their callbacks see them. */
   struct Thread : IoThread
   {
     Server *server = nullptr;
+    /* Handshake thread: its listening socket's. */
     std::unique_ptr<Acceptor> acceptor;
+    /* Handshake thread: the I/O thread its upgraded connections go to. */
+    Thread *media = nullptr;
+    /* I/O thread: the thread that accepts and upgrades for it. */
+    std::unique_ptr<Thread> handshake;
+    /* I/O thread: upgraded connections its handshake thread handed over,
+     * not adopted yet (one wakeup takes all that are waiting). */
+    std::mutex handover_lock;
+    std::vector<std::shared_ptr<Handover>> handovers;
   };
 
   Server (const ServerConfig & config, ServerListener * listener);
   bool bind_and_run (GError ** error);
   void thread_main (Thread & io);
-  void shutdown_connections (IoThread & io);
+  /* serverhandshake.cpp: the handshake thread. */
+  bool start_thread (Thread & t, const char *name, GError ** error);
+  void handshake_main (Thread & hs);
+  static gboolean on_handshake_tick (gpointer user_data);
+  static gboolean on_handovers (gpointer user_data);
+  bool adopt_handovers (Thread & io);
+  void shutdown_connections (Thread & io);
 
   static void on_websocket_request (SoupServer * soup,
       SoupServerMessage * msg, const char *path, GHashTable * query,

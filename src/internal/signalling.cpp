@@ -37,8 +37,8 @@ respond (SoupServerMessage * msg, guint status, const std::string & body)
 }  // namespace
 
 void
-Signalling::handle_request (IoThread & io, SoupServerMessage * msg,
-    std::weak_ptr<void> server)
+Signalling::handle_request (IoThread & io, IoThread & http,
+    SoupServerMessage * msg, std::weak_ptr<void> server)
 {
   if (refuse_request (host_.access (), msg, host_.metrics ()))
     return;
@@ -77,14 +77,14 @@ Signalling::handle_request (IoThread & io, SoupServerMessage * msg,
     return;
   }
   if (req.kind == SignalKind::offer)
-    handle_offer (io, msg, req, std::move (server));
+    handle_offer (io, http, msg, req, std::move (server));
   else
     handle_candidate (msg, req);
 }
 
 void
-Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
-    SignalRequest & req, std::weak_ptr<void> server)
+Signalling::handle_offer (IoThread & io, IoThread & http,
+    SoupServerMessage * msg, SignalRequest & req, std::weak_ptr<void> server)
 {
   const ServerConfig & config = host_.config ();
   ServerListener *listener = host_.listener ();
@@ -131,7 +131,12 @@ Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
           ") reached" : "session id is already live");
     return;
   }
-  io.connections.emplace (s.get (), s);
+  /* Its I/O thread serves it (ticks, closes) from now on: anything asked
+   * of it there (abandon, end) is queued after this. */
+  IoThread *served_by = &io;
+  io.invoke ([served_by, s] {
+        served_by->connections.emplace (s.get (), s);
+      });
   std::vector<HeldCandidate> held;
   {
     std::lock_guard < std::mutex > lock (lock_);
@@ -147,7 +152,7 @@ Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
    * trickle in FastRTC): hold the HTTP response until then. */
   g_object_ref (msg);
   soup_server_message_pause (msg);
-  IoThread *owner = &io;
+  IoThread *owner = &http;
   auto reply =[server, owner, msg](guint status, std::string body) {
     auto alive = server.lock ();
     if (!alive) {
@@ -165,11 +170,15 @@ Signalling::handle_offer (IoThread & io, SoupServerMessage * msg,
     s->abandon ();
     return;
   }
-  listener->on_webrtc_offer (s, req.sdp, reply);
-
-  /* Candidates that raced ahead of the offer. */
-  for (auto & c : held)
-    listener->on_webrtc_candidate (*s, c.mline_index, c.candidate);
+  /* The peer is built on the session's I/O thread, as its candidates are
+   * added there after it: the threads its bin starts inherit that
+   * thread's priority, not the handshake thread's nice 10. */
+  io.invoke ([listener, s, sdp = req.sdp, reply, held] {
+        listener->on_webrtc_offer (s, sdp, reply);
+        /* Candidates that raced ahead of the offer. */
+        for (auto & c : held)
+          listener->on_webrtc_candidate (*s, c.mline_index, c.candidate);
+      });
 }
 
 void
@@ -178,8 +187,12 @@ Signalling::handle_candidate (SoupServerMessage * msg, SignalRequest & req)
   ServerListener *listener = host_.listener ();
   auto s = host_.sessions ().find (req.id);
   if (s && s->transport () == GST_SESSION_TRANSPORT_WEBRTC) {
+    /* Behind its offer, on the session's I/O thread. */
     if (listener)
-      listener->on_webrtc_candidate (*s, req.sdp_mline_index, req.candidate);
+      s->io ().invoke ([listener, s, mline = req.sdp_mline_index,
+              candidate = req.candidate] {
+            listener->on_webrtc_candidate (*s, mline, candidate);
+          });
     respond (msg, 200, success_reply ());
     return;
   }

@@ -25,10 +25,12 @@ class Signalling
 public:
   explicit Signalling (SessionHost & host) : host_ (host) {}
 
-  /* A request on /webrtc/offer, on @io's thread. The answer to an offer
-   * waits for the listener; it is dropped once @server is gone. */
-  void handle_request (IoThread & io, SoupServerMessage * msg,
-      std::weak_ptr<void> server);
+  /* A request on /webrtc/offer, on @http's thread (the handshake thread,
+   * whose libsoup has @msg); an offer's session is served by @io. The
+   * answer to an offer waits for the listener; it is dropped once @server
+   * is gone. */
+  void handle_request (IoThread & io, IoThread & http,
+      SoupServerMessage * msg, std::weak_ptr<void> server);
   /* A WebRTC session ended: candidates for its id answer
    * connection_closed for a while. */
   void remember_closed (const std::string & id);
@@ -36,8 +38,9 @@ public:
   void expire (gint64 now);
 
 private:
-  void handle_offer (IoThread & io, SoupServerMessage * msg,
-      SignalRequest & req, std::weak_ptr<void> server);
+  void handle_offer (IoThread & io, IoThread & http,
+      SoupServerMessage * msg, SignalRequest & req,
+      std::weak_ptr<void> server);
   void handle_candidate (SoupServerMessage * msg, SignalRequest & req);
 
   SessionHost & host_;

@@ -74,6 +74,26 @@ BM_JsonGlibParseOnly (benchmark::State & state)
 }
 BENCHMARK (BM_JsonGlibParseOnly);
 
+/* A Twilio start as Twilio sends it: what parsing it costs the I/O thread
+ * at each session's start (start_cost.py measures the whole start). */
+void
+BM_TwilioStartParse (benchmark::State & state)
+{
+  const std::string start = "{\"event\":\"start\",\"sequenceNumber\":\"1\","
+      "\"start\":{\"accountSid\":\"AC123\",\"streamSid\":\"MZ18ad3ab5a668481"
+      "ce02b83e7395059f0\",\"callSid\":\"CA123\",\"tracks\":[\"inbound\"],"
+      "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,"
+      "\"channels\":1},\"customParameters\":{\"room\":\"7\"}},"
+      "\"streamSid\":\"MZ18ad3ab5a668481ce02b83e7395059f0\"}";
+  for (auto _ : state) {
+    auto m = sessionctx::parse_client_message (GST_SESSION_DIALECT_TWILIO,
+        start.data (), start.size ());
+    benchmark::DoNotOptimize (m.kind);
+  }
+  state.SetLabel (std::to_string (start.size ()) + " B message");
+}
+BENCHMARK (BM_TwilioStartParse);
+
 /* What sessionsrc does with the audio of a frame: µ-law decoded straight
  * into the buffer that goes downstream, which gets the session meta. */
 GstBuffer *

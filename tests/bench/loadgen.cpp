@@ -38,7 +38,15 @@
  *
  * --churn R opens R more sessions per second while the others stream
  * (each streams --churn-life seconds, then stop + close) and reports their
- * handshake times. The output names the cores server and generator may
+ * handshake times.
+ *
+ * --burst N opens N more sessions --burst-at S seconds into the measured
+ * window (default a third of it), --batch at a time every --batch-gap-ms,
+ * each upgraded and started, then silent: what a burst of connects costs
+ * the live sessions, as their RTT p50/p99 for frames sent before the
+ * burst (from the window's second second on), during it (until its last
+ * session started, plus 1 s) and after.
+ * The output names the cores server and generator may
  * run on (pin them with taskset) and the generator's own CPU: on one
  * core, loopback TCP makes the generator as costly as a trivial server
  * (see floor_echo.cpp).
@@ -128,6 +136,8 @@ struct Conn
   double connect_at = 0;
   double close_at = 0;
   bool closed = false;
+  /* Burst sessions: opened together, started, then silent. */
+  bool burst = false;
 };
 
 std::string
@@ -162,6 +172,8 @@ main (int argc, char **argv)
   std::string dialect = "fastrtc";
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
+  int burst = 0;
+  double burst_at = -1;
   std::string json_out, timeline_out;
   if (!bench::parse_options (argc, argv, {
           {"--port", &port}, {"--sessions", &sessions}, {"--batch", &batch},
@@ -170,7 +182,8 @@ main (int argc, char **argv)
           {"--dialect", &dialect}, {"--timeline", &timeline_out},
           {"--binary", &binary}, {"--churn", &churn_rate},
           {"--churn-life", &churn_life}, {"--position", &position},
-          {"--from-start", &from_start}}))
+          {"--from-start", &from_start}, {"--burst", &burst},
+          {"--burst-at", &burst_at}}))
     return 2;
   const bool twilio = dialect == "twilio";
   if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
@@ -187,7 +200,10 @@ main (int argc, char **argv)
   int ep = epoll_create1 (0);
   /* Room for every churn session up front: indices stay valid. */
   const int n_churn = (int) std::ceil (churn_rate * (seconds + 1));
-  std::vector<Conn> conns (sessions + n_churn);
+  std::vector<Conn> conns (sessions + n_churn + burst);
+  const int first_burst = sessions + n_churn;
+  if (burst_at < 0)
+    burst_at = seconds / 3;
   int handshake_failures = 0;
   const std::string request = std::string ("GET ") + (twilio ?
       "/telephone/handler" : "/websocket/offer") + " HTTP/1.1\r\nHost: "
@@ -239,6 +255,12 @@ main (int argc, char **argv)
   rtts.reserve ((size_t) (sessions * seconds * 50));
   int started = 0, churn_opened = 0, churn_closed = 0, churn_failures = 0;
   double next_churn = 0;
+  /* --burst: when it began and when its last session started (or failed);
+   * the live sessions' RTTs by when their frame was sent: before, during
+   * (to 1 s after its end), after. */
+  int burst_opened = 0, burst_started = 0, burst_failures = 0;
+  double burst_begin = 0, burst_end = 0, next_burst = 0;
+  std::vector<double> phase_rtts[3];
   ProcStats self0 = read_proc (getpid ());
   std::vector<uint8_t> mulaw (kFrameBytes), decoded (2 * 960 + 8);
   ProcStats proc0 = read_proc (server_pid);
@@ -265,6 +287,7 @@ main (int argc, char **argv)
       all_started = true;
       end_at = now + seconds * 1000;
       next_churn = now;
+      next_burst = burst_begin = now + burst_at * 1000;
       if (!from_start) {
         measure_from = now;
         proc0 = read_proc (server_pid);
@@ -287,6 +310,18 @@ main (int argc, char **argv)
       open_conn (c);
       next_churn += 1000.0 / churn_rate;
     }
+
+    if (burst_opened < burst && all_started && now >= next_burst) {
+      for (int k = 0; k < batch && burst_opened < burst; k++) {
+        Conn & c = conns[first_burst + burst_opened++];
+        c.index = first_burst + burst_opened - 1;
+        c.burst = true;
+        open_conn (c);
+      }
+      next_burst = now + batch_gap_ms;
+    }
+    if (burst && !burst_end && burst_started + burst_failures == burst)
+      burst_end = now;
 
     /* Send what is due: one 20 ms frame per session every 20 ms. */
     for (int i = 0; i < opened + churn_opened; i++) {
@@ -349,7 +384,8 @@ main (int argc, char **argv)
           if (c.closed)
             continue;           /* a churn session, over as planned */
           if (!c.started)
-            (c.churn ? churn_failures : handshake_failures)++;
+            (c.burst ? burst_failures : c.churn ? churn_failures :
+                handshake_failures)++;
           c.failed = true;
           continue;
         }
@@ -359,13 +395,17 @@ main (int argc, char **argv)
         if (end == std::string::npos)
           continue;
         if (c.in.rfind ("HTTP/1.1 101", 0) != 0) {
-          (c.churn ? churn_failures : handshake_failures)++;
+          (c.burst ? burst_failures : c.churn ? churn_failures :
+              handshake_failures)++;
           c.failed = true;
           continue;
         }
         c.in.erase (0, end + 4);
         c.upgraded = c.started = true;
-        if (c.churn) {
+        if (c.burst) {
+          handshakes.push_back (now_ms () - c.connect_at);
+          burst_started++;
+        } else if (c.churn) {
           handshakes.push_back (now_ms () - c.connect_at);
           c.close_at = now_ms () + churn_life * 1000;
         } else {
@@ -381,6 +421,8 @@ main (int argc, char **argv)
           c.out += ws_frame ("{\"event\":\"binary_media\",\"encoding\":\"" +
               binary + "\"}");
         c.next_send = now_ms () + (c.index % 20);   /* spread the phase */
+        if (c.burst)
+          c.next_send = 1e300;  /* silent */
         flush (c);
       }
       /* Server frames: unmasked, not fragmented; text or binary. */
@@ -419,9 +461,14 @@ main (int argc, char **argv)
               decoded.data ());
         }
         auto record =[&](std::map<uint32_t, double>::iterator it) {
-        if (measure_from && !c.churn) {
+        if (measure_from && !c.churn && !c.burst) {
           const double rtt = now_ms () - it->second;
           rtts.push_back (rtt);
+          /* (The window's first second is the sessions' warm-up: their
+           * first frames make their resamplers.) */
+          if (burst && it->second >= measure_from + 1000)
+            phase_rtts[it->second < burst_begin ? 0 : !burst_end ||
+                it->second < burst_end + 1000 ? 1 : 2].push_back (rtt);
           size_t sec = (size_t) ((it->second - measure_from) / 1000);
           if (!timeline_out.empty () && it->second >= measure_from) {
             if (per_second.size () <= sec)
@@ -487,6 +534,20 @@ main (int argc, char **argv)
     printf ("churn: %d sessions opened (%.0f/s, %.1f s each), %d closed, "
         "%d failed; handshake p50 %.2f ms, p99 %.2f ms\n", churn_opened,
         churn_rate, churn_life, churn_closed, churn_failures, hs50, hs99);
+  if (burst) {
+    const char *names[] = { "before", "during", "after" };
+    printf ("burst: %d sessions opened %.1f s in (%d every %.0f ms), %d "
+        "started in %.0f ms, %d failed; handshake p50 %.2f ms, p99 %.2f ms\n",
+        burst_opened, burst_at, batch, batch_gap_ms, burst_started,
+        burst_end ? burst_end - burst_begin : -1.0, burst_failures, hs50,
+        hs99);
+    for (int i = 0; i < 3; i++)
+      printf ("  live sessions' RTT %s the burst: %zu frames, p50 %.2f ms, "
+          "p99 %.2f ms, max %.2f ms\n", names[i], phase_rtts[i].size (),
+          percentile (phase_rtts[i], 0.5), percentile (phase_rtts[i], 0.99),
+          phase_rtts[i].empty ()? 0 : *std::max_element (phase_rtts[i].begin
+              (), phase_rtts[i].end ()));
+  }
   printf ("media: %s\n", binary.empty ()? "JSON + base64 µ-law" :
       ("binary " + binary).c_str ());
   printf ("cores: server %s, load generator %s (its own CPU %.1f%%)\n",
@@ -498,14 +559,18 @@ main (int argc, char **argv)
       "\"server\":{\"cpu_percent\":%.1f,\"cpu_s\":%.3f,\"rss_kb\":%ld,\"threads\":%d,"
       "\"cores\":\"%s\"},\"media\":\"%s\",\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
       "\"%s\"},\"churn\":{\"per_second\":%.1f,\"opened\":%d,\"failed\":"
-      "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}}}",
+      "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}},\"burst\":{"
+      "\"sessions\":%d,\"started\":%d,\"failed\":%d,\"p99_ms\":{"
+      "\"before\":%.3f,\"during\":%.3f,\"after\":%.3f}}}",
       sessions, held, (unsigned long long) sent,
       (unsigned long long) received, (unsigned long long) (sent - received),
       p50, p99, max, handshake_failures, cpu, proc1.cpu_s - proc0.cpu_s,
       proc1.rss_kb, proc1.threads,
       server_cores.c_str (), binary.empty ()? "json" : binary.c_str (),
       self_cpu, cores.c_str (), churn_rate,
-      churn_opened, churn_failures, hs50, hs99);
+      churn_opened, churn_failures, hs50, hs99, burst, burst_started,
+      burst_failures, percentile (phase_rtts[0], 0.99),
+      percentile (phase_rtts[1], 0.99), percentile (phase_rtts[2], 0.99));
   printf ("%s\n", json);
   if (!json_out.empty ()) {
     std::ofstream f (json_out);

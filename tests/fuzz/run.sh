@@ -49,8 +49,8 @@ LIBS=$(pkg-config --libs $PKGS) || exit 1
 # The sources each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A SOURCES=(
   [fuzz_websocket]="src/internal/websocket.cpp"
-  [fuzz_messages]="src/internal/protocol.cpp src/internal/base64.cpp src/internal/mulaw.cpp"
-  [fuzz_signalling]="src/internal/protocol.cpp src/internal/base64.cpp plugin/offerinspect.cpp"
+  [fuzz_messages]="src/internal/protocol.cpp src/internal/protocolstart.cpp src/internal/base64.cpp src/internal/mulaw.cpp"
+  [fuzz_signalling]="src/internal/protocol.cpp src/internal/protocolstart.cpp src/internal/base64.cpp plugin/offerinspect.cpp"
   [fuzz_sdp]="plugin/offerinspect.cpp"
   [fuzz_base64]="src/internal/base64.cpp"
   [fuzz_mulaw]="src/internal/mulaw.cpp"
