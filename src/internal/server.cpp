@@ -23,6 +23,8 @@ namespace {
 /* How long shutdown waits for clients to answer the close frame. */
 constexpr gint64 kShutdownGraceUs = 1000 * 1000;
 constexpr int kEventsPerWakeup = 256;
+/* Reads of connections not started yet, per wakeup (see on_epoll). */
+constexpr int kStartsPerWakeup = 8;
 
 /* Registry of live servers, by "port:N" and "name:X". */
 std::mutex registry_lock;
@@ -328,14 +330,23 @@ Server::on_epoll (gint fd, GIOCondition cond, gpointer user_data)
   int n = epoll_wait (io->epoll_fd, events, kEventsPerWakeup, 0);
   /* Consumers woken by what this wakeup reads are woken once, at its end. */
   IoRound round;
+  /* Connections that have not started yet are read at most
+   * kStartsPerWakeup per wakeup: a burst of connects then costs each
+   * wakeup a few starts, not fifty, and the live sessions' media read in
+   * it goes out without waiting for them. Those left are ready again at
+   * the next epoll_wait (level-triggered, behind what was ready before). */
+  int starts = 0;
   /* Sessions are dropped from connections only by an idle callback
    * (forget_later): every pointer stays valid through this loop. */
   for (int i = 0; i < n; i++) {
     auto *s = static_cast<Session *> (events[i].data.ptr);
     if ((events[i].events & EPOLLOUT) && s->connection ().flush ())
       s->drop_connection ();
-    if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-      io->server->dispatch_.read (*s);
+    if (!(events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+      continue;
+    if (!s->started () && ++starts > kStartsPerWakeup)
+      continue;
+    io->server->dispatch_.read (*s);
   }
   return G_SOURCE_CONTINUE;
 }
