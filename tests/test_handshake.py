@@ -172,6 +172,16 @@ def case_burst(n_io=1):
           "%d I/O threads, each with its handshake thread" % n_io)
     check(all(os.getpriority(os.PRIO_PROCESS, t) == 10 for t in accept),
           "handshake threads run at nice 10")
+    check(all(os.sched_getscheduler(t) == os.SCHED_BATCH
+              for t in threads_named("sessionserver")),
+          "I/O threads run as SCHED_BATCH")
+    deadline = time.monotonic() + 5
+    while not threads_named("src:src") and time.monotonic() < deadline:
+        time.sleep(0.05)        # its task may start a moment later
+    streaming = threads_named("src:src")
+    check(streaming and all(os.sched_getscheduler(t) == os.SCHED_OTHER
+                            for t in streaming),
+          "the streaming thread keeps SCHED_OTHER (%d)" % len(streaming))
 
     async def run():
         live, burst = {}, {}

@@ -271,7 +271,7 @@ tone_of (const std::vector<int16_t> & s, int rate = 48000)
 }  // namespace
 
 /* Threads of this process whose name starts with @prefix and whose nice
- * value is not 0. */
+ * value is not 0 or whose policy is not SCHED_OTHER. */
 static int
 threads_reniced (const char *prefix)
 {
@@ -285,7 +285,8 @@ threads_reniced (const char *prefix)
       if (open && close && g_str_has_prefix (open + 1, prefix)) {
         /* After ") ": state, then fields 4..; nice is field 19. */
         gchar **f = g_strsplit (close + 2, " ", 0);
-        if (g_strv_length (f) > 16 && atoi (f[16]) != 0)
+        /* Field N is f[N - 3]: nice is 19, policy 41. */
+        if (g_strv_length (f) > 38 && (atoi (f[16]) != 0 || atoi (f[38])))
           n++;
         g_strfreev (f);
       }
@@ -332,9 +333,9 @@ test_peers_echo ()
   ws.send (test::fastrtc_start ("websocket-too"));
   g_assert_true (s.wait_started (4));
   /* The server's peers were built on the I/O thread: their threads (ICE
-   * carries the media) run at its priority, not at the nice 10 of the
+   * carries the media) run at normal priority, not at the nice 10 of the
    * handshake thread that took the offers (a thread inherits its
-   * creator's). */
+   * creator's), nor at the I/O thread's SCHED_BATCH. */
   g_assert_cmpint (threads_reniced ("webrtcbin"), ==, 0);
   g_assert_cmpint (threads_reniced ("rtpsession"), ==, 0);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "dispatch.h"
+#include "threadpolicy.h"
 
 #include "serverdebug.h"
 #include "logsafe.h"
@@ -126,8 +127,12 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
   else
     s.start (msg.session_id, msg.encoding, config_.websocket_input_rate,
         config_.websocket_output_rate, nullptr);
-  if (listener_)
+  if (listener_) {
+    /* A handler it builds (sessionbin) starts its threads with the
+     * default policy, not the I/O thread's SCHED_BATCH. */
+    NormalPolicy normal;
     listener_->on_session_started (self_ref);
+  }
 }
 
 /* Audio from the client, as @encoding at the session's input rate. */

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include "ioround.h"
+#include "threadpolicy.h"
 #include "request.h"
 #include "serverdebug.h"
 #include "staticpages.h"
@@ -184,6 +185,12 @@ Server::thread_main (Thread & io)
 {
   g_main_context_push_thread_default (io.context);
   io.loop = g_main_loop_new (io.context, FALSE);
+
+  /* threadpolicy.h: media read here never preempts the streaming
+   * thread mid-push (docs/PERFORMANCE.md, "Scheduling"). */
+  if (!set_batch_policy (true))
+    GST_WARNING ("I/O thread %u keeps SCHED_OTHER: %s", io.index,
+        g_strerror (errno));
 
   GError *err = nullptr;
   io.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
@@ -399,6 +406,7 @@ Server::start_session (const std::shared_ptr<Session> & session,
     const std::string & remote_address)
 {
   session->io ().invoke ([this, session, remote_address] {
+        NormalPolicy normal;    /* threads it starts: not batch */
         if (session->start_peer (remote_address) && listener_)
           listener_->on_session_started (session);
       });

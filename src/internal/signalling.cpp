@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "signalling.h"
+#include "threadpolicy.h"
 
 #include "access.h"
 #include "iothread.h"
@@ -174,6 +175,8 @@ Signalling::handle_offer (IoThread & io, IoThread & http,
    * added there after it: the threads its bin starts inherit that
    * thread's priority, not the handshake thread's nice 10. */
   io.invoke ([listener, s, sdp = req.sdp, reply, held] {
+        /* Nor the I/O thread's SCHED_BATCH (threadpolicy.h). */
+        NormalPolicy normal;
         listener->on_webrtc_offer (s, sdp, reply);
         /* Candidates that raced ahead of the offer. */
         for (auto & c : held)

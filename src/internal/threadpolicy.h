@@ -1,0 +1,46 @@
+/* The I/O thread's scheduling policy: SCHED_BATCH, so that waking up for
+ * new input never preempts the streaming thread in the middle of what it
+ * is pushing (both usually share a core): each runs longer per wakeup and
+ * handles more frames per switch. Threads created meanwhile would inherit
+ * the policy; where the I/O thread builds what starts media threads of
+ * its own (a WebRTC peer's bin), NormalPolicy puts it back for the time.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <sched.h>
+
+namespace sessionctx {
+
+/* The calling thread's policy: SCHED_BATCH (@batch) or SCHED_OTHER, nice
+ * unchanged. False when the kernel refused. */
+inline bool
+set_batch_policy (bool batch)
+{
+  struct sched_param param = { };
+  return sched_setscheduler (0, batch ? SCHED_BATCH : SCHED_OTHER,
+      &param) == 0;
+}
+
+/* SCHED_OTHER for its lifetime, when the thread was SCHED_BATCH. */
+class NormalPolicy
+{
+public:
+  NormalPolicy ():was_batch (sched_getscheduler (0) == SCHED_BATCH)
+  {
+    if (was_batch)
+      set_batch_policy (false);
+  }
+  ~NormalPolicy ()
+  {
+    if (was_batch)
+      set_batch_policy (true);
+  }
+  NormalPolicy (const NormalPolicy &) = delete;
+  NormalPolicy & operator= (const NormalPolicy &) = delete;
+
+private:
+  bool was_batch;
+};
+
+}  // namespace sessionctx
