@@ -176,6 +176,43 @@ run_avx2 (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
     gint64 * i, int *p, size_t n, int16_t * out)
 {
 POLYPHASE_LOOP (dot_avx2)}
+/* The eight sums of @acc's lanes, rounded, as samples: the first @n to
+ * @out. */
+__attribute__((target ("avx2")))
+inline void
+store_sums8 (const __m256i * acc, int16_t * out, int n)
+{
+  const __m256i round = _mm256_set1_epi32 (1 << (kTapScaleBits - 1));
+  __m256i h01 = _mm256_hadd_epi32 (acc[0], acc[1]);
+  __m256i h23 = _mm256_hadd_epi32 (acc[2], acc[3]);
+  __m256i h45 = _mm256_hadd_epi32 (acc[4], acc[5]);
+  __m256i h67 = _mm256_hadd_epi32 (acc[6], acc[7]);
+  __m256i h0123 = _mm256_hadd_epi32 (h01, h23);
+  __m256i h4567 = _mm256_hadd_epi32 (h45, h67);
+  __m256i sums = _mm256_add_epi32 (_mm256_permute2x128_si256 (h0123,
+          h4567, 0x20), _mm256_permute2x128_si256 (h0123, h4567, 0x31));
+  sums = _mm256_srai_epi32 (_mm256_add_epi32 (sums, round), kTapScaleBits);
+  __m128i packed = _mm_packs_epi32 (_mm256_castsi256_si128 (sums),
+      _mm256_extracti128_si256 (sums, 1));
+  alignas (16) int16_t group[8];
+  _mm_store_si128 ((__m128i *) group, packed);
+  memcpy (out, group, n * sizeof (int16_t));
+}
+
+/* Four sums of lanes, rounded, as four samples at @out. */
+__attribute__((target ("avx2")))
+inline void
+store_sums4 (__m256i a0, __m256i a1, __m256i a2, __m256i a3, int16_t * out)
+{
+  const __m128i round = _mm_set1_epi32 (1 << (kTapScaleBits - 1));
+  __m256i s = _mm256_hadd_epi32 (_mm256_hadd_epi32 (a0, a1),
+      _mm256_hadd_epi32 (a2, a3));
+  __m128i sums = _mm_add_epi32 (_mm256_castsi256_si128 (s),
+      _mm256_extracti128_si256 (s, 1));
+  sums = _mm_srai_epi32 (_mm_add_epi32 (sums, round), kTapScaleBits);
+  _mm_storel_epi64 ((__m128i *) out, _mm_packs_epi32 (sums, sums));
+}
+
 /* Upsampling with M = 1: a phase's window is kPolyphaseTapsPerSample. */
 constexpr int kUpTaps = kPolyphaseTapsPerSample;
 static_assert (kUpTaps == 32, "run_avx2_up reads two vectors");
@@ -195,7 +232,6 @@ run_avx2_up (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
   /* To the first output of a group, and the tail: one by one. */
   size_t k = MIN (n, (size_t) ((L - *p) % L));
   run_avx2 (f, x, x_start, i, p, k, out);
-  const __m256i round = _mm256_set1_epi32 (1 << (kTapScaleBits - 1));
   const int16_t *h = f.h.data ();
   gint64 at = *i;
   for (; n - k >= (size_t) L; k += L, at++) {
@@ -211,20 +247,7 @@ run_avx2_up (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
           _mm256_madd_epi16 (x1, _mm256_loadu_si256 ((const __m256i *)
                   (hp + 16))));
     }
-    __m256i h01 = _mm256_hadd_epi32 (acc[0], acc[1]);
-    __m256i h23 = _mm256_hadd_epi32 (acc[2], acc[3]);
-    __m256i h45 = _mm256_hadd_epi32 (acc[4], acc[5]);
-    __m256i h67 = _mm256_hadd_epi32 (acc[6], acc[7]);
-    __m256i h0123 = _mm256_hadd_epi32 (h01, h23);
-    __m256i h4567 = _mm256_hadd_epi32 (h45, h67);
-    __m256i sums = _mm256_add_epi32 (_mm256_permute2x128_si256 (h0123,
-            h4567, 0x20), _mm256_permute2x128_si256 (h0123, h4567, 0x31));
-    sums = _mm256_srai_epi32 (_mm256_add_epi32 (sums, round), kTapScaleBits);
-    __m128i packed = _mm_packs_epi32 (_mm256_castsi256_si128 (sums),
-        _mm256_extracti128_si256 (sums, 1));
-    alignas (16) int16_t group[8];
-    _mm_store_si128 ((__m128i *) group, packed);
-    memcpy (out + k, group, L * sizeof (int16_t));
+    store_sums8 (acc, out + k, L);
   }
   *i = at;
   run_avx2 (f, x, x_start, i, p, n - k, out + k);
@@ -237,7 +260,6 @@ void
 run_avx2_down (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
     gint64 * i, int *p, size_t n, int16_t * out)
 {
-  const __m128i round = _mm_set1_epi32 (1 << (kTapScaleBits - 1));
   const int16_t *h = f.h.data ();
   const int taps = f.taps, M = f.M;
   gint64 at = *i;
@@ -256,34 +278,66 @@ run_avx2_down (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
       a3 = _mm256_add_epi32 (a3, _mm256_madd_epi16 (hv,
               _mm256_loadu_si256 ((const __m256i *) (w + 3 * M + j))));
     }
-    __m256i s = _mm256_hadd_epi32 (_mm256_hadd_epi32 (a0, a1),
-        _mm256_hadd_epi32 (a2, a3));
-    __m128i sums = _mm_add_epi32 (_mm256_castsi256_si128 (s),
-        _mm256_extracti128_si256 (s, 1));
-    sums = _mm_srai_epi32 (_mm_add_epi32 (sums, round), kTapScaleBits);
-    _mm_storel_epi64 ((__m128i *) (out + k), _mm_packs_epi32 (sums, sums));
+    store_sums4 (a0, a1, a2, a3, out + k);
   }
   *i = at;
   run_avx2 (f, x, x_start, i, p, n - k, out + k);
 }
+
 
 #endif
 
 using RunFunc = void (*) (const PolyphaseFilter &, const int16_t *, gint64,
     gint64 *, int *, size_t, int16_t *);
 
+/* The best loop for @f in @isa; nullptr when this CPU cannot run it. */
 RunFunc
-pick_run ()
+run_for (const PolyphaseFilter & f, PolyphaseIsa isa)
 {
-  if (g_getenv ("SESSIONCTX_RESAMPLER_SCALAR"))
-    return run_scalar;
+  switch (isa) {
+    case PolyphaseIsa::plain:
+      return run_scalar;
 #ifdef SESSIONCTX_X86
-  if (__builtin_cpu_supports ("avx2"))
-    return nullptr;             /* run_avx2 or run_avx2_up */
-  return run_sse2;
+    case PolyphaseIsa::sse2:
+      return run_sse2;
+    case PolyphaseIsa::avx2:
+      if (!__builtin_cpu_supports ("avx2"))
+        return nullptr;
+      if (f.M == 1 && f.L == 6)        /* 8 kHz ↔ 48 kHz */
+        return run_avx2_up<6>;
+      if (f.M == 1 && f.L == 3)        /* 16 kHz ↔ 48 kHz */
+        return run_avx2_up<3>;
+      if (f.M == 1 && f.L == 2)        /* 24 kHz ↔ 48 kHz, 8 ↔ 16 */
+        return run_avx2_up<2>;
+      if (f.L == 1)                    /* 48 kHz → 8, 16, 24 kHz */
+        return run_avx2_down;
+      return run_avx2;
 #else
-  return run_scalar;
+    default:
+      return nullptr;
 #endif
+  }
+  return nullptr;
+}
+
+/* The widest this CPU has (SESSIONCTX_RESAMPLER_ISA=plain|sse2|avx2
+ * narrows it). */
+PolyphaseIsa
+best_isa ()
+{
+  const char *want = g_getenv ("SESSIONCTX_RESAMPLER_ISA");
+  const std::pair<const char *, PolyphaseIsa> isas[] = {
+    {"avx2", PolyphaseIsa::avx2},
+    {"sse2", PolyphaseIsa::sse2}, {"plain", PolyphaseIsa::plain},
+  };
+  PolyphaseFilter probe;
+  bool allowed = !want;
+  for (auto &[name, isa] : isas) {
+    allowed = allowed || g_strcmp0 (want, name) == 0;
+    if (allowed && run_for (probe, isa))
+      return isa;
+  }
+  return PolyphaseIsa::plain;
 }
 
 }  // namespace
@@ -311,21 +365,20 @@ void
 polyphase_run (const PolyphaseFilter & f, const int16_t * x, gint64 x_start,
     gint64 * i, int *p, size_t n, int16_t * out)
 {
-  static const RunFunc run = pick_run ();
-  if (run)
-    run (f, x, x_start, i, p, n, out);
-#ifdef SESSIONCTX_X86
-  else if (f.M == 1 && f.L == 6)        /* 8 kHz ↔ 48 kHz */
-    run_avx2_up<6> (f, x, x_start, i, p, n, out);
-  else if (f.M == 1 && f.L == 3)        /* 16 kHz ↔ 48 kHz */
-    run_avx2_up<3> (f, x, x_start, i, p, n, out);
-  else if (f.M == 1 && f.L == 2)        /* 24 kHz ↔ 48 kHz, 8 ↔ 16 */
-    run_avx2_up<2> (f, x, x_start, i, p, n, out);
-  else if (f.L == 1)                    /* 48 kHz → 8, 16, 24 kHz */
-    run_avx2_down (f, x, x_start, i, p, n, out);
-  else
-    run_avx2 (f, x, x_start, i, p, n, out);
-#endif
+  static const PolyphaseIsa isa = best_isa ();
+  run_for (f, isa) (f, x, x_start, i, p, n, out);
+}
+
+bool
+polyphase_run_isa (PolyphaseIsa isa, const PolyphaseFilter & f,
+    const int16_t * x, gint64 x_start, gint64 * i, int *p, size_t n,
+    int16_t * out)
+{
+  RunFunc run = run_for (f, isa);
+  if (!run)
+    return false;
+  run (f, x, x_start, i, p, n, out);
+  return true;
 }
 
 void

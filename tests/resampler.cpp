@@ -8,6 +8,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -129,6 +130,19 @@ test_simd_matches_reference (void)
       g_assert_true (a == b);
       g_assert_cmpint (i1, ==, i2);
       g_assert_cmpint (p1, ==, p2);
+      /* Every loop this CPU can run, not only the one picked. */
+      for (auto isa:{sessionctx::PolyphaseIsa::sse2,
+              sessionctx::PolyphaseIsa::avx2}) {
+        gint64 i3 = f->before;
+        int p3 = start_phase;
+        std::fill (a.begin (), a.end (), 0);
+        if (!sessionctx::polyphase_run_isa (isa, *f, x.data (), 0, &i3, &p3,
+                n, a.data ()))
+          continue;
+        g_assert_true (a == b);
+        g_assert_cmpint (i3, ==, i2);
+        g_assert_cmpint (p3, ==, p2);
+      }
     }
   }
 }
