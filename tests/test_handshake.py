@@ -32,12 +32,9 @@ import websockets  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
+from rawws import UPGRADE, ws_frame  # noqa: E402
 
 Gst.init(None)
-UPGRADE = (b"GET /telephone/handler HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-           b"Sec-WebSocket-Version: 13\r\n\r\n")
 
 
 def start_pipeline(extra=""):
@@ -45,15 +42,6 @@ def start_pipeline(extra=""):
                          "rate=8000 %s ! sessionsink" % extra)
     p.set_state(Gst.State.PLAYING)
     return p, p.get_by_name("src").props.port
-
-
-def ws_frame(text):
-    data = text.encode()
-    mask = b"\x11\x22\x33\x44"
-    n = len(data)
-    head = bytes([0x81, 0x80 | n]) if n < 126 else \
-        bytes([0x81, 0x80 | 126, n >> 8, n & 0xff])
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
 
 
 def twilio_start(sid):

@@ -153,20 +153,12 @@ parse_start (GstSessionDialect dialect, JsonObject * root)
     gst_structure_take_value (m.metadata.get (), "tracks", &array);
   }
   if (JsonObject * fmt = member_object (start, "mediaFormat")) {
-    GstStructure *f = gst_structure_new_empty ("mediaFormat");
     const char *encoding = member_string (fmt, "encoding");
     gint64 rate = 8000, channels = 1;
     bool has_rate = member_int (fmt, "sampleRate", &rate);
     bool has_channels = member_int (fmt, "channels", &channels);
-    if (encoding)
-      gst_structure_set (f, "encoding", G_TYPE_STRING, encoding, NULL);
-    if (has_rate)
-      gst_structure_set (f, "sampleRate", G_TYPE_INT, (gint) rate, NULL);
-    if (has_channels)
-      gst_structure_set (f, "channels", G_TYPE_INT, (gint) channels, NULL);
-    gst_structure_set (m.metadata.get (), "mediaFormat", GST_TYPE_STRUCTURE,
-        f, NULL);
-    gst_structure_free (f);
+    set_media_format (m.metadata.get (), encoding, has_rate ? &rate : nullptr,
+        has_channels ? &channels : nullptr);
 
     if (encoding && strcmp (encoding, "audio/x-mulaw") != 0) {
       if (strcmp (encoding, "audio/x-l16") == 0 ||
@@ -585,6 +577,21 @@ parse_client_message (GstSessionDialect dialect, const char *data, size_t len)
   if (last_member (media, "payload", el) || el.get (payload))
     return invalid (error::invalid_payload, "media without a string payload");
   return media_from_payload (payload);
+}
+
+void
+set_media_format (GstStructure * metadata, const char *encoding,
+    const gint64 * rate, const gint64 * channels)
+{
+  GstStructure *f = gst_structure_new_empty ("mediaFormat");
+  if (encoding)
+    gst_structure_set (f, "encoding", G_TYPE_STRING, encoding, NULL);
+  if (rate)
+    gst_structure_set (f, "sampleRate", G_TYPE_INT, (gint) * rate, NULL);
+  if (channels)
+    gst_structure_set (f, "channels", G_TYPE_INT, (gint) * channels, NULL);
+  gst_structure_set (metadata, "mediaFormat", GST_TYPE_STRUCTURE, f, NULL);
+  gst_structure_free (f);
 }
 
 std::string

@@ -208,4 +208,10 @@ std::string binary_media_message (Encoding encoding, int input_rate,
 /* JSON string literal (with quotes) for @s. */
 std::string json_quote (const std::string & s);
 
+/* Twilio's start.mediaFormat into @metadata as the structure "mediaFormat"
+ * (what of encoding, sampleRate and channels the client sent: @encoding
+ * nullptr, @rate / @channels nullptr when absent). */
+void set_media_format (GstStructure * metadata, const char *encoding,
+    const gint64 * rate, const gint64 * channels);
+
 }  // namespace sessionctx

@@ -154,17 +154,10 @@ parse_plain_start (GstSessionDialect dialect, object root,
     if ((has_rate && (rate < 8000 || rate > 48000)) ||
         (has_channels && channels != 1))
       return false;
-    GstStructure *f = gst_structure_new_empty ("mediaFormat");
-    if (has_encoding)
-      gst_structure_set (f, "encoding", G_TYPE_STRING, encoding.c_str (),
-          NULL);
-    if (has_rate)
-      gst_structure_set (f, "sampleRate", G_TYPE_INT, (gint) rate, NULL);
-    if (has_channels)
-      gst_structure_set (f, "channels", G_TYPE_INT, (gint) channels, NULL);
-    gst_structure_set (m.metadata.get (), "mediaFormat", GST_TYPE_STRUCTURE,
-        f, NULL);
-    gst_structure_free (f);
+    const gint64 rate64 = (gint64) rate, channels64 = (gint64) channels;
+    set_media_format (m.metadata.get (), has_encoding ? encoding.c_str () :
+        nullptr, has_rate ? &rate64 : nullptr,
+        has_channels ? &channels64 : nullptr);
     m.sample_rate = static_cast<int> (rate);
   }
   if (member (start, "customParameters", el)) {

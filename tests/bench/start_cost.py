@@ -23,20 +23,10 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-UPGRADE = (b"GET /telephone/handler HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-           b"Sec-WebSocket-Version: 13\r\n\r\n")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from rawws import UPGRADE, ws_frame  # noqa: E402
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def ws_frame(text):
-    data = text.encode()
-    mask = b"\x01\x02\x03\x04"
-    n = len(data)
-    head = bytes([0x81, 0x80 | n]) if n < 126 else \
-        bytes([0x81, 0x80 | 126, n >> 8, n & 0xff])
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
 
 
 def threads(pid):
