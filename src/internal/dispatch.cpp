@@ -129,7 +129,9 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
         config_.websocket_output_rate, nullptr);
   if (listener_) {
     /* A handler it builds (sessionbin) starts its threads with the
-     * default policy, not the I/O thread's SCHED_BATCH. */
+     * default policy, not the I/O thread's SCHED_BATCH: GStreamer's task
+     * threads come from GLib's pool, which does not inherit it, but an
+     * element that makes its own thread (g_thread_new) would. */
     NormalPolicy normal;
     listener_->on_session_started (self_ref);
   }

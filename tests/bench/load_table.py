@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Markdown table of a run_load.sh sweep: sessionctx against floor-echo
 at each session count, with the server's CPU per echoed frame and its ratio
-to the floor's in the same run.
+to the floor's in the same run ("saturated" where frames were not echoed).
 
 usage: load_table.py OUT COUNT...   (OUT holds sessionctx-N.json, floor-N.json)
 """
@@ -35,15 +35,20 @@ def main():
         for name, r in (("sessionctx", ours), ("floor-echo", floor)):
             if r is None:
                 continue
+            # A server that fell behind has CPU for frames it never echoed:
+            # its CPU per echoed frame means nothing, nor a ratio to it.
+            behind = r["frames_lost"] > 0
             us = per_frame_us(r)
+            per_frame = "saturated" if behind else f"{us:.2f}"
             ratio = ""
-            if name == "sessionctx" and floor is not None:
+            if name == "sessionctx" and floor is not None and not behind \
+                    and floor["frames_lost"] == 0:
                 ratio = f"{us / per_frame_us(floor):.2f}"
             rtt = r["rtt_ms"]
             print(f"| {n} | {name} | {r['frames_sent']:,} | {r['frames_received']:,} "
                   f"| {r['frames_lost']:,} | {r['handshake_failures']} "
                   f"| {rtt['p50']:.2f} | {rtt['p99']:.2f} | {rtt['max']:.2f} "
-                  f"| {r['server']['cpu_percent']:.1f} | {us:.2f} | {ratio} |")
+                  f"| {r['server']['cpu_percent']:.1f} | {per_frame} | {ratio} |")
 
 
 if __name__ == "__main__":
