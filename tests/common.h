@@ -8,8 +8,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
-#include "base64.h"
-#include "mulaw.h"
+#include "wire/base64.h"
+#include "wire/mulaw.h"
 #include "probe_sink.h"
 
 #include <arpa/inet.h>

@@ -3,8 +3,8 @@
  * fidelity and stopband.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "exactresampler.h"
-#include "polyphasefilter.h"
+#include "audio/exactresampler.h"
+#include "audio/polyphasefilter.h"
 
 #include <gst/gst.h>
 

@@ -2,13 +2,13 @@
  * elements, G.711 µ-law, strict base64, protocol parsing.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "access.h"
+#include "http/access.h"
 #include "common.h"
-#include "logsafe.h"
-#include "metrics.h"
-#include "protocol.h"
+#include "wire/logsafe.h"
+#include "core/metrics.h"
+#include "wire/protocol.h"
 #include "strictjson.h"
-#include "websocket.h"
+#include "wire/websocket.h"
 
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>

@@ -14,7 +14,7 @@
 
 #include <string>
 
-#include "srtpshutdown.h"
+#include "webrtc/srtpshutdown.h"
 
 namespace test {
 

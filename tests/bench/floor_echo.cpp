@@ -13,7 +13,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "bench_util.h"
-#include "websocket.h"
+#include "wire/websocket.h"
 
 #include <glib.h>
 

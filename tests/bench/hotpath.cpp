@@ -6,10 +6,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "base64.h"
-#include "metrics.h"
-#include "mulaw.h"
-#include "protocol.h"
+#include "wire/base64.h"
+#include "core/metrics.h"
+#include "wire/mulaw.h"
+#include "wire/protocol.h"
 
 #include <benchmark/benchmark.h>
 #include <gst/gst.h>

@@ -53,7 +53,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "base64.h"
+#include "wire/base64.h"
 #include "bench_util.h"
 
 #include <arpa/inet.h>

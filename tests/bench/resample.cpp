@@ -5,7 +5,7 @@
  *   taskset -c 1 build/tests/bench/bench-resample
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "exactresampler.h"
+#include "audio/exactresampler.h"
 
 #include <benchmark/benchmark.h>
 #include <gst/audio/audio.h>

@@ -9,7 +9,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fuzzcheck.h"
-#include "base64.h"
+#include "wire/base64.h"
 
 #include <glib.h>
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: the client message parser (src/internal/protocol.h),
+/* libFuzzer target: the client message parser (src/internal/wire/protocol.h),
  * both dialects, and what the server builds from what it parsed.
  *
  * Input: one byte (bit 0: FastRTC or Twilio), then one text frame.
@@ -18,8 +18,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fuzzcheck.h"
-#include "mulaw.h"
-#include "protocol.h"
+#include "wire/mulaw.h"
+#include "wire/protocol.h"
 #include "quarks.h"
 #include "strictjson.h"
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: G.711 µ-law (src/internal/mulaw.h), the codec of
+/* libFuzzer target: G.711 µ-law (src/internal/wire/mulaw.h), the codec of
  * Twilio media and of binary media frames.
  *
  * Input: bytes, read as µ-law codes and as 16-bit samples. Oracles:
@@ -10,7 +10,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fuzzcheck.h"
-#include "mulaw.h"
+#include "wire/mulaw.h"
 
 #include <cstdio>
 #include <cstdlib>

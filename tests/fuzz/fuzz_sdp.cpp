@@ -1,5 +1,5 @@
 /* libFuzzer target: what sessionsrc reads from a WebRTC offer's SDP
- * (plugin/offerinspect.h), as it does it: parse_offer, then
+ * (plugin/webrtc/offerinspect.h), as it does it: parse_offer, then
  * drop_inconsistent_bundle before webrtcbin sees it.
  *
  * Input: the SDP text. Oracles:
@@ -12,7 +12,7 @@
  */
 #define FUZZ_GST_INIT
 #include "fuzzcheck.h"
-#include "offerinspect.h"
+#include "webrtc/offerinspect.h"
 
 #include <gst/gst.h>
 

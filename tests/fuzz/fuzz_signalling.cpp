@@ -1,6 +1,6 @@
 /* libFuzzer target: the signalling request parser (POST /webrtc/offer body
- * → SignalRequest, src/internal/protocol.h), then the offer's SDP as
- * sessionsrc reads it (plugin/offerinspect.h).
+ * → SignalRequest, src/internal/wire/protocol.h), then the offer's SDP as
+ * sessionsrc reads it (plugin/webrtc/offerinspect.h).
  *
  * Input: a request body. Oracles:
  * - a request is refused with a status and, unless 422, an error code
@@ -15,8 +15,8 @@
  */
 #define FUZZ_GST_INIT
 #include "fuzzcheck.h"
-#include "offerinspect.h"
-#include "protocol.h"
+#include "webrtc/offerinspect.h"
+#include "wire/protocol.h"
 #include "strictjson.h"
 
 #include <gst/gst.h>

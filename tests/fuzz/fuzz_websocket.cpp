@@ -1,4 +1,4 @@
-/* libFuzzer target: the WebSocket frame reader (src/internal/websocket.h).
+/* libFuzzer target: the WebSocket frame reader (src/internal/wire/websocket.h).
  *
  * Input: one byte of settings (the largest message and how the socket
  * splits the stream), then the bytes a client sends. The stream is read
@@ -11,7 +11,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fuzzcheck.h"
-#include "websocket.h"
+#include "wire/websocket.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -46,14 +46,20 @@ CFLAGS="-std=c++17 -O1 -g -fno-omit-frame-pointer -DGST_USE_UNSTABLE_API \
   $(pkg-config --cflags $PKGS)" || exit 1
 LIBS=$(pkg-config --libs $PKGS) || exit 1
 
-# The sources each target links (besides its own tests/fuzz/<target>.cpp).
-declare -A SOURCES=(
-  [fuzz_websocket]="src/internal/websocket.cpp"
-  [fuzz_messages]="src/internal/protocol.cpp src/internal/protocolstart.cpp src/internal/base64.cpp src/internal/mulaw.cpp"
-  [fuzz_signalling]="src/internal/protocol.cpp src/internal/protocolstart.cpp src/internal/base64.cpp plugin/offerinspect.cpp"
-  [fuzz_sdp]="plugin/offerinspect.cpp"
-  [fuzz_base64]="src/internal/base64.cpp"
-  [fuzz_mulaw]="src/internal/mulaw.cpp"
+# The instrumented libraries, one per room the fuzzers reach: every source
+# of a folder, or the pure part of one (offer inspection needs no webrtcbin).
+declare -A LIBRARY_SOURCES=(
+  [wire]="$(cd "$ROOT" && ls src/internal/wire/*.cpp | tr '\n' ' ')"
+  [offer]="plugin/webrtc/offerinspect.cpp"
+)
+# The libraries each target links (besides its own tests/fuzz/<target>.cpp).
+declare -A LIBRARIES=(
+  [fuzz_websocket]="wire"
+  [fuzz_messages]="wire"
+  [fuzz_signalling]="offer wire"
+  [fuzz_sdp]="offer wire"
+  [fuzz_base64]="wire"
+  [fuzz_mulaw]="wire"
 )
 
 {
@@ -65,23 +71,27 @@ declare -A SOURCES=(
   echo "  depfile = \$out.d"
   echo "  deps = gcc"
   echo "  description = CXX \$out"
+  echo "rule ar"
+  echo "  command = rm -f \$out && ar rcs \$out \$in"
+  echo "  description = AR \$out"
   echo "rule link"
   echo "  command = \$cxx -fsanitize=fuzzer,address,undefined \$in -o \$out \$libs"
   echo "  description = LINK \$out"
-  objects=()
-  for t in "${ALL_TARGETS[@]}"; do
-    for s in ${SOURCES[$t]}; do
+  for l in "${!LIBRARY_SOURCES[@]}"; do
+    objs=""
+    for s in ${LIBRARY_SOURCES[$l]}; do
       o=obj/${s//\//_}.o
-      if [[ " ${objects[*]} " != *" $o "* ]]; then
-        objects+=("$o")
-        echo "build $o: cxx $ROOT/$s"
-        echo "  extra = -fsanitize=fuzzer-no-link"
-      fi
+      echo "build $o: cxx $ROOT/$s"
+      echo "  extra = -fsanitize=fuzzer-no-link"
+      objs="$objs $o"
     done
+    echo "build lib$l.a: ar$objs"
+  done
+  for t in "${ALL_TARGETS[@]}"; do
     echo "build obj/$t.o: cxx $FUZZ/$t.cpp"
     echo "  extra = -fsanitize=fuzzer"
     objs="obj/$t.o"
-    for s in ${SOURCES[$t]}; do objs="$objs obj/${s//\//_}.o"; done
+    for l in ${LIBRARIES[$t]}; do objs="$objs lib$l.a"; done
     echo "build $t: link $objs"
   done
 } > "$BUILD/build.ninja.new"

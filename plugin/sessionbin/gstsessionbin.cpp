@@ -1,0 +1,724 @@
+/* sessionbin: the whole server in one element, a handler pipeline per
+ * session.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-sessionbin
+ * @title: sessionbin
+ *
+ * The server of `sessionsrc` (every one of its server properties, same
+ * names and defaults) with one fresh instance of a handler pipeline per
+ * session: FastRTC's `Stream`, whose handler runs once per connection, as
+ * one GStreamer element. It has no pads.
+ *
+ * Each session gets its own instance of #GstSessionBin:handler (a launch
+ * description, made with gst_parse_bin_from_description() and ghost pads),
+ * or of the element the #GstSessionBin::create-handler signal returns. It
+ * is created and linked before the session's first buffer and fed that
+ * session's audio only (S16LE mono at #GstSessionBin:rate), so stateful
+ * elements (resamplers, echo cancellers, recognizers, encoders) never mix
+ * two callers. Inside it gst_session_context_get_current() answers on every
+ * pad and buffer: the session-context sticky event comes before the first
+ * buffer.
+ *
+ * * A handler with a source pad is send-receive: its output (any raw audio
+ *   format and rate) is converted and sent back to that session's client
+ *   by a sessionsink of its own, in the client's transport and dialect
+ *   (WebSocket JSON or binary media, Twilio, WebRTC Opus), paced on the
+ *   clock.
+ * * A handler without a source pad (it ends in a sink) is receive-only.
+ * * No handler at all: each session's audio goes straight back (echo).
+ *
+ * Templating: `{session_id}`, `{transport}` and `{dialect}` in
+ * #GstSessionBin:handler are replaced per session. Clients choose their
+ * ids, so every substituted value is sanitized first: each character
+ * outside `[A-Za-z0-9_-]` becomes `_` (an id `../a b!` becomes `___a_b_`).
+ * A substituted value can therefore never add elements, set properties,
+ * end a quoted string or name a parent directory. Only these three exact
+ * tokens are replaced; other braces (caps lists) are left alone.
+ *
+ * End of a session: EOS goes into its handler after its last audio; the
+ * handler's output drains to its client; when every sink of the session
+ * has posted EOS (a WAV file is complete) or after
+ * #GstSessionBin:drain-timeout, the handler is stopped and removed, and
+ * sessionbin posts an element message `session-handler-done` (fields
+ * `context`, `session-id`, `result`: `finished`, `timeout` or `failed`).
+ * Leaving PLAYING ends every handler the same way first, so a recording
+ * stopped with Ctrl-C is complete too.
+ *
+ * Element messages posted inside a handler reach the application as copies
+ * from the same source element with two more fields, `session-id` and
+ * `context` (so gst_message_get_session_context() works on them):
+ * `gst-launch-1.0 -m` shows whose `level` reading it is.
+ *
+ * Errors stay in their session: an error inside a handler (an element
+ * error, a file that cannot be opened, not-negotiated) ends that session
+ * only, with reason `error`; a WebSocket client gets the failed reply
+ * `handler_failed`; sessionbin posts a warning naming the session (details:
+ * `session-id`, `error` = `handler_failed`). A #GstSessionBin:handler that
+ * does not parse fails the state change to READY with an error that names
+ * it.
+ *
+ * The inner sessionsrc posts the same bus messages as a `sessionsrc` does
+ * (`session-started`, `session-ended`, ...), and its `session-message` and
+ * `session-mark` signals are repeated by sessionbin.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 sessionbin port=8080 handler="audioconvert ! webrtcdsp ! audioconvert"
+ * ]| Noise suppression per caller, sent back to each.
+ * |[
+ * gst-launch-1.0 -e sessionbin handler="wavenc ! filesink location=rec-{session_id}.wav"
+ * ]| One WAV file per session (receive only).
+ */
+
+#include "sessionbin/gstsessionbin.h"
+#include "gstsessionctxelements.h"
+#include "sessionsrc/gstsessionsrc.h"
+#include "sessionbin/handlerset.h"
+#include "sessionbin/handlertemplate.h"
+#include "sessionbin/propertymirror.h"
+#include "properties/properties.h"
+#include "sessionbin/sessionhandler.h"
+
+#include "server/server.h"
+
+#include <gst/sessionctx/sessionctx.h>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+GST_DEBUG_CATEGORY (gst_session_bin_debug);
+#define GST_CAT_DEFAULT gst_session_bin_debug
+
+using sessionbin::SessionHandler;
+
+namespace {
+
+/* With no handler: each session hears itself. */
+constexpr const char *kEchoHandler = "identity";
+constexpr guint kDefaultDrainTimeout = 5;
+
+enum
+{
+  PROP_0,
+  PROP_HANDLER,
+  PROP_DRAIN_TIMEOUT,
+  /* sessionsrc's server properties follow, in its order. */
+  PROP_SERVER_FIRST,
+};
+
+enum
+{
+  SIGNAL_CREATE_HANDLER,
+  SIGNAL_SESSION_MESSAGE,
+  SIGNAL_SESSION_MARK,
+  SIGNAL_AUTHORIZE,
+  LAST_SIGNAL,
+};
+guint signals[LAST_SIGNAL];
+
+}  // namespace
+
+struct GstSessionBinPrivate
+{
+  GstSessionBin *self;
+  GstElement *src;              /* the inner sessionsrc, session-pads=true */
+
+  sessionbin::HandlerSet handlers;
+
+  /* Guards the settings. */
+  std::mutex lock;
+  std::string handler_description;
+  guint drain_timeout = kDefaultDrainTimeout;
+
+  explicit GstSessionBinPrivate (GstSessionBin * bin)
+  :  self (bin), handlers (GST_BIN (bin))
+  {
+  }
+};
+
+struct _GstSessionBin
+{
+  GstBin parent;
+  GstSessionBinPrivate *priv;
+};
+
+#define gst_session_bin_parent_class parent_class
+G_DEFINE_TYPE (GstSessionBin, gst_session_bin, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (sessionbin, "sessionbin", GST_RANK_NONE,
+    GST_TYPE_SESSION_BIN);
+
+/* ------------------------------------------------------------------ */
+/* Handlers                                                              */
+
+/* The session's handler element: the application's, else the handler
+ * description filled in for it. NULL with @error set on failure. */
+static GstElement *
+make_handler (GstSessionBin * self, GstSessionContext * context,
+    std::string & error)
+{
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_CREATE_HANDLER], 0,
+          FALSE)) {
+    GstElement *element = nullptr;
+    g_signal_emit (self, signals[SIGNAL_CREATE_HANDLER], 0, context, &element);
+    if (!element)
+      error = "create-handler returned no element";
+    return element;
+  }
+  std::string description;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    description = self->priv->handler_description;
+  }
+  if (description.empty ())
+    description = kEchoHandler;
+  return sessionbin::parse_handler (description, context, error);
+}
+
+/* After the handler's last part left the bin. */
+static void
+post_done (GstSessionBin * self, GstSessionContext * context,
+    const char *result)
+{
+  GstStructure *s = gst_structure_new ("session-handler-done",
+      "context", GST_TYPE_SESSION_CONTEXT, context,
+      "session-id", G_TYPE_STRING, gst_session_context_get_id (context),
+      "result", G_TYPE_STRING, result, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Removes @h (once) and posts what follows from it. */
+static void
+remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
+    h, const char *result)
+{
+  if (!self->priv->handlers.take (h))
+    return;
+  /* Removals are queued with gst_element_call_async, whose pool runs them
+   * in any order: a handler that failed and then passed an EOS on (an
+   * element erring once, e.g. identity error-after) is done "failed",
+   * whichever call came first. Read after take (): mark_failed () no
+   * longer writes once the handler is removing. */
+  if (h->failed)
+    result = "failed";
+  GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
+      h->log_id ().c_str (), result);
+  h->remove ();
+  /* GstBin drops the flag with its last sink child; sessionbin stays a
+   * sink (EOS is counted on it). */
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  post_done (self, h->context (), result);
+  if (self->priv->handlers.eos_due ())
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_eos (GST_OBJECT (self)));
+}
+
+struct RemoveCall
+{
+  std::shared_ptr<SessionHandler> handler;
+  const char *result;
+};
+
+/* Removes @h from another thread: messages and signals come from
+ * streaming threads that may be @h's own. */
+static void
+remove_handler_async (GstSessionBin * self,
+    const std::shared_ptr<SessionHandler> & h, const char *result)
+{
+  gst_element_call_async (GST_ELEMENT (self),
+      [](GstElement * element, gpointer data) {
+        auto *call = static_cast<RemoveCall *> (data);
+        remove_handler (GST_SESSION_BIN (element), call->handler,
+            call->result);
+      }, new RemoveCall { h, result }, [](gpointer data) {
+        delete static_cast<RemoveCall *> (data);
+      });
+}
+
+/* Ends @context's session because its handler failed: reason error, a
+ * failed reply `handler_failed` where the protocol has one, a warning. */
+static void
+fail_session (GstSessionBin * self, GstSessionContext * context,
+    const std::string & log_id, const std::string & why)
+{
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("Session %s: handler failed: %s", log_id.c_str (), why.c_str ()),
+      (NULL), ("session-id", G_TYPE_STRING,
+          gst_session_context_get_id (context), "error", G_TYPE_STRING,
+          "handler_failed", NULL));
+  if (auto session = sessionctx::session_from_context (context))
+    session->fail (sessionctx::error::handler_failed);
+}
+
+static void
+fail_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
+    const std::string & why)
+{
+  if (!self->priv->handlers.mark_failed (h))
+    return;
+  fail_session (self, h->context (), h->log_id (), why);
+  remove_handler_async (self, h, "failed");
+}
+
+/* A session pad of the inner sessionsrc (server thread, before the
+ * session's first buffer). */
+static void
+on_session_pad (GstElement *, GstPad * pad, gpointer data)
+{
+  auto *self = GST_SESSION_BIN (data);
+  GstSessionContext *context = gst_session_context_get_current (pad, nullptr);
+  if (!context)
+    return;                     /* the interleaved pad */
+
+  const gint64 t0 = g_get_monotonic_time ();
+  std::string error;
+  GstElement *element = make_handler (self, context, error);
+  if (!element) {
+    fail_session (self, context, sessionbin::sanitize
+        (gst_session_context_get_id (context)), error);
+    g_object_unref (context);
+    return;
+  }
+  auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
+      element);
+  g_object_unref (context);
+  /* Known before it starts (its errors while starting are its own), and
+   * again with its output chain once attached. */
+  self->priv->handlers.add (h);
+  bool attached = h->attach (pad, error);
+  self->priv->handlers.add (h);
+  if (!attached) {
+    fail_handler (self, h, error);
+    return;
+  }
+  /* tests/bench/run_sessionbin.sh reads this line. */
+  GST_INFO_OBJECT (self, "session %s: handler ready in %" G_GINT64_FORMAT
+      " us", h->log_id ().c_str (), g_get_monotonic_time () - t0);
+}
+
+struct DrainTimer
+{
+  GWeakRef bin;
+  std::weak_ptr<SessionHandler> handler;
+};
+
+static gboolean
+on_drain_timeout (GstClock *, GstClockTime, GstClockID, gpointer data)
+{
+  auto *timer = static_cast<DrainTimer *> (data);
+  auto h = timer->handler.lock ();
+  auto *self = static_cast<GstSessionBin *> (g_weak_ref_get (&timer->bin));
+  if (h && self) {
+    GST_WARNING_OBJECT (self, "session %s: handler did not finish in time",
+        h->log_id ().c_str ());
+    remove_handler_async (self, h, "timeout");
+  }
+  if (self)
+    gst_object_unref (self);
+  return TRUE;
+}
+
+/* The session ended: its EOS is on the way; give the handler
+ * drain-timeout to finish. */
+static void
+start_drain (GstSessionBin * self, GstSessionContext * context)
+{
+  guint timeout;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    timeout = self->priv->drain_timeout;
+  }
+  auto *timer = new DrainTimer;
+  g_weak_ref_init (&timer->bin, self);
+  timer->handler = self->priv->handlers.find (context);
+  self->priv->handlers.start_drain (context, timeout, on_drain_timeout, timer,
+      [](gpointer data) {
+        auto *timer = static_cast<DrainTimer *> (data);
+        g_weak_ref_clear (&timer->bin);
+        delete timer;
+      });
+}
+
+
+
+
+static void
+gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
+{
+  auto *self = GST_SESSION_BIN (bin);
+  GstObject *src = GST_MESSAGE_SRC (message);
+  if (src && src == GST_OBJECT (self->priv->src)) {
+    /* What a session pad feeds failed (not-negotiated, a flow error): the
+     * inner sessionsrc ended the session and warned; the handler goes. */
+    const GstStructure *details = nullptr;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
+      gst_message_parse_warning_details (message, &details);
+    if (details && g_strcmp0 (gst_structure_get_string (details, "error"),
+            sessionctx::error::handler_failed) == 0) {
+      if (auto h = self->priv->handlers.find (gst_structure_get_string
+              (details, "session-id"))) {
+        bool warned = !self->priv->handlers.mark_failed (h);
+        remove_handler_async (self, h, "failed");
+        if (warned) {
+          /* sessionbin warned already (the handler's own error). */
+          gst_message_unref (message);
+          return;
+        }
+      }
+    }
+    GstSessionContext *context = nullptr;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
+        gst_message_has_name (message, GST_SESSION_ENDED_MESSAGE_NAME) &&
+        gst_message_parse_session_ended (message, &context, nullptr, nullptr)) {
+      start_drain (self, context);
+      g_object_unref (context);
+    }
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+    return;
+  }
+
+  GstElement *child = nullptr;
+  auto h = src ? self->priv->handlers.owner_of (src, &child) : nullptr;
+  if (!h) {
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+    return;
+  }
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_EOS:{
+      if (self->priv->handlers.eos (h, child))
+        remove_handler_async (self, h, "finished");
+      gst_message_unref (message);
+      return;
+    }
+    case GST_MESSAGE_ERROR:{
+      GError *err = nullptr;
+      gst_message_parse_error (message, &err, nullptr);
+      std::string why = std::string (GST_OBJECT_NAME (src)) + ": " +
+          (err ? err->message : "error");
+      g_clear_error (&err);
+      fail_handler (self, h, why);
+      gst_message_unref (message);
+      return;
+    }
+    case GST_MESSAGE_ELEMENT:{
+      GstStructure *s = gst_structure_copy (gst_message_get_structure
+          (message));
+      gst_structure_set (s, "session-id", G_TYPE_STRING,
+          gst_session_context_get_id (h->context ()), "context",
+          GST_TYPE_SESSION_CONTEXT, h->context (), NULL);
+      GstMessage *copy = gst_message_new_element (src, s);
+      gst_message_set_seqnum (copy, gst_message_get_seqnum (message));
+      gst_message_unref (message);
+      GST_BIN_CLASS (parent_class)->handle_message (bin, copy);
+      return;
+    }
+    default:
+      GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+      return;
+  }
+}
+
+/* Ends every handler (EOS into each session), waits for them to finish. */
+static void
+finish_handlers (GstSessionBin * self)
+{
+  guint timeout;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    timeout = self->priv->drain_timeout;
+  }
+  if (self->priv->handlers.all ().empty ())
+    return;
+  gst_element_send_event (self->priv->src, gst_event_new_eos ());
+  self->priv->handlers.wait_empty (timeout);
+}
+
+static void
+remove_all_handlers (GstSessionBin * self)
+{
+  for (auto & h : self->priv->handlers.all ())
+    remove_handler (self, h, "timeout");
+}
+
+/* ------------------------------------------------------------------ */
+/* Element                                                               */
+
+/* The handler parses (with sample values for the placeholders). */
+static bool
+check_handler (GstSessionBin * self)
+{
+  std::string description;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    description = self->priv->handler_description;
+  }
+  if (description.empty ())
+    return true;
+  GstSessionContext *sample = gst_session_context_new ("check",
+      GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC, nullptr,
+      nullptr);
+  std::string error;
+  GstElement *bin = sessionbin::parse_handler (description, sample, error);
+  g_object_unref (sample);
+  if (bin) {
+    gst_object_unref (gst_object_ref_sink (bin));
+    return true;
+  }
+  GST_ELEMENT_ERROR (self, CORE, FAILED,
+      ("Handler \"%s\" does not parse: %s", description.c_str (),
+          error.c_str ()), (NULL));
+  return false;
+}
+
+static GstStateChangeReturn
+gst_session_bin_change_state (GstElement * element, GstStateChange transition)
+{
+  auto *self = GST_SESSION_BIN (element);
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!check_handler (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      self->priv->handlers.reset_eos ();
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* Paused sinks would hold the EOS back: finish while playing. */
+      finish_handlers (self);
+      break;
+    default:
+      break;
+  }
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    remove_all_handlers (self);
+  return ret;
+}
+
+/* An application EOS (gst-launch-1.0 -e) goes into every session; the
+ * bin's EOS follows when their handlers are done. */
+static gboolean
+gst_session_bin_send_event (GstElement * element, GstEvent * event)
+{
+  auto *self = GST_SESSION_BIN (element);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+  bool post_now = self->priv->handlers.request_eos ();
+  gst_element_send_event (self->priv->src, event);
+  if (post_now)
+    gst_element_post_message (element, gst_message_new_eos (GST_OBJECT
+            (element)));
+  return TRUE;
+}
+
+static void
+gst_session_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_BIN (object);
+  if (prop_id >= PROP_SERVER_FIRST) {
+    g_object_set_property (G_OBJECT (self->priv->src),
+        g_param_spec_get_name (pspec), value);
+    return;
+  }
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  switch (prop_id) {
+    case PROP_HANDLER:
+      self->priv->handler_description = string_property (value);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      self->priv->drain_timeout = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_session_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_BIN (object);
+  if (prop_id >= PROP_SERVER_FIRST) {
+    g_object_get_property (G_OBJECT (self->priv->src),
+        g_param_spec_get_name (pspec), value);
+    return;
+  }
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  switch (prop_id) {
+    case PROP_HANDLER:
+      set_string_property (value, self->priv->handler_description);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      g_value_set_uint (value, self->priv->drain_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_session_bin_finalize (GObject * object)
+{
+  auto *self = GST_SESSION_BIN (object);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_session_bin_init (GstSessionBin * self)
+{
+  self->priv = new GstSessionBinPrivate (self);
+  self->priv->src = gst_element_factory_make ("sessionsrc", "sessionsrc");
+  g_object_set (self->priv->src, "session-pads", TRUE, nullptr);
+  gst_bin_add (GST_BIN (self), self->priv->src);
+  g_signal_connect (self->priv->src, "pad-added",
+      G_CALLBACK (on_session_pad), self);
+  g_signal_connect (self->priv->src, "session-message",
+      G_CALLBACK (+[](GstElement *, GstSessionContext * context,
+                  const gchar * json, gpointer data) {
+            g_signal_emit (data, signals[SIGNAL_SESSION_MESSAGE], 0,
+                context, json);
+          }), self);
+  g_signal_connect (self->priv->src, "session-mark",
+      G_CALLBACK (+[](GstElement *, GstSessionContext * context,
+                  const gchar * name, gpointer data) {
+            g_signal_emit (data, signals[SIGNAL_SESSION_MARK], 0, context,
+                name);
+          }), self);
+  g_signal_connect (self->priv->src, "authorize",
+      G_CALLBACK (+[](GstElement *, GstSessionContext * context,
+                  gpointer data)->gboolean {
+            gboolean allowed = TRUE;
+            if (g_signal_has_handler_pending (data, signals[SIGNAL_AUTHORIZE],
+                    0, FALSE))
+              g_signal_emit (data, signals[SIGNAL_AUTHORIZE], 0, context,
+                  &allowed);
+            return allowed;
+          }), self);
+  /* A server: it produces (EOS goes to it) and consumes (EOS is awaited
+   * from it), whatever its handlers are. */
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  /* Handlers joining and leaving while PLAYING must not make the
+   * pipeline wait for their preroll. */
+  g_object_set (self, "async-handling", TRUE, nullptr);
+}
+
+static void
+gst_session_bin_class_init (GstSessionBinClass * klass)
+{
+  auto *gobject_class = G_OBJECT_CLASS (klass);
+  auto *element_class = GST_ELEMENT_CLASS (klass);
+  auto *bin_class = GST_BIN_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_session_bin_debug, "sessionbin", 0,
+      "session server with a handler per session");
+
+  gobject_class->set_property = gst_session_bin_set_property;
+  gobject_class->get_property = gst_session_bin_get_property;
+  gobject_class->finalize = gst_session_bin_finalize;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_session_bin_change_state);
+  element_class->send_event = GST_DEBUG_FUNCPTR (gst_session_bin_send_event);
+  bin_class->handle_message =
+      GST_DEBUG_FUNCPTR (gst_session_bin_handle_message);
+
+  /**
+   * GstSessionBin:handler:
+   *
+   * Launch description of the pipeline each session gets an instance of,
+   * e.g. `audioconvert ! webrtcdsp ! audioconvert` (send-receive) or
+   * `wavenc ! filesink location=rec-{session_id}.wav` (receive only).
+   * `{session_id}`, `{transport}` and `{dialect}` are replaced, sanitized.
+   * NULL: echo. Ignored while #GstSessionBin::create-handler is connected.
+   */
+  g_object_class_install_property (gobject_class, PROP_HANDLER,
+      g_param_spec_string ("handler", "Handler",
+          "Launch description instantiated once per session ({session_id}, "
+          "{transport}, {dialect} are replaced, sanitized to [A-Za-z0-9_-]); "
+          "NULL = echo", nullptr, (GParamFlags) (G_PARAM_READWRITE |
+              G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstSessionBin:drain-timeout:
+   *
+   * Seconds a handler has, once its session ended, to pass EOS to all its
+   * sinks before it is stopped anyway.
+   */
+  g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
+      g_param_spec_uint ("drain-timeout", "Drain timeout",
+          "Seconds an ended session's handler has to finish (EOS in all its "
+          "sinks) before it is removed anyway", 1, 3600,
+          kDefaultDrainTimeout, (GParamFlags) (G_PARAM_READWRITE |
+              G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
+  /* Every server property of sessionsrc, from its own definitions. */
+  const char *not_repeated[] = { "session-pads", nullptr };
+  mirror_properties (gobject_class, GST_TYPE_SESSION_SRC, PROP_SERVER_FIRST,
+      not_repeated);
+
+  /**
+   * GstSessionBin::create-handler:
+   * @bin: the element
+   * @context: the new session
+   *
+   * Emitted on the server thread before the session's first buffer; when
+   * connected it replaces #GstSessionBin:handler. Return a new element
+   * (typically a bin with ghost pads: a `sink` pad for the session's
+   * audio and, to send back, a `src` pad), or NULL to refuse the session
+   * (it ends with `handler_failed`).
+   *
+   * Returns: (transfer full) (nullable): the session's handler
+   */
+  signals[SIGNAL_CREATE_HANDLER] = g_signal_new ("create-handler",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      g_signal_accumulator_first_wins, NULL, NULL, GST_TYPE_ELEMENT, 1,
+      GST_TYPE_SESSION_CONTEXT);
+  /**
+   * GstSessionBin::session-message:
+   * @bin: the element
+   * @context: the session
+   * @json: the message
+   *
+   * As #GstSessionSrc::session-message.
+   */
+  signals[SIGNAL_SESSION_MESSAGE] = g_signal_new ("session-message",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionBin::session-mark:
+   * @bin: the element
+   * @context: the session
+   * @name: the mark's name
+   *
+   * As #GstSessionSrc::session-mark.
+   */
+  signals[SIGNAL_SESSION_MARK] = g_signal_new ("session-mark",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionBin::authorize:
+   * @bin: the element
+   * @context: the session as it would start
+   *
+   * As #GstSessionSrc::authorize (emitted on the server's I/O thread:
+   * quick and thread-safe). Returns: TRUE to let the session start
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new ("authorize",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      GST_TYPE_SESSION_CONTEXT);
+
+  gst_element_class_set_static_metadata (element_class,
+      "Session handler bin", "Source/Sink/Audio/Network",
+      "FastRTC and Twilio WebSocket and WebRTC server running one handler "
+      "pipeline per session, its output sent back to that session's client",
+      "gst-sessionctx");
+}

@@ -1,0 +1,631 @@
+/* sessionsrc: real-time clients' audio in, every buffer tagged with its
+ * session.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-sessionsrc
+ * @title: sessionsrc
+ *
+ * A live source that runs a WebSocket server speaking the protocols FastRTC
+ * and Twilio Media Streams clients already speak:
+ *
+ * * `ws://HOST:PORT/websocket/offer` — FastRTC: `{"event":"start",
+ *   "websocket_id":ID}`, then `{"event":"media","media":{"payload":B64}}`
+ *   with µ-law at #GstSessionSrc:websocket-input-rate.
+ * * `ws://HOST:PORT/telephone/handler` — Twilio Media Streams (µ-law 8 kHz).
+ *
+ * Either dialect may opt in, after `start`, to raw audio in binary
+ * WebSocket frames both ways (an extension; clients that do not ask are
+ * unaffected): `{"event":"binary_media","encoding":"mulaw"}` or
+ * `"s16le"`, answered with the encoding and both rates.
+ *
+ * Every session's audio is decoded to S16LE mono at #GstSessionSrc:rate,
+ * timestamped by arrival on the pipeline clock and tagged with a
+ * #GstSessionMeta naming the session; gst_session_context_get_current()
+ * returns it anywhere downstream.
+ *
+ * By default all sessions share the always `src` pad, interleaved; a
+ * serialized `session-start` event precedes a session's first buffer and a
+ * `session-end` event follows its last. With #GstSessionSrc:session-pads
+ * each session gets its own sometimes pad `src_%u` instead, carrying the
+ * sticky session-context event (already set when `pad-added` is emitted) and
+ * removed after EOS when the session ends.
+ *
+ * WebRTC clients use FastRTC's HTTP signalling on the same port
+ * (`POST /webrtc/offer`): one webrtcbin per peer inside this bin, incoming
+ * Opus decoded to the same output and tagged the same way (transport
+ * `webrtc`, id = `webrtc_id`). A `session-answer` element message gives
+ * each peer's setup time (offer received → answer sent).
+ *
+ * The element posts `session-started` and `session-ended` element messages,
+ * emits #GstSessionSrc::session-message for client messages it does not
+ * handle itself and #GstSessionSrc::session-mark for Twilio marks, sends
+ * Twilio DTMF downstream as a `session-dtmf` event, and warns (with a
+ * `session-id` detail) about every malformed client message, which is also
+ * answered with `{"status":"failed","meta":{"error":CODE}}`.
+ *
+ * The server is shared with a `sessionsink` in the same process, which sends
+ * processed audio back to each buffer's session.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 sessionsrc port=8080 ! sessioninfo silent=false ! sessionsink
+ * ]| An echo server: every client hears its own audio back.
+ */
+
+#include "sessionsrc/sessionsrcprivate.h"
+#include "gstsessionctxelements.h"
+
+#include "wire/logsafe.h"
+#include "server/sessionstats.h"
+
+/* Not static: the pieces of this element (outputpad.cpp, webrtcpeer.cpp)
+ * log under it too. */
+GST_DEBUG_CATEGORY (gst_session_src_debug);
+#define GST_CAT_DEFAULT gst_session_src_debug
+
+using sessionctx::Server;
+using sessionctx::Session;
+
+namespace {
+
+#define SRC_CAPS "audio/x-raw, format = (string) S16LE, " \
+  "layout = (string) interleaved, channels = (int) 1, " \
+  "rate = (int) [ 8000, 192000 ]"
+
+GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
+GstStaticPadTemplate session_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (SRC_CAPS));
+
+}  // namespace
+
+GstSessionSrcPrivate::GstSessionSrcPrivate (GstSessionSrc * s)
+:  self (s), session_pads (GST_ELEMENT (s), this, &session_template)
+{
+}
+
+/* The properties are the server's (serverproperties.h), from id 1. */
+enum
+{
+  PROP_0,
+  PROP_FIRST_SERVER,
+};
+
+enum
+{
+  SIGNAL_SESSION_MESSAGE,
+  SIGNAL_SESSION_MARK,
+  SIGNAL_AUTHORIZE,
+  LAST_SIGNAL,
+};
+static guint signals[LAST_SIGNAL];
+
+#define gst_session_src_parent_class parent_class
+G_DEFINE_TYPE (GstSessionSrc, gst_session_src, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (sessionsrc, "sessionsrc", GST_RANK_NONE,
+    GST_TYPE_SESSION_SRC);
+
+/* ------------------------------------------------------------------ */
+/* ServerListener (server thread)                                       */
+
+void
+GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
+{
+  int out_rate;
+  std::shared_ptr<OutputPad> out;
+  bool pads_mode;
+  GstClockTime max_latency;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    out_rate = state.rate;
+    out = state.main;
+    pads_mode = state.session_pads_mode;
+    max_latency = state.max_latency;
+  }
+  /* WebRTC audio is decoded straight to the output rate. */
+  int in_rate = s->transport () == GST_SESSION_TRANSPORT_WEBRTC ?
+      out_rate : s->input_rate ();
+  auto st = std::make_unique<AudioIngest> (GST_ELEMENT (self), in_rate,
+      out_rate);
+  if (pads_mode) {
+    GstCaps *caps = output_caps ();
+    out = session_pads.add (s->id (), s->context (), caps);
+    gst_caps_unref (caps);
+    std::lock_guard < std::mutex > l (out->lock);
+    out->max_latency = max_latency;
+  } else
+    out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
+            (s->context ())));
+  st->out = out;
+  s->listener_state = std::move (st);
+
+  GST_INFO_OBJECT (self, "session %s started (%s/%s) from %s",
+      s->id ().c_str (), gst_session_transport_to_string (s->transport ()),
+      gst_session_dialect_to_string (s->dialect ()),
+      gst_session_context_get_remote_address (s->context ()));
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_session_started (GST_OBJECT (self), s->context ()));
+
+  if (auto peer = find_peer (s.get ())) {
+    /* From now on the peer's audio goes straight to its pad. */
+    for (auto & m : peer->attach_output (out))
+      on_session_message (*s, m);
+  }
+}
+
+void
+GstSessionSrcPrivate::on_session_media (Session & s,
+    sessionctx::Encoding encoding, const uint8_t * data, size_t len)
+{
+  if (auto *st = static_cast<AudioIngest *> (s.listener_state.get ()))
+    st->media (s, encoding, data, len);
+}
+
+void
+GstSessionSrcPrivate::on_session_dtmf (Session & s, const std::string & digit)
+{
+  auto *st = static_cast<AudioIngest *> (s.listener_state.get ());
+  GST_DEBUG_OBJECT (self, "session %s: DTMF %s",
+      sessionctx::log_safe (s.id ()).c_str (),
+      digit.c_str ());
+  if (st)
+    st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_dtmf
+            (s.context (), digit.c_str ())));
+}
+
+void
+GstSessionSrcPrivate::on_session_mark (Session & s, const std::string & name)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_MARK], 0, s.context (),
+      name.c_str ());
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_session_mark (GST_OBJECT (self), s.context (),
+          name.c_str ()));
+}
+
+void
+GstSessionSrcPrivate::on_session_message (Session & s,
+    const std::string & json)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_MESSAGE], 0, s.context (),
+      json.c_str ());
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_session_message (GST_OBJECT (self), s.context (),
+          json.c_str ()));
+}
+
+void
+GstSessionSrcPrivate::on_session_ended (Session & s,
+    GstSessionEndReason reason)
+{
+  auto *st = static_cast<AudioIngest *> (s.listener_state.get ());
+  if (st) {
+    st->drain (s);
+    if (st->out->is_session_pad)
+      st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
+    else
+      st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_end
+              (s.context (), reason)));
+  }
+  GstSessionStats stats = s.stats ();
+  GST_INFO_OBJECT (self, "session %s ended (%s): %" G_GUINT64_FORMAT
+      " frames, %" G_GUINT64_FORMAT " bytes",
+      sessionctx::log_safe (s.id ()).c_str (),
+      gst_session_end_reason_to_string (reason), stats.frames, stats.bytes);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_session_ended (GST_OBJECT (self), s.context (), reason,
+          &stats));
+  if (auto peer = find_peer (&s))
+    remove_peer_async (peer);
+}
+
+/* What a session's pad feeds failed: that session ends (reason error,
+ * failed reply handler_failed), the others and the pipeline go on. */
+/* The pipeline is behind: @buf waited longer than max-latency. Counted on
+ * its session, warned once per session. */
+void
+GstSessionSrcPrivate::audio_dropped (OutputPad * out, GstBuffer * buf)
+{
+  GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
+  auto s = meta ? sessionctx::session_from_context (meta->context) : nullptr;
+  if (!s)
+    return;
+  GstClockTime duration = GST_BUFFER_DURATION (buf);
+  if (!s->count_audio_dropped (GST_CLOCK_TIME_IS_VALID (duration) ?
+          duration : 0))
+    return;
+  GstClockTime max_latency;
+  {
+    std::lock_guard < std::mutex > l (out->lock);
+    max_latency = out->max_latency;
+  }
+  /* The client's id only in the structured details (a client chooses
+   * it: not in the text). */
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("A session's audio older than %" G_GUINT64_FORMAT " ms was dropped: "
+          "the pipeline is behind", max_latency / GST_MSECOND),
+      ("max-latency exceeded; further drops of this session are counted in "
+          "stats (audio-dropped), not warned"),
+      ("session-id", G_TYPE_STRING, s->id ().c_str (), "error",
+          G_TYPE_STRING, "audio_dropped", "max-latency", G_TYPE_UINT64,
+          max_latency, NULL));
+}
+
+void
+GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
+{
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    server = state.server;
+  }
+  const char *flow = gst_flow_get_name (ret);
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("Session %s: its processing failed (%s)",
+          sessionctx::log_safe (out->session_id).c_str (),
+          flow), ("streaming of the session stopped, reason %s", flow),
+      ("session-id", G_TYPE_STRING, out->session_id.c_str (), "error",
+          G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
+          G_TYPE_STRING, flow, NULL));
+  if (auto s = server ? server->find_session (out->session_id) : nullptr)
+    s->fail (sessionctx::error::handler_failed);
+}
+
+gboolean
+gst_session_authorize_accumulator (GSignalInvocationHint * hint,
+    GValue * return_accu, const GValue * handler_return, gpointer data)
+{
+  gboolean allowed = g_value_get_boolean (handler_return);
+  g_value_set_boolean (return_accu, allowed);
+  return allowed;
+}
+
+/* No handler: allowed (and no context made). */
+bool
+GstSessionSrcPrivate::authorize (Session & s, const std::string & id)
+{
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_AUTHORIZE], 0,
+          FALSE))
+    return true;
+  GstSessionContext *context = s.context_for_authorize (id);
+  gboolean allowed = TRUE;
+  g_signal_emit (self, signals[SIGNAL_AUTHORIZE], 0, context, &allowed);
+  g_object_unref (context);
+  if (!allowed)
+    GST_INFO_OBJECT (self, "a %s session refused by the authorize signal",
+        gst_session_transport_to_string (s.transport ()));
+  return allowed;
+}
+
+void
+GstSessionSrcPrivate::on_protocol_warning (const std::string & who,
+    const char *code, const std::string & detail)
+{
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECODE,
+      ("Session %s: %s", sessionctx::log_safe (who).c_str (), code),
+      ("%s", sessionctx::log_safe (detail, 200).c_str ()),
+      ("session-id", G_TYPE_STRING, who.c_str (), "error", G_TYPE_STRING,
+          code, NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* State changes                                                        */
+
+static gboolean
+gst_session_src_start (GstSessionSrc * self)
+{
+  GstSessionSrcPrivate *priv = self->priv;
+  sessionctx::ServerConfig config;
+  bool pads_mode;
+  int rate;
+  GstClockTime max_latency;
+  {
+    std::lock_guard < std::mutex > l (priv->settings.lock);
+    config = priv->settings.server_config ();
+    pads_mode = priv->settings.session_pads;
+    rate = priv->settings.rate;
+    max_latency = priv->settings.max_latency;
+  }
+  std::shared_ptr<OutputPad> main;
+  {
+    std::lock_guard < std::mutex > l (priv->state.lock);
+    priv->state.rate = rate;
+    priv->state.session_pads_mode = pads_mode;
+    priv->state.max_latency = max_latency;
+    main = priv->state.main;
+  }
+  {
+    std::lock_guard < std::mutex > l (main->lock);
+    main->max_latency = max_latency;
+  }
+
+  if (config.webrtc)
+    warm_up_dtls ();
+  GError *err = nullptr;
+  auto server = Server::start (config, priv, &err);
+  if (!server && err && err->domain == G_TLS_ERROR) {
+    /* The message names the file at fault. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+        (NULL));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  if (!server) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not listen on %s:%u", config.address.c_str (), config.port),
+        ("%s", err ? err->message : "unknown error"));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "listening on %s:%u", config.address.c_str (),
+      server->port ());
+  std::lock_guard < std::mutex > l (priv->state.lock);
+  priv->state.server = std::move (server);
+  return TRUE;
+}
+
+static void
+gst_session_src_stop (GstSessionSrc * self)
+{
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    server = self->priv->state.server;
+  }
+  /* Without the lock: ending sessions calls back into this element. */
+  if (server)
+    server->stop ();
+  std::vector<std::shared_ptr<Peer>> peers;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    self->priv->state.server.reset ();
+    for (auto &[session, peer] : self->priv->state.peers)
+      peers.push_back (peer);
+  }
+  for (auto & peer : peers)
+    self->priv->remove_peer (peer);
+}
+
+static GstStateChangeReturn
+gst_session_src_change_state (GstElement * element, GstStateChange transition)
+{
+  auto *self = GST_SESSION_SRC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!gst_session_src_start (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* End sessions first so their last buffers and events are queued
+       * before the pads go inactive. */
+      gst_session_src_stop (self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      gst_session_src_stop (self);
+    return ret;
+  }
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:{
+      /* Prime the interleaved pad: stream-start, caps, segment. */
+      auto main = self->priv->state.main;
+      gchar *stream_id = gst_pad_create_stream_id (main->pad, element,
+          "sessions");
+      main->push (GST_MINI_OBJECT_CAST (gst_event_new_stream_start
+              (stream_id)));
+      g_free (stream_id);
+      GstCaps *caps = self->priv->output_caps ();
+      main->push (GST_MINI_OBJECT_CAST (gst_event_new_caps (caps)));
+      gst_caps_unref (caps);
+      GstSegment segment;
+      gst_segment_init (&segment, GST_FORMAT_TIME);
+      main->push (GST_MINI_OBJECT_CAST (gst_event_new_segment (&segment)));
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    }
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      self->priv->session_pads.remove_all ();
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
+ * the codecs) end that peer's session; they must not stop the pipeline and
+ * every other session with it. */
+static void
+gst_session_src_handle_message (GstBin * bin, GstMessage * message)
+{
+  auto *self = GST_SESSION_SRC (bin);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    std::shared_ptr<Peer> owner;
+    {
+      std::lock_guard < std::mutex > l (self->priv->state.lock);
+      for (auto &[session, peer] : self->priv->state.peers)
+        if (gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
+                GST_OBJECT (peer->bin)))
+          owner = peer;
+    }
+    if (owner) {
+      owner->handle_error (message);
+      gst_message_unref (message);
+      return;
+    }
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
+/* An application EOS (gst-launch-1.0 -e, gst_element_send_event) goes out
+ * on every pad after what is already queued. GstBin would only hand it to
+ * source children, and sessionsrc has none. */
+static gboolean
+gst_session_src_send_event (GstElement * element, GstEvent * event)
+{
+  auto *self = GST_SESSION_SRC (element);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+
+  std::vector<std::shared_ptr<OutputPad>> pads =
+      self->priv->session_pads.list ();
+  pads.push_back (self->priv->state.main);
+  for (auto & out : pads)
+    out->push (GST_MINI_OBJECT_CAST (gst_event_copy (event)));
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                              */
+
+static void
+gst_session_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_SRC (object);
+  if (!self->priv->settings.set (prop_id - PROP_FIRST_SERVER, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_session_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_SESSION_SRC (object);
+  const guint property = prop_id - PROP_FIRST_SERVER;
+
+  if (property == SERVER_PROP_PORT || property == SERVER_PROP_N_SESSIONS ||
+      property == SERVER_PROP_STATS) {
+    std::shared_ptr<Server> server;
+    {
+      std::lock_guard < std::mutex > l (self->priv->state.lock);
+      server = self->priv->state.server;
+    }
+    if (property == SERVER_PROP_N_SESSIONS) {
+      g_value_set_uint (value, server ? (guint) server->n_sessions () : 0);
+      return;
+    }
+    if (property == SERVER_PROP_STATS) {
+      g_value_take_boxed (value, server ? sessionctx::stats_structure
+          (*server) : sessionctx::stats_structure_empty ());
+      return;
+    }
+    if (server) {
+      g_value_set_uint (value, server->port ());
+      return;
+    }
+  }
+
+  if (!self->priv->settings.get (property, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_session_src_finalize (GObject * object)
+{
+  auto *self = GST_SESSION_SRC (object);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_session_src_init (GstSessionSrc * self)
+{
+  self->priv = new GstSessionSrcPrivate (self);
+  self->priv->state.main = make_output_pad (GST_ELEMENT (self), self->priv,
+      &src_template, "src");
+  gst_element_add_pad (GST_ELEMENT (self), self->priv->state.main->pad);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+}
+
+static void
+gst_session_src_class_init (GstSessionSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_session_src_debug, "sessionsrc", 0,
+      "Session source");
+
+  gobject_class->set_property = gst_session_src_set_property;
+  gobject_class->get_property = gst_session_src_get_property;
+  gobject_class->finalize = gst_session_src_finalize;
+  element_class->change_state = gst_session_src_change_state;
+  element_class->send_event = gst_session_src_send_event;
+  GST_BIN_CLASS (klass)->handle_message = gst_session_src_handle_message;
+
+  server_properties_install (gobject_class, PROP_FIRST_SERVER);
+
+  /**
+   * GstSessionSrc::session-message:
+   * @src: the element
+   * @context: the session
+   * @json: the message as the client sent it
+   *
+   * A client message the element does not handle itself (an unknown
+   * `event`, or a `{"type":...}` application message). Emitted on the
+   * server thread; also posted as a `session-message` element message.
+   */
+  signals[SIGNAL_SESSION_MESSAGE] = g_signal_new ("session-message",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionSrc::session-mark:
+   * @src: the element
+   * @context: the session
+   * @name: the mark's name
+   *
+   * A Twilio client played (or cleared) the audio sent before the mark
+   * `name` (see `sessionsink`'s `mark` action). Also posted as a
+   * `session-mark` element message.
+   */
+  signals[SIGNAL_SESSION_MARK] = g_signal_new ("session-mark",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
+  /**
+   * GstSessionSrc::authorize:
+   * @src: the element
+   * @context: the session as it would start: id, transport, dialect,
+   *   remote-address and metadata (`path`, `query`, `headers`; for
+   *   Twilio what its `start` said)
+   *
+   * Emitted before a session starts — a WebSocket's at its `start`
+   * message, a WebRTC one's at its offer — so the application may refuse
+   * it. Return FALSE to refuse: the WebSocket client gets a failed reply
+   * `unauthorized` and close 1008, the WebRTC offer HTTP 403 with a
+   * failed status `unauthorized`. With no handler every session is
+   * allowed; with several, the first FALSE wins. Emitted on the server's
+   * I/O thread, which serves other clients meanwhile: the handler must be
+   * quick, must not block, and must be thread-safe (several I/O threads
+   * may emit at once with io-threads > 1). The context is not the
+   * session's own (that one is made when it starts).
+   *
+   * Returns: TRUE to let the session start
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new ("authorize",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      GST_TYPE_SESSION_CONTEXT);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &session_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Session source", "Source/Audio/Network",
+      "Receives audio from FastRTC and Twilio WebSocket clients and tags "
+      "every buffer with its session context", "gst-sessionctx developers");
+}

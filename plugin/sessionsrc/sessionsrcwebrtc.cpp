@@ -1,0 +1,122 @@
+/* sessionsrc's WebRTC peers: an offer becomes a webrtcbin inside the
+ * element (webrtcpeer.h), candidates reach it, and a peer that ended is
+ * removed.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "sessionsrc/sessionsrcprivate.h"
+
+#include "webrtc/offerinspect.h"
+
+#define GST_CAT_DEFAULT gst_session_src_debug
+
+using sessionctx::Server;
+using sessionctx::Session;
+
+/* ------------------------------------------------------------------ */
+/* WebRTC peers                                                          */
+
+void
+GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
+    const std::string & sdp_text,
+    std::function<void (guint, std::string)> reply)
+{
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    server = state.server;
+  }
+  auto refuse =[&](const char *code, const std::string & detail) {
+    on_protocol_warning (s->id (), code, detail);
+    reply (200, sessionctx::failed_reply (code));
+    server->abandon_session (s);
+  };
+
+  OfferInfo info;
+  const char *code, *detail;
+  GstSDPMessage *sdp = parse_offer (sdp_text.c_str (), &info, &code, &detail);
+  if (!sdp) {
+    refuse (code, detail);
+    return;
+  }
+
+  PeerSettings copy;
+  {
+    std::lock_guard < std::mutex > l (settings.lock);
+    copy.stun_server = settings.stun_server;
+    copy.turn_server = settings.turn_server;
+    copy.ice_addresses = settings.ice_addresses;
+    copy.min_port = settings.min_port;
+    copy.max_port = settings.max_port;
+    copy.opus_complexity = settings.opus_complexity;
+  }
+
+  guint n;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    n = state.next_peer++;
+  }
+  /* A copy: when the peer cannot be built, refuse () still answers. */
+  auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
+      reply, n);
+  if (!peer->build (sdp, info, copy)) {
+    gst_sdp_message_free (sdp);
+    refuse ("server_error", "webrtcbin is not installed");
+    return;
+  }
+
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    state.peers[s.get ()] = peer;
+  }
+  gst_bin_add (GST_BIN (self), peer->bin);
+  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
+  gst_element_sync_state_with_parent (peer->bin);
+
+  peer->set_remote_description (sdp);
+}
+
+void
+GstSessionSrcPrivate::on_webrtc_candidate (Session & s, int mline_index,
+    const std::string & candidate)
+{
+  if (auto peer = find_peer (&s))
+    peer->add_candidate (mline_index, candidate);
+}
+
+void
+GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
+{
+  /* All of it under the element's state lock (recursive, so stop () may
+   * call this from change_state): a concurrent state change of sessionsrc
+   * (GstBin iterating its children) could otherwise set a removed bin back
+   * to PAUSED, and whoever claims the removal also completes it. */
+  GST_STATE_LOCK (self);
+  if (!peer->shut_down ()) {
+    GST_STATE_UNLOCK (self);
+    return;
+  }
+  gst_bin_remove (GST_BIN (self), peer->bin);
+  /* GstBin drops the flag with its last source child (the peer's nicesrc);
+   * sessionsrc stays a source, or an application EOS (gst-launch-1.0 -e)
+   * would never reach it after a WebRTC session. */
+  GST_OBJECT_LOCK (self);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+  GST_OBJECT_UNLOCK (self);
+  GST_STATE_UNLOCK (self);
+  std::lock_guard < std::mutex > l (state.lock);
+  auto it = state.peers.find (peer->session.get ());
+  if (it != state.peers.end () && it->second == peer)
+    state.peers.erase (it);
+}
+
+void
+GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
+{
+  gst_element_call_async (GST_ELEMENT (self),[](GstElement * element,
+          gpointer data) {
+        auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+        GST_SESSION_SRC (element)->priv->remove_peer (peer);
+      }, new std::shared_ptr<Peer> (peer), free_peer_ref);
+}
+

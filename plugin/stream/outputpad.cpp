@@ -1,0 +1,316 @@
+/* A source pad of sessionsrc with its own queue and streaming task.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "stream/outputpad.h"
+
+#include "sessionsink/gstsessionsink.h"
+#include "wire/logsafe.h"
+
+/* sessionsrc's category: these pads are its pads. */
+GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
+#define GST_CAT_DEFAULT gst_session_src_debug
+
+namespace {
+
+/* How long one batch may take downstream: what the task has taken is out
+ * of reach of max-latency's trimming until it is pushed. */
+constexpr GstClockTime kBatchBudget = 5 * GST_MSECOND;
+constexpr size_t kMaxBatch = 4096;
+
+/* Whether consecutive buffers go to @pad's peer as one list: only to
+ * sessionsink, which renders a list in one go. Any other peer gets them
+ * one by one as before (a probe for buffers alone sees no lists). */
+bool
+peer_renders_lists (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  if (!peer)
+    return false;
+  GstObject *parent = gst_pad_get_parent (peer);
+  bool yes = parent && GST_IS_SESSION_SINK (parent);
+  if (parent)
+    gst_object_unref (parent);
+  gst_object_unref (peer);
+  return yes;
+}
+
+/* What a push of audio returned: whether the task goes on (else it is
+ * paused). */
+bool
+audio_pushed (OutputPad * out, GstFlowReturn ret)
+{
+  if (ret == GST_FLOW_OK)
+    return true;
+  if (ret == GST_FLOW_NOT_LINKED && out->is_session_pad) {
+    GST_LOG_OBJECT (out->pad, "session %s: pad not linked, buffer dropped",
+        sessionctx::log_safe (out->session_id).c_str ());
+    return true;
+  }
+  if (ret == GST_FLOW_FLUSHING) {
+    gst_pad_pause_task (out->pad);
+    return false;
+  }
+  if (ret == GST_FLOW_EOS) {
+    GST_DEBUG_OBJECT (out->pad, "downstream is EOS");
+    return true;
+  }
+  if (out->is_session_pad) {
+    /* One session's processing failed, not the element's. */
+    out->failed = true;
+    out->owner->session_pad_failed (out, ret);
+    return true;
+  }
+  GST_ELEMENT_FLOW_ERROR (out->element, ret);
+  gst_pad_pause_task (out->pad);
+  return false;
+}
+
+/* Pushes the buffers at the front of @batch: one list of those in a row
+ * when @lists, else the first alone. Whether the task goes on. */
+bool
+push_audio (OutputPad * out, std::deque<GstMiniObject *> & batch, bool lists,
+    size_t & pushed)
+{
+  size_t run = 1;
+  if (lists)
+    while (run < batch.size () && GST_IS_BUFFER (batch[run]))
+      run++;
+  if (out->failed) {
+    for (size_t i = 0; i < run; i++) {
+      gst_mini_object_unref (batch.front ());
+      batch.pop_front ();
+    }
+    return true;
+  }
+  pushed += run;
+  if (run == 1) {
+    GstBuffer *buf = GST_BUFFER (batch.front ());
+    batch.pop_front ();
+    return audio_pushed (out, gst_pad_push (out->pad, buf));
+  }
+  GstBufferList *list = gst_buffer_list_new_sized (run);
+  for (size_t i = 0; i < run; i++) {
+    gst_buffer_list_add (list, GST_BUFFER (batch.front ()));
+    batch.pop_front ();
+  }
+  return audio_pushed (out, gst_pad_push_list (out->pad, list));
+}
+
+/* Next time, as many buffers as downstream takes in kBatchBudget (or a
+ * quarter of max-latency, if less) at this batch's pace. */
+void
+adapt_batch_limit (OutputPad * out, size_t pushed, gint64 elapsed_us)
+{
+  if (pushed == 0)
+    return;
+  GstClockTime budget = kBatchBudget;
+  if (out->max_latency != 0 && out->max_latency / 4 < budget)
+    budget = out->max_latency / 4;
+  GstClockTime per_buffer = elapsed_us * GST_USECOND / pushed;
+  size_t limit = per_buffer == 0 ? kMaxBatch : budget / per_buffer;
+  out->batch_limit = CLAMP (limit, (size_t) 1, kMaxBatch);
+}
+
+}  // namespace
+
+static void
+pad_loop (gpointer data)
+{
+  auto *out = static_cast<OutputPad *> (data);
+  std::deque<GstMiniObject *> & batch = out->taken;
+  if (!out->take (batch)) {
+    gst_pad_pause_task (out->pad);
+    return;
+  }
+  const gint64 start = g_get_monotonic_time ();
+  const bool lists = peer_renders_lists (out->pad);
+  size_t pushed = 0;
+  while (!batch.empty ()) {
+    if (GST_IS_BUFFER (batch.front ())) {
+      if (push_audio (out, batch, lists, pushed))
+        continue;
+      out->put_back (batch);
+      return;
+    }
+    GstEvent *event = GST_EVENT (batch.front ());
+    batch.pop_front ();
+    bool eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_pad_push_event (out->pad, event);
+    if (!eos || !out->is_session_pad)
+      continue;
+
+    /* The session is over: stop this task; the owner removes the pad (from
+     * another thread: a task cannot join itself). */
+    gst_pad_pause_task (out->pad);
+    out->put_back (batch);
+    out->owner->session_pad_finished (out);
+    return;
+  }
+  adapt_batch_limit (out, pushed, g_get_monotonic_time () - start);
+}
+
+static gboolean
+pad_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
+    gboolean active)
+{
+  auto *out = static_cast<OutputPad *> (gst_pad_get_element_private (pad));
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    out->set_flushing (false);
+    return gst_pad_start_task (pad, pad_loop, out, nullptr);
+  }
+  out->set_flushing (true);
+  return gst_pad_stop_task (pad);
+}
+
+static gboolean
+pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  auto *out = static_cast<OutputPad *> (gst_pad_get_element_private (pad));
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:
+      /* Buffers are stamped with their arrival time: live, no added
+       * latency. */
+      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    case GST_QUERY_CAPS:{
+      GstCaps *filter, *caps;
+      gst_query_parse_caps (query, &filter);
+      caps = out->owner->output_caps ();
+      if (filter) {
+        GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+            GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref (caps);
+        caps = tmp;
+      }
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      return TRUE;
+    }
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+std::shared_ptr<OutputPad>
+make_output_pad (GstElement * element, OutputPad::Owner * owner,
+    GstStaticPadTemplate * templ, const gchar * name)
+{
+  auto out = std::make_shared<OutputPad> ();
+  out->element = element;
+  out->owner = owner;
+  out->pad = GST_PAD (gst_object_ref_sink (gst_pad_new_from_static_template
+          (templ, name)));
+  gst_pad_set_element_private (out->pad, out.get ());
+  gst_pad_set_activatemode_function (out->pad, pad_activate_mode);
+  gst_pad_set_query_function (out->pad, pad_query);
+  return out;
+}
+
+std::shared_ptr<OutputPad>
+SessionPads::add (const std::string & id, GstSessionContext * context,
+    GstCaps * caps)
+{
+  std::shared_ptr<OutputPad> out;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    gchar *name = g_strdup_printf ("src_%u", next_pad++);
+    out = make_output_pad (element, owner, templ, name);
+    g_free (name);
+    out->is_session_pad = true;
+    out->session_id = id;
+    pads.push_back (out);
+  }
+  gst_pad_set_active (out->pad, TRUE);
+  /* Stored, not pushed: they reach the peer with the first buffer, and
+   * pad-added handlers already see the session's context. */
+  gchar *stream_id = gst_pad_create_stream_id (out->pad, element,
+      id.c_str ());
+  GstEvent *events[4];
+  events[0] = gst_event_new_stream_start (stream_id);
+  g_free (stream_id);
+  events[1] = gst_event_new_caps (caps);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  events[2] = gst_event_new_segment (&segment);
+  events[3] = gst_event_new_session_context (context);
+  for (GstEvent *e : events) {
+    gst_pad_store_sticky_event (out->pad, e);
+    gst_event_unref (e);
+  }
+  gst_element_add_pad (element, out->pad);
+  return out;
+}
+
+namespace {
+
+struct Removal
+{
+  SessionPads *pads;
+  std::shared_ptr<OutputPad> out;
+};
+
+}  // namespace
+
+void
+SessionPads::remove_async (OutputPad * out)
+{
+  auto *removal = new Removal { this, nullptr };
+  {
+    std::lock_guard < std::mutex > l (lock);
+    for (auto & p : pads)
+      if (p.get () == out)
+        removal->out = p;
+  }
+  if (!removal->out) {
+    delete removal;
+    return;
+  }
+  gst_element_call_async (element,[](GstElement * element, gpointer data) {
+        auto *self = static_cast<Removal *> (data)->pads;
+        auto out = static_cast<Removal *> (data)->out;
+        bool owned = false;
+        {
+          std::lock_guard < std::mutex > l (self->lock);
+          auto & pads = self->pads;
+          for (auto it = pads.begin (); it != pads.end (); ++it) {
+            if (*it == out) {
+              pads.erase (it);
+              owned = true;
+              break;
+            }
+          }
+        }
+        if (!owned)
+          return;
+        GST_DEBUG_OBJECT (element, "removing pad of session %s",
+            sessionctx::log_safe (out->session_id).c_str ());
+        gst_pad_set_active (out->pad, FALSE);
+        gst_element_remove_pad (element, out->pad);
+      }, removal, [](gpointer data) {
+        delete static_cast<Removal *> (data);
+      });
+}
+
+void
+SessionPads::remove_all ()
+{
+  std::vector<std::shared_ptr<OutputPad>> old;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    old.swap (pads);
+  }
+  for (auto & out : old) {
+    gst_pad_set_active (out->pad, FALSE);
+    gst_element_remove_pad (element, out->pad);
+  }
+}
+
+std::vector<std::shared_ptr<OutputPad>>
+SessionPads::list ()
+{
+  std::lock_guard < std::mutex > l (lock);
+  return pads;
+}

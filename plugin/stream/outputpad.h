@@ -1,0 +1,243 @@
+/* A source pad of sessionsrc with its own queue and streaming task.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sessionctx/sessionctx.h>
+
+#include "io/ioround.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+/* A source pad with its own queue and streaming task: the server thread
+ * never pushes downstream itself, so a slow consumer never stalls network
+ * I/O. What an I/O thread queues during one wakeup (an IoRound) wakes the
+ * task once, at the wakeup's end; the task takes what is queued in one go. */
+struct OutputPad : public sessionctx::RoundEnd,
+    public std::enable_shared_from_this<OutputPad>
+{
+  /* What a pad asks of the element that has it. */
+  class Owner
+  {
+  public:
+    /* The caps every output pad carries now (a new ref). */
+    virtual GstCaps *output_caps () = 0;
+    /* On @out's task, once EOS went out on a session pad and the task is
+     * paused: the session is over, the pad can go. */
+    virtual void session_pad_finished (OutputPad * out) = 0;
+    /* On @out's task: downstream of a session pad failed (@ret: an error,
+     * not-negotiated). That session only is over; its pad drops what
+     * comes until its EOS. */
+    virtual void session_pad_failed (OutputPad * out, GstFlowReturn ret) = 0;
+    /* On the pushing thread, no lock held: @buf waited longer than
+     * #max_latency and is dropped (unreffed after this returns). */
+    virtual void audio_dropped (OutputPad * out, GstBuffer * buf) = 0;
+  protected:
+    ~Owner () = default;
+  };
+
+  GstElement *element = nullptr;
+  Owner *owner = nullptr;
+  GstPad *pad = nullptr;        /* owned */
+  bool is_session_pad = false;
+  std::string session_id;
+  bool failed = false;          /* this pad's task only */
+  /* How many buffers the task takes at once (this pad's task only): as
+   * many as downstream handled in kBatchBudget last time, so that what is
+   * taken out of reach of trim_locked () stays young. */
+  size_t batch_limit = 1;
+  std::deque<GstMiniObject *> taken;    /* this pad's task only */
+
+  std::mutex lock;
+  std::condition_variable cond;
+  std::deque<GstMiniObject *> queue;
+  bool flushing = true;
+  /* A wakeup of the task waits for the end of an I/O round. */
+  bool wake_deferred = false;
+  /* The oldest audio the queue may hold (running time since its arrival
+   * stamp); 0: unbounded. Set before the pad is active. */
+  GstClockTime max_latency = 0;
+
+  ~OutputPad ()
+  {
+    drop_all ();
+    for (auto *obj : taken)
+      gst_mini_object_unref (obj);
+    gst_object_unref (pad);
+  }
+
+  /* Queues @obj. Buffers older than #max_latency by @obj's timestamp
+   * (the time of arrival) go first, oldest first; events always stay.
+   * Returns how old the oldest buffer left in the queue is. Wakes the task
+   * at once, or at the end of this thread's I/O round if one is open. */
+  GstClockTime push (GstMiniObject * obj)
+  {
+    std::vector<GstBuffer *> stale;
+    GstClockTime backlog = 0;
+    bool wake = false;
+    {
+      std::lock_guard < std::mutex > l (lock);
+      if (!flushing) {
+        if (GST_IS_BUFFER (obj))
+          backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
+        queue.push_back (obj);
+        obj = nullptr;
+        if (!sessionctx::io_round_open ())
+          wake = true;
+        else if (!wake_deferred)
+          wake_deferred = sessionctx::defer_to_round_end (shared_from_this ());
+      }
+    }
+    if (obj)
+      gst_mini_object_unref (obj);
+    if (wake)
+      cond.notify_one ();
+    for (GstBuffer *buf : stale) {
+      owner->audio_dropped (this, buf);
+      gst_buffer_unref (buf);
+    }
+    return backlog;
+  }
+
+  /* The deferred wakeup, at the end of the round that queued something. */
+  void on_round_end () override
+  {
+    {
+      std::lock_guard < std::mutex > l (lock);
+      wake_deferred = false;
+    }
+    cond.notify_one ();
+  }
+
+  /* Moves the buffers older than max_latency at @now to @stale; the age
+   * of the oldest that stays (0 if none). */
+  GstClockTime trim_locked (GstClockTime now, std::vector<GstBuffer *> & stale)
+  {
+    if (!GST_CLOCK_TIME_IS_VALID (now))
+      return 0;
+    for (size_t i = 0; i < queue.size ();) {
+      if (!GST_IS_BUFFER (queue[i])) {
+        i++;
+        continue;
+      }
+      GstClockTime pts = GST_BUFFER_PTS (GST_BUFFER (queue[i]));
+      if (!GST_CLOCK_TIME_IS_VALID (pts) || pts >= now)
+        return 0;
+      if (max_latency == 0 || now - pts <= max_latency)
+        return now - pts;
+      stale.push_back (GST_BUFFER (queue[i]));
+      queue.erase (queue.begin () + i);
+    }
+    return 0;
+  }
+
+  /* Blocks until something is queued, then moves to @batch (empty) what
+   * is queued, in order, up to #batch_limit buffers (events come along);
+   * false when flushing. */
+  bool take (std::deque<GstMiniObject *> & batch)
+  {
+    std::unique_lock < std::mutex > l (lock);
+    cond.wait (l,[this] {
+          return flushing || !queue.empty ();
+        });
+    if (flushing)
+      return false;
+    size_t buffers = 0;
+    size_t n = 0;
+    while (n < queue.size () && (buffers < batch_limit
+            || !GST_IS_BUFFER (queue[n]))) {
+      if (GST_IS_BUFFER (queue[n]))
+        buffers++;
+      n++;
+    }
+    if (n == queue.size ()) {
+      batch.swap (queue);
+    } else {
+      batch.assign (queue.begin (), queue.begin () + n);
+      queue.erase (queue.begin (), queue.begin () + n);
+    }
+    return true;
+  }
+
+  /* What the task took and did not push goes back to the front, as if it
+   * had never been taken (dropped if the pad is flushing). */
+  void put_back (std::deque<GstMiniObject *> & rest)
+  {
+    {
+      std::lock_guard < std::mutex > l (lock);
+      if (!flushing) {
+        queue.insert (queue.begin (), rest.begin (), rest.end ());
+        rest.clear ();
+      }
+    }
+    for (auto *obj : rest)
+      gst_mini_object_unref (obj);
+    rest.clear ();
+  }
+
+  void set_flushing (bool f)
+  {
+    {
+      std::lock_guard < std::mutex > l (lock);
+      flushing = f;
+    }
+    if (f) {
+      drop_all ();
+      cond.notify_all ();
+    }
+  }
+
+  void drop_all ()
+  {
+    std::deque<GstMiniObject *> old;
+    {
+      std::lock_guard < std::mutex > l (lock);
+      old.swap (queue);
+    }
+    for (auto *obj : old)
+      gst_mini_object_unref (obj);
+  }
+};
+
+/* A pad of @element from @templ, flushing until activated; its queries
+ * and the end of a session pad go to @owner. */
+std::shared_ptr<OutputPad> make_output_pad (GstElement * element,
+    OutputPad::Owner * owner, GstStaticPadTemplate * templ,
+    const gchar * name);
+
+/* An element's sometimes pads, one per session: added when the session
+ * starts, removed after its EOS. */
+class SessionPads
+{
+public:
+  SessionPads (GstElement * element, OutputPad::Owner * owner,
+      GstStaticPadTemplate * templ)
+  :  element (element), owner (owner), templ (templ) {}
+
+  /* A new active pad for the session @id, its stream-start, @caps,
+   * segment and session-context (@context) events stored, added to the
+   * element. */
+  std::shared_ptr<OutputPad> add (const std::string & id,
+      GstSessionContext * context, GstCaps * caps);
+  /* On @out's task, after its EOS: removes it from the element, from
+   * another thread (a task cannot join itself). */
+  void remove_async (OutputPad * out);
+  /* Deactivates and removes them all. */
+  void remove_all ();
+  std::vector<std::shared_ptr<OutputPad>> list ();
+
+private:
+  GstElement *element;
+  OutputPad::Owner *owner;
+  GstStaticPadTemplate *templ;
+
+  std::mutex lock;              /* guards what follows */
+  std::vector<std::shared_ptr<OutputPad>> pads;
+  guint next_pad = 0;
+};

@@ -1,0 +1,618 @@
+/* One WebRTC client of sessionsrc.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "webrtc/webrtcpeer.h"
+#include "webrtc/srtpshutdown.h"
+#include "wire/logsafe.h"
+
+#include "audio/audioingest.h"
+#include "webrtc/peerstats.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/sessionctx/sessionctx.h>
+
+#include <map>
+
+/* sessionsrc's category: peers live inside it. */
+GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
+#define GST_CAT_DEFAULT gst_session_src_debug
+
+using sessionctx::Session;
+
+Peer::Peer (GstElement * src, PeerOwner * owner,
+    std::shared_ptr<Session> session,
+    std::shared_ptr<sessionctx::Server> server,
+    std::function<void (guint, std::string)> reply, guint number)
+:  src (src), owner (owner), session (std::move (session)),
+    server (std::move (server)), reply (std::move (reply)),
+    offer_us (g_get_monotonic_time ())
+{
+  gchar *name = g_strdup_printf ("peer%u", number);
+  bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
+  g_free (name);
+}
+
+Peer::~Peer ()
+{
+  GST_DEBUG ("peer of %s freed (bin refcount %d)", session ?
+      sessionctx::log_safe (session->id ()).c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
+      -1);
+  for (auto *b : early)
+    gst_buffer_unref (b);
+  if (channel)
+    g_object_unref (channel);
+  for (auto *p : sinks)
+    gst_object_unref (p);
+  if (bin)
+    gst_object_unref (bin);
+}
+
+namespace {
+
+/* Decoded audio of a peer arrives here (webrtcbin's streaming thread). */
+GstFlowReturn
+peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  auto *peer = static_cast<Peer *> (gst_pad_get_element_private (pad));
+  buf = gst_buffer_make_writable (buf);
+  GST_BUFFER_PTS (buf) = now_running_time (peer->src);
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+  peer->session->count_media (gst_buffer_get_size (buf));
+  peer_stats_maybe_fetch (peer->webrtc, peer->session, peer->stats_fetched_us);
+  std::lock_guard < std::mutex > l (peer->lock);
+  if (peer->removed) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  if (!peer->out) {
+    /* Media can beat the session's start by a few milliseconds. */
+    if (peer->early.size () < 250)
+      peer->early.push_back (buf);
+    else
+      gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  gst_buffer_add_session_meta (buf, peer->session->context ());
+  peer->session->note_input_backlog (peer->out->push (GST_MINI_OBJECT_CAST
+          (buf)));
+  return GST_FLOW_OK;
+}
+
+gboolean
+peer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+void
+on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  /* Build the branch under the peer's lock: remove_peer () marks the peer
+   * removed under it before stopping the bin, so no element can be added
+   * (and left PAUSED) once teardown began. */
+  std::unique_lock < std::mutex > guard (peer->lock);
+  if (peer->removed)
+    return;
+  GstElement *depay = gst_element_factory_make ("rtpopusdepay", nullptr);
+  GstElement *dec = gst_element_factory_make ("opusdec", nullptr);
+  GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
+  GstElement *res = gst_element_factory_make ("audioresample", nullptr);
+  GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
+  GstCaps *caps;
+  caps = peer->owner->output_caps ();
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_bin_add_many (GST_BIN (peer->bin), depay, dec, conv, res, filter, NULL);
+  gst_element_link_many (depay, dec, conv, res, filter, NULL);
+
+  GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
+  gst_pad_set_element_private (sink, peer);
+  gst_pad_set_chain_function (sink, peer_sink_chain);
+  gst_pad_set_event_function (sink, peer_sink_event);
+  gst_pad_set_active (sink, TRUE);
+  GstPad *filter_src = gst_element_get_static_pad (filter, "src");
+  gst_pad_link (filter_src, sink);
+  gst_object_unref (filter_src);
+  peer->sinks.push_back (sink);
+  for (GstElement *e : {filter, res, conv, dec, depay})
+    gst_element_sync_state_with_parent (e);
+  GstPad *depay_sink = gst_element_get_static_pad (depay, "sink");
+  if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
+        GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
+        pad);
+  gst_object_unref (depay_sink);
+}
+
+/* The peer a webrtcbin callback was connected with, while it is still
+ * registered (callbacks may outlive removal). */
+static std::shared_ptr<Peer>
+live_peer (gpointer data)
+{
+  auto *peer = static_cast<Peer *> (data);
+  return peer->owner->find_peer (peer->session.get ());
+}
+
+void
+send_answer (const std::shared_ptr<Peer> & peer)
+{
+  GstWebRTCSessionDescription *local = nullptr;
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->answered || peer->removed)
+      return;
+    peer->answered = true;
+  }
+  g_object_get (peer->webrtc, "local-description", &local, NULL);
+  if (!local) {
+    peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
+    return;
+  }
+  gchar *text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  gint64 setup_us = g_get_monotonic_time () - peer->offer_us;
+  GST_INFO_OBJECT (peer->src, "session %s: answer after %.1f ms",
+      peer->session->id ().c_str (), setup_us / 1000.0);
+  peer->reply (200, sessionctx::answer_reply (text));
+  g_free (text);
+  /* For applications and benchmarks: how long the answer took. */
+  gst_element_post_message (GST_ELEMENT (peer->src),
+      gst_message_new_element (GST_OBJECT (peer->src),
+          gst_structure_new ("session-answer", "session-id", G_TYPE_STRING,
+              peer->session->id ().c_str (), "setup-time", G_TYPE_UINT64,
+              (guint64) setup_us * GST_USECOND, NULL)));
+}
+
+void
+on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer data)
+{
+  auto peer = live_peer (data);
+  if (!peer)
+    return;
+  GstWebRTCICEGatheringState state;
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    send_answer (peer);
+}
+
+/* "host:port" of the selected pair's remote candidate in webrtcbin's
+ * stats, or "". Follows the references (transport → selected pair → its
+ * remote-candidate-id): webrtcbin 1.22 swaps the local-/remote-candidate
+ * `type` labels of the candidate entries themselves. */
+std::string
+selected_remote_address (const GstStructure * stats)
+{
+  std::map<std::string, const GstStructure *> by_id;
+  std::string pair_id;
+  gst_structure_foreach (stats, [](GQuark, const GValue * v,
+          gpointer data)->gboolean {
+        if (!GST_VALUE_HOLDS_STRUCTURE (v))
+          return TRUE;
+        const GstStructure *st = gst_value_get_structure (v);
+        if (const char *id = gst_structure_get_string (st, "id"))
+          (*static_cast<std::map<std::string, const GstStructure *> *>
+              (data))[id] = st;
+        return TRUE;
+      }, &by_id);
+  for (auto &[id, st] : by_id) {
+    const char *selected = gst_structure_get_string (st,
+        "selected-candidate-pair-id");
+    if (selected)
+      pair_id = selected;
+  }
+  auto pair = by_id.find (pair_id);
+  if (pair == by_id.end ())
+    return "";
+  const char *remote_id = gst_structure_get_string (pair->second,
+      "remote-candidate-id");
+  auto remote = by_id.find (remote_id ? remote_id : "");
+  if (remote == by_id.end ())
+    return "";
+  const char *address = gst_structure_get_string (remote->second, "address");
+  guint port = 0;
+  if (!address || !gst_structure_get_uint (remote->second, "port", &port))
+    return "";
+  return std::string (address) + ":" + std::to_string (port);
+}
+
+void
+on_stats (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  std::string remote = reply ? selected_remote_address (reply) : "";
+  if (remote.empty ())
+    GST_INFO_OBJECT (peer->src, "session %s: no selected pair in the stats, "
+        "keeping the signalling address", peer->session->id ().c_str ());
+  peer->server->start_session (peer->session, remote);
+}
+
+void
+on_connection_state (GstElement * webrtc, GParamSpec *, gpointer data)
+{
+  auto peer = live_peer (data);
+  if (!peer)
+    return;
+  GstWebRTCPeerConnectionState state;
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  GST_DEBUG_OBJECT (peer->src, "session %s: connection state %d",
+      peer->session->id ().c_str (), state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      if (peer->connected)
+        return;
+      peer->connected = true;
+    }
+    GstPromise *p = gst_promise_new_with_change_func (on_stats,
+        new std::shared_ptr<Peer> (peer), [](gpointer d) {
+          delete static_cast<std::shared_ptr<Peer> *> (d);
+        });
+    g_signal_emit_by_name (webrtc, "get-stats", NULL, p);
+    gst_promise_unref (p);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_ERROR);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED) {
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_DISCONNECT);
+  }
+}
+
+void
+on_channel_message (GstWebRTCDataChannel *, const gchar * text, gpointer data)
+{
+  auto peer = live_peer (data);
+  if (!peer || !text)
+    return;
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (!peer->out) {
+      peer->early_messages.push_back (text);
+      return;
+    }
+  }
+  peer->owner->on_session_message (*peer->session, text);
+}
+
+void
+on_channel_close (GstWebRTCDataChannel *, gpointer data)
+{
+  auto peer = live_peer (data);
+  /* FastRTC clients close the peer connection; its channel goes first. */
+  if (peer)
+    peer->server->end_session_async (peer->session,
+        GST_SESSION_END_REASON_DISCONNECT);
+}
+
+void
+on_data_channel (GstElement *, GstWebRTCDataChannel * channel, gpointer data)
+{
+  auto *peer = static_cast<Peer *> (data);
+  {
+    std::lock_guard < std::mutex > l (peer->lock);
+    if (peer->channel)
+      g_object_unref (peer->channel);
+    peer->channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (channel));
+  }
+  g_signal_connect (channel, "on-message-string",
+      G_CALLBACK (on_channel_message), peer);
+  g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), peer);
+}
+
+void
+on_answer_created (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *answer = nullptr;
+  if (reply)
+    gst_structure_get (reply, "answer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  if (!answer) {
+    GST_WARNING_OBJECT (peer->src, "session %s: no answer",
+        peer->session->id ().c_str ());
+    peer->server->metrics ().protocol_error ("negotiation_failed");
+    peer->owner->on_protocol_warning (peer->session->id (),
+        "negotiation_failed", "webrtcbin could not create an answer");
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      peer->answered = true;
+    }
+    peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
+    peer->server->abandon_session (peer->session);
+    peer->owner->remove_peer_async (peer);
+    return;
+  }
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", answer,
+      NULL);
+  gst_webrtc_session_description_free (answer);
+  /* Gathering may already be over (few local addresses). */
+  on_gathering_state (peer->webrtc, nullptr, peer.get ());
+}
+
+void
+on_remote_set (GstPromise * promise, gpointer data)
+{
+  auto peer = *static_cast<std::shared_ptr<Peer> *> (data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GError *err = nullptr;
+  if (reply && gst_structure_has_field (reply, "error"))
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+  if (err || gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
+    std::string why = err ? err->message : "set-remote-description failed";
+    g_clear_error (&err);
+    peer->server->metrics ().protocol_error
+        (sessionctx::error::remote_description_rejected);
+    peer->owner->on_protocol_warning (peer->session->id (),
+        sessionctx::error::remote_description_rejected, why);
+    {
+      std::lock_guard < std::mutex > l (peer->lock);
+      peer->answered = true;
+    }
+    peer->reply (200, sessionctx::failed_reply
+        (sessionctx::error::remote_description_rejected));
+    peer->server->abandon_session (peer->session);
+    peer->owner->remove_peer_async (peer);
+    return;
+  }
+  GstPromise *p = gst_promise_new_with_change_func (on_answer_created,
+      new std::shared_ptr<Peer> (peer), [](gpointer d) {
+        delete static_cast<std::shared_ptr<Peer> *> (d);
+      });
+  g_signal_emit_by_name (peer->webrtc, "create-answer", NULL, p);
+  gst_promise_unref (p);
+}
+
+}  // namespace
+
+void
+free_peer_ref (gpointer d)
+{
+  delete static_cast<std::shared_ptr<Peer> *> (d);
+}
+
+bool
+Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
+    const PeerSettings & settings)
+{
+  webrtc = gst_element_factory_make ("webrtcbin", nullptr);
+  if (!webrtc)
+    return false;
+  bool unbundled = drop_inconsistent_bundle (sdp);
+  if (unbundled)
+    GST_INFO_OBJECT (src, "session %s: BUNDLE group with different ICE "
+        "credentials, answering unbundled",
+        sessionctx::log_safe (session->id ()).c_str ());
+  g_object_set (webrtc, "bundle-policy", unbundled ?
+      GST_WEBRTC_BUNDLE_POLICY_NONE : GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+      "latency", 40, NULL);
+  if (!settings.stun_server.empty ())
+    g_object_set (webrtc, "stun-server", settings.stun_server.c_str (), NULL);
+  if (!settings.turn_server.empty ())
+    g_object_set (webrtc, "turn-server", settings.turn_server.c_str (), NULL);
+  GObject *ice = nullptr;
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice) {
+    /* No UPnP port mapping: libnice would otherwise multicast SSDP
+     * discovery on every interface, unasked, from a server. */
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, NULL);
+    if (agent) {
+      g_object_set (agent, "upnp", FALSE, NULL);
+      g_object_unref (agent);
+    }
+    gchar **addresses = g_strsplit (settings.ice_addresses.c_str (), ",", -1);
+    for (gchar ** a = addresses; *a; a++) {
+      g_strstrip (*a);
+      gboolean ok = FALSE;
+      if (**a)
+        g_signal_emit_by_name (ice, "add-local-ip-address", *a, &ok);
+    }
+    g_strfreev (addresses);
+    if (settings.min_port || settings.max_port)
+      g_object_set (ice, "min-rtp-port",
+          settings.min_port ? settings.min_port : 1, "max-rtp-port",
+          settings.max_port ? settings.max_port : 65535, NULL);
+    g_object_unref (ice);
+  }
+  gst_bin_add (GST_BIN (bin), webrtc);
+
+  if (info.client_receives) {
+    /* sessionsink → appsrc → Opus → the client. */
+    appsrc = gst_element_factory_make ("appsrc", nullptr);
+    GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format",
+        G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
+        "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, 48000, NULL);
+    g_object_set (appsrc, "caps", caps, "format", GST_FORMAT_TIME,
+        "is-live", TRUE, "do-timestamp", TRUE, "max-bytes",
+        (guint64) 48000 * 2, "leaky-type", 2 /* downstream: drop old */ ,
+        NULL);
+    gst_caps_unref (caps);
+    GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
+    GstElement *enc = gst_element_factory_make ("opusenc", nullptr);
+    g_object_set (enc, "complexity", (gint) settings.opus_complexity, NULL);
+    GstElement *pay = gst_element_factory_make ("rtpopuspay", nullptr);
+    g_object_set (pay, "pt", info.opus_pt, NULL);
+    gst_bin_add_many (GST_BIN (bin), appsrc, conv, enc, pay, NULL);
+    gst_element_link_many (appsrc, conv, enc, pay, NULL);
+    GstPad *pay_src = gst_element_get_static_pad (pay, "src");
+    GstPad *webrtc_sink = gst_element_request_pad_simple (webrtc, "sink_%u");
+    gst_pad_link (pay_src, webrtc_sink);
+    gst_object_unref (pay_src);
+    gst_object_unref (webrtc_sink);
+  }
+
+  g_signal_connect (webrtc, "pad-added", G_CALLBACK (on_incoming_pad), this);
+  g_signal_connect (webrtc, "notify::ice-gathering-state",
+      G_CALLBACK (on_gathering_state), this);
+  g_signal_connect (webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), this);
+  g_signal_connect (webrtc, "on-data-channel",
+      G_CALLBACK (on_data_channel), this);
+
+  std::weak_ptr<Peer> weak = weak_from_this ();
+  session->pcm_sender =[weak](const int16_t * pcm, size_t len)->bool {
+    auto p = weak.lock ();
+    if (!p)
+      return false;
+    GstElement *appsrc;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (p->removed || !p->appsrc)
+        return false;
+      appsrc = GST_ELEMENT (gst_object_ref (p->appsrc));
+    }
+    GstBuffer *buf = gst_buffer_new_memdup (pcm, len * 2);
+    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
+        GST_FLOW_OK;
+    gst_object_unref (appsrc);
+    return ok;
+  };
+  session->text_sender =[weak](const std::string & text)->bool {
+    auto p = weak.lock ();
+    if (!p)
+      return false;
+    GstWebRTCDataChannel *channel = nullptr;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (!p->removed && p->channel)
+        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
+    }
+    if (!channel)
+      return false;
+    GstWebRTCDataChannelState ready;
+    g_object_get (channel, "ready-state", &ready, NULL);
+    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+      gst_webrtc_data_channel_send_string (channel, text.c_str ());
+    g_object_unref (channel);
+    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  };
+
+  /* A bin holding webrtcbin's internal sinks would make sessionsrc look
+   * like a sink to its parent (EOS and preroll would wait for it). */
+  GST_OBJECT_FLAG_UNSET (bin, GST_ELEMENT_FLAG_SINK);
+  return true;
+}
+
+void
+Peer::set_remote_description (GstSDPMessage * sdp)
+{
+  GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new
+      (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  GstPromise *p = gst_promise_new_with_change_func (on_remote_set,
+      new std::shared_ptr<Peer> (shared_from_this ()), free_peer_ref);
+  g_signal_emit_by_name (webrtc, "set-remote-description", offer, p);
+  gst_promise_unref (p);
+  gst_webrtc_session_description_free (offer);
+}
+
+std::vector<std::string>
+Peer::attach_output (std::shared_ptr<OutputPad> pad)
+{
+  std::vector<std::string> messages;
+  std::lock_guard < std::mutex > l (lock);
+  out = std::move (pad);
+  for (auto *buf : early) {
+    gst_buffer_add_session_meta (buf, session->context ());
+    out->push (GST_MINI_OBJECT_CAST (buf));
+  }
+  early.clear ();
+  messages.swap (early_messages);
+  return messages;
+}
+
+void
+Peer::add_candidate (int mline_index, const std::string & candidate)
+{
+  /* webrtcbin queues candidates until its remote description is set. */
+  g_signal_emit_by_name (webrtc, "add-ice-candidate",
+      (guint) MAX (mline_index, 0), candidate.empty ()? NULL :
+      candidate.c_str ());
+}
+
+bool
+Peer::shut_down ()
+{
+  bool was_answered;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    if (removed)
+      return false;
+    removed = true;
+    out.reset ();
+    was_answered = answered;
+    answered = true;
+  }
+  if (!was_answered)
+    reply (200, sessionctx::failed_reply
+        (sessionctx::error::connection_closed));
+  /* The client may still send: nothing may reach srtpdec while it stops
+   * (srtpshutdown.h). No lock of ours is held here. */
+  sessionctx::drop_incoming_srtp (bin);
+  gst_element_set_state (bin, GST_STATE_NULL);
+  /* Handlers carry a raw Peer pointer: none may run once it is gone. */
+  g_signal_handlers_disconnect_by_data (webrtc, this);
+  {
+    std::lock_guard < std::mutex > l (lock);
+    if (channel)
+      g_signal_handlers_disconnect_by_data (channel, this);
+  }
+  return true;
+}
+
+void
+Peer::handle_error (GstMessage * message)
+{
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (message, &err, &debug);
+  const std::string & id = session->id ();
+  /* A peer that closes its connection aborts the SCTP association
+   * (aiortc's close () does): that is a hang-up, not a failure. */
+  GstElementFactory *factory = GST_IS_ELEMENT (GST_MESSAGE_SRC (message)) ?
+      gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (message))) :
+      nullptr;
+  bool hang_up = factory && g_str_has_prefix (GST_OBJECT_NAME (factory),
+      "sctp");
+  if (hang_up) {
+    GST_INFO_OBJECT (src, "session %s: peer closed (%s)",
+        sessionctx::log_safe (id).c_str (),
+        err->message);
+    server->end_session_async (session, GST_SESSION_END_REASON_DISCONNECT);
+  } else if (session->is_open ()) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (src, STREAM, FAILED,
+        ("Session %s: WebRTC peer failed: %s",
+            sessionctx::log_safe (id).c_str (), err->message),
+        ("%s", debug ? debug : ""), ("session-id", G_TYPE_STRING,
+            id.c_str (), "error", G_TYPE_STRING, "peer_error", NULL));
+    server->end_session_async (session, GST_SESSION_END_REASON_ERROR);
+  } else {
+    GST_DEBUG_OBJECT (src, "session %s (ended): %s",
+        sessionctx::log_safe (id).c_str (),
+        err->message);
+  }
+  g_clear_error (&err);
+  g_free (debug);
+}
+
+/* GStreamer's DTLS elements share one generated certificate per process,
+ * made when the first dtlsdec is created (an RSA key: ~0.4 s here), which
+ * would otherwise fall inside the first WebRTC client's setup. Made here,
+ * once per process, when the first WebRTC-enabled sessionsrc starts. (Not
+ * on a thread of its own: a process that exits while OpenSSL is still
+ * making the key can crash in OpenSSL's exit handlers.) */
+void
+warm_up_dtls ()
+{
+  static std::once_flag once;
+  std::call_once (once,[] {
+        if (GstElement * dec = gst_element_factory_make ("dtlsdec", nullptr))
+          gst_object_unref (dec);
+      });
+}

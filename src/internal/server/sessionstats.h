@@ -1,0 +1,34 @@
+/* The `stats` property's value: one structure per live session and the
+ * server's totals, read from atomics and a copy of the session table
+ * (never waiting on an I/O thread).
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "server/server.h"
+
+#include <gst/gst.h>
+
+namespace sessionctx {
+
+/* `sessionctx-stats`: sessions (uint), the totals (guint64:
+ * frames-received, bytes-received, frames-sent, bytes-sent, frames-dropped,
+ * audio-dropped (ns), sessions-started, sessions-ended, protocol-errors),
+ * and fields `session-0`, `session-1`, … (in the order of their ids), each a
+ * `session` structure: id, transport, dialect (strings), started
+ * (boolean), remote-address (string, once started), start-time (gint64,
+ * wall clock in µs since the epoch, once started), frames-received,
+ * bytes-received, frames-sent, bytes-sent, frames-dropped,
+ * audio-dropped (GstClockTime: input audio dropped for being older than
+ * max-latency), input-backlog-max (GstClockTime: the oldest audio its pad
+ * queue held), send-queue-bytes (guint64), last-media-age (GstClockTime,
+ * once started);
+ * WebRTC sessions add round-trip, jitter (double, seconds) and
+ * packets-lost (gint64) once webrtcbin reported them. Client ids are any
+ * string, hence the numbered field names. */
+GstStructure *stats_structure (Server & server);
+
+/* An empty `sessionctx-stats` (no server running). */
+GstStructure *stats_structure_empty ();
+
+}  // namespace sessionctx
