@@ -161,3 +161,45 @@ gst_event_parse_session_dtmf (GstEvent * event, GstSessionContext ** context,
     *digit = g_strdup (gst_structure_get_string (s, "digit"));
   return take_context (s, context);
 }
+
+/**
+ * gst_event_new_session_clear:
+ * @context: (nullable): the session whose unsent output is dropped, or
+ *   %NULL for the session of the pad the event travels on
+ *
+ * Drop what this session has not been sent yet: see
+ * %GST_SESSION_CLEAR_EVENT_NAME.
+ *
+ * Returns: (transfer full): a serialized custom downstream event
+ */
+GstEvent *
+gst_event_new_session_clear (GstSessionContext * context)
+{
+  if (!context)
+    return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+        gst_structure_new_empty (GST_SESSION_CLEAR_EVENT_NAME));
+  return new_event (GST_EVENT_CUSTOM_DOWNSTREAM,
+      GST_SESSION_CLEAR_EVENT_NAME, context);
+}
+
+/**
+ * gst_event_parse_session_clear:
+ * @event: an event
+ * @context: (out) (transfer full) (optional) (nullable): the session, or
+ *   %NULL when the event names none
+ *
+ * Returns: %TRUE if @event is a session-clear event
+ */
+gboolean
+gst_event_parse_session_clear (GstEvent * event, GstSessionContext ** context)
+{
+  const GstStructure *s = structure_named (event, GST_SESSION_CLEAR_EVENT_NAME);
+  if (!s)
+    return FALSE;
+  if (context) {
+    *context = nullptr;
+    if (gst_structure_has_field (s, "context"))
+      take_context (s, context);
+  }
+  return TRUE;
+}

@@ -631,9 +631,11 @@ test_slow_client ()
 /* clear drops media the client has not taken yet: a Twilio client that
  * does not read gets its echo queued; after clear, nothing queued before it
  * arrives after the clear event, and fewer frames come back than went out.
- * Every frame that does arrive is whole (a partly written one is kept). */
+ * Every frame that does arrive is whole (a partly written one is kept).
+ * @by_event: through a session-clear event into sessionsink's pad (what a
+ * turn detector in a handler sends) instead of the clear action signal. */
 static void
-test_clear_drops_queued_media ()
+clear_drops_queued_media (bool by_event)
 {
   test::LivePipeline e ("sessionsrc name=src port=0 address=127.0.0.1 "
       "rate=8000 max-send-queue=268435456 ! tee name=t ! queue ! "
@@ -654,8 +656,24 @@ test_clear_drops_queued_media ()
   g_usleep (500 * 1000);        /* the sink's branch renders its last */
 
   gboolean ok = FALSE;
-  g_signal_emit_by_name (e.sink, "clear", "MZq", &ok);
-  g_assert_true (ok);
+  if (by_event) {
+    GstPad *pad = gst_element_get_static_pad (e.sink, "sink");
+    GstSessionContext *context = nullptr;
+    GstSample *sample = nullptr;
+    g_object_get (e.sink, "last-sample", &sample, NULL);
+    g_assert_nonnull (sample);
+    context = gst_session_context_get_current (pad,
+        gst_sample_get_buffer (sample));
+    gst_sample_unref (sample);
+    g_assert_nonnull (context);
+    g_assert_true (gst_pad_send_event (pad,
+            gst_event_new_session_clear (context)));
+    g_object_unref (context);
+    gst_object_unref (pad);
+  } else {
+    g_signal_emit_by_name (e.sink, "clear", "MZq", &ok);
+    g_assert_true (ok);
+  }
   g_signal_emit_by_name (e.sink, "send-message", "MZq", "{\"after\":1}",
       &ok);
   g_assert_true (ok);
@@ -681,6 +699,18 @@ test_clear_drops_queued_media ()
   g_assert_cmpint (media, <, frames);
 }
 
+static void
+test_clear_drops_queued_media ()
+{
+  clear_drops_queued_media (false);
+}
+
+static void
+test_clear_event_drops_queued_media ()
+{
+  clear_drops_queued_media (true);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -693,6 +723,8 @@ main (int argc, char **argv)
   g_test_add_func ("/echo/slow-client", test_slow_client);
   g_test_add_func ("/echo/clear-drops-queued-media",
       test_clear_drops_queued_media);
+  g_test_add_func ("/echo/clear-event-drops-queued-media",
+      test_clear_event_drops_queued_media);
   g_test_add_func ("/echo/no-context", test_no_context);
   g_test_add_func ("/echo/ended-session", test_ended_session);
   g_test_add_func ("/echo/list-sync", test_list_sync);

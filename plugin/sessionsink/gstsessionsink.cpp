@@ -32,6 +32,11 @@
  * Buffers of a session that has ended are dropped (debug log). Buffers with
  * no session at all raise one element warning, then are dropped.
  *
+ * A `session-clear` event (gst_event_new_session_clear(), serialized) does
+ * what the #GstSessionSink::clear signal does, in stream order: the audio
+ * rendered before it and still queued for that session's client is dropped
+ * (a barge-in cuts the rest of a reply).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 sessionsrc ! audioconvert ! sessionsink
@@ -366,6 +371,20 @@ gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
         ++it;
     }
     g_object_unref (ctx);
+  } else if (gst_event_parse_session_clear (event, &ctx)) {
+    /* Drop what the session has not been sent yet (what was rendered
+     * before this event and still waits in its outbox). */
+    if (!ctx)
+      ctx = gst_session_context_get_current (GST_BASE_SINK_PAD (sink),
+          nullptr);
+    auto session = sessionctx::session_from_context (ctx);
+    GST_DEBUG_OBJECT (self, "session-clear for session %s",
+        ctx ? sessionctx::log_safe (gst_session_context_get_id
+            (ctx)).c_str () : "(none)");
+    if (session)
+      session->clear ();
+    if (ctx)
+      g_object_unref (ctx);
   }
   return GST_BASE_SINK_CLASS (parent_class)->event (sink, event);
 }
@@ -552,7 +571,8 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
    * @session_id: the session
    *
    * Drops audio queued for the session and not yet sent; Twilio clients
-   * also get `{"event":"clear"}` so they drop what they buffered.
+   * also get `{"event":"clear"}` so they drop what they buffered. A
+   * `session-clear` event does the same in stream order.
    *
    * Returns: %TRUE if the session is live
    */

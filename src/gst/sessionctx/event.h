@@ -35,6 +35,19 @@ G_BEGIN_DECLS
  * (fields `context`, `digit`).
  */
 #define GST_SESSION_DTMF_EVENT_NAME "session-dtmf"
+/**
+ * GST_SESSION_CLEAR_EVENT_NAME:
+ *
+ * Structure name of the serialized custom downstream event that asks the
+ * output stage to drop what a session has not been sent yet ("session-clear",
+ * field `context`, optional): `sessionsink` drops that session's audio
+ * queued for its client and, for Twilio, sends `{"event":"clear"}`, exactly
+ * as its `clear` action signal does. Being serialized, it takes effect after
+ * the buffers pushed before it: a turn detector that cuts a reply pushes it
+ * where the reply flows. Without a context the session is the pad's (its
+ * sticky session-context event).
+ */
+#define GST_SESSION_CLEAR_EVENT_NAME "session-clear"
 
 GST_SESSIONCTX_API
 GstEvent * gst_event_new_session_context (GstSessionContext * context);
@@ -61,5 +74,11 @@ GstEvent * gst_event_new_session_dtmf (GstSessionContext * context,
 GST_SESSIONCTX_API
 gboolean gst_event_parse_session_dtmf (GstEvent * event,
     GstSessionContext ** context, gchar ** digit);
+
+GST_SESSIONCTX_API
+GstEvent * gst_event_new_session_clear (GstSessionContext * context);
+GST_SESSIONCTX_API
+gboolean gst_event_parse_session_clear (GstEvent * event,
+    GstSessionContext ** context);
 
 G_END_DECLS
