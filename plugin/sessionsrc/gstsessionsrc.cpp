@@ -67,23 +67,44 @@ GST_DEBUG_CATEGORY (gst_session_src_debug);
 
 using sessionctx::Server;
 using sessionctx::Session;
+using sessionctx::MediaKind;
+using sessionctx::kMediaKindCount;
 
 namespace {
 
-#define SRC_CAPS "audio/x-raw, format = (string) S16LE, " \
+#define AUDIO_CAPS "audio/x-raw, format = (string) S16LE, " \
   "layout = (string) interleaved, channels = (int) 1, " \
   "rate = (int) [ 8000, 192000 ]"
 
+/* The interleaved pad: every session's audio (see the element's doc for
+ * why it carries no other kind). */
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
-GstStaticPadTemplate session_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
-    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (SRC_CAPS));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (AUDIO_CAPS));
+/* session-pads: each session's pad of each kind. Video's (planned:
+ * `video_src_%u`, video/x-raw) joins this table with its track factory. */
+GstStaticPadTemplate audio_session_template =
+GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS (AUDIO_CAPS));
+GstStaticPadTemplate *const session_templates[kMediaKindCount] = {
+  &audio_session_template,      /* MediaKind::audio */
+  nullptr,                      /* MediaKind::video */
+};
 
 }  // namespace
 
 GstSessionSrcPrivate::GstSessionSrcPrivate (GstSessionSrc * s)
-:  self (s), session_pads (GST_ELEMENT (s), this, &session_template)
+:  self (s), session_pads (GST_ELEMENT (s), this, session_templates)
 {
+}
+
+GstCaps *
+GstSessionSrcPrivate::output_caps (MediaKind kind)
+{
+  g_return_val_if_fail (kind == MediaKind::audio, gst_caps_new_empty ());
+  std::lock_guard < std::mutex > l (state.lock);
+  return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
+      "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
+      G_TYPE_INT, 1, "rate", G_TYPE_INT, state.rate, NULL);
 }
 
 /* The properties are the server's (serverproperties.h), from id 1. */
@@ -114,32 +135,44 @@ void
 GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
 {
   int out_rate;
-  std::shared_ptr<OutputPad> out;
+  std::shared_ptr<OutputPad> main;
   bool pads_mode;
   GstClockTime max_latency;
   {
     std::lock_guard < std::mutex > l (state.lock);
     out_rate = state.rate;
-    out = state.main;
+    main = state.main;
     pads_mode = state.session_pads_mode;
     max_latency = state.max_latency;
+  }
+  auto streams = std::make_unique<SessionStreams> ();
+  const MediaKind audio = MediaKind::audio;
+  if (pads_mode) {
+    /* One pad per kind the session carries: audio, for now, whatever the
+     * transport (video arrives with the video track factory). */
+    streams->own_pads = true;
+    guint number = session_pads.next_number ();
+    GstCaps *caps = output_caps (audio);
+    auto out = session_pads.add (audio, number, s->id (), s->context (), caps);
+    gst_caps_unref (caps);
+    {
+      std::lock_guard < std::mutex > l (out->lock);
+      out->max_latency = max_latency;
+    }
+    streams->pads[(int) audio] = out;
+  } else {
+    main->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
+            (s->context ())));
+    streams->pads[(int) audio] = main;
   }
   /* WebRTC audio is decoded straight to the output rate. */
   int in_rate = s->transport () == GST_SESSION_TRANSPORT_WEBRTC ?
       out_rate : s->input_rate ();
-  auto st = std::make_unique<AudioIngest> (GST_ELEMENT (self), in_rate,
+  streams->audio = std::make_unique<AudioIngest> (GST_ELEMENT (self), in_rate,
       out_rate);
-  if (pads_mode) {
-    GstCaps *caps = output_caps ();
-    out = session_pads.add (s->id (), s->context (), caps);
-    gst_caps_unref (caps);
-    std::lock_guard < std::mutex > l (out->lock);
-    out->max_latency = max_latency;
-  } else
-    out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
-            (s->context ())));
-  st->out = out;
-  s->listener_state = std::move (st);
+  streams->audio->out = streams->pad (audio);
+  SessionStreams *st = streams.get ();
+  s->listener_state = std::move (streams);
 
   GST_INFO_OBJECT (self, "session %s started (%s/%s) from %s",
       s->id ().c_str (), gst_session_transport_to_string (s->transport ()),
@@ -150,29 +183,36 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
 
   if (auto peer = find_peer (s.get ())) {
     /* From now on the peer's audio goes straight to its pad. */
-    for (auto & m : peer->attach_output (out))
+    for (auto & m : peer->attach_output (st->pad (audio)))
       on_session_message (*s, m);
   }
+}
+
+/* The session's streams (NULL before it started). */
+static SessionStreams *
+streams_of (Session & s)
+{
+  return static_cast<SessionStreams *> (s.listener_state.get ());
 }
 
 void
 GstSessionSrcPrivate::on_session_media (Session & s,
     sessionctx::Encoding encoding, const uint8_t * data, size_t len)
 {
-  if (auto *st = static_cast<AudioIngest *> (s.listener_state.get ()))
-    st->media (s, encoding, data, len);
+  if (auto *st = streams_of (s))
+    st->audio->media (s, encoding, data, len);
 }
 
 void
 GstSessionSrcPrivate::on_session_dtmf (Session & s, const std::string & digit)
 {
-  auto *st = static_cast<AudioIngest *> (s.listener_state.get ());
+  auto *st = streams_of (s);
   GST_DEBUG_OBJECT (self, "session %s: DTMF %s",
       sessionctx::log_safe (s.id ()).c_str (),
       digit.c_str ());
   if (st)
-    st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_dtmf
-            (s.context (), digit.c_str ())));
+    st->pad (MediaKind::audio)->push (GST_MINI_OBJECT_CAST
+        (gst_event_new_session_dtmf (s.context (), digit.c_str ())));
 }
 
 void
@@ -200,14 +240,17 @@ void
 GstSessionSrcPrivate::on_session_ended (Session & s,
     GstSessionEndReason reason)
 {
-  auto *st = static_cast<AudioIngest *> (s.listener_state.get ());
-  if (st) {
-    st->drain (s);
-    if (st->out->is_session_pad)
-      st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
-    else
-      st->out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_end
-              (s.context (), reason)));
+  if (auto *st = streams_of (s)) {
+    st->audio->drain (s);
+    for (auto & out : st->pads) {
+      if (!out)
+        continue;
+      if (st->own_pads)
+        out->push (GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
+      else
+        out->push (GST_MINI_OBJECT_CAST (gst_event_new_session_end
+                (s.context (), reason)));
+    }
   }
   GstSessionStats stats = s.stats ();
   GST_INFO_OBJECT (self, "session %s ended (%s): %" G_GUINT64_FORMAT
@@ -424,7 +467,7 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
       main->push (GST_MINI_OBJECT_CAST (gst_event_new_stream_start
               (stream_id)));
       g_free (stream_id);
-      GstCaps *caps = self->priv->output_caps ();
+      GstCaps *caps = self->priv->output_caps (MediaKind::audio);
       main->push (GST_MINI_OBJECT_CAST (gst_event_new_caps (caps)));
       gst_caps_unref (caps);
       GstSegment segment;
@@ -547,7 +590,7 @@ gst_session_src_init (GstSessionSrc * self)
 {
   self->priv = new GstSessionSrcPrivate (self);
   self->priv->state.main = make_output_pad (GST_ELEMENT (self), self->priv,
-      &src_template, "src");
+      &src_template, "src", MediaKind::audio);
   gst_element_add_pad (GST_ELEMENT (self), self->priv->state.main->pad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }
@@ -622,8 +665,9 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
       GST_TYPE_SESSION_CONTEXT);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class,
-      &session_template);
+  for (GstStaticPadTemplate * templ:session_templates)
+    if (templ)
+      gst_element_class_add_static_pad_template (element_class, templ);
   gst_element_class_set_static_metadata (element_class,
       "Session source", "Source/Audio/Network",
       "Receives audio from FastRTC and Twilio WebSocket clients and tags "

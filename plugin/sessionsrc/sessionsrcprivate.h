@@ -6,7 +6,7 @@
 
 #include "sessionsrc/gstsessionsrc.h"
 
-#include "audio/audioingest.h"
+#include "sessionsrc/sessionstreams.h"
 #include "stream/outputpad.h"
 #include "properties/serverproperties.h"
 #include "webrtc/webrtcpeer.h"
@@ -32,8 +32,8 @@ struct _GstSessionSrc
   GstSessionSrcPrivate *priv;
 };
 
-/* The server's listener; dispatches to the pads, each session's
- * AudioIngest and the WebRTC peers. */
+/* The server's listener; dispatches to the pads, each session's streams
+ * (SessionStreams) and the WebRTC peers. */
 struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     public OutputPad::Owner, public PeerOwner
 {
@@ -57,14 +57,9 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     GstClockTime max_latency = kDefaultMaxLatency;
   } state;
 
-  /* OutputPad::Owner and PeerOwner; takes the state lock. */
-  GstCaps *output_caps () override
-  {
-    std::lock_guard < std::mutex > l (state.lock);
-    return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
-        "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
-        G_TYPE_INT, 1, "rate", G_TYPE_INT, state.rate, NULL);
-  }
+  /* OutputPad::Owner and PeerOwner: the raw caps of @kind's pads (in
+   * gstsessionsrc.cpp); takes the state lock. */
+  GstCaps *output_caps (sessionctx::MediaKind kind) override;
   void session_pad_finished (OutputPad * out) override
   {
     session_pads.remove_async (out);

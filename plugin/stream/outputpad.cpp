@@ -178,7 +178,7 @@ pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
     case GST_QUERY_CAPS:{
       GstCaps *filter, *caps;
       gst_query_parse_caps (query, &filter);
-      caps = out->owner->output_caps ();
+      caps = out->owner->output_caps (out->kind);
       if (filter) {
         GstCaps *tmp = gst_caps_intersect_full (filter, caps,
             GST_CAPS_INTERSECT_FIRST);
@@ -196,11 +196,13 @@ pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
 std::shared_ptr<OutputPad>
 make_output_pad (GstElement * element, OutputPad::Owner * owner,
-    GstStaticPadTemplate * templ, const gchar * name)
+    GstStaticPadTemplate * templ, const gchar * name,
+    sessionctx::MediaKind kind)
 {
   auto out = std::make_shared<OutputPad> ();
   out->element = element;
   out->owner = owner;
+  out->kind = kind;
   out->pad = GST_PAD (gst_object_ref_sink (gst_pad_new_from_static_template
           (templ, name)));
   gst_pad_set_element_private (out->pad, out.get ());
@@ -210,15 +212,18 @@ make_output_pad (GstElement * element, OutputPad::Owner * owner,
 }
 
 std::shared_ptr<OutputPad>
-SessionPads::add (const std::string & id, GstSessionContext * context,
-    GstCaps * caps)
+SessionPads::add (sessionctx::MediaKind kind, guint number,
+    const std::string & id, GstSessionContext * context, GstCaps * caps)
 {
+  GstStaticPadTemplate *templ = templates[(int) kind];
+  g_return_val_if_fail (templ != nullptr, nullptr);
   std::shared_ptr<OutputPad> out;
   {
     std::lock_guard < std::mutex > l (lock);
-    gchar *name = g_strdup_printf ("src_%u", next_pad++);
-    out = make_output_pad (element, owner, templ, name);
-    g_free (name);
+    /* The template's name with the session's number (its %u). */
+    std::string name = templ->name_template;
+    name.replace (name.find ("%u"), 2, std::to_string (number));
+    out = make_output_pad (element, owner, templ, name.c_str (), kind);
     out->is_session_pad = true;
     out->session_id = id;
     pads.push_back (out);
@@ -226,8 +231,12 @@ SessionPads::add (const std::string & id, GstSessionContext * context,
   gst_pad_set_active (out->pad, TRUE);
   /* Stored, not pushed: they reach the peer with the first buffer, and
    * pad-added handlers already see the session's context. */
-  gchar *stream_id = gst_pad_create_stream_id (out->pad, element,
-      id.c_str ());
+  /* One stream id per session and kind: the session's id for its audio
+   * (as before there were kinds), "video/" + id beside it. */
+  gchar *stream_id = kind == sessionctx::MediaKind::audio ?
+      gst_pad_create_stream_id (out->pad, element, id.c_str ()) :
+      gst_pad_create_stream_id_printf (out->pad, element, "%s/%s",
+      sessionctx::media_kind_name (kind), id.c_str ());
   GstEvent *events[4];
   events[0] = gst_event_new_stream_start (stream_id);
   g_free (stream_id);

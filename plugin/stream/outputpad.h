@@ -1,4 +1,5 @@
-/* A source pad of sessionsrc with its own queue and streaming task.
+/* A source pad of sessionsrc with its own queue and streaming task, and
+ * the session pads (one per session and media kind).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -6,6 +7,7 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
+#include "core/mediakind.h"
 #include "io/ioround.h"
 
 #include <condition_variable>
@@ -26,8 +28,8 @@ struct OutputPad : public sessionctx::RoundEnd,
   class Owner
   {
   public:
-    /* The caps every output pad carries now (a new ref). */
-    virtual GstCaps *output_caps () = 0;
+    /* The caps every output pad of @kind carries now (a new ref). */
+    virtual GstCaps *output_caps (sessionctx::MediaKind kind) = 0;
     /* On @out's task, once EOS went out on a session pad and the task is
      * paused: the session is over, the pad can go. */
     virtual void session_pad_finished (OutputPad * out) = 0;
@@ -44,6 +46,7 @@ struct OutputPad : public sessionctx::RoundEnd,
 
   GstElement *element = nullptr;
   Owner *owner = nullptr;
+  sessionctx::MediaKind kind = sessionctx::MediaKind::audio;
   GstPad *pad = nullptr;        /* owned */
   bool is_session_pad = false;
   std::string session_id;
@@ -205,26 +208,40 @@ struct OutputPad : public sessionctx::RoundEnd,
   }
 };
 
-/* A pad of @element from @templ, flushing until activated; its queries
- * and the end of a session pad go to @owner. */
+/* A pad of @element from @templ carrying @kind, flushing until activated;
+ * its queries and the end of a session pad go to @owner. */
 std::shared_ptr<OutputPad> make_output_pad (GstElement * element,
     OutputPad::Owner * owner, GstStaticPadTemplate * templ,
-    const gchar * name);
+    const gchar * name, sessionctx::MediaKind kind);
 
-/* An element's sometimes pads, one per session: added when the session
- * starts, removed after its EOS. */
+/* An element's sometimes pads, one per session and media kind: added when
+ * the session starts, removed after its EOS. A session's pads share its
+ * number (`src_3`, and `video_src_3` beside it). */
 class SessionPads
 {
 public:
+  /* @templates: the sometimes template of each kind (by MediaKind), its
+   * name template with one %u; NULL for a kind the element has no pads
+   * of. */
   SessionPads (GstElement * element, OutputPad::Owner * owner,
-      GstStaticPadTemplate * templ)
-  :  element (element), owner (owner), templ (templ) {}
+      GstStaticPadTemplate * const templates[sessionctx::kMediaKindCount])
+  :  element (element), owner (owner)
+  {
+    for (int i = 0; i < sessionctx::kMediaKindCount; i++)
+      this->templates[i] = templates[i];
+  }
 
-  /* A new active pad for the session @id, its stream-start, @caps,
-   * segment and session-context (@context) events stored, added to the
-   * element. */
-  std::shared_ptr<OutputPad> add (const std::string & id,
-      GstSessionContext * context, GstCaps * caps);
+  /* The number a new session's pads are named with. */
+  guint next_number ()
+  {
+    std::lock_guard < std::mutex > l (lock);
+    return next_pad++;
+  }
+  /* A new active @kind pad for the session @id, named with @number, its
+   * stream-start, @caps, segment and session-context (@context) events
+   * stored, added to the element. */
+  std::shared_ptr<OutputPad> add (sessionctx::MediaKind kind, guint number,
+      const std::string & id, GstSessionContext * context, GstCaps * caps);
   /* On @out's task, after its EOS: removes it from the element, from
    * another thread (a task cannot join itself). */
   void remove_async (OutputPad * out);
@@ -235,7 +252,7 @@ public:
 private:
   GstElement *element;
   OutputPad::Owner *owner;
-  GstStaticPadTemplate *templ;
+  GstStaticPadTemplate *templates[sessionctx::kMediaKindCount];
 
   std::mutex lock;              /* guards what follows */
   std::vector<std::shared_ptr<OutputPad>> pads;

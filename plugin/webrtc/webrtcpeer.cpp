@@ -104,7 +104,7 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   GstElement *res = gst_element_factory_make ("audioresample", nullptr);
   GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
   GstCaps *caps;
-  caps = peer->owner->output_caps ();
+  caps = peer->owner->output_caps (sessionctx::MediaKind::audio);
   g_object_set (filter, "caps", caps, NULL);
   gst_caps_unref (caps);
   gst_bin_add_many (GST_BIN (peer->bin), depay, dec, conv, res, filter, NULL);

@@ -22,8 +22,8 @@ struct Peer;
 class PeerOwner
 {
 public:
-  /* The caps of the element's output pads (a new ref). */
-  virtual GstCaps *output_caps () = 0;
+  /* The caps of the element's output pads of @kind (a new ref). */
+  virtual GstCaps *output_caps (sessionctx::MediaKind kind) = 0;
   /* The peer registered for @s, if any. */
   virtual std::shared_ptr<Peer> find_peer (sessionctx::Session * s) = 0;
   /* Ends @peer from another thread (see Peer::shut_down). */
