@@ -1076,6 +1076,73 @@ test_websocket_protocol ()
   g_assert_cmpuint (p.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
+/* session-failed: with session-pads, a session whose branch fails
+ * (not-negotiated) ends alone with handler_failed; the signal names it and
+ * the flow return, and a handler returning TRUE silences sessionsrc's own
+ * warning for that session (sessionbin reports its handlers' failures this
+ * way). */
+struct FailedTest
+{
+  GstElement *pipeline = nullptr;
+  std::mutex lock;
+  std::map<std::string, std::string> failed;   /* id -> flow return */
+};
+
+static void
+test_session_failed ()
+{
+  Pipeline p ("session-pads=true", false);
+  FailedTest t;
+  t.pipeline = p.pipeline;
+  g_signal_connect (p.src, "pad-added", G_CALLBACK (+[](GstElement *,
+              GstPad * pad, FailedTest * t) {
+            GstElement *branch = gst_parse_bin_from_description
+                ("capsfilter caps=audio/x-raw,format=F32LE ! fakesink "
+                "async=false", TRUE, nullptr);
+            g_assert_nonnull (branch);
+            gst_bin_add (GST_BIN (t->pipeline), branch);
+            gst_element_sync_state_with_parent (branch);
+            GstPad *sink = gst_element_get_static_pad (branch, "sink");
+            /* Linked without a caps check: the push finds out. */
+            g_assert_cmpint (gst_pad_link_full (pad, sink,
+                    GST_PAD_LINK_CHECK_NOTHING), ==, GST_PAD_LINK_OK);
+            gst_object_unref (sink);
+          }), &t);
+  g_signal_connect (p.src, "session-failed", G_CALLBACK (+[](GstElement *,
+              GstSessionContext * context, const gchar * flow,
+              FailedTest * t)->gboolean {
+            std::string id = gst_session_context_get_id (context);
+            std::lock_guard < std::mutex > l (t->lock);
+            t->failed[id] = flow;
+            return id == "quiet";
+          }), &t);
+  p.play ();
+
+  WsClient c[2];
+  const char *ids[] = { "quiet", "loud" };
+  Tone tone (500, 48000);
+  for (int i = 0; i < 2; i++) {
+    g_assert_true (c[i].connect (p.port (), "/websocket/offer"));
+    c[i].send (test::fastrtc_start (ids[i]));
+  }
+  for (int f = 0; f < 10; f++)
+    for (auto & cl : c)
+      cl.send (test::fastrtc_media (tone.next_mulaw (960)));
+  for (auto & cl : c)
+    g_assert_true (cl.wait_message ("handler_failed"));
+  g_assert_true (p.wait_ended (2));
+  {
+    std::lock_guard < std::mutex > l (t.lock);
+    g_assert_cmpuint (t.failed.size (), ==, 2);
+    for (const char *id : ids)
+      assert_str_eq (t.failed[id], "not-negotiated");
+  }
+  for (const char *id : ids)
+    assert_str_eq (p.bus->ended_reason (id), "error");
+  g_assert_true (p.bus->has_warning ("loud|handler_failed"));
+  g_assert_false (p.bus->has_warning ("quiet|handler_failed"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1096,5 +1163,6 @@ main (int argc, char **argv)
       test_websocket_protocol);
   g_test_add_func ("/sessionsrc/io-threads", test_io_threads);
   g_test_add_func ("/sessionsrc/batched-echo", test_batched_echo);
+  g_test_add_func ("/sessionsrc/session-failed", test_session_failed);
   return g_test_run ();
 }

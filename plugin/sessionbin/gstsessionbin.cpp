@@ -265,7 +265,8 @@ fail_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
 }
 
 /* A session pad of the inner sessionsrc (server thread, before the
- * session's first buffer). */
+ * session's first buffer): the session's first pad makes its handler, each
+ * pad is linked to it by kind. */
 static void
 on_session_pad (GstElement *, GstPad * pad, gpointer data)
 {
@@ -273,9 +274,22 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
   GstSessionContext *context = gst_session_context_get_current (pad, nullptr);
   if (!context)
     return;                     /* the interleaved pad */
+  sessionctx::MediaKind kind;
+  if (!sessionbin::pad_media_kind (pad, &kind)) {
+    g_object_unref (context);
+    return;
+  }
+
+  std::string error;
+  if (auto h = self->priv->handlers.find (context)) {
+    /* Another kind of a session whose handler runs. */
+    g_object_unref (context);
+    if (!h->link (kind, pad, error))
+      fail_handler (self, h, error);
+    return;
+  }
 
   const gint64 t0 = g_get_monotonic_time ();
-  std::string error;
   GstElement *element = make_handler (self, context, error);
   if (!element) {
     fail_session (self, context, sessionbin::sanitize
@@ -287,17 +301,40 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
       element);
   g_object_unref (context);
   /* Known before it starts (its errors while starting are its own), and
-   * again with its output chain once attached. */
+   * again with its output stages once started. */
   self->priv->handlers.add (h);
-  bool attached = h->attach (pad, error);
+  bool started = h->start (error) && h->link (kind, pad, error);
   self->priv->handlers.add (h);
-  if (!attached) {
+  if (!started) {
     fail_handler (self, h, error);
     return;
   }
   /* tests/bench/run_sessionbin.sh reads this line. */
   GST_INFO_OBJECT (self, "session %s: handler ready in %" G_GINT64_FORMAT
       " us", h->log_id ().c_str (), g_get_monotonic_time () - t0);
+}
+
+/* What a session pad feeds failed (not-negotiated, a flow error), on that
+ * pad's streaming thread: the inner sessionsrc ends the session; the
+ * handler goes. The warning is sessionbin's (once, whichever of the
+ * handler's error and the flow error came first). */
+static gboolean
+on_session_failed (GstElement *, GstSessionContext * context,
+    const gchar * flow, gpointer data)
+{
+  auto *self = GST_SESSION_BIN (data);
+  auto h = self->priv->handlers.find (context);
+  if (!h)
+    return FALSE;               /* no handler of ours: sessionsrc warns */
+  if (self->priv->handlers.mark_failed (h))
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+        ("Session %s: handler failed: %s", h->log_id ().c_str (), flow),
+        ("streaming of the session stopped, reason %s", flow),
+        ("session-id", G_TYPE_STRING, gst_session_context_get_id (context),
+            "error", G_TYPE_STRING, sessionctx::error::handler_failed,
+            "flow-return", G_TYPE_STRING, flow, NULL));
+  remove_handler_async (self, h, "failed");
+  return TRUE;
 }
 
 struct DrainTimer
@@ -352,24 +389,6 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
   auto *self = GST_SESSION_BIN (bin);
   GstObject *src = GST_MESSAGE_SRC (message);
   if (src && src == GST_OBJECT (self->priv->src)) {
-    /* What a session pad feeds failed (not-negotiated, a flow error): the
-     * inner sessionsrc ended the session and warned; the handler goes. */
-    const GstStructure *details = nullptr;
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
-      gst_message_parse_warning_details (message, &details);
-    if (details && g_strcmp0 (gst_structure_get_string (details, "error"),
-            sessionctx::error::handler_failed) == 0) {
-      if (auto h = self->priv->handlers.find (gst_structure_get_string
-              (details, "session-id"))) {
-        bool warned = !self->priv->handlers.mark_failed (h);
-        remove_handler_async (self, h, "failed");
-        if (warned) {
-          /* sessionbin warned already (the handler's own error). */
-          gst_message_unref (message);
-          return;
-        }
-      }
-    }
     GstSessionContext *context = nullptr;
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_ENDED_MESSAGE_NAME) &&
@@ -581,6 +600,8 @@ gst_session_bin_init (GstSessionBin * self)
   gst_bin_add (GST_BIN (self), self->priv->src);
   g_signal_connect (self->priv->src, "pad-added",
       G_CALLBACK (on_session_pad), self);
+  g_signal_connect (self->priv->src, "session-failed",
+      G_CALLBACK (on_session_failed), self);
   g_signal_connect (self->priv->src, "session-message",
       G_CALLBACK (+[](GstElement *, GstSessionContext * context,
                   const gchar * json, gpointer data) {

@@ -9,10 +9,14 @@ GST_DEBUG_CATEGORY_EXTERN (gst_session_bin_debug);
 
 namespace sessionbin {
 
+using sessionctx::MediaKind;
+
 GstPad *
-find_audio_pad (GstElement * element, GstPadDirection direction)
+find_pad_of_kind (GstElement * element, GstPadDirection direction,
+    MediaKind kind)
 {
-  GstCaps *audio = gst_caps_new_empty_simple ("audio/x-raw");
+  GstCaps *raw = gst_caps_new_empty_simple (kind == MediaKind::audio ?
+      "audio/x-raw" : "video/x-raw");
   GstPad *found = nullptr;
   GstIterator *it = direction == GST_PAD_SINK ?
       gst_element_iterate_sink_pads (element) :
@@ -25,7 +29,7 @@ find_audio_pad (GstElement * element, GstPadDirection direction)
         auto *pad = GST_PAD (g_value_get_object (&item));
         if (!gst_pad_is_linked (pad)) {
           GstCaps *caps = gst_pad_query_caps (pad, nullptr);
-          bool can = gst_caps_can_intersect (caps, audio);
+          bool can = gst_caps_can_intersect (caps, raw);
           gst_caps_unref (caps);
           if (can) {
             found = GST_PAD (gst_object_ref (pad));
@@ -45,8 +49,21 @@ find_audio_pad (GstElement * element, GstPadDirection direction)
   }
   g_value_unset (&item);
   gst_iterator_free (it);
-  gst_caps_unref (audio);
+  gst_caps_unref (raw);
   return found;
+}
+
+bool
+pad_media_kind (GstPad * pad, MediaKind * kind)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    return false;
+  bool known = !gst_caps_is_empty (caps) && !gst_caps_is_any (caps) &&
+      sessionctx::media_kind_from_name (gst_structure_get_name
+      (gst_caps_get_structure (caps, 0)), kind);
+  gst_caps_unref (caps);
+  return known;
 }
 
 /* Buffers that reach the output chain without a session meta (the handler
@@ -100,7 +117,46 @@ SessionHandler::~SessionHandler ()
 }
 
 bool
-SessionHandler::attach (GstPad * session_pad, std::string & error)
+SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
+    std::string & error)
+{
+  /* Audio: any raw format and rate, converted to sessionsink's. The video
+   * stage (encode and send on the peer's video track) comes with the video
+   * track factory; until then a handler's video is not sent back. */
+  if (kind != MediaKind::audio)
+    return true;
+  const char *chain[] = { "audioconvert", "audioresample", "sessionsink" };
+  std::vector<GstElement *> stage;
+  for (const char *factory : chain) {
+    GstElement *e = gst_element_factory_make (factory, nullptr);
+    if (!e) {
+      error = std::string ("element ") + factory + " is missing";
+      return false;
+    }
+    gst_bin_add (bin_, e);
+    elements_.push_back (GST_ELEMENT (gst_object_ref (e)));
+    if (!stage.empty () && !gst_element_link (stage.back (), e)) {
+      error = std::string ("could not link to ") + factory;
+      return false;
+    }
+    stage.push_back (e);
+  }
+  GstElement *sink = stage.back ();
+  /* The pipeline stays live when sessions join: no preroll. */
+  g_object_set (sink, "async", FALSE, nullptr);
+  output_sinks_.push_back ({sink, false});
+  GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
+  gst_pad_add_probe (stage_sink, (GstPadProbeType)
+      (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      restore_meta, g_object_ref (context_), g_object_unref);
+  if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
+    error = "could not link the handler's source pad to audioconvert";
+  gst_object_unref (stage_sink);
+  return error.empty ();
+}
+
+bool
+SessionHandler::start (std::string & error)
 {
   if (!gst_bin_add (bin_, handler_)) {
     error = "the handler could not be added (already in a bin?)";
@@ -109,48 +165,17 @@ SessionHandler::attach (GstPad * session_pad, std::string & error)
   handler_has_sinks_ = GST_OBJECT_FLAG_IS_SET (handler_,
       GST_ELEMENT_FLAG_SINK);
 
-  GstPad *sink_pad = find_audio_pad (handler_, GST_PAD_SINK);
-  if (!sink_pad) {
-    error = "the handler has no free audio sink pad";
-    return false;
-  }
-  GstPad *src_pad = find_audio_pad (handler_, GST_PAD_SRC);
-  if (src_pad) {
-    const char *chain[] = { "audioconvert", "audioresample", "sessionsink" };
-    GstElement *prev = nullptr;
-    for (const char *factory : chain) {
-      GstElement *e = gst_element_factory_make (factory, nullptr);
-      if (!e) {
-        error = std::string ("element ") + factory + " is missing";
-        break;
-      }
-      gst_bin_add (bin_, e);
-      elements_.push_back (GST_ELEMENT (gst_object_ref (e)));
-      if (prev && !gst_element_link (prev, e)) {
-        error = std::string ("could not link to ") + factory;
-        break;
-      }
-      prev = e;
-    }
-    if (error.empty ()) {
-      sink_ = elements_.back ();
-      /* The pipeline stays live when sessions join: no preroll. */
-      g_object_set (sink_, "async", FALSE, nullptr);
-      GstPad *convert_sink = gst_element_get_static_pad (elements_[1],
-          "sink");
-      gst_pad_add_probe (convert_sink, (GstPadProbeType)
-          (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-          restore_meta, g_object_ref (context_), g_object_unref);
-      if (gst_pad_link (src_pad, convert_sink) != GST_PAD_LINK_OK)
-        error = "could not link the handler's source pad to audioconvert";
-      gst_object_unref (convert_sink);
-    }
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    GstPad *src_pad = find_pad_of_kind (handler_, GST_PAD_SRC, kind);
+    if (!src_pad)
+      continue;
+    bool ok = add_output_stage (kind, src_pad, error);
     gst_object_unref (src_pad);
-  } else if (!handler_has_sinks_) {
-    error = "the handler has neither a source pad nor a sink";
+    if (!ok)
+      return false;
   }
-  if (!error.empty ()) {
-    gst_object_unref (sink_pad);
+  if (output_sinks_.empty () && !handler_has_sinks_) {
+    error = "the handler has neither a source pad nor a sink";
     return false;
   }
 
@@ -158,15 +183,40 @@ SessionHandler::attach (GstPad * session_pad, std::string & error)
   for (auto it = elements_.rbegin (); it != elements_.rend (); ++it) {
     if (!gst_element_sync_state_with_parent (*it)) {
       error = std::string ("could not start ") + GST_OBJECT_NAME (*it);
-      gst_object_unref (sink_pad);
       return false;
     }
   }
-  if (sink_) {
+  if (sends_back ()) {
     if (auto session = sessionctx::session_from_context (context_)) {
       session->hold_output ();
       held_ = session;
     }
+  }
+  return true;
+}
+
+bool
+SessionHandler::link (MediaKind kind, GstPad * session_pad,
+    std::string & error)
+{
+  GstPad *sink_pad = find_pad_of_kind (handler_, GST_PAD_SINK, kind);
+  if (!sink_pad) {
+    GstPad *any = nullptr;
+    if (kinds_linked_ == 0) {
+      for (MediaKind k : sessionctx::kMediaKinds)
+        if (!any)
+          any = find_pad_of_kind (handler_, GST_PAD_SINK, k);
+    }
+    if (kinds_linked_ == 0 && !any) {
+      error = std::string ("the handler has no free ") +
+          sessionctx::media_kind_name (kind) + " sink pad";
+      return false;
+    }
+    if (any)
+      gst_object_unref (any);
+    GST_INFO_OBJECT (bin_, "session %s: the handler takes no %s, dropped",
+        log_id_.c_str (), sessionctx::media_kind_name (kind));
+    return true;
   }
   GstPadLinkReturn link = gst_pad_link (session_pad, sink_pad);
   gst_object_unref (sink_pad);
@@ -175,6 +225,7 @@ SessionHandler::attach (GstPad * session_pad, std::string & error)
         gst_pad_link_get_name (link);
     return false;
   }
+  kinds_linked_++;
   return true;
 }
 
@@ -183,9 +234,13 @@ SessionHandler::on_eos (GstElement * child)
 {
   if (child == handler_)
     handler_eos_ = true;
-  else if (child == sink_)
-    sink_eos_ = true;
-  return (!handler_has_sinks_ || handler_eos_) && (!sink_ || sink_eos_);
+  bool outputs_done = true;
+  for (auto & out : output_sinks_) {
+    if (child == out.sink)
+      out.eos = true;
+    outputs_done = outputs_done && out.eos;
+  }
+  return (!handler_has_sinks_ || handler_eos_) && outputs_done;
 }
 
 void

@@ -1,9 +1,10 @@
 /* One session's handler inside a sessionbin: the handler element, the
- * chain that takes its output back to the client, and its end.
+ * output stage of each kind it sends back, and its end.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "core/mediakind.h"
 #include "session/session.h"
 
 #include <gst/gst.h>
@@ -15,6 +16,11 @@
 
 namespace sessionbin {
 
+/* One handler per session, whatever the number of its media: each session
+ * pad (one per kind) is linked to the handler's free sink pad of that kind
+ * (matched by caps); each handler source pad of a kind that can be sent
+ * back gets that kind's output stage (audio: audioconvert ! audioresample
+ * ! sessionsink). */
 class SessionHandler
 {
 public:
@@ -25,15 +31,22 @@ public:
   SessionHandler (const SessionHandler &) = delete;
   SessionHandler & operator= (const SessionHandler &) = delete;
 
-  /* Adds the handler to the bin (and, when it has a source pad, the chain
-   * to a sessionsink: audioconvert ! audioresample ! sessionsink), links
-   * @session_pad to its sink pad and starts it. False with @error filled
-   * when any step fails; remove () then undoes what was done. */
-  bool attach (GstPad * session_pad, std::string & error);
+  /* Adds the handler to the bin with an output stage for each of its
+   * source pads whose kind can be sent back, and starts them. False with
+   * @error filled when any step fails, or when the handler neither sends
+   * anything back nor ends in a sink; remove () then undoes what was
+   * done. */
+  bool start (std::string & error);
+  /* Links @session_pad, the session's pad of @kind, to the handler's free
+   * sink pad of that kind. A kind the handler takes no sink pad of is left
+   * unlinked (its media is dropped) unless it is the first kind and the
+   * handler has no free sink pad at all: then false with @error. */
+  bool link (sessionctx::MediaKind kind, GstPad * session_pad,
+      std::string & error);
   /* The bin's direct children that belong to this handler. */
   const std::vector<GstElement *> &elements () const { return elements_; }
   /* An EOS message from @child: true once every sink of the session has
-   * finished (the handler's own sinks, the sessionsink). */
+   * finished (the handler's own sinks, each output stage's sessionsink). */
   bool on_eos (GstElement * child);
   /* Stops and removes every element, and lets the session close
    * (Session::release_output); from any thread but this session's
@@ -43,7 +56,7 @@ public:
   GstSessionContext *context () const { return context_; }
   /* The id as it may appear in logs and text: sanitized. */
   const std::string & log_id () const { return log_id_; }
-  bool sends_back () const { return sink_ != nullptr; }
+  bool sends_back () const { return !output_sinks_.empty (); }
 
   /* Kept by the HandlerSet, under its lock. */
   bool ended = false;           /* the session ended; draining */
@@ -52,21 +65,36 @@ public:
   GstClockID drain_timer = nullptr;
 
 private:
+  /* The output stage that sends @src_pad's @kind back to the client;
+   * false with @error when it cannot be built. */
+  bool add_output_stage (sessionctx::MediaKind kind, GstPad * src_pad,
+      std::string & error);
+
   GstBin *bin_;
   GstSessionContext *context_;
   std::string log_id_;
   GstElement *handler_;
-  GstElement *sink_ = nullptr;
   /* A send-receive handler holds its session's output until removed. */
   std::weak_ptr<sessionctx::Session> held_;
-  std::vector<GstElement *> elements_;  /* handler first, then the chain */
+  std::vector<GstElement *> elements_;  /* handler first, then the stages */
+  struct OutputSink
+  {
+    GstElement *sink;           /* in elements_ */
+    bool eos;
+  };
+  std::vector<OutputSink> output_sinks_;
+  int kinds_linked_ = 0;
   bool handler_has_sinks_ = false;
   bool handler_eos_ = false;
-  bool sink_eos_ = false;
 };
 
 /* The first unlinked @direction pad of @element whose caps can be raw
- * audio (a handler may later also have video pads). Transfer full. */
-GstPad *find_audio_pad (GstElement * element, GstPadDirection direction);
+ * media of @kind (audio/x-raw, video/x-raw). Transfer full. */
+GstPad *find_pad_of_kind (GstElement * element, GstPadDirection direction,
+    sessionctx::MediaKind kind);
+
+/* The kind of the raw media @pad carries (its current caps), false when
+ * it has none or carries something else. */
+bool pad_media_kind (GstPad * pad, sessionctx::MediaKind * kind);
 
 }  // namespace sessionbin

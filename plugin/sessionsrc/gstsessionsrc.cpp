@@ -119,6 +119,7 @@ enum
   SIGNAL_SESSION_MESSAGE,
   SIGNAL_SESSION_MARK,
   SIGNAL_AUTHORIZE,
+  SIGNAL_SESSION_FAILED,
   LAST_SIGNAL,
 };
 static guint signals[LAST_SIGNAL];
@@ -304,15 +305,21 @@ GstSessionSrcPrivate::session_pad_failed (OutputPad * out, GstFlowReturn ret)
     std::lock_guard < std::mutex > l (state.lock);
     server = state.server;
   }
+  auto s = server ? server->find_session (out->session_id) : nullptr;
   const char *flow = gst_flow_get_name (ret);
-  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-      ("Session %s: its processing failed (%s)",
-          sessionctx::log_safe (out->session_id).c_str (),
-          flow), ("streaming of the session stopped, reason %s", flow),
-      ("session-id", G_TYPE_STRING, out->session_id.c_str (), "error",
-          G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
-          G_TYPE_STRING, flow, NULL));
-  if (auto s = server ? server->find_session (out->session_id) : nullptr)
+  gboolean reported = FALSE;
+  if (s)
+    g_signal_emit (self, signals[SIGNAL_SESSION_FAILED], 0, s->context (),
+        flow, &reported);
+  if (!reported)
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+        ("Session %s: its processing failed (%s)",
+            sessionctx::log_safe (out->session_id).c_str (),
+            flow), ("streaming of the session stopped, reason %s", flow),
+        ("session-id", G_TYPE_STRING, out->session_id.c_str (), "error",
+            G_TYPE_STRING, sessionctx::error::handler_failed, "flow-return",
+            G_TYPE_STRING, flow, NULL));
+  if (s)
     s->fail (sessionctx::error::handler_failed);
 }
 
@@ -663,6 +670,26 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
       gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
       GST_TYPE_SESSION_CONTEXT);
+  /**
+   * GstSessionSrc::session-failed:
+   * @src: the element
+   * @context: the session
+   * @flow_return: what the push returned, e.g. `not-negotiated`, `error`
+   *
+   * With #GstSessionSrc:session-pads, what one session's pad feeds failed
+   * (a flow error downstream of it). That session alone ends, with reason
+   * `error` (its WebSocket client gets the failed reply `handler_failed`);
+   * the other sessions and the pipeline go on. Emitted on that pad's
+   * streaming thread, before the session ends.
+   *
+   * Returns: TRUE when the handler reported the failure itself; sessionsrc
+   * then posts no warning of its own (otherwise it warns with details
+   * `session-id`, `error` = `handler_failed`, `flow-return`)
+   */
+  signals[SIGNAL_SESSION_FAILED] = g_signal_new ("session-failed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN, 2,
+      GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   for (GstStaticPadTemplate * templ:session_templates)
