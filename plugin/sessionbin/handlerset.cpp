@@ -85,17 +85,6 @@ HandlerSet::find (GstSessionContext * context)
   return it == by_context_.end ()? nullptr : it->second;
 }
 
-std::shared_ptr<SessionHandler>
-HandlerSet::find (const gchar * id)
-{
-  /* A rare path (a failure report by id): a scan. */
-  std::lock_guard < std::mutex > l (lock_);
-  for (auto &[context, h] : by_context_)
-    if (id && g_strcmp0 (gst_session_context_get_id (context), id) == 0)
-      return h;
-  return nullptr;
-}
-
 std::vector<std::shared_ptr<SessionHandler>>
 HandlerSet::all ()
 {

@@ -33,7 +33,6 @@ public:
   std::shared_ptr<SessionHandler> owner_of (GstObject * object,
       GstElement ** child);
   std::shared_ptr<SessionHandler> find (GstSessionContext * context);
-  std::shared_ptr<SessionHandler> find (const gchar * id);
   std::vector<std::shared_ptr<SessionHandler>> all ();
 
   /* An EOS message from @child of @h: true when @h is now done. */
