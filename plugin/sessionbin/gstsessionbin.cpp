@@ -14,7 +14,12 @@
  *
  * Each session gets its own instance of #GstSessionBin:handler (a launch
  * description, made with gst_parse_bin_from_description() and ghost pads),
- * or of the element the #GstSessionBin::create-handler signal returns. It
+ * or of the element the #GstSessionBin::create-handler signal returns: one
+ * per session, whatever the number of its media. Each of the session's
+ * media is linked to the handler's first unlinked sink pad whose caps can
+ * take it (`audio/x-raw`; `video/x-raw` is planned), a kind it takes no
+ * pad of is dropped, and each handler source pad of a kind that can be
+ * sent back gets its own output stage. It
  * is created and linked before the session's first buffer and fed that
  * session's audio only (S16LE mono at #GstSessionBin:rate), so stateful
  * elements (resamplers, echo cancellers, recognizers, encoders) never mix

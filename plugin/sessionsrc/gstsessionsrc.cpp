@@ -28,9 +28,20 @@
  * By default all sessions share the always `src` pad, interleaved; a
  * serialized `session-start` event precedes a session's first buffer and a
  * `session-end` event follows its last. With #GstSessionSrc:session-pads
- * each session gets its own sometimes pad `src_%u` instead, carrying the
- * sticky session-context event (already set when `pad-added` is emitted) and
- * removed after EOS when the session ends.
+ * each session gets its own sometimes pad per kind of media it carries
+ * instead (`src_%u` for its audio), carrying the sticky session-context
+ * event (already set when `pad-added` is emitted) and removed after EOS
+ * when the session ends; a session's pads share its number. A branch
+ * that fails (a flow error such as not-negotiated) ends its session only:
+ * see #GstSessionSrc::session-failed. Consecutive buffers may be pushed as
+ * one buffer list: pad probes should watch for
+ * %GST_PAD_PROBE_TYPE_BUFFER_LIST too.
+ *
+ * The interleaved `src` pad carries audio only, and always will: one
+ * stream of one media type is what a pad is, and interleaving sessions
+ * works for audio because every session's buffers share one format and
+ * rate, each tagged. Other kinds (video, planned) come per session, on
+ * session pads or in `sessionbin`.
  *
  * WebRTC clients use FastRTC's HTTP signalling on the same port
  * (`POST /webrtc/offer`): one webrtcbin per peer inside this bin, incoming
