@@ -378,7 +378,7 @@ free_peer_ref (gpointer d)
 }
 
 bool
-Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
+Peer::build (GstSDPMessage * sdp, const Offer & offer,
     const PeerSettings & settings)
 {
   webrtc = gst_element_factory_make ("webrtcbin", nullptr);
@@ -423,7 +423,9 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
   }
   gst_bin_add (GST_BIN (bin), webrtc);
 
-  if (info.client_receives) {
+  /* parse_offer () took only offers whose first audio m-line has Opus. */
+  const OfferedMedia *audio = offer.first (sessionctx::MediaKind::audio);
+  if (audio->client_receives ()) {
     /* sessionsink → appsrc → Opus → the client. */
     appsrc = gst_element_factory_make ("appsrc", nullptr);
     GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format",
@@ -438,7 +440,7 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
     GstElement *enc = gst_element_factory_make ("opusenc", nullptr);
     g_object_set (enc, "complexity", (gint) settings.opus_complexity, NULL);
     GstElement *pay = gst_element_factory_make ("rtpopuspay", nullptr);
-    g_object_set (pay, "pt", info.opus_pt, NULL);
+    g_object_set (pay, "pt", audio->find_codec ("opus")->payload_type, NULL);
     gst_bin_add_many (GST_BIN (bin), appsrc, conv, enc, pay, NULL);
     gst_element_link_many (appsrc, conv, enc, pay, NULL);
     GstPad *pay_src = gst_element_get_static_pad (pay, "src");
