@@ -369,6 +369,59 @@ on_remote_set (GstPromise * promise, gpointer data)
   gst_promise_unref (p);
 }
 
+/* How the session reaches its peer. Holds the peer weakly: the peer holds
+ * the session. */
+class PeerSender : public sessionctx::PeerLink
+{
+public:
+  explicit PeerSender (std::weak_ptr<Peer> peer) : peer_ (std::move (peer))
+  {
+  }
+
+  bool send_text (const std::string & text) override
+  {
+    auto p = peer_.lock ();
+    if (!p)
+      return false;
+    GstWebRTCDataChannel *channel = nullptr;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (!p->removed && p->channel)
+        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
+    }
+    if (!channel)
+      return false;
+    GstWebRTCDataChannelState ready;
+    g_object_get (channel, "ready-state", &ready, NULL);
+    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+      gst_webrtc_data_channel_send_string (channel, text.c_str ());
+    g_object_unref (channel);
+    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  }
+
+  bool send_audio (const int16_t * pcm, size_t samples) override
+  {
+    auto p = peer_.lock ();
+    if (!p)
+      return false;
+    GstElement *appsrc;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (p->removed || !p->appsrc)
+        return false;
+      appsrc = GST_ELEMENT (gst_object_ref (p->appsrc));
+    }
+    GstBuffer *buf = gst_buffer_new_memdup (pcm, samples * 2);
+    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
+        GST_FLOW_OK;
+    gst_object_unref (appsrc);
+    return ok;
+  }
+
+private:
+  std::weak_ptr<Peer> peer_;
+};
+
 }  // namespace
 
 void
@@ -458,43 +511,7 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
   g_signal_connect (webrtc, "on-data-channel",
       G_CALLBACK (on_data_channel), this);
 
-  std::weak_ptr<Peer> weak = weak_from_this ();
-  session->pcm_sender =[weak](const int16_t * pcm, size_t len)->bool {
-    auto p = weak.lock ();
-    if (!p)
-      return false;
-    GstElement *appsrc;
-    {
-      std::lock_guard < std::mutex > l (p->lock);
-      if (p->removed || !p->appsrc)
-        return false;
-      appsrc = GST_ELEMENT (gst_object_ref (p->appsrc));
-    }
-    GstBuffer *buf = gst_buffer_new_memdup (pcm, len * 2);
-    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
-        GST_FLOW_OK;
-    gst_object_unref (appsrc);
-    return ok;
-  };
-  session->text_sender =[weak](const std::string & text)->bool {
-    auto p = weak.lock ();
-    if (!p)
-      return false;
-    GstWebRTCDataChannel *channel = nullptr;
-    {
-      std::lock_guard < std::mutex > l (p->lock);
-      if (!p->removed && p->channel)
-        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
-    }
-    if (!channel)
-      return false;
-    GstWebRTCDataChannelState ready;
-    g_object_get (channel, "ready-state", &ready, NULL);
-    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
-      gst_webrtc_data_channel_send_string (channel, text.c_str ());
-    g_object_unref (channel);
-    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-  };
+  session->peer_link = std::make_shared<PeerSender> (weak_from_this ());
 
   /* A bin holding webrtcbin's internal sinks would make sessionsrc look
    * like a sink to its parent (EOS and preroll would wait for it). */

@@ -84,7 +84,7 @@ struct Peer : std::enable_shared_from_this<Peer>
 
   /* Fills #bin for the offer @sdp, described in @offer (webrtcbin, the
    * send chain when the client receives, the callbacks) and gives the
-   * session its senders; false when webrtcbin is missing. */
+   * session its PeerLink; false when webrtcbin is missing. */
   bool build (GstSDPMessage * sdp, const Offer & offer,
       const PeerSettings & settings);
   /* Hands the offer (taking @sdp) to webrtcbin, which answers through the
