@@ -150,7 +150,7 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
 
   if (auto peer = find_peer (s.get ())) {
     /* From now on the peer's audio goes straight to its pad. */
-    for (auto & m : peer->attach_output (out))
+    for (auto & m : peer->attach_output (sessionctx::MediaKind::audio, out))
       on_session_message (*s, m);
   }
 }

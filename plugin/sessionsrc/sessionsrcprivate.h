@@ -57,13 +57,18 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     GstClockTime max_latency = kDefaultMaxLatency;
   } state;
 
-  /* OutputPad::Owner and PeerOwner; takes the state lock. */
+  /* OutputPad::Owner, and PeerOwner's audio; takes the state lock. */
   GstCaps *output_caps () override
   {
     std::lock_guard < std::mutex > l (state.lock);
     return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
         "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
         G_TYPE_INT, 1, "rate", G_TYPE_INT, state.rate, NULL);
+  }
+  /* PeerOwner: audio only (a peer drops other media). */
+  GstCaps *output_caps (sessionctx::MediaKind kind) override
+  {
+    return kind == sessionctx::MediaKind::audio ? output_caps () : nullptr;
   }
   void session_pad_finished (OutputPad * out) override
   {

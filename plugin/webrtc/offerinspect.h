@@ -26,7 +26,7 @@ const char *offer_direction_name (OfferDirection direction);
 /* One codec of an m-line, from its a=rtpmap line. */
 struct OfferedCodec
 {
-  std::string name;             /* the encoding name as offered: "opus", "VP8" */
+  std::string name;             /* the encoding name as offered ("opus") */
   int payload_type = -1;
   int clock_rate = 0;
   int channels = 0;             /* 0 when the rtpmap gives none */
