@@ -159,9 +159,9 @@ media_of_pad (const Peer & peer, GstPad * pad, MediaKind * kind,
   return known;
 }
 
-/* A parentless pad taking @pad's media and dropping it. */
+/* A parentless pad taking @pad's media and dropping it, kept in @pads. */
 void
-link_dead_end (Peer * peer, GstPad * pad, std::vector<GstPad *> & pads)
+link_dead_end (GstPad * pad, std::vector<GstPad *> & pads)
 {
   GstPad *end = gst_pad_new ("dead-end", GST_PAD_SINK);
   gst_pad_set_chain_function (end, dead_end_chain);
@@ -214,8 +214,7 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
     GST_INFO_OBJECT (peer->src, "session %s: dropping incoming %s media (%"
         GST_PTR_FORMAT ")", sessionctx::log_safe (peer->session->id ()).c_str
         (), known ? sessionctx::media_kind_name (kind) : "other", pad);
-    link_dead_end (peer, pad, known ? peer->track (kind).pads :
-        peer->dead_ends);
+    link_dead_end (pad, known ? peer->track (kind).pads : peer->dead_ends);
     return;
   }
 

@@ -59,8 +59,8 @@ struct PeerSettings
  * never contains a sink element), and, when the client receives, a send
  * chain from an appsrc fed by sessionsink. Incoming media the peer cannot
  * take (a kind without a factory or without output, a codec its factory
- * does not speak) ends in a parentless pad that drops it, so it can never
- * fail the peer. */
+ * does not speak) ends in a parentless pad that drops it rather than
+ * failing the peer (not-linked). */
 struct Peer : std::enable_shared_from_this<Peer>
 {
   /* What the peer keeps of one kind of media. */
