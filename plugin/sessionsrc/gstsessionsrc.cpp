@@ -111,7 +111,8 @@ GstSessionSrcPrivate::GstSessionSrcPrivate (GstSessionSrc * s)
 GstCaps *
 GstSessionSrcPrivate::output_caps (MediaKind kind)
 {
-  g_return_val_if_fail (kind == MediaKind::audio, gst_caps_new_empty ());
+  if (kind != MediaKind::audio)
+    return nullptr;             /* video: with its track factory */
   std::lock_guard < std::mutex > l (state.lock);
   return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
       "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
@@ -195,7 +196,7 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
 
   if (auto peer = find_peer (s.get ())) {
     /* From now on the peer's audio goes straight to its pad. */
-    for (auto & m : peer->attach_output (st->pad (audio)))
+    for (auto & m : peer->attach_output (audio, st->pad (audio)))
       on_session_message (*s, m);
   }
 }

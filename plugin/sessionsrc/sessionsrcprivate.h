@@ -57,8 +57,9 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     GstClockTime max_latency = kDefaultMaxLatency;
   } state;
 
-  /* OutputPad::Owner and PeerOwner: the raw caps of @kind's pads (in
-   * gstsessionsrc.cpp); takes the state lock. */
+  /* OutputPad::Owner and PeerOwner: the raw caps of @kind's pads, NULL
+   * for a kind the element has no pads of (a peer then drops that kind's
+   * media); in gstsessionsrc.cpp, takes the state lock. */
   GstCaps *output_caps (sessionctx::MediaKind kind) override;
   void session_pad_finished (OutputPad * out) override
   {

@@ -32,9 +32,10 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     server->abandon_session (s);
   };
 
-  OfferInfo info;
+  Offer offer;
   const char *code, *detail;
-  GstSDPMessage *sdp = parse_offer (sdp_text.c_str (), &info, &code, &detail);
+  GstSDPMessage *sdp = parse_offer (sdp_text.c_str (), &offer, &code,
+      &detail);
   if (!sdp) {
     refuse (code, detail);
     return;
@@ -59,7 +60,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
   /* A copy: when the peer cannot be built, refuse () still answers. */
   auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
       reply, n);
-  if (!peer->build (sdp, info, copy)) {
+  if (!peer->build (sdp, offer, copy)) {
     gst_sdp_message_free (sdp);
     refuse ("server_error", "webrtcbin is not installed");
     return;

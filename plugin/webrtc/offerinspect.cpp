@@ -7,6 +7,7 @@
 #include "wire/protocol.h"
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 bool
@@ -40,36 +41,94 @@ drop_inconsistent_bundle (GstSDPMessage * sdp)
   return dropped;
 }
 
-OfferInfo
+const char *
+offer_direction_name (OfferDirection direction)
+{
+  switch (direction) {
+    case OfferDirection::sendrecv:
+      return "sendrecv";
+    case OfferDirection::sendonly:
+      return "sendonly";
+    case OfferDirection::recvonly:
+      return "recvonly";
+    case OfferDirection::inactive:
+      break;
+  }
+  return "inactive";
+}
+
+const OfferedCodec *
+OfferedMedia::find_codec (const char *name) const
+{
+  for (const auto & c : codecs)
+    if (g_ascii_strcasecmp (c.name.c_str (), name) == 0)
+      return &c;
+  return nullptr;
+}
+
+const OfferedMedia *
+Offer::first (sessionctx::MediaKind kind) const
+{
+  for (const auto & m : media)
+    if (m.kind == kind && !m.disabled)
+      return &m;
+  return nullptr;
+}
+
+Offer
 inspect_offer (const GstSDPMessage * sdp)
 {
-  OfferInfo info;
+  Offer offer;
+  for (guint i = 0; i < gst_sdp_message_attributes_len (sdp); i++) {
+    const GstSDPAttribute *a = gst_sdp_message_get_attribute (sdp, i);
+    if (g_strcmp0 (a->key, "group") == 0 && a->value &&
+        g_str_has_prefix (a->value, "BUNDLE"))
+      offer.bundle = true;
+  }
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
     const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
-    if (g_strcmp0 (gst_sdp_media_get_media (m), "audio") != 0 ||
-        gst_sdp_media_get_port (m) == 0)
-      continue;
-    info.has_audio = true;
+    OfferedMedia media;
+    const char *name = gst_sdp_media_get_media (m);
+    media.media = name ? name : "";
+    sessionctx::MediaKind kind;
+    if (sessionctx::media_kind_from_name (name, &kind) && !strchr (name, '/'))
+      media.kind = kind;
+    const char *mid = gst_sdp_media_get_attribute_val (m, "mid");
+    media.mid = mid ? mid : "";
+    media.mline_index = (int) i;
+    media.disabled = gst_sdp_media_get_port (m) == 0;
+    /* Whichever of its lines says so: the client does not send
+     * (recvonly, inactive), does not receive (sendonly, inactive). */
+    bool sends = true, receives = true;
     for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
       const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, j);
       if (g_strcmp0 (a->key, "rtpmap") == 0 && a->value) {
-        int pt;
-        char name[32];
-        if (sscanf (a->value, "%d %31[^/]", &pt, name) == 2 &&
-            g_ascii_strcasecmp (name, "opus") == 0 && info.opus_pt < 0)
-          info.opus_pt = pt;
-      } else if (g_strcmp0 (a->key, "sendonly") == 0 ||
-          g_strcmp0 (a->key, "inactive") == 0) {
-        info.client_receives = false;
+        OfferedCodec codec;
+        char encoding[32];
+        int n = sscanf (a->value, "%d %31[^/]/%d/%d", &codec.payload_type,
+            encoding, &codec.clock_rate, &codec.channels);
+        if (n >= 2 && codec.payload_type >= 0) {
+          codec.name = encoding;
+          media.codecs.push_back (std::move (codec));
+        }
+      } else if (g_strcmp0 (a->key, "sendonly") == 0) {
+        receives = false;
+      } else if (g_strcmp0 (a->key, "recvonly") == 0) {
+        sends = false;
+      } else if (g_strcmp0 (a->key, "inactive") == 0) {
+        sends = receives = false;
       }
     }
-    break;                      /* the first audio m-line */
+    media.direction = sends ? (receives ? OfferDirection::sendrecv :
+        OfferDirection::sendonly) : (receives ? OfferDirection::recvonly :
+        OfferDirection::inactive);
+    offer.media.push_back (std::move (media));
   }
-  return info;
+  return offer;
 }
 
 GstSDPMessage *
-parse_offer (const char *text, OfferInfo * info, const char **code,
+parse_offer (const char *text, Offer * offer, const char **code,
     const char **detail)
 {
   GstSDPMessage *sdp = nullptr;
@@ -82,11 +141,12 @@ parse_offer (const char *text, OfferInfo * info, const char **code,
     *detail = "offer SDP does not parse or has no media";
     return nullptr;
   }
-  *info = inspect_offer (sdp);
-  if (!info->has_audio || info->opus_pt < 0) {
+  *offer = inspect_offer (sdp);
+  const OfferedMedia *audio = offer->first (sessionctx::MediaKind::audio);
+  if (!audio || !audio->find_codec ("opus")) {
     gst_sdp_message_free (sdp);
     *code = sessionctx::error::no_audio;
-    *detail = info->has_audio ? "offer has no Opus audio" :
+    *detail = audio ? "offer has no Opus audio" :
         "offer has no audio m-line";
     return nullptr;
   }

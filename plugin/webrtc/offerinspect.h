@@ -3,18 +3,77 @@
  */
 #pragma once
 
+#include "core/mediakind.h"
+
 #include <gst/sdp/sdp.h>
 
-struct OfferInfo
+#include <optional>
+#include <string>
+#include <vector>
+
+/* What the client does with an m-line's media, as its offer says. */
+enum class OfferDirection
 {
-  bool has_audio = false;
-  int opus_pt = -1;
-  bool client_receives = true;  /* sendrecv or recvonly */
+  sendrecv,
+  sendonly,                     /* the client sends, does not receive */
+  recvonly,                     /* the client receives, does not send */
+  inactive,
 };
 
-/* The first audio m-line of @sdp: whether there is one, its Opus payload
- * type and whether the client receives. */
-OfferInfo inspect_offer (const GstSDPMessage * sdp);
+/* "sendrecv", "sendonly", "recvonly", "inactive". */
+const char *offer_direction_name (OfferDirection direction);
+
+/* One codec of an m-line, from its a=rtpmap line. */
+struct OfferedCodec
+{
+  std::string name;             /* the encoding name as offered ("opus") */
+  int payload_type = -1;
+  int clock_rate = 0;
+  int channels = 0;             /* 0 when the rtpmap gives none */
+};
+
+/* One m-line of an offer. */
+struct OfferedMedia
+{
+  std::string media;            /* the SDP media name: "audio", "application" */
+  /* audio or video; none for anything else (application: the data
+   * channel, text, ...). */
+  std::optional<sessionctx::MediaKind> kind;
+  std::string mid;              /* a=mid, "" when there is none */
+  int mline_index = -1;
+  bool disabled = false;        /* port 0: the client turned it off */
+  OfferDirection direction = OfferDirection::sendrecv;
+  /* Every codec with an a=rtpmap line, in the order of those lines. */
+  std::vector<OfferedCodec> codecs;
+
+  /* The first codec named @name (case-insensitive), or NULL. */
+  const OfferedCodec *find_codec (const char *name) const;
+  bool client_sends () const
+  {
+    return direction == OfferDirection::sendrecv ||
+        direction == OfferDirection::sendonly;
+  }
+  bool client_receives () const
+  {
+    return direction == OfferDirection::sendrecv ||
+        direction == OfferDirection::recvonly;
+  }
+};
+
+/* An offer as a list of what it offers. */
+struct Offer
+{
+  std::vector<OfferedMedia> media;      /* every m-line, by index */
+  bool bundle = false;          /* it has a BUNDLE group */
+
+  /* The first m-line of @kind the client did not turn off, or NULL. */
+  const OfferedMedia *first (sessionctx::MediaKind kind) const;
+};
+
+/* Every m-line of @sdp: kind, mid, direction, codecs. The direction of an
+ * m-line is the most restrictive of its a=sendrecv/sendonly/recvonly/
+ * inactive lines (sendrecv when it has none). */
+Offer inspect_offer (const GstSDPMessage * sdp);
 
 /* aiortc (1.4, default settings) offers a BUNDLE group whose m-lines carry
  * different ICE credentials; webrtcbin 1.22 rejects that outright. Such a
@@ -23,7 +82,7 @@ OfferInfo inspect_offer (const GstSDPMessage * sdp);
 bool drop_inconsistent_bundle (GstSDPMessage * sdp);
 
 /* @text as an offer sessionsrc can answer (it parses, has media, and its
- * first audio m-line has Opus), described in @info; otherwise NULL, with
+ * first audio m-line has Opus), described in @offer; otherwise NULL, with
  * the error code (protocol.h) in @code and why in @detail. */
-GstSDPMessage *parse_offer (const char *text, OfferInfo * info,
+GstSDPMessage *parse_offer (const char *text, Offer * offer,
     const char **code, const char **detail);

@@ -18,6 +18,7 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
 #define GST_CAT_DEFAULT gst_session_src_debug
 
+using sessionctx::MediaKind;
 using sessionctx::Session;
 
 Peer::Peer (GstElement * src, PeerOwner * owner,
@@ -31,6 +32,8 @@ Peer::Peer (GstElement * src, PeerOwner * owner,
   gchar *name = g_strdup_printf ("peer%u", number);
   bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
   g_free (name);
+  for (MediaKind kind : sessionctx::kMediaKinds)
+    track (kind).factory = track_factory_for (kind);
 }
 
 Peer::~Peer ()
@@ -38,23 +41,26 @@ Peer::~Peer ()
   GST_DEBUG ("peer of %s freed (bin refcount %d)", session ?
       sessionctx::log_safe (session->id ()).c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
       -1);
-  for (auto *b : early)
-    gst_buffer_unref (b);
+  for (auto & t : tracks) {
+    for (auto *b : t.early)
+      gst_buffer_unref (b);
+    for (auto *p : t.pads)
+      gst_object_unref (p);
+  }
+  for (auto *p : dead_ends)
+    gst_object_unref (p);
   if (channel)
     g_object_unref (channel);
-  for (auto *p : sinks)
-    gst_object_unref (p);
   if (bin)
     gst_object_unref (bin);
 }
 
 namespace {
 
-/* Decoded audio of a peer arrives here (webrtcbin's streaming thread). */
+/* Decoded media of @kind arrives here (webrtcbin's streaming thread). */
 GstFlowReturn
-peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+receive (Peer * peer, MediaKind kind, GstBuffer * buf)
 {
-  auto *peer = static_cast<Peer *> (gst_pad_get_element_private (pad));
   buf = gst_buffer_make_writable (buf);
   GST_BUFFER_PTS (buf) = now_running_time (peer->src);
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
@@ -62,22 +68,44 @@ peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   peer->session->count_media (gst_buffer_get_size (buf));
   peer_stats_maybe_fetch (peer->webrtc, peer->session, peer->stats_fetched_us);
   std::lock_guard < std::mutex > l (peer->lock);
+  Peer::Track & t = peer->track (kind);
   if (peer->removed) {
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
   }
-  if (!peer->out) {
+  if (!t.out) {
     /* Media can beat the session's start by a few milliseconds. */
-    if (peer->early.size () < 250)
-      peer->early.push_back (buf);
+    if (t.early.size () < 250)
+      t.early.push_back (buf);
     else
       gst_buffer_unref (buf);
     return GST_FLOW_OK;
   }
   gst_buffer_add_session_meta (buf, peer->session->context ());
-  peer->session->note_input_backlog (peer->out->push (GST_MINI_OBJECT_CAST
+  peer->session->note_input_backlog (t.out->push (GST_MINI_OBJECT_CAST
           (buf)));
   return GST_FLOW_OK;
+}
+
+/* The chain function of a receive pad of @K (its element private: the
+ * peer). */
+template < MediaKind K > GstFlowReturn
+peer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  return receive (static_cast<Peer *> (gst_pad_get_element_private (pad)), K,
+      buf);
+}
+
+GstPadChainFunction
+receive_chain_function (MediaKind kind)
+{
+  switch (kind) {
+    case MediaKind::audio:
+      return peer_sink_chain < MediaKind::audio >;
+    case MediaKind::video:
+      break;
+  }
+  return peer_sink_chain < MediaKind::video >;
 }
 
 gboolean
@@ -85,6 +113,62 @@ peer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   gst_event_unref (event);
   return TRUE;
+}
+
+GstFlowReturn
+dead_end_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+/* The m-line of the offer that @pad (a src pad of webrtcbin) carries, in
+ * @media, and its kind: by the m-line of the pad's transceiver, else by
+ * the `media` field of its caps (then @media is the first m-line of that
+ * kind, or NULL). False when neither tells a kind. */
+bool
+media_of_pad (const Peer & peer, GstPad * pad, MediaKind * kind,
+    const OfferedMedia ** media)
+{
+  *media = nullptr;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "transceiver")) {
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_object_get (pad, "transceiver", &trans, NULL);
+    if (trans) {
+      guint mline = G_MAXUINT;
+      g_object_get (trans, "mlineindex", &mline, NULL);
+      gst_object_unref (trans);
+      if (mline < peer.offer.media.size ())
+        *media = &peer.offer.media[mline];
+    }
+  }
+  if (*media && (*media)->kind) {
+    *kind = *(*media)->kind;
+    return true;
+  }
+  *media = nullptr;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  const char *name = caps && !gst_caps_is_empty (caps) ?
+      gst_structure_get_string (gst_caps_get_structure (caps, 0), "media") :
+      nullptr;
+  bool known = sessionctx::media_kind_from_name (name, kind);
+  if (caps)
+    gst_caps_unref (caps);
+  if (known)
+    *media = peer.offer.first (*kind);
+  return known;
+}
+
+/* A parentless pad taking @pad's media and dropping it, kept in @pads. */
+void
+link_dead_end (GstPad * pad, std::vector<GstPad *> & pads)
+{
+  GstPad *end = gst_pad_new ("dead-end", GST_PAD_SINK);
+  gst_pad_set_chain_function (end, dead_end_chain);
+  gst_pad_set_event_function (end, peer_sink_event);
+  gst_pad_set_active (end, TRUE);
+  gst_pad_link (pad, end);
+  pads.push_back (end);
 }
 
 void
@@ -98,35 +182,57 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   std::unique_lock < std::mutex > guard (peer->lock);
   if (peer->removed)
     return;
-  GstElement *depay = gst_element_factory_make ("rtpopusdepay", nullptr);
-  GstElement *dec = gst_element_factory_make ("opusdec", nullptr);
-  GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
-  GstElement *res = gst_element_factory_make ("audioresample", nullptr);
-  GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
-  GstCaps *caps;
-  caps = peer->owner->output_caps (sessionctx::MediaKind::audio);
-  g_object_set (filter, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  gst_bin_add_many (GST_BIN (peer->bin), depay, dec, conv, res, filter, NULL);
-  gst_element_link_many (depay, dec, conv, res, filter, NULL);
+  MediaKind kind = MediaKind::audio;
+  const OfferedMedia *media = nullptr;
+  const bool known = media_of_pad (*peer, pad, &kind, &media);
+  GST_DEBUG_OBJECT (peer->src, "session %s: incoming %s media, m-line %d",
+      sessionctx::log_safe (peer->session->id ()).c_str (),
+      known ? sessionctx::media_kind_name (kind) : "other",
+      media ? media->mline_index : -1);
+  const TrackFactory *factory = known ? peer->track (kind).factory : nullptr;
+  GstElement *chain = nullptr;
+  if (factory && media && factory->accepts (*media)) {
+    if (GstCaps * caps = peer->owner->output_caps (kind)) {
+      chain = factory->make_receive_chain (*media, caps);
+      gst_caps_unref (caps);
+    }
+  }
+  GstPad *chain_sink = nullptr;
+  if (chain) {
+    gst_bin_add (GST_BIN (peer->bin), chain);
+    chain_sink = gst_element_get_static_pad (chain, "sink");
+    if (!gst_pad_can_link (pad, chain_sink)) {
+      GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
+          GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
+          pad);
+      gst_object_unref (chain_sink);
+      gst_bin_remove (GST_BIN (peer->bin), chain);
+      chain = nullptr;
+    }
+  }
+  if (!chain) {
+    GST_INFO_OBJECT (peer->src, "session %s: dropping incoming %s media (%"
+        GST_PTR_FORMAT ")", sessionctx::log_safe (peer->session->id ()).c_str
+        (), known ? sessionctx::media_kind_name (kind) : "other", pad);
+    link_dead_end (pad, known ? peer->track (kind).pads : peer->dead_ends);
+    return;
+  }
 
   GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
   gst_pad_set_element_private (sink, peer);
-  gst_pad_set_chain_function (sink, peer_sink_chain);
+  gst_pad_set_chain_function (sink, receive_chain_function (kind));
   gst_pad_set_event_function (sink, peer_sink_event);
   gst_pad_set_active (sink, TRUE);
-  GstPad *filter_src = gst_element_get_static_pad (filter, "src");
-  gst_pad_link (filter_src, sink);
-  gst_object_unref (filter_src);
-  peer->sinks.push_back (sink);
-  for (GstElement *e : {filter, res, conv, dec, depay})
-    gst_element_sync_state_with_parent (e);
-  GstPad *depay_sink = gst_element_get_static_pad (depay, "sink");
-  if (gst_pad_link (pad, depay_sink) != GST_PAD_LINK_OK)
+  GstPad *chain_src = gst_element_get_static_pad (chain, "src");
+  gst_pad_link (chain_src, sink);
+  gst_object_unref (chain_src);
+  peer->track (kind).pads.push_back (sink);
+  gst_element_sync_state_with_parent (chain);
+  if (gst_pad_link (pad, chain_sink) != GST_PAD_LINK_OK)
     GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
         GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
         pad);
-  gst_object_unref (depay_sink);
+  gst_object_unref (chain_sink);
 }
 
 /* The peer a webrtcbin callback was connected with, while it is still
@@ -272,7 +378,7 @@ on_channel_message (GstWebRTCDataChannel *, const gchar * text, gpointer data)
     return;
   {
     std::lock_guard < std::mutex > l (peer->lock);
-    if (!peer->out) {
+    if (!peer->output_attached) {
       peer->early_messages.push_back (text);
       return;
     }
@@ -369,6 +475,60 @@ on_remote_set (GstPromise * promise, gpointer data)
   gst_promise_unref (p);
 }
 
+/* How the session reaches its peer. Holds the peer weakly: the peer holds
+ * the session. */
+class PeerSender : public sessionctx::PeerLink
+{
+public:
+  explicit PeerSender (std::weak_ptr<Peer> peer) : peer_ (std::move (peer))
+  {
+  }
+
+  bool send_text (const std::string & text) override
+  {
+    auto p = peer_.lock ();
+    if (!p)
+      return false;
+    GstWebRTCDataChannel *channel = nullptr;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      if (!p->removed && p->channel)
+        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
+    }
+    if (!channel)
+      return false;
+    GstWebRTCDataChannelState ready;
+    g_object_get (channel, "ready-state", &ready, NULL);
+    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+      gst_webrtc_data_channel_send_string (channel, text.c_str ());
+    g_object_unref (channel);
+    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  }
+
+  bool send_audio (const int16_t * pcm, size_t samples) override
+  {
+    auto p = peer_.lock ();
+    if (!p)
+      return false;
+    GstElement *appsrc;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      appsrc = p->track (MediaKind::audio).appsrc;
+      if (p->removed || !appsrc)
+        return false;
+      gst_object_ref (appsrc);
+    }
+    GstBuffer *buf = gst_buffer_new_memdup (pcm, samples * 2);
+    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
+        GST_FLOW_OK;
+    gst_object_unref (appsrc);
+    return ok;
+  }
+
+private:
+  std::weak_ptr<Peer> peer_;
+};
+
 }  // namespace
 
 void
@@ -378,7 +538,7 @@ free_peer_ref (gpointer d)
 }
 
 bool
-Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
+Peer::build (GstSDPMessage * sdp, const Offer & offer,
     const PeerSettings & settings)
 {
   webrtc = gst_element_factory_make ("webrtcbin", nullptr);
@@ -423,29 +583,30 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
   }
   gst_bin_add (GST_BIN (bin), webrtc);
 
-  if (info.client_receives) {
-    /* sessionsink → appsrc → Opus → the client. */
-    appsrc = gst_element_factory_make ("appsrc", nullptr);
-    GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format",
-        G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
-        "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, 48000, NULL);
-    g_object_set (appsrc, "caps", caps, "format", GST_FORMAT_TIME,
-        "is-live", TRUE, "do-timestamp", TRUE, "max-bytes",
-        (guint64) 48000 * 2, "leaky-type", 2 /* downstream: drop old */ ,
-        NULL);
-    gst_caps_unref (caps);
-    GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
-    GstElement *enc = gst_element_factory_make ("opusenc", nullptr);
-    g_object_set (enc, "complexity", (gint) settings.opus_complexity, NULL);
-    GstElement *pay = gst_element_factory_make ("rtpopuspay", nullptr);
-    g_object_set (pay, "pt", info.opus_pt, NULL);
-    gst_bin_add_many (GST_BIN (bin), appsrc, conv, enc, pay, NULL);
-    gst_element_link_many (appsrc, conv, enc, pay, NULL);
-    GstPad *pay_src = gst_element_get_static_pad (pay, "src");
+  /* Per kind, the first m-line's send chain (sessionsink → appsrc → RTP
+   * → the client). */
+  this->offer = offer;
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    Track & t = track (kind);
+    const OfferedMedia *media = offer.first (kind);
+    if (!t.factory || !media || !media->client_receives () ||
+        !t.factory->accepts (*media))
+      continue;
+    GstElement *input = nullptr;
+    GstElement *chain = t.factory->make_send_chain (*media, settings, &input);
+    if (!chain) {
+      GST_WARNING_OBJECT (src, "session %s: cannot make the %s send chain",
+          sessionctx::log_safe (session->id ()).c_str (),
+          sessionctx::media_kind_name (kind));
+      continue;
+    }
+    gst_bin_add (GST_BIN (bin), chain);
+    GstPad *chain_src = gst_element_get_static_pad (chain, "src");
     GstPad *webrtc_sink = gst_element_request_pad_simple (webrtc, "sink_%u");
-    gst_pad_link (pay_src, webrtc_sink);
-    gst_object_unref (pay_src);
+    gst_pad_link (chain_src, webrtc_sink);
+    gst_object_unref (chain_src);
     gst_object_unref (webrtc_sink);
+    t.appsrc = input;
   }
 
   g_signal_connect (webrtc, "pad-added", G_CALLBACK (on_incoming_pad), this);
@@ -456,43 +617,7 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
   g_signal_connect (webrtc, "on-data-channel",
       G_CALLBACK (on_data_channel), this);
 
-  std::weak_ptr<Peer> weak = weak_from_this ();
-  session->pcm_sender =[weak](const int16_t * pcm, size_t len)->bool {
-    auto p = weak.lock ();
-    if (!p)
-      return false;
-    GstElement *appsrc;
-    {
-      std::lock_guard < std::mutex > l (p->lock);
-      if (p->removed || !p->appsrc)
-        return false;
-      appsrc = GST_ELEMENT (gst_object_ref (p->appsrc));
-    }
-    GstBuffer *buf = gst_buffer_new_memdup (pcm, len * 2);
-    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
-        GST_FLOW_OK;
-    gst_object_unref (appsrc);
-    return ok;
-  };
-  session->text_sender =[weak](const std::string & text)->bool {
-    auto p = weak.lock ();
-    if (!p)
-      return false;
-    GstWebRTCDataChannel *channel = nullptr;
-    {
-      std::lock_guard < std::mutex > l (p->lock);
-      if (!p->removed && p->channel)
-        channel = GST_WEBRTC_DATA_CHANNEL (g_object_ref (p->channel));
-    }
-    if (!channel)
-      return false;
-    GstWebRTCDataChannelState ready;
-    g_object_get (channel, "ready-state", &ready, NULL);
-    if (ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
-      gst_webrtc_data_channel_send_string (channel, text.c_str ());
-    g_object_unref (channel);
-    return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-  };
+  session->peer_link = std::make_shared<PeerSender> (weak_from_this ());
 
   /* A bin holding webrtcbin's internal sinks would make sessionsrc look
    * like a sink to its parent (EOS and preroll would wait for it). */
@@ -513,17 +638,21 @@ Peer::set_remote_description (GstSDPMessage * sdp)
 }
 
 std::vector<std::string>
-Peer::attach_output (std::shared_ptr<OutputPad> pad)
+Peer::attach_output (MediaKind kind, std::shared_ptr<OutputPad> pad)
 {
   std::vector<std::string> messages;
   std::lock_guard < std::mutex > l (lock);
-  out = std::move (pad);
-  for (auto *buf : early) {
+  Track & t = track (kind);
+  t.out = std::move (pad);
+  for (auto *buf : t.early) {
     gst_buffer_add_session_meta (buf, session->context ());
-    out->push (GST_MINI_OBJECT_CAST (buf));
+    t.out->push (GST_MINI_OBJECT_CAST (buf));
   }
-  early.clear ();
-  messages.swap (early_messages);
+  t.early.clear ();
+  if (!output_attached) {
+    output_attached = true;
+    messages.swap (early_messages);
+  }
   return messages;
 }
 
@@ -545,7 +674,8 @@ Peer::shut_down ()
     if (removed)
       return false;
     removed = true;
-    out.reset ();
+    for (auto & t : tracks)
+      t.out.reset ();
     was_answered = answered;
     answered = true;
   }

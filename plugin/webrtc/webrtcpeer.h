@@ -1,14 +1,18 @@
-/* One WebRTC client of sessionsrc: its webrtcbin, receive and send chains.
+/* One WebRTC client of sessionsrc: its webrtcbin (ICE, DTLS, the data
+ * channel) and, per kind of media, the chains its track factory makes.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include "webrtc/offerinspect.h"
+#include "webrtc/track.h"
+#include "core/mediakind.h"
 #include "stream/outputpad.h"
 #include "server/server.h"
 
 #include <gst/webrtc/webrtc.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -22,7 +26,8 @@ struct Peer;
 class PeerOwner
 {
 public:
-  /* The caps of the element's output pads of @kind (a new ref). */
+  /* The caps of the element's output of @kind (a new ref), or NULL when
+   * it has none (that kind's incoming media is then dropped). */
   virtual GstCaps *output_caps (sessionctx::MediaKind kind) = 0;
   /* The peer registered for @s, if any. */
   virtual std::shared_ptr<Peer> find_peer (sessionctx::Session * s) = 0;
@@ -48,31 +53,48 @@ struct PeerSettings
   guint opus_complexity = 0;
 };
 
-/* One WebRTC client: a bin holding its webrtcbin, the Opus receive chain
- * (ending in a parentless pad of ours, so sessionsrc never contains a sink
- * element) and, when the client receives, an appsrc → Opus send chain fed
- * by sessionsink. */
+/* One WebRTC client: a bin holding its webrtcbin and, per kind of media,
+ * the chains of that kind's track factory (track.h): one receive chain per
+ * incoming stream, each ending in a parentless pad of ours (so sessionsrc
+ * never contains a sink element), and, when the client receives, a send
+ * chain from an appsrc fed by sessionsink. Incoming media the peer cannot
+ * take (a kind without a factory or without output, a codec its factory
+ * does not speak) ends in a parentless pad that drops it rather than
+ * failing the peer (not-linked). */
 struct Peer : std::enable_shared_from_this<Peer>
 {
+  /* What the peer keeps of one kind of media. */
+  struct Track
+  {
+    const TrackFactory *factory = nullptr;      /* NULL: media dropped */
+    /* The send chain's input, set by build (): NULL when nothing of this
+     * kind is sent (no factory, or the client does not receive). */
+    GstElement *appsrc = nullptr;
+    /* Under #lock: */
+    std::vector<GstPad *> pads; /* our parentless receive pads (owned) */
+    std::shared_ptr<OutputPad> out;     /* set when the session starts */
+    std::vector<GstBuffer *> early;     /* media before the session started */
+  };
+
   GstElement *src = nullptr;    /* the element holding the peer */
   PeerOwner *owner = nullptr;
   std::shared_ptr<sessionctx::Session> session;
   std::shared_ptr<sessionctx::Server> server;
   GstElement *bin = nullptr;    /* owned ref; child of src */
   GstElement *webrtc = nullptr;
-  GstElement *appsrc = nullptr; /* null when the client does not receive */
+  Offer offer;                  /* set by build () */
   std::function<void (guint, std::string)> reply;
-  std::vector<GstPad *> sinks;  /* our parentless receive pads (owned) */
   gint64 offer_us = 0;          /* when the offer came (monotonic) */
   std::atomic<gint64> stats_fetched_us { 0 };   /* peerstats */
+  std::array<Track, sessionctx::kMediaKindCount> tracks;
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;
   bool connected = false;
   bool removed = false;
+  bool output_attached = false; /* attach_output () was called */
   GstWebRTCDataChannel *channel = nullptr;
-  std::shared_ptr<OutputPad> out;       /* set when the session starts */
-  std::vector<GstBuffer *> early;       /* media before the session started */
+  std::vector<GstPad *> dead_ends;      /* incoming media of no kind (owned) */
   std::vector<std::string> early_messages;
 
   /* The peer of @session, named `peer<number>`, an empty #bin for now. */
@@ -82,18 +104,26 @@ struct Peer : std::enable_shared_from_this<Peer>
       std::function<void (guint, std::string)> reply, guint number);
   ~Peer ();
 
-  /* Fills #bin for the offer @sdp (webrtcbin, the send chain when the
-   * client receives, the callbacks) and gives the session its senders;
-   * false when webrtcbin is missing. */
-  bool build (GstSDPMessage * sdp, const OfferInfo & info,
+  Track & track (sessionctx::MediaKind kind)
+  {
+    return tracks[static_cast<size_t> (kind)];
+  }
+
+  /* Fills #bin for the offer @sdp, described in @offer (webrtcbin, per
+   * kind the send chain of the first m-line of that kind when the client
+   * receives it, the callbacks) and gives the session its PeerLink; false
+   * when webrtcbin is missing. */
+  bool build (GstSDPMessage * sdp, const Offer & offer,
       const PeerSettings & settings);
   /* Hands the offer (taking @sdp) to webrtcbin, which answers through the
    * callbacks. #bin runs by now. */
   void set_remote_description (GstSDPMessage * sdp);
-  /* The session started: from now on the audio goes to @out, the media
-   * that came before included. Returns the data channel messages that came
-   * before, for the caller to deliver. */
-  std::vector<std::string> attach_output (std::shared_ptr<OutputPad> out);
+  /* The session started: from now on the media of @kind goes to @out, the
+   * media that came before included. Called once per kind the element
+   * outputs; the first call returns the data channel messages that came
+   * before, for the caller to deliver (later calls return none). */
+  std::vector<std::string> attach_output (sessionctx::MediaKind kind,
+      std::shared_ptr<OutputPad> out);
   void add_candidate (int mline_index, const std::string & candidate);
   /* Marks the peer removed (false if it already was), answers a pending
    * offer as failed, stops #bin and disconnects the callbacks; the owner

@@ -3,10 +3,11 @@
  * drop_inconsistent_bundle before webrtcbin sees it.
  *
  * Input: the SDP text. Oracles:
- * - an offer accepted has audio and an Opus payload type; one refused
- *   says why (code and detail);
- * - dropping an inconsistent BUNDLE group leaves the audio m-line as it
- *   was, and leaves nothing to drop a second time;
+ * - an offer accepted lists every m-line by index, audio and video ones
+ *   with their kind; its first audio m-line has an Opus payload type
+ *   (0..); one refused says why (code and detail);
+ * - dropping an inconsistent BUNDLE group leaves every m-line as it was,
+ *   and leaves nothing to drop a second time;
  * - ASan/UBSan, G_DEBUG=fatal-criticals: no overrun, no GLib critical.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -20,23 +21,56 @@
 #include <cstdlib>
 #include <string>
 
+namespace {
+
+bool
+same_media (const OfferedMedia & a, const OfferedMedia & b)
+{
+  if (a.media != b.media || a.kind != b.kind || a.mid != b.mid ||
+      a.mline_index != b.mline_index || a.disabled != b.disabled ||
+      a.direction != b.direction || a.codecs.size () != b.codecs.size ())
+    return false;
+  for (size_t i = 0; i < a.codecs.size (); i++)
+    if (a.codecs[i].name != b.codecs[i].name ||
+        a.codecs[i].payload_type != b.codecs[i].payload_type ||
+        a.codecs[i].clock_rate != b.codecs[i].clock_rate ||
+        a.codecs[i].channels != b.codecs[i].channels)
+      return false;
+  return true;
+}
+
+}  // namespace
+
 extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
   /* The text as the signalling request carries it: a C string. */
   const std::string text (reinterpret_cast<const char *> (data), size);
-  OfferInfo info;
+  Offer offer;
   const char *code = nullptr, *detail = nullptr;
-  GstSDPMessage *sdp = parse_offer (text.c_str (), &info, &code, &detail);
+  GstSDPMessage *sdp = parse_offer (text.c_str (), &offer, &code, &detail);
   if (!sdp) {
     CHECK (code && detail);
     return 0;
   }
-  CHECK (info.has_audio && info.opus_pt >= 0);
-  drop_inconsistent_bundle (sdp);
-  OfferInfo after = inspect_offer (sdp);
-  CHECK (after.has_audio == info.has_audio && after.opus_pt == info.opus_pt
-      && after.client_receives == info.client_receives);
+  CHECK (offer.media.size () == gst_sdp_message_medias_len (sdp));
+  for (size_t i = 0; i < offer.media.size (); i++) {
+    const OfferedMedia & m = offer.media[i];
+    CHECK (m.mline_index == (int) i);
+    CHECK (m.kind.has_value () == (m.media == "audio" || m.media == "video"));
+    for (const auto & c : m.codecs)
+      CHECK (c.payload_type >= 0 && !c.name.empty ());
+  }
+  const OfferedMedia *audio = offer.first (sessionctx::MediaKind::audio);
+  CHECK (audio && audio->media == "audio" && !audio->disabled);
+  const OfferedCodec *opus = audio->find_codec ("opus");
+  CHECK (opus && opus->payload_type >= 0);
+  const bool dropped = drop_inconsistent_bundle (sdp);
+  Offer after = inspect_offer (sdp);
+  CHECK (after.media.size () == offer.media.size ());
+  for (size_t i = 0; i < offer.media.size (); i++)
+    CHECK (same_media (after.media[i], offer.media[i]));
+  CHECK (after.bundle == (offer.bundle && !dropped));
   CHECK (!drop_inconsistent_bundle (sdp));
   gst_sdp_message_free (sdp);
   return 0;

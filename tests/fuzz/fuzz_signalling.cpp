@@ -60,12 +60,14 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       CHECK (check_session_id (r.id) == nullptr);
       if (json)
         CHECK (StrictJson::valid (answer_reply (r.sdp)));
-      OfferInfo info;
+      Offer offer;
       const char *code = nullptr, *detail = nullptr;
-      GstSDPMessage *sdp = parse_offer (r.sdp.c_str (), &info, &code,
+      GstSDPMessage *sdp = parse_offer (r.sdp.c_str (), &offer, &code,
           &detail);
       if (sdp) {
-        CHECK (info.has_audio && info.opus_pt >= 0);
+        const OfferedMedia *audio = offer.first (MediaKind::audio);
+        CHECK (audio && audio->find_codec ("opus") &&
+            audio->find_codec ("opus")->payload_type >= 0);
         drop_inconsistent_bundle (sdp);
         gst_sdp_message_free (sdp);
       } else {

@@ -222,16 +222,17 @@ bool
 Session::send_text (std::string text)
 {
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
-    return is_open () && text_sender && text_sender (text);
+    return is_open () && peer_link && peer_link->send_text (text);
   return send_frame (ws::kText, text.data (), text.size (), false);
 }
 
 bool
 Session::send_pcm (const int16_t * pcm, size_t len)
 {
-  if (!is_open () || !pcm_sender)
+  if (!is_open () || !peer_link)
     return false;
-  return count_sent (pcm_sender (pcm, len), len * sizeof (int16_t));
+  return count_sent (peer_link->send_audio (pcm, len),
+      len * sizeof (int16_t));
 }
 
 bool

@@ -1,8 +1,8 @@
 /* One client's session: what it is (id, context, transport, dialect,
  * rates), its lifecycle (start, end, close, forget), its counters, and the
  * thread-safe API that sends to the client (sessionsink). A WebSocket
- * session speaks through its Connection; a WebRTC one through the senders
- * its listener sets.
+ * session speaks through its Connection; a WebRTC one through the
+ * PeerLink its listener sets.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -11,6 +11,7 @@
 #include "io/connection.h"
 #include "core/listener.h"
 #include "core/metrics.h"
+#include "core/peerlink.h"
 #include "wire/protocol.h"
 #include "core/serverconfig.h"
 
@@ -158,9 +159,8 @@ public:
   PeerFigures peer_figures;
 
   /* WebRTC sessions: how text and audio reach the peer (set by the
-   * listener before the session starts). */
-  std::function<bool (const std::string &)> text_sender;
-  std::function<bool (const int16_t *, size_t)> pcm_sender;
+   * listener before the session starts, read only from then on). */
+  std::shared_ptr<PeerLink> peer_link;
 
   std::unique_ptr<ListenerState> listener_state;
 

@@ -1,0 +1,96 @@
+/* A WebRTC peer's audio: Opus RTP to the element's raw audio and back.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "webrtc/audiotrack.h"
+#include "webrtc/webrtcpeer.h"
+
+#include <gst/app/gstappsrc.h>
+
+#include <initializer_list>
+
+namespace {
+
+/* A bin of @elements (made in this order, linked in this order), "sink"
+ * and "src" ghosting the first's sink pad (when it has one) and the
+ * last's src pad; NULL, and nothing left, when one could not be made. */
+GstElement *
+chain_bin (std::initializer_list<const char *> factories,
+    GstElement ** made)
+{
+  size_t n = 0;
+  bool missing = false;
+  for (const char *f : factories) {
+    made[n] = gst_element_factory_make (f, nullptr);
+    missing |= made[n] == nullptr;
+    n++;
+  }
+  if (missing) {
+    for (size_t i = 0; i < n; i++)
+      if (made[i])
+        gst_object_unref (gst_object_ref_sink (made[i]));
+    return nullptr;
+  }
+  GstElement *bin = gst_bin_new (nullptr);
+  for (size_t i = 0; i < n; i++) {
+    gst_bin_add (GST_BIN (bin), made[i]);
+    if (i > 0)
+      gst_element_link (made[i - 1], made[i]);
+  }
+  if (GstPad *sink = gst_element_get_static_pad (made[0], "sink")) {
+    gst_element_add_pad (bin, gst_ghost_pad_new ("sink", sink));
+    gst_object_unref (sink);
+  }
+  GstPad *src = gst_element_get_static_pad (made[n - 1], "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
+  gst_object_unref (src);
+  return bin;
+}
+
+}  // namespace
+
+bool
+AudioTrackFactory::accepts (const OfferedMedia & media) const
+{
+  return media.kind == sessionctx::MediaKind::audio &&
+      media.find_codec ("opus") != nullptr;
+}
+
+GstElement *
+AudioTrackFactory::make_receive_chain (const OfferedMedia & media,
+    GstCaps * output_caps) const
+{
+  GstElement *e[5];
+  GstElement *bin = chain_bin ({"rtpopusdepay", "opusdec", "audioconvert",
+          "audioresample", "capsfilter"}, e);
+  if (bin)
+    g_object_set (e[4], "caps", output_caps, NULL);
+  return bin;
+}
+
+GstElement *
+AudioTrackFactory::make_send_chain (const OfferedMedia & media,
+    const PeerSettings & settings, GstElement ** appsrc) const
+{
+  const OfferedCodec *opus = media.find_codec ("opus");
+  if (!opus)
+    return nullptr;
+  GstElement *e[4];
+  GstElement *bin = chain_bin ({"appsrc", "audioconvert", "opusenc",
+          "rtpopuspay"}, e);
+  if (!bin)
+    return nullptr;
+  GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format",
+      G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
+      "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, kSendRate, NULL);
+  /* At most a second of audio waits; past that the oldest goes. */
+  g_object_set (e[0], "caps", caps, "format", GST_FORMAT_TIME,
+      "is-live", TRUE, "do-timestamp", TRUE, "max-bytes",
+      (guint64) kSendRate * 2, "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM,
+      NULL);
+  gst_caps_unref (caps);
+  g_object_set (e[2], "complexity", (gint) settings.opus_complexity, NULL);
+  g_object_set (e[3], "pt", opus->payload_type, NULL);
+  *appsrc = e[0];
+  return bin;
+}

@@ -1,0 +1,29 @@
+/* A WebRTC peer's audio: Opus RTP to the element's raw audio and back.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "webrtc/track.h"
+
+/* Opus both ways. Receives rtpopusdepay ! opusdec ! audioconvert !
+ * audioresample ! capsfilter (the output caps); sends appsrc (16-bit mono
+ * at 48 kHz, a second of it at most, the oldest dropped past that) !
+ * audioconvert ! opusenc (PeerSettings::opus_complexity) ! rtpopuspay
+ * (the client's Opus payload type). */
+class AudioTrackFactory : public TrackFactory
+{
+public:
+  /* What the send chain's appsrc takes: a WebRTC session's output rate. */
+  static constexpr int kSendRate = 48000;
+
+  sessionctx::MediaKind kind () const override
+  {
+    return sessionctx::MediaKind::audio;
+  }
+  /* An audio m-line with Opus. */
+  bool accepts (const OfferedMedia & media) const override;
+  GstElement *make_receive_chain (const OfferedMedia & media,
+      GstCaps * output_caps) const override;
+  GstElement *make_send_chain (const OfferedMedia & media,
+      const PeerSettings & settings, GstElement ** appsrc) const override;
+};
