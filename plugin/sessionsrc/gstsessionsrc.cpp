@@ -158,22 +158,45 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
     pads_mode = state.session_pads_mode;
     max_latency = state.max_latency;
   }
+  auto peer = find_peer (s.get ());
+  /* The kinds the session carries: audio always (a WebSocket session's
+   * only kind; an offer without audio is refused); another kind when the
+   * client sends it and the element has pads of it (none yet: video comes
+   * with its track factory). */
+  bool carries[kMediaKindCount] = { };
+  carries[(int) MediaKind::audio] = true;
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    if (kind == MediaKind::audio || !peer)
+      continue;
+    const OfferedMedia *media = peer->offer.first (kind);
+    GstCaps *caps = media && media->client_sends ()? output_caps (kind) :
+        nullptr;
+    carries[(int) kind] = caps != nullptr;
+    if (caps)
+      gst_caps_unref (caps);
+  }
+
   auto streams = std::make_unique<SessionStreams> ();
   const MediaKind audio = MediaKind::audio;
   if (pads_mode) {
-    /* One pad per kind the session carries: audio, for now, whatever the
-     * transport (video arrives with the video track factory). */
+    /* A pad per kind the session carries, numbered alike. */
     streams->own_pads = true;
     guint number = session_pads.next_number ();
-    GstCaps *caps = output_caps (audio);
-    auto out = session_pads.add (audio, number, s->id (), s->context (), caps);
-    gst_caps_unref (caps);
-    {
-      std::lock_guard < std::mutex > l (out->lock);
-      out->max_latency = max_latency;
+    for (MediaKind kind : sessionctx::kMediaKinds) {
+      if (!carries[(int) kind])
+        continue;
+      GstCaps *caps = output_caps (kind);
+      auto out = session_pads.add (kind, number, s->id (), s->context (),
+          caps);
+      gst_caps_unref (caps);
+      {
+        std::lock_guard < std::mutex > l (out->lock);
+        out->max_latency = max_latency;
+      }
+      streams->pads[(int) kind] = out;
     }
-    streams->pads[(int) audio] = out;
   } else {
+    /* The interleaved pad takes audio only. */
     main->push (GST_MINI_OBJECT_CAST (gst_event_new_session_start
             (s->context ())));
     streams->pads[(int) audio] = main;
@@ -194,10 +217,15 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_session_started (GST_OBJECT (self), s->context ()));
 
-  if (auto peer = find_peer (s.get ())) {
-    /* From now on the peer's audio goes straight to its pad. */
-    for (auto & m : peer->attach_output (audio, st->pad (audio)))
-      on_session_message (*s, m);
+  if (peer) {
+    /* From now on the peer's media goes straight to its pads (a kind
+     * without one stays dropped). */
+    for (MediaKind kind : sessionctx::kMediaKinds) {
+      if (!st->pad (kind))
+        continue;
+      for (auto & m : peer->attach_output (kind, st->pad (kind)))
+        on_session_message (*s, m);
+    }
   }
 }
 
