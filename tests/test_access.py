@@ -35,6 +35,9 @@ gi.require_version("GstSessionCtx", "1.0")
 from gi.repository import Gst, GstSessionCtx  # noqa: E402
 import websockets  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import list_cases  # noqa: E402
+
 Gst.init(None)
 failures = []
 TOKEN = "s3cr3t-Tok3n_for-tests"
@@ -498,6 +501,7 @@ CASES = {"token": test_token, "token-log": test_token_not_logged, "origins": tes
          "handshake": test_handshake_timeout, "hammer": test_hammer}
 
 if __name__ == "__main__":
+    list_cases(CASES)
     if sys.argv[1:] == ["token-log-child"]:
         token_log_child()
         sys.exit(0)

@@ -227,7 +227,9 @@ def case_stop():
               "(in %.2f s)" % (delay, stopped))
 
 
+CASES = {"burst": case_burst,
+         "burst-io2": lambda: case_burst(2),
+         "stop": case_stop}
+
 if __name__ == "__main__":
-    sys.exit(run_cases({"burst": case_burst,
-                        "burst-io2": lambda: case_burst(2),
-                        "stop": case_stop}))
+    sys.exit(run_cases(CASES))

@@ -15,9 +15,9 @@ import threading
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_no_audio_lost import Client, SECONDS, run_clients  # noqa: E402
-from sessionbin_harness import Gst, Pipeline  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from chirp_client import Client, SECONDS, run_clients  # noqa: E402
+from harness import Gst, Pipeline  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 MAX_LATENCY = 200 * Gst.MSECOND

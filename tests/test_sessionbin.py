@@ -20,7 +20,7 @@ import wave
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from sessionbin_harness import (  # noqa: E402
+from harness import (  # noqa: E402
     Gst, GstSessionCtx, Pipeline, band_ratio, dominant, elements, factory_names, open_fds, rms,
     run_clients, sanitize, steady, stream, thread_names, threads, wait_until)
 

@@ -35,6 +35,7 @@ from gi.repository import Gst  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from servers import free_port, wait_listening  # noqa: E402
+from checks import list_cases  # noqa: E402
 
 CLIENT = os.path.join(HERE, "clients", "fastrtc_ws_client.py")
 failures = 0
@@ -298,6 +299,7 @@ CASES = {"echo": case_echo, "plain": case_plain, "bad-files": case_bad_files,
 
 
 def main():
+    list_cases(CASES)
     Gst.init(None)
     with tempfile.TemporaryDirectory() as tmp:
         CASES[sys.argv[1]](tmp)

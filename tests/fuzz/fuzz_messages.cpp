@@ -7,8 +7,8 @@
  *   (parse_client_message_json_glib) does — kind, error, session id,
  *   payload, text, encoding, rate, metadata — except where it rejects as
  *   invalid JSON what a strict RFC 8259 validator finds is not JSON (as
- *   /protocol/fast-path-agrees in tests/unit.cpp) or a number simdjson
- *   cannot hold (beyond 64 bits);
+ *   /protocol/fast-path-agrees in tests/unit/protocol.cpp) or a number
+ *   simdjson cannot hold (beyond 64 bits);
  * - invalid ⇔ an error code; a start has a valid session id, a media
  *   message a payload, a rate within 8000..48000;
  * - from valid JSON, every reply the server writes with the client's

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/ from the test vectors of
-tests/unit.cpp, tests/sessionsrc.cpp, tests/webrtc.cpp, tests/common.h and
+tests/unit/, tests/sessionsrc/, tests/webrtc/, tests/common/ and
 docs/PROTOCOL.md. Run it again after adding a vector; crash inputs kept as
 regression seeds (corpus/*/crash-*) are not touched.
 SPDX-License-Identifier: LGPL-2.1-or-later

@@ -1,7 +1,8 @@
-"""What tests/test_sessionbin.py is made of: an in-process pipeline whose
-bus a thread reads, real WebSocket clients (FastRTC JSON or binary media,
-Twilio) that stream a tone at real-time pace and decode what comes back, and
-the measures the cases assert on."""
+"""The in-process harness of the Python tests (test_sessionbin.py,
+test_no_audio_lost.py, test_max_latency.py): a pipeline whose bus a thread
+reads, real WebSocket clients (FastRTC JSON or binary media, Twilio) that
+stream a tone at real-time pace and decode what comes back, and the
+measures the cases assert on."""
 import asyncio
 import base64
 import json

@@ -1,0 +1,237 @@
+/* WebRTC transport: how peers' sessions end (connect and peer timeouts,
+ * time limit, shutdown), 50 sequential peers leaving nothing behind,
+ * session pads.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "webrtc/fixture.h"
+
+/* Not connected within connect-timeout: session-ended connect-timeout and
+ * the webrtcbin is gone. A peer that vanishes: peer-timeout. Each inside
+ * its window (the timeout, plus at most the server's tick). */
+static void
+test_timeouts ()
+{
+  const guint connect_s = 2, peer_s = 2;
+  Server s ("connect-timeout=" + std::to_string (connect_s) +
+      " peer-timeout=" + std::to_string (peer_s));
+  ClientPeer never ("never", 440);
+  const std::string offer = never.offer_body (never.make_offer ());
+  const gint64 before_offer = g_get_monotonic_time ();
+  HttpReply r = post (s.port (), offer);
+  const gint64 answered = g_get_monotonic_time ();
+  g_assert_cmpuint (r.status, ==, 200);   /* answer, never applied */
+  g_assert_cmpuint (s.n_peers (), ==, 1);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("never") == "connect-timeout";
+      }, (connect_s + 4) * 1000));
+  /* The clock starts when the offer comes: between the two. */
+  test::assert_ended_in_window (*s.bus, "never", before_offer, connect_s,
+      answered);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0;
+      }));
+  /* It never started. */
+  g_assert_cmpuint (s.bus->count_elements ("session-started"), ==, 0);
+
+  ClientPeer gone ("gone", 440);
+  g_assert_cmpuint (gone.connect (s.port ()).status, ==, 200);
+  g_assert_true (s.wait_started (1));
+  g_assert_true (test::wait_for ([&] {
+        return s.capture.samples_of ("gone") > 0;
+      }));
+  const gint64 before_vanish = g_get_monotonic_time ();
+  gone.vanish ();
+  const gint64 vanished = g_get_monotonic_time ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("gone") == "disconnect";
+      }, (peer_s + 4) * 1000));
+  /* The last media came just before the client stopped: its clock starts
+   * then (a 20 ms frame and some jitter before, at the earliest). */
+  test::assert_ended_in_window (*s.bus, "gone", before_vanish - 200 * 1000,
+      peer_s, vanished);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+}
+
+/* 50 sequential peers: nothing accumulates (elements, fds, threads). */
+static void
+test_churn ()
+{
+  Server s;
+  auto one = [&](int i) {
+    ClientPeer c ("churn-" + std::to_string (i), 500);
+    g_assert_cmpuint (c.connect (s.port ()).status, ==, 200);
+    g_assert_true (test::wait_for ([&] {
+          return s.capture.samples_of (c.id ()) > 0;
+        }));
+    size_t ended = s.bus->count_elements ("session-ended");
+    c.close ();
+    g_assert_true (test::wait_for ([&] {
+          return s.bus->count_elements ("session-ended") > ended;
+        }, 15000));
+  };
+  one (-2);
+  one (-1);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+  test::spin (300);
+  size_t fds = test::count_entries ("/proc/self/fd");
+  size_t threads = test::count_entries ("/proc/self/task");
+  gint64 t0 = g_get_monotonic_time ();
+  for (int i = 0; i < 50; i++)
+    one (i);
+  g_test_message ("50 sessions in %.1f s", (g_get_monotonic_time () - t0) /
+      1e6);
+  bool clean = test::wait_for ([&] {
+        return s.n_peers () == 0 && s.n_sessions () == 0 &&
+            test::count_entries ("/proc/self/fd") <= fds &&
+            test::count_entries ("/proc/self/task") <= threads;
+      }, 10000);
+  if (!clean)
+    g_error ("left behind: %u peers, %u sessions, fds %zu -> %zu, threads "
+        "%zu -> %zu", s.n_peers (), s.n_sessions (), fds,
+        test::count_entries ("/proc/self/fd"), threads,
+        test::count_entries ("/proc/self/task"));
+  g_test_message ("children 0, fds %zu -> %zu, threads %zu -> %zu", fds,
+      test::count_entries ("/proc/self/fd"), threads,
+      test::count_entries ("/proc/self/task"));
+  g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 52);
+}
+
+/* session-pads with WebRTC: a pad per peer with its context (transport
+ * webrtc) before pad-added, EOS and removal when it leaves. A send-only
+ * client gets a recvonly answer and no send chain. */
+static void
+test_session_pads_and_direction ()
+{
+  GstElement *pipeline = gst_pipeline_new (nullptr);
+  GstElement *src = gst_element_factory_make ("sessionsrc", nullptr);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "ice-addresses",
+      "127.0.0.1", "session-pads", TRUE, NULL);
+  gst_bin_add (GST_BIN (pipeline), src);
+  struct State
+  {
+    GstElement *pipeline;
+    std::mutex lock;
+    std::string pad_context;
+    GstSessionTransport transport = GST_SESSION_TRANSPORT_WEBSOCKET;
+    size_t samples = 0;
+    int eos = 0;
+    int removed = 0;
+  } st;
+  st.pipeline = pipeline;
+  g_signal_connect (src, "pad-added", G_CALLBACK (+[](GstElement *,
+              GstPad * pad, State * st) {
+            auto ctx = gst::session::current (pad, nullptr);
+            {
+              std::lock_guard < std::mutex > l (st->lock);
+              st->pad_context = ctx.id ();
+              st->transport = ctx.transport ();
+            }
+            test::link_probed_fakesink (GST_BIN (st->pipeline), pad,
+                GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+                [](GstPad * p, GstPadProbeInfo * info, gpointer data) {
+                  auto *st = static_cast<State *> (data);
+                  std::lock_guard < std::mutex > l (st->lock);
+                  if (GST_PAD_PROBE_INFO_TYPE (info) &
+                      GST_PAD_PROBE_TYPE_BUFFER) {
+                    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+                    g_assert_nonnull (gst_buffer_get_session_meta (b));
+                    st->samples += gst_buffer_get_size (b) / 2;
+                  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+                      == GST_EVENT_EOS) {
+                    st->eos++;
+                  }
+                  return GST_PAD_PROBE_OK;
+                }, st);
+          }), &st);
+  g_signal_connect (src, "pad-removed", G_CALLBACK (+[](GstElement *,
+              GstPad *, State * st) {
+            std::lock_guard < std::mutex > l (st->lock);
+            st->removed++;
+          }), &st);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  guint port = test::get_port (src);
+
+  ClientPeer c ("pads", 800, "sendonly");
+  HttpReply r = c.connect (port);
+  std::string answer = json_field (r.body, "sdp");
+  /* The client only sends: the answer only receives. */
+  g_assert_nonnull (strstr (answer.c_str (), "a=recvonly"));
+  g_assert_null (strstr (answer.c_str (), "a=sendrecv"));
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (st.lock);
+        return st.samples > 48000;
+      }));
+  {
+    std::lock_guard < std::mutex > l (st.lock);
+    assert_str_eq (st.pad_context, "pads");
+    g_assert_cmpint (st.transport, ==, GST_SESSION_TRANSPORT_WEBRTC);
+  }
+  /* No send chain: the peer's bin (and its webrtcbin) is there, but no
+   * appsrc and no Opus encoder. */
+  g_assert_cmpuint (GST_BIN (src)->numchildren, ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "webrtcbin"), ==, 1);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "appsrc"), ==, 0);
+  g_assert_cmpuint (count_made_by (GST_BIN (src), "opusenc"), ==, 0);
+  c.close ();
+  g_assert_true (test::wait_for ([&] {
+        std::lock_guard < std::mutex > l (st.lock);
+        return st.eos == 1 && st.removed == 1;
+      }, 15000));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* time-limit ends a WebRTC session too, inside its window; pipeline to
+ * READY ends the rest with reason shutdown and removes their webrtcbins. */
+static void
+test_limit_and_shutdown ()
+{
+  const guint limit_s = 2;
+  Server s ("time-limit=" + std::to_string (limit_s));
+  ClientPeer a ("limited", 440);
+  const gint64 before_offer = g_get_monotonic_time ();
+  g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("limited") == "time-limit";
+      }, (limit_s + 6) * 1000));
+  /* Counted from the start (ICE and DTLS done), not from the offer. */
+  test::assert_ended_in_window (*s.bus, "limited", s.bus->time_of
+      ("session-started", "limited") - 50 * 1000, limit_s, s.bus->time_of
+      ("session-started", "limited"));
+  g_assert_cmpint (s.bus->time_of ("session-started", "limited"), >,
+      before_offer);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0;
+      }));
+
+  g_object_set (s.src, "time-limit", 0, NULL);
+  gst_element_set_state (s.pipeline, GST_STATE_READY);
+  gst_element_set_state (s.pipeline, GST_STATE_PLAYING);
+  ClientPeer b ("live-1", 440), c ("live-2", 660);
+  g_assert_cmpuint (b.connect (s.port ()).status, ==, 200);
+  g_assert_cmpuint (c.connect (s.port ()).status, ==, 200);
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-started") == 3;
+      }));
+  gst_element_set_state (s.pipeline, GST_STATE_READY);
+  assert_str_eq (s.bus->ended_reason ("live-1"), "shutdown");
+  assert_str_eq (s.bus->ended_reason ("live-2"), "shutdown");
+  g_assert_cmpuint (s.n_peers (), ==, 0);
+  g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/webrtc/timeouts", test_timeouts);
+  g_test_add_func ("/webrtc/churn", test_churn);
+  g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
+  g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
+  return g_test_run ();
+}
