@@ -78,8 +78,8 @@
 #include "sessionsrc/gstsessionsrc.h"
 #include "sessionbin/handlerset.h"
 #include "sessionbin/handlertemplate.h"
-#include "sessionbin/propertymirror.h"
 #include "properties/properties.h"
+#include "properties/serverproperties.h"
 #include "sessionbin/sessionhandler.h"
 
 #include "server/server.h"
@@ -106,7 +106,7 @@ enum
   PROP_0,
   PROP_HANDLER,
   PROP_DRAIN_TIMEOUT,
-  /* sessionsrc's server properties follow, in its order. */
+  /* sessionsrc's server properties follow (serverproperties.h). */
   PROP_SERVER_FIRST,
 };
 
@@ -659,10 +659,10 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
           kDefaultDrainTimeout, (GParamFlags) (G_PARAM_READWRITE |
               G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
-  /* Every server property of sessionsrc, from its own definitions. */
+  /* Every server property of sessionsrc, from the same table; set and
+   * read by name on the inner sessionsrc. */
   const char *not_repeated[] = { "session-pads", nullptr };
-  mirror_properties (gobject_class, GST_TYPE_SESSION_SRC, PROP_SERVER_FIRST,
-      not_repeated);
+  server_properties_install (gobject_class, PROP_SERVER_FIRST, not_repeated);
 
   /**
    * GstSessionBin::create-handler:

@@ -58,7 +58,6 @@
 #include "gstsessionctxelements.h"
 
 #include "wire/logsafe.h"
-#include "server/sessionstats.h"
 
 /* Not static: the pieces of this element (outputpad.cpp, webrtcpeer.cpp)
  * log under it too. */
@@ -318,27 +317,23 @@ gst_session_src_start (GstSessionSrc * self)
 {
   GstSessionSrcPrivate *priv = self->priv;
   sessionctx::ServerConfig config;
-  bool pads_mode;
-  int rate;
-  GstClockTime max_latency;
+  OutputSettings output;
   {
     std::lock_guard < std::mutex > l (priv->settings.lock);
-    config = priv->settings.server_config ();
-    pads_mode = priv->settings.session_pads;
-    rate = priv->settings.rate;
-    max_latency = priv->settings.max_latency;
+    config = priv->settings.server;
+    output = priv->settings.output;
   }
   std::shared_ptr<OutputPad> main;
   {
     std::lock_guard < std::mutex > l (priv->state.lock);
-    priv->state.rate = rate;
-    priv->state.session_pads_mode = pads_mode;
-    priv->state.max_latency = max_latency;
+    priv->state.rate = output.rate;
+    priv->state.session_pads_mode = output.session_pads;
+    priv->state.max_latency = output.max_latency;
     main = priv->state.main;
   }
   {
     std::lock_guard < std::mutex > l (main->lock);
-    main->max_latency = max_latency;
+    main->max_latency = output.max_latency;
   }
 
   if (config.webrtc)
@@ -497,7 +492,7 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   auto *self = GST_SESSION_SRC (object);
-  if (!self->priv->settings.set (prop_id - PROP_FIRST_SERVER, value))
+  if (!self->priv->settings.set (prop_id - PROP_FIRST_SERVER, value, pspec))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
@@ -506,31 +501,13 @@ gst_session_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   auto *self = GST_SESSION_SRC (object);
-  const guint property = prop_id - PROP_FIRST_SERVER;
-
-  if (property == SERVER_PROP_PORT || property == SERVER_PROP_N_SESSIONS ||
-      property == SERVER_PROP_STATS) {
-    std::shared_ptr<Server> server;
-    {
-      std::lock_guard < std::mutex > l (self->priv->state.lock);
-      server = self->priv->state.server;
-    }
-    if (property == SERVER_PROP_N_SESSIONS) {
-      g_value_set_uint (value, server ? (guint) server->n_sessions () : 0);
-      return;
-    }
-    if (property == SERVER_PROP_STATS) {
-      g_value_take_boxed (value, server ? sessionctx::stats_structure
-          (*server) : sessionctx::stats_structure_empty ());
-      return;
-    }
-    if (server) {
-      g_value_set_uint (value, server->port ());
-      return;
-    }
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    server = self->priv->state.server;
   }
-
-  if (!self->priv->settings.get (property, value))
+  if (!self->priv->settings.get (prop_id - PROP_FIRST_SERVER, value, pspec,
+          server.get ()))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 

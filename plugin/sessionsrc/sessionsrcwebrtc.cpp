@@ -40,15 +40,10 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     return;
   }
 
-  PeerSettings copy;
+  PeerSettings webrtc;
   {
     std::lock_guard < std::mutex > l (settings.lock);
-    copy.stun_server = settings.stun_server;
-    copy.turn_server = settings.turn_server;
-    copy.ice_addresses = settings.ice_addresses;
-    copy.min_port = settings.min_port;
-    copy.max_port = settings.max_port;
-    copy.opus_complexity = settings.opus_complexity;
+    webrtc = settings.webrtc;
   }
 
   guint n;
@@ -59,7 +54,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
   /* A copy: when the peer cannot be built, refuse () still answers. */
   auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
       reply, n);
-  if (!peer->build (sdp, info, copy)) {
+  if (!peer->build (sdp, info, webrtc)) {
     gst_sdp_message_free (sdp);
     refuse ("server_error", "webrtcbin is not installed");
     return;
