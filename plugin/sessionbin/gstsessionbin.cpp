@@ -208,9 +208,6 @@ remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
   GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
       h->log_id ().c_str (), result);
   h->remove ();
-  /* GstBin drops the flag with its last sink child; sessionbin stays a
-   * sink (EOS is counted on it). */
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   post_done (self, h->context (), result);
   if (self->priv->handlers.eos_due ())
     gst_element_post_message (GST_ELEMENT (self),
@@ -604,9 +601,12 @@ gst_session_bin_init (GstSessionBin * self)
             return allowed;
           }), self);
   /* A server: it produces (EOS goes to it) and consumes (EOS is awaited
-   * from it), whatever its handlers are. */
+   * from it), whatever its handlers are: GstBin would otherwise take the
+   * sink flag away with the last handler's sink. */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+      (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
   /* Handlers joining and leaving while PLAYING must not make the
    * pipeline wait for their preroll. */
   g_object_set (self, "async-handling", TRUE, nullptr);

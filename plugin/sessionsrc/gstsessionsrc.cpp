@@ -526,7 +526,14 @@ gst_session_src_init (GstSessionSrc * self)
   self->priv->state.main = make_output_pad (GST_ELEMENT (self), self->priv,
       &src_template, "src");
   gst_element_add_pad (GST_ELEMENT (self), self->priv->state.main->pad);
+  /* A source, never a sink, whatever its children: GstBin would take the
+   * source flag away with a WebRTC peer's last source child (an
+   * application EOS, gst-launch-1.0 -e, would then never reach sessionsrc)
+   * and make it a sink with a peer's webrtcbin (its internal sinks: a
+   * parent would wait for their EOS and preroll). */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+      (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
 }
 
 static void
