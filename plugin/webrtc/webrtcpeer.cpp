@@ -431,7 +431,7 @@ Peer::build (GstSDPMessage * sdp, const OfferInfo & info,
         "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, 48000, NULL);
     g_object_set (appsrc, "caps", caps, "format", GST_FORMAT_TIME,
         "is-live", TRUE, "do-timestamp", TRUE, "max-bytes",
-        (guint64) 48000 * 2, "leaky-type", 2 /* downstream: drop old */ ,
+        (guint64) 48000 * 2, "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM,
         NULL);
     gst_caps_unref (caps);
     GstElement *conv = gst_element_factory_make ("audioconvert", nullptr);
