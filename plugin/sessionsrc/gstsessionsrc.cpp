@@ -45,6 +45,15 @@
  * `session-id` detail) about every malformed client message, which is also
  * answered with `{"status":"failed","meta":{"error":CODE}}`.
  *
+ * Buffers may arrive as buffer lists: each pad's streaming thread pushes
+ * what it finds queued (frames read in one wakeup, or queued while
+ * downstream was busy), consecutive buffers up to the next event, as one
+ * #GstBufferList. An element without a chain_list function gets them one
+ * by one (GstPad chains each); one with it (a queue, a tee, a sink with
+ * `render_list`) gets the list. A pad probe that looks at the audio must
+ * ask for %GST_PAD_PROBE_TYPE_BUFFER_LIST as well as
+ * %GST_PAD_PROBE_TYPE_BUFFER: on a sink's pad it sees only the list.
+ *
  * The server is shared with a `sessionsink` in the same process, which sends
  * processed audio back to each buffer's session.
  *
