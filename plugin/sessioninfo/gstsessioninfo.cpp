@@ -312,5 +312,5 @@ gst_session_info_class_init (GstSessionInfoClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Session info",
       "Generic", "Passes buffers through and reports whose session they "
-      "belong to", "gst-sessionctx developers");
+      "belong to", GST_SESSIONCTX_AUTHOR);
 }

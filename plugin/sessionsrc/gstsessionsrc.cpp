@@ -618,7 +618,8 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   gst_element_class_add_static_pad_template (element_class,
       &session_template);
   gst_element_class_set_static_metadata (element_class,
-      "Session source", "Source/Audio/Network",
-      "Receives audio from FastRTC and Twilio WebSocket clients and tags "
-      "every buffer with its session context", "gst-sessionctx developers");
+      "WebSocket and WebRTC session source", "Source/Audio/Network",
+      "Receives audio from WebSocket clients (FastRTC, Twilio Media "
+      "Streams) and WebRTC peers (FastRTC's signalling) and tags every "
+      "buffer with its session context", GST_SESSIONCTX_AUTHOR);
 }
