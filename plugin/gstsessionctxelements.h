@@ -3,6 +3,10 @@
 
 #include <gst/gst.h>
 
+/* Every element's author, in gst_element_class_set_static_metadata ()
+ * (sessionbin's says the same). */
+#define GST_SESSIONCTX_AUTHOR "gst-sessionctx"
+
 G_BEGIN_DECLS
 
 GST_ELEMENT_REGISTER_DECLARE (sessionsrc);

@@ -17,10 +17,8 @@ plugin_init (GstPlugin * plugin)
   return ret;
 }
 
-#define PACKAGE "gst-sessionctx"
-#define VERSION "0.1.0"
-
+/* PACKAGE, VERSION, GST_PACKAGE_NAME and GST_PACKAGE_ORIGIN: config.h,
+ * from meson (the project's version, -Dpackage-name, -Dpackage-origin). */
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, sessionctx,
     "Session context for real-time clients over WebSocket and WebRTC",
-    plugin_init, VERSION, "LGPL", "gst-sessionctx",
-    "Unknown package origin")
+    plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -8,6 +8,28 @@
 
 namespace test {
 
+/* Calls @f on the probe's buffer, or on each buffer of its buffer list
+ * (sessionsrc pushes what it has ready as one list, and a sink takes it
+ * whole: a probe on a sink's pad sees the list, not its buffers; on the
+ * pad of an element without a chain_list function GstPad shows the list,
+ * then each of its buffers again). False when the probe carries neither
+ * (an event). */
+template < typename F > bool
+for_each_buffer (GstPadProbeInfo * info, F f)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      f (gst_buffer_list_get (list, i));
+    return true;
+  }
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    f (GST_PAD_PROBE_INFO_BUFFER (info));
+    return true;
+  }
+  return false;
+}
+
 /* Adds a fakesink (sync and async off) to @bin, puts @probe (@mask) on its
  * sink pad and links @pad to it. */
 inline GstPadLinkReturn

@@ -55,12 +55,20 @@ def test_live():
     seen = []
 
     def probe(pad, info):
-        ctx = GstSessionCtx.SessionContext.get_current(pad, info.get_buffer())
-        seen.append(ctx.get_id() if ctx else None)
+        # What sessionsrc has ready comes as one buffer list, taken whole
+        # by the sink.
+        if info.type & Gst.PadProbeType.BUFFER_LIST:
+            lst = info.get_buffer_list()
+            buffers = [lst.get(i) for i in range(lst.length())]
+        else:
+            buffers = [info.get_buffer()]
+        for buf in buffers:
+            ctx = GstSessionCtx.SessionContext.get_current(pad, buf)
+            seen.append(ctx.get_id() if ctx else None)
         return Gst.PadProbeReturn.OK
 
     pipeline.get_by_name("sink").get_static_pad("sink").add_probe(
-        Gst.PadProbeType.BUFFER, probe)
+        Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST, probe)
     pipeline.set_state(Gst.State.PLAYING)
     port = pipeline.get_by_name("src").props.port
 

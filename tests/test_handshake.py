@@ -13,6 +13,11 @@ byte for byte).
     test_handshake.py stop
         the pipeline stops while 200 handshakes are under way, and again
         right after a burst of upgrades: it stops, and nothing crashes
+    test_handshake.py thread-policy
+        io-threads=2 with thread-policy unset, =batch and =normal: batch
+        (the default) makes the I/O threads SCHED_BATCH and the handshake
+        threads nice 10; normal leaves both as created (SCHED_OTHER, this
+        process's nice value); a session starts and echoes with each
 """
 import asyncio
 import base64
@@ -227,9 +232,43 @@ def case_stop():
               "(in %.2f s)" % (delay, stopped))
 
 
+def case_thread_policy():
+    created_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    check(os.sched_getscheduler(0) == os.SCHED_OTHER,
+          "the test runs as SCHED_OTHER (what threads are created with)")
+    for extra, batch in (("", True), ("thread-policy=batch", True),
+                         ("thread-policy=normal", False)):
+        what = extra or "the default"
+        p, port = start_pipeline("io-threads=2 " + extra)
+        check(p.get_by_name("src").get_property("thread-policy")
+              .value_nick == ("batch" if batch else "normal"),
+              "%s reads back" % what)
+        io = threads_named("sessionserver")
+        accept = threads_named("sessionaccept")
+        check(len(io) == 2 and len(accept) == 2,
+              "%s: 2 I/O threads, 2 handshake threads" % what)
+        policy = os.SCHED_BATCH if batch else os.SCHED_OTHER
+        check(all(os.sched_getscheduler(t) == policy for t in io),
+              "%s: I/O threads run as %s" % (
+                  what, "SCHED_BATCH" if batch else "SCHED_OTHER"))
+        nice = 10 if batch else created_nice
+        check(all(os.getpriority(os.PRIO_PROCESS, t) == nice
+                  for t in accept),
+              "%s: handshake threads at nice %d" % (what, nice))
+        result = {}
+        asyncio.run(burst_session(port, "MZpolicy", "start", result))
+        check(result.get("MZpolicy"), "%s: a session starts and echoes"
+              % what)
+        p.set_state(Gst.State.NULL)
+        check(not threads_named("sessionserver") and
+              not threads_named("sessionaccept"),
+              "%s: the threads are gone after stop" % what)
+
+
 CASES = {"burst": case_burst,
          "burst-io2": lambda: case_burst(2),
-         "stop": case_stop}
+         "stop": case_stop,
+         "thread-policy": case_thread_policy}
 
 if __name__ == "__main__":
     sys.exit(run_cases(CASES))

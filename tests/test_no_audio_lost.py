@@ -111,30 +111,29 @@ def case_sessionbin():
 
 
 class Collector:
-    """Every buffer a pad sees, by session id, until its session-end."""
+    """Every buffer a sink's pad sees (those of buffer lists, which
+    sessionsrc pushes and a sink takes whole, included), by session id,
+    until its session-end."""
 
     def __init__(self, pad):
         self.lock = threading.Lock()
         self.audio = {}
         self.ended = set()
         self.after_end = 0
-        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, self.probe)
+        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST |
+                      Gst.PadProbeType.EVENT_DOWNSTREAM, self.probe)
 
     def has_ended(self, ids):
         with self.lock:
             return self.ended.issuperset(ids)
 
     def probe(self, pad, info):
-        if info.type & Gst.PadProbeType.BUFFER:
-            buf = info.get_buffer()
-            ctx = GstSessionCtx.SessionContext.get_current(pad, buf)
-            ok, data = buf.map(Gst.MapFlags.READ)
-            with self.lock:
-                ident = ctx.get_id()
-                if ident in self.ended:
-                    self.after_end += 1
-                self.audio.setdefault(ident, bytearray()).extend(data.data)
-            buf.unmap(data)
+        if info.type & Gst.PadProbeType.BUFFER_LIST:
+            lst = info.get_buffer_list()
+            for i in range(lst.length()):
+                self.add(pad, lst.get(i))
+        elif info.type & Gst.PadProbeType.BUFFER:
+            self.add(pad, info.get_buffer())
         else:
             event = info.get_event()
             ok, ctx, _reason = GstSessionCtx.event_parse_session_end(event)
@@ -142,6 +141,16 @@ class Collector:
                 with self.lock:
                     self.ended.add(ctx.get_id())
         return Gst.PadProbeReturn.OK
+
+    def add(self, pad, buf):
+        ctx = GstSessionCtx.SessionContext.get_current(pad, buf)
+        ok, data = buf.map(Gst.MapFlags.READ)
+        with self.lock:
+            ident = ctx.get_id()
+            if ident in self.ended:
+                self.after_end += 1
+            self.audio.setdefault(ident, bytearray()).extend(data.data)
+        buf.unmap(data)
 
 
 def case_pipeline():

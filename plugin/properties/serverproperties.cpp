@@ -1,14 +1,20 @@
-/* The server properties of sessionsrc.
+/* The server properties of sessionsrc: one table, and the loops over it.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "properties/serverproperties.h"
-#include "properties/properties.h"
 
-#include <gst/gst.h>
+#include "server/sessionstats.h"
 
-#define GST_TYPE_SESSION_SRC_TRANSPORTS (gst_session_src_transports_get_type ())
-static GType
+#include <type_traits>
+#include <vector>
+
+using sessionctx::ServerConfig;
+using sessionctx::Server;
+
+namespace {
+
+GType
 gst_session_src_transports_get_type (void)
 {
   static gsize id = 0;
@@ -23,43 +29,354 @@ gst_session_src_transports_get_type (void)
   return id;
 }
 
-guint
-server_properties_install (GObjectClass * klass, guint first_prop_id)
+GType
+gst_session_src_thread_policy_get_type (void)
 {
-  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_READY);
-  auto install =[&](ServerProperty property, GParamSpec * spec) {
-    g_object_class_install_property (klass, first_prop_id + property, spec);
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {(gint) sessionctx::ThreadPolicy::batch,
+        "I/O threads SCHED_BATCH, handshake threads at nice 10", "batch"},
+    {(gint) sessionctx::ThreadPolicy::normal,
+        "I/O and handshake threads as they were created", "normal"},
+    {0, NULL, NULL},
   };
+  if (g_once_init_enter (&id))
+    g_once_init_leave (&id, g_enum_register_static
+        ("GstSessionSrcThreadPolicy", values));
+  return id;
+}
 
+/* ------------------------------------------------------------------ */
+/* A row: the spec, where the value lives, what the running server says */
+
+const GParamFlags kReadWrite = (GParamFlags) (G_PARAM_READWRITE |
+    G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+const GParamFlags kReadOnly = (GParamFlags) (G_PARAM_READABLE |
+    G_PARAM_STATIC_STRINGS);
+const GParamFlags kWriteOnly = (GParamFlags) (G_PARAM_WRITABLE |
+    G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+/* A property's GParamSpec as data: made afresh for each class that
+ * installs it (a spec belongs to one class). */
+struct Spec
+{
+  enum Kind { UINT, INT, UINT64, BOOLEAN, STRING, FLAGS, ENUM, BOXED } kind;
+  const char *name;
+  const char *nick;
+  const char *blurb;
+  /* Numbers, booleans, flags and enums, each as its type's bits. */
+  guint64 minimum, maximum, default_value;
+  const char *default_string;
+  GType (*type) ();             /* flags, enums, boxed */
+  GParamFlags flags;
+
+  GParamSpec *make () const
+  {
+    switch (kind) {
+      case UINT:
+        return g_param_spec_uint (name, nick, blurb, (guint) minimum,
+            (guint) maximum, (guint) default_value, flags);
+      case INT:
+        return g_param_spec_int (name, nick, blurb, (gint) minimum,
+            (gint) maximum, (gint) default_value, flags);
+      case UINT64:
+        return g_param_spec_uint64 (name, nick, blurb, minimum, maximum,
+            default_value, flags);
+      case BOOLEAN:
+        return g_param_spec_boolean (name, nick, blurb, default_value != 0,
+            flags);
+      case STRING:
+        return g_param_spec_string (name, nick, blurb, default_string, flags);
+      case FLAGS:
+        return g_param_spec_flags (name, nick, blurb, type (),
+            (guint) default_value, flags);
+      case ENUM:
+        return g_param_spec_enum (name, nick, blurb, type (),
+            (gint) default_value, flags);
+      case BOXED:
+        return g_param_spec_boxed (name, nick, blurb, type (), flags);
+    }
+    g_assert_not_reached ();
+    return nullptr;
+  }
+};
+
+/* The rows' spec constructors: g_param_spec_*'s arguments, flags
+ * read-write and mutable in READY unless given. */
+Spec
+uint_spec (const char *name, const char *nick, const char *blurb,
+    guint minimum, guint maximum, guint default_value,
+    GParamFlags flags = kReadWrite)
+{
+  return {Spec::UINT, name, nick, blurb, minimum, maximum, default_value,
+      nullptr, nullptr, flags};
+}
+
+Spec
+int_spec (const char *name, const char *nick, const char *blurb,
+    gint minimum, gint maximum, gint default_value,
+    GParamFlags flags = kReadWrite)
+{
+  return {Spec::INT, name, nick, blurb, (guint64) minimum, (guint64) maximum,
+      (guint64) default_value, nullptr, nullptr, flags};
+}
+
+Spec
+uint64_spec (const char *name, const char *nick, const char *blurb,
+    guint64 minimum, guint64 maximum, guint64 default_value,
+    GParamFlags flags = kReadWrite)
+{
+  return {Spec::UINT64, name, nick, blurb, minimum, maximum, default_value,
+      nullptr, nullptr, flags};
+}
+
+Spec
+boolean_spec (const char *name, const char *nick, const char *blurb,
+    gboolean default_value, GParamFlags flags = kReadWrite)
+{
+  return {Spec::BOOLEAN, name, nick, blurb, 0, 1, (guint64) default_value,
+      nullptr, nullptr, flags};
+}
+
+Spec
+string_spec (const char *name, const char *nick, const char *blurb,
+    const char *default_value, GParamFlags flags = kReadWrite)
+{
+  return {Spec::STRING, name, nick, blurb, 0, 0, 0, default_value, nullptr,
+      flags};
+}
+
+Spec
+flags_spec (const char *name, const char *nick, const char *blurb,
+    GType (*type) (), guint default_value, GParamFlags flags = kReadWrite)
+{
+  return {Spec::FLAGS, name, nick, blurb, 0, 0, default_value, nullptr, type,
+      flags};
+}
+
+Spec
+enum_spec (const char *name, const char *nick, const char *blurb,
+    GType (*type) (), gint default_value, GParamFlags flags = kReadWrite)
+{
+  return {Spec::ENUM, name, nick, blurb, 0, 0, (guint64) default_value,
+      nullptr, type, flags};
+}
+
+Spec
+boxed_spec (const char *name, const char *nick, const char *blurb,
+    GType (*type) (), GParamFlags flags = kReadWrite)
+{
+  return {Spec::BOXED, name, nick, blurb, 0, 0, 0, nullptr, type, flags};
+}
+
+/* Where a property's value lives: how a GValue of its spec's type is
+ * stored there and read back. */
+struct Field
+{
+  void (*set) (ServerSettings &, const GValue *, GParamSpec *);
+  void (*get) (const ServerSettings &, GValue *, GParamSpec *);
+};
+
+/* Only the running server knows it (n-sessions, stats). */
+constexpr Field kNoValue = { nullptr, nullptr };
+
+/* NULL is stored as the property's default ("" without one) ... */
+void
+from_value (std::string & field, const GValue * value, GParamSpec * pspec)
+{
+  const gchar *s = g_value_get_string (value);
+  const gchar *if_null = G_PARAM_SPEC_STRING (pspec)->default_value;
+  field = s ? s : if_null ? if_null : "";
+}
+
+/* ... and "" reads back as NULL, unless the property has a default
+ * (address: then as it is). */
+void
+to_value (const std::string & field, GValue * value, GParamSpec * pspec)
+{
+  g_value_set_string (value, field.empty () &&
+      !G_PARAM_SPEC_STRING (pspec)->default_value ? nullptr : field.c_str ());
+}
+
+/* Numbers, booleans, enums, flags: through the spec's own type. */
+template < typename T > void
+from_value (T & field, const GValue * value, GParamSpec *)
+{
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
+    case G_TYPE_BOOLEAN:
+      field = static_cast < T > (g_value_get_boolean (value) != FALSE);
+      break;
+    case G_TYPE_INT:
+      field = static_cast < T > (g_value_get_int (value));
+      break;
+    case G_TYPE_UINT:
+      field = static_cast < T > (g_value_get_uint (value));
+      break;
+    case G_TYPE_UINT64:
+      field = static_cast < T > (g_value_get_uint64 (value));
+      break;
+    case G_TYPE_ENUM:
+      field = static_cast < T > (g_value_get_enum (value));
+      break;
+    case G_TYPE_FLAGS:
+      field = static_cast < T > (g_value_get_flags (value));
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+}
+
+template < typename T > void
+to_value (const T & field, GValue * value, GParamSpec *)
+{
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
+    case G_TYPE_BOOLEAN:
+      g_value_set_boolean (value, static_cast < gint64 > (field) != 0);
+      break;
+    case G_TYPE_INT:
+      g_value_set_int (value, static_cast < gint > (field));
+      break;
+    case G_TYPE_UINT:
+      g_value_set_uint (value, static_cast < guint > (field));
+      break;
+    case G_TYPE_UINT64:
+      g_value_set_uint64 (value, static_cast < guint64 > (field));
+      break;
+    case G_TYPE_ENUM:
+      g_value_set_enum (value, static_cast < gint > (field));
+      break;
+    case G_TYPE_FLAGS:
+      g_value_set_flags (value, static_cast < guint > (field));
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+}
+
+template < typename M > struct MemberOf;
+template < typename C, typename T > struct MemberOf <T C::*>
+{
+  using Class = C;
+};
+
+/* The part of the settings a member of @C lives in. */
+template < typename C, typename S > auto &
+part (S & s)
+{
+  if constexpr (std::is_same_v < C, ServerConfig >)
+    return s.server;
+  else if constexpr (std::is_same_v < C, PeerSettings >)
+    return s.webrtc;
+  else {
+    static_assert (std::is_same_v < C, OutputSettings >,
+        "a server property lives in ServerConfig, PeerSettings or "
+        "OutputSettings");
+    return s.output;
+  }
+}
+
+/* The value lives in @member (of ServerConfig, PeerSettings or
+ * OutputSettings), as is. */
+template < auto member > constexpr Field value_in = {
+  [](ServerSettings & s, const GValue * value, GParamSpec * pspec) {
+    using C = typename MemberOf < decltype (member) >::Class;
+    from_value (part < C > (s).*member, value, pspec);
+  },
+  [](const ServerSettings & s, GValue * value, GParamSpec * pspec) {
+    using C = typename MemberOf < decltype (member) >::Class;
+    to_value (part < C > (s).*member, value, pspec);
+  },
+};
+
+/* transports: its flags are the config's two routes. */
+constexpr Field kTransports = {
+  [](ServerSettings & s, const GValue * value, GParamSpec *) {
+    guint flags = g_value_get_flags (value);
+    s.server.websocket = flags & 1;
+    s.server.webrtc = flags & 2;
+  },
+  [](const ServerSettings & s, GValue * value, GParamSpec *) {
+    g_value_set_flags (value, (s.server.websocket ? 1 : 0) |
+        (s.server.webrtc ? 2 : 0));
+  },
+};
+
+/* demo-page: the config names the page's resource, or none. */
+constexpr Field kDemoPage = {
+  [](ServerSettings & s, const GValue * value, GParamSpec *) {
+    s.server.demo_page_resource = g_value_get_boolean (value) ?
+        kDemoPageResource : "";
+  },
+  [](const ServerSettings & s, GValue * value, GParamSpec *) {
+    g_value_set_boolean (value, !s.server.demo_page_resource.empty ());
+  },
+};
+
+/* What the running server answers instead (false: the stored value). */
+using LiveValue = bool (*) (Server * server, GValue * value);
+
+bool
+live_port (Server * server, GValue * value)
+{
+  if (!server)
+    return false;
+  g_value_set_uint (value, server->port ());
+  return true;
+}
+
+bool
+live_n_sessions (Server * server, GValue * value)
+{
+  g_value_set_uint (value, server ? (guint) server->n_sessions () : 0);
+  return true;
+}
+
+bool
+live_stats (Server * server, GValue * value)
+{
+  g_value_take_boxed (value, server ? sessionctx::stats_structure (*server) :
+      sessionctx::stats_structure_empty ());
+  return true;
+}
+
+struct Row
+{
+  Spec spec;
+  Field field;
+  LiveValue live = nullptr;
+};
+
+/* ------------------------------------------------------------------ */
+/* The table, in the order of the property ids                          */
+
+const Row kRows[] = {
   /**
    * GstSessionSrc:port:
    *
    * TCP port to listen on; 0 picks a free one. While the element is PAUSED
    * or PLAYING, reading it returns the port actually bound.
    */
-  install (SERVER_PROP_PORT,
-      g_param_spec_uint ("port", "Port",
+  {uint_spec ("port", "Port",
           "TCP port to listen on (0 = pick a free one; reads back the bound "
-          "port while running)", 0, 65535, kDefaultPort, rw));
+          "port while running)", 0, 65535, kDefaultPort),
+      value_in<&ServerConfig::port>, live_port},
   /**
    * GstSessionSrc:address:
    *
    * Local address to listen on.
    */
-  install (SERVER_PROP_ADDRESS,
-      g_param_spec_string ("address", "Address",
-          "Local address to listen on", kDefaultAddress, rw));
+  {string_spec ("address", "Address",
+          "Local address to listen on", kDefaultAddress),
+      value_in<&ServerConfig::address>},
   /**
    * GstSessionSrc:server-name:
    *
    * Optional name under which a `sessionsink` can find this server (else it
    * finds it by port, or through each buffer's context).
    */
-  install (SERVER_PROP_SERVER_NAME,
-      g_param_spec_string ("server-name", "Server name",
-          "Name a sessionsink can use to find this server (optional)", NULL,
-          rw));
+  {string_spec ("server-name", "Server name",
+          "Name a sessionsink can use to find this server (optional)", NULL),
+      value_in<&ServerConfig::name>},
   /**
    * GstSessionSrc:max-sessions:
    *
@@ -67,39 +384,40 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * beyond it is answered `concurrency_limit_reached` with the `limit` and
    * closed with code 1008. 0 means unlimited.
    */
-  install (SERVER_PROP_MAX_SESSIONS,
-      g_param_spec_uint ("max-sessions", "Max sessions",
+  {uint_spec ("max-sessions", "Max sessions",
           "Most concurrent sessions, 0 = unlimited (FastRTC "
-          "concurrency_limit)", 0, G_MAXUINT, 0, rw));
+          "concurrency_limit)",
+          0, G_MAXUINT, 0),
+      value_in<&ServerConfig::max_sessions>},
   /**
    * GstSessionSrc:time-limit:
    *
    * Seconds a session may last before it is ended with reason `time-limit`
    * (FastRTC `time_limit`). 0 means no limit.
    */
-  install (SERVER_PROP_TIME_LIMIT,
-      g_param_spec_uint ("time-limit", "Time limit",
-          "Seconds a session may last, 0 = no limit", 0, G_MAXUINT, 0, rw));
+  {uint_spec ("time-limit", "Time limit",
+          "Seconds a session may last, 0 = no limit", 0, G_MAXUINT, 0),
+      value_in<&ServerConfig::time_limit>},
   /**
    * GstSessionSrc:idle-timeout:
    *
    * Seconds without media (or, before `start`, without a start) after which
    * a connection is closed with reason `idle`. 0 means never.
    */
-  install (SERVER_PROP_IDLE_TIMEOUT,
-      g_param_spec_uint ("idle-timeout", "Idle timeout",
+  {uint_spec ("idle-timeout", "Idle timeout",
           "Seconds without media before a session is closed, 0 = never", 0,
-          G_MAXUINT, 0, rw));
+          G_MAXUINT, 0),
+      value_in<&ServerConfig::idle_timeout>},
   /**
    * GstSessionSrc:max-message-size:
    *
    * Largest WebSocket message accepted, in bytes; a larger one closes the
    * connection with code 1009 (reason `error`).
    */
-  install (SERVER_PROP_MAX_MESSAGE_SIZE,
-      g_param_spec_uint ("max-message-size", "Max message size",
+  {uint_spec ("max-message-size", "Max message size",
           "Largest WebSocket message accepted in bytes (larger closes the "
-          "connection with 1009)", 256, G_MAXINT, kDefaultMaxMessageSize, rw));
+          "connection with 1009)", 256, G_MAXINT, kDefaultMaxMessageSize),
+      value_in<&ServerConfig::max_message_size>},
   /**
    * GstSessionSrc:websocket-input-rate:
    *
@@ -107,29 +425,29 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * not resample: it is the handler's input rate, 48000 by default).
    * Twilio sessions use their `mediaFormat` (8000).
    */
-  install (SERVER_PROP_WEBSOCKET_INPUT_RATE,
-      g_param_spec_int ("websocket-input-rate", "WebSocket input rate",
+  {int_spec ("websocket-input-rate", "WebSocket input rate",
           "Sample rate of FastRTC clients' µ-law", 8000, 192000,
-          kDefaultInputRate, rw));
+          kDefaultInputRate),
+      value_in<&ServerConfig::websocket_input_rate>},
   /**
    * GstSessionSrc:websocket-output-rate:
    *
    * Sample rate `sessionsink` sends to FastRTC WebSocket clients (FastRTC's
    * default 24000). Twilio sessions always get 8000.
    */
-  install (SERVER_PROP_WEBSOCKET_OUTPUT_RATE,
-      g_param_spec_int ("websocket-output-rate", "WebSocket output rate",
+  {int_spec ("websocket-output-rate", "WebSocket output rate",
           "Sample rate sent back to FastRTC clients", 8000, 192000,
-          kDefaultOutputRate, rw));
+          kDefaultOutputRate),
+      value_in<&ServerConfig::websocket_output_rate>},
   /**
    * GstSessionSrc:rate:
    *
    * Sample rate of the S16LE mono audio on the source pads; every session
    * is resampled to it.
    */
-  install (SERVER_PROP_RATE,
-      g_param_spec_int ("rate", "Rate", "Output sample rate of the src pads",
-          8000, 192000, kDefaultRate, rw));
+  {int_spec ("rate", "Rate",
+          "Output sample rate of the src pads", 8000, 192000, kDefaultRate),
+      value_in<&OutputSettings::rate>},
   /**
    * GstSessionSrc:session-pads:
    *
@@ -137,20 +455,17 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * session-context event, EOS and removal at the end) instead of
    * interleaving all sessions on `src`.
    */
-  install (SERVER_PROP_SESSION_PADS,
-      g_param_spec_boolean ("session-pads", "Session pads",
-          "One source pad per session instead of all sessions on src", FALSE,
-          rw));
+  {boolean_spec ("session-pads", "Session pads",
+          "One source pad per session instead of all sessions on src", FALSE),
+      value_in<&OutputSettings::session_pads>},
   /**
    * GstSessionSrc:n-sessions:
    *
    * Sessions live right now.
    */
-  install (SERVER_PROP_N_SESSIONS,
-      g_param_spec_uint ("n-sessions", "Sessions", "Sessions live now", 0,
-          G_MAXUINT, 0,
-          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-
+  {uint_spec ("n-sessions", "Sessions",
+          "Sessions live now", 0, G_MAXUINT, 0, kReadOnly),
+      kNoValue, live_n_sessions},
   /**
    * GstSessionSrc:transports:
    *
@@ -158,27 +473,27 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * `/telephone/handler`) and `webrtc` (`/webrtc/offer`, FastRTC's HTTP
    * signalling). Both share one port and one #GstSessionSrc:max-sessions.
    */
-  install (SERVER_PROP_TRANSPORTS,
-      g_param_spec_flags ("transports", "Transports",
+  {flags_spec ("transports", "Transports",
           "Client transports served on the port",
-          GST_TYPE_SESSION_SRC_TRANSPORTS, 3, rw));
+          gst_session_src_transports_get_type, 3),
+      kTransports},
   /**
    * GstSessionSrc:stun-server:
    *
    * STUN server for WebRTC peers (`stun://host:port`); none by default.
    */
-  install (SERVER_PROP_STUN_SERVER,
-      g_param_spec_string ("stun-server", "STUN server",
-          "STUN server for WebRTC peers (stun://host:port)", NULL, rw));
+  {string_spec ("stun-server", "STUN server",
+          "STUN server for WebRTC peers (stun://host:port)", NULL),
+      value_in<&PeerSettings::stun_server>},
   /**
    * GstSessionSrc:turn-server:
    *
    * TURN server for WebRTC peers (`turn(s)://user:password@host:port`).
    */
-  install (SERVER_PROP_TURN_SERVER,
-      g_param_spec_string ("turn-server", "TURN server",
-          "TURN server for WebRTC peers (turn(s)://user:pass@host:port)", NULL,
-          rw));
+  {string_spec ("turn-server", "TURN server",
+          "TURN server for WebRTC peers (turn(s)://user:pass@host:port)",
+          NULL),
+      value_in<&PeerSettings::turn_server>},
   /**
    * GstSessionSrc:ice-addresses:
    *
@@ -186,36 +501,35 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * (e.g. `127.0.0.1`); empty gathers on every interface. libnice skips
    * loopback unless it is named here.
    */
-  install (SERVER_PROP_ICE_ADDRESSES,
-      g_param_spec_string ("ice-addresses", "ICE addresses",
-          "Comma-separated local addresses for WebRTC candidates (empty = "
-          "all interfaces)", NULL, rw));
+  {string_spec ("ice-addresses", "ICE addresses",
+          "Comma-separated local addresses for WebRTC candidates (empty = all "
+          "interfaces)", NULL),
+      value_in<&PeerSettings::ice_addresses>},
   /**
    * GstSessionSrc:min-port:
    *
    * Lowest local UDP port for WebRTC (0 = any).
    */
-  install (SERVER_PROP_MIN_PORT,
-      g_param_spec_uint ("min-port", "Min port",
-          "Lowest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  {uint_spec ("min-port", "Min port",
+          "Lowest local UDP port for WebRTC (0 = any)", 0, 65535, 0),
+      value_in<&PeerSettings::min_port>},
   /**
    * GstSessionSrc:max-port:
    *
    * Highest local UDP port for WebRTC (0 = any).
    */
-  install (SERVER_PROP_MAX_PORT,
-      g_param_spec_uint ("max-port", "Max port",
-          "Highest local UDP port for WebRTC (0 = any)", 0, 65535, 0, rw));
+  {uint_spec ("max-port", "Max port",
+          "Highest local UDP port for WebRTC (0 = any)", 0, 65535, 0),
+      value_in<&PeerSettings::max_port>},
   /**
    * GstSessionSrc:connect-timeout:
    *
    * Seconds a WebRTC peer has to connect after its offer before its
    * session ends with reason `connect-timeout` (FastRTC: 30).
    */
-  install (SERVER_PROP_CONNECT_TIMEOUT,
-      g_param_spec_uint ("connect-timeout", "Connect timeout",
-          "Seconds a WebRTC peer has to connect", 1, 3600, 30, rw));
-
+  {uint_spec ("connect-timeout", "Connect timeout",
+          "Seconds a WebRTC peer has to connect", 1, 3600, 30),
+      value_in<&ServerConfig::connect_timeout>},
   /**
    * GstSessionSrc:peer-timeout:
    *
@@ -224,11 +538,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * muted; a peer that closes properly is noticed at once (its data
    * channel closes).
    */
-  install (SERVER_PROP_PEER_TIMEOUT,
-      g_param_spec_uint ("peer-timeout", "Peer timeout",
-          "Seconds without audio before a WebRTC peer counts as gone", 1,
-          3600, 10, rw));
-
+  {uint_spec ("peer-timeout", "Peer timeout",
+          "Seconds without audio before a WebRTC peer counts as gone", 1, 3600,
+          10),
+      value_in<&ServerConfig::peer_timeout>},
   /**
    * GstSessionSrc:io-threads:
    *
@@ -238,11 +551,9 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * costs what is ready, not what is open); more help when several cores
    * are free for them.
    */
-  install (SERVER_PROP_IO_THREADS,
-      g_param_spec_uint ("io-threads", "I/O threads",
-          "Threads serving client connections (sharing the port)", 1, 64, 1,
-          rw));
-
+  {uint_spec ("io-threads", "I/O threads",
+          "Threads serving client connections (sharing the port)", 1, 64, 1),
+      value_in<&ServerConfig::io_threads>},
   /**
    * GstSessionSrc:max-send-queue:
    *
@@ -252,11 +563,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * `send_buffer_full`) rather than let memory grow. The default holds
    * about a minute of 24 kHz FastRTC audio.
    */
-  install (SERVER_PROP_MAX_SEND_QUEUE,
-      g_param_spec_uint ("max-send-queue", "Max send queue",
+  {uint_spec ("max-send-queue", "Max send queue",
           "Bytes waiting for a WebSocket client that does not read before it "
-          "is disconnected", 4096, G_MAXINT, 4 << 20, rw));
-
+          "is disconnected", 4096, G_MAXINT, 4 << 20),
+      value_in<&ServerConfig::max_send_queue>},
   /**
    * GstSessionSrc:opus-complexity:
    *
@@ -266,11 +576,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * here, where Opus decoding and encoding are about a fifth of a peer's
    * cost; docs/PERFORMANCE.md).
    */
-  install (SERVER_PROP_OPUS_COMPLEXITY,
-      g_param_spec_uint ("opus-complexity", "Opus complexity",
+  {uint_spec ("opus-complexity", "Opus complexity",
           "Opus encoder complexity for audio sent to WebRTC peers (0-10, "
-          "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity, rw));
-
+          "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity),
+      value_in<&PeerSettings::opus_complexity>},
   /**
    * GstSessionSrc:demo-page:
    *
@@ -279,11 +588,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * and hears what the pipeline sends back. Compiled into the plugin, no
    * network needed. false: `/` is 404.
    */
-  install (SERVER_PROP_DEMO_PAGE,
-      g_param_spec_boolean ("demo-page", "Demo page",
+  {boolean_spec ("demo-page", "Demo page",
           "Serve a browser demo page at / (WebRTC or WebSocket, hears the "
-          "pipeline's output)", TRUE, rw));
-
+          "pipeline's output)", TRUE),
+      kDemoPage},
   /**
    * GstSessionSrc:metrics:
    *
@@ -294,11 +602,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * the WebSocket handshake and WebRTC setup times as histograms. Labels
    * are only these bounded values, never what a client sent.
    */
-  install (SERVER_PROP_METRICS,
-      g_param_spec_boolean ("metrics", "Metrics",
+  {boolean_spec ("metrics", "Metrics",
           "Serve Prometheus metrics at GET /metrics on the server's port",
-          TRUE, rw));
-
+          TRUE),
+      value_in<&ServerConfig::metrics>},
   /**
    * GstSessionSrc:stats:
    *
@@ -330,14 +637,12 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * atomic counters: it never waits on the server's threads. Empty
    * (`sessions=0`) while the element is stopped.
    */
-  install (SERVER_PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
+  {boxed_spec ("stats", "Statistics",
           "Live sessions as fields session-0, session-1, ... (id, transport, "
           "dialect, remote address, start time, counters; WebRTC: round trip, "
           "jitter, packets lost) and the server's totals",
-          GST_TYPE_STRUCTURE,
-          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-
+          gst_structure_get_type, kReadOnly),
+      kNoValue, live_stats},
   /**
    * GstSessionSrc:auth-token:
    *
@@ -350,12 +655,11 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * context's metadata (the `token` query parameter is left out of it).
    * Write-only. The page, opened as `/?token=TOKEN`, passes it on.
    */
-  install (SERVER_PROP_AUTH_TOKEN,
-      g_param_spec_string ("auth-token", "Auth token",
+  {string_spec ("auth-token", "Auth token",
           "Token every request must carry (Authorization: Bearer TOKEN or "
           "?token=TOKEN), else HTTP 401; empty = none (write-only)", NULL,
-          (GParamFlags) (G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+          kWriteOnly),
+      value_in<&ServerConfig::auth_token>},
   /**
    * GstSessionSrc:allowed-origins:
    *
@@ -368,10 +672,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * be listed for the page to work (browsers send it on its WebSocket and
    * its POSTs). Empty: any origin, `Access-Control-Allow-Origin: *`.
    */
-  install (SERVER_PROP_ALLOWED_ORIGINS,
-      g_param_spec_string ("allowed-origins", "Allowed origins",
+  {string_spec ("allowed-origins", "Allowed origins",
           "Comma-separated origins a browser request may come from (others "
-          "get HTTP 403; no Origin passes); empty = any", NULL, rw));
+          "get HTTP 403; no Origin passes); empty = any", NULL),
+      value_in<&ServerConfig::allowed_origins>},
   /**
    * GstSessionSrc:max-sessions-per-address:
    *
@@ -382,11 +686,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * TCP peer's, or the one a trusted proxy forwarded (trusted-proxies).
    * 0 means unlimited.
    */
-  install (SERVER_PROP_MAX_SESSIONS_PER_ADDRESS,
-      g_param_spec_uint ("max-sessions-per-address",
-          "Max sessions per address",
-          "Most live sessions one client address may hold, 0 = unlimited",
-          0, G_MAXUINT, 0, rw));
+  {uint_spec ("max-sessions-per-address", "Max sessions per address",
+          "Most live sessions one client address may hold, 0 = unlimited", 0,
+          G_MAXUINT, 0),
+      value_in<&ServerConfig::max_sessions_per_address>},
   /**
    * GstSessionSrc:trusted-proxies:
    *
@@ -399,10 +702,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * the ICE pair's, as media does not pass the proxy). Empty: the header
    * is ignored.
    */
-  install (SERVER_PROP_TRUSTED_PROXIES,
-      g_param_spec_string ("trusted-proxies", "Trusted proxies",
-          "Comma-separated proxy IPs whose X-Forwarded-For is believed; "
-          "empty = none", NULL, rw));
+  {string_spec ("trusted-proxies", "Trusted proxies",
+          "Comma-separated proxy IPs whose X-Forwarded-For is believed; empty "
+          "= none", NULL),
+      value_in<&ServerConfig::trusted_proxies>},
   /**
    * GstSessionSrc:max-latency:
    *
@@ -420,10 +723,10 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * delay that breaks a conversation. Audio for the client (sessionsink's
    * side) is bounded by #GstSessionSrc:max-send-queue in bytes.
    */
-  install (SERVER_PROP_MAX_LATENCY,
-      g_param_spec_uint64 ("max-latency", "Max latency",
-          "Oldest audio a session's pad queue holds before it is dropped "
-          "(ns, 0 = unbounded)", 0, G_MAXUINT64, kDefaultMaxLatency, rw));
+  {uint64_spec ("max-latency", "Max latency",
+          "Oldest audio a session's pad queue holds before it is dropped (ns, "
+          "0 = unbounded)", 0, G_MAXUINT64, kDefaultMaxLatency),
+      value_in<&OutputSettings::max_latency>},
   /**
    * GstSessionSrc:tls-certificate-file:
    *
@@ -435,19 +738,19 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * not match the certificate, fails the state change with an error naming
    * the file. Needs GIO's TLS backend (Debian: glib-networking).
    */
-  install (SERVER_PROP_TLS_CERTIFICATE_FILE,
-      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
+  {string_spec ("tls-certificate-file", "TLS certificate file",
           "PEM certificate (and chain) of the server; with tls-key-file the "
-          "port speaks only TLS (https, wss)", NULL, rw));
+          "port speaks only TLS (https, wss)", NULL),
+      value_in<&ServerConfig::tls_certificate_file>},
   /**
    * GstSessionSrc:tls-key-file:
    *
    * PEM file with the private key of #GstSessionSrc:tls-certificate-file
    * (unencrypted).
    */
-  install (SERVER_PROP_TLS_KEY_FILE,
-      g_param_spec_string ("tls-key-file", "TLS key file",
-          "PEM private key of tls-certificate-file", NULL, rw));
+  {string_spec ("tls-key-file", "TLS key file",
+          "PEM private key of tls-certificate-file", NULL),
+      value_in<&ServerConfig::tls_key_file>},
   /**
    * GstSessionSrc:handshake-timeout:
    *
@@ -460,253 +763,102 @@ server_properties_install (GObjectClass * klass, guint first_prop_id)
    * A connection that takes longer (one that sends nothing, half a request
    * line, no start) is closed. 0 means no limit.
    */
-  install (SERVER_PROP_HANDSHAKE_TIMEOUT,
-      g_param_spec_uint ("handshake-timeout", "Handshake timeout",
+  {uint_spec ("handshake-timeout", "Handshake timeout",
           "Seconds a connection has to send its whole HTTP request and, as a "
           "WebSocket, its start message (0 = no limit)", 0, G_MAXUINT,
-          kDefaultHandshakeTimeout, rw));
-  return first_prop_id + N_SERVER_PROPS;
+          kDefaultHandshakeTimeout),
+      value_in<&ServerConfig::handshake_timeout>},
+  /**
+   * GstSessionSrc:thread-policy:
+   *
+   * How the server's threads are scheduled. `batch` (the default): each
+   * I/O thread runs as `SCHED_BATCH`, so that waking up for a client's
+   * input never preempts the streaming thread in the middle of what it
+   * pushes (both usually share a core; each then runs longer per wakeup:
+   * 700 WebSocket sessions, 24.8 → 22.8 µs of server CPU per frame, p99 no
+   * worse), and each handshake thread (accept, TLS, HTTP, the WebSocket
+   * upgrade) at nice 10, so that during a burst of connects the handshakes
+   * wait and the live sessions' media does not. What an I/O thread starts
+   * for a session or a WebRTC peer (a handler's threads, webrtcbin's)
+   * never inherits `SCHED_BATCH`. `normal`: both keep the scheduling of
+   * the thread that started the element (no policy, no nice value set),
+   * for an application that places and prioritizes its threads itself.
+   * Measurements: docs/PERFORMANCE.md.
+   */
+  {enum_spec ("thread-policy", "Thread policy",
+          "How the server's threads are scheduled: batch (I/O threads "
+          "SCHED_BATCH, handshake threads at nice 10) or normal (as created)",
+          gst_session_src_thread_policy_get_type,
+          (gint) sessionctx::ThreadPolicy::batch),
+      value_in<&ServerConfig::thread_policy>},
+};
+
+constexpr guint kNumRows = G_N_ELEMENTS (kRows);
+
+/* One spec per row, never installed: where the defaults are read. */
+GParamSpec *
+prototype (guint row)
+{
+  static const std::vector < GParamSpec * >specs =[] {
+    std::vector < GParamSpec * >v;
+    for (const Row & r : kRows)
+      v.push_back (g_param_spec_ref_sink (r.spec.make ()));
+    return v;
+  }();
+  return specs[row];
+}
+
+}  // namespace
+
+guint
+server_properties_install (GObjectClass * klass, guint first_prop_id,
+    const char *const *skip)
+{
+  for (guint i = 0; i < kNumRows; i++) {
+    const Spec & spec = kRows[i].spec;
+    if (skip && g_strv_contains (skip, spec.name))
+      continue;
+    g_object_class_install_property (klass, first_prop_id + i, spec.make ());
+  }
+  return first_prop_id + kNumRows;
+}
+
+ServerSettings::ServerSettings ()
+{
+  for (guint i = 0; i < kNumRows; i++) {
+    if (!kRows[i].field.set)
+      continue;
+    GParamSpec *pspec = prototype (i);
+    GValue value = G_VALUE_INIT;
+    g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+    g_param_value_set_default (pspec, &value);
+    kRows[i].field.set (*this, &value, pspec);
+    g_value_unset (&value);
+  }
 }
 
 bool
-ServerSettings::set (guint property, const GValue * value)
+ServerSettings::set (guint property, const GValue * value, GParamSpec * pspec)
 {
+  if (property >= kNumRows || !kRows[property].field.set)
+    return false;
   std::lock_guard < std::mutex > l (lock);
-  switch (property) {
-    case SERVER_PROP_PORT:
-      port = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_ADDRESS:
-      address = string_property (value, kDefaultAddress);
-      break;
-    case SERVER_PROP_SERVER_NAME:
-      server_name = string_property (value);
-      break;
-    case SERVER_PROP_MAX_SESSIONS:
-      max_sessions = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_TIME_LIMIT:
-      time_limit = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_IDLE_TIMEOUT:
-      idle_timeout = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_MAX_MESSAGE_SIZE:
-      max_message_size = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_WEBSOCKET_INPUT_RATE:
-      input_rate = g_value_get_int (value);
-      break;
-    case SERVER_PROP_WEBSOCKET_OUTPUT_RATE:
-      output_rate = g_value_get_int (value);
-      break;
-    case SERVER_PROP_RATE:
-      rate = g_value_get_int (value);
-      break;
-    case SERVER_PROP_SESSION_PADS:
-      session_pads = g_value_get_boolean (value);
-      break;
-    case SERVER_PROP_TRANSPORTS:
-      transports = g_value_get_flags (value);
-      break;
-    case SERVER_PROP_STUN_SERVER:
-      stun_server = string_property (value);
-      break;
-    case SERVER_PROP_TURN_SERVER:
-      turn_server = string_property (value);
-      break;
-    case SERVER_PROP_ICE_ADDRESSES:
-      ice_addresses = string_property (value);
-      break;
-    case SERVER_PROP_MIN_PORT:
-      min_port = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_MAX_PORT:
-      max_port = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_CONNECT_TIMEOUT:
-      connect_timeout = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_PEER_TIMEOUT:
-      peer_timeout = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_IO_THREADS:
-      io_threads = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_OPUS_COMPLEXITY:
-      opus_complexity = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_MAX_SEND_QUEUE:
-      max_send_queue = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_DEMO_PAGE:
-      demo_page = g_value_get_boolean (value);
-      break;
-    case SERVER_PROP_METRICS:
-      metrics = g_value_get_boolean (value);
-      break;
-    case SERVER_PROP_AUTH_TOKEN:
-      auth_token = string_property (value);
-      break;
-    case SERVER_PROP_ALLOWED_ORIGINS:
-      allowed_origins = string_property (value);
-      break;
-    case SERVER_PROP_MAX_SESSIONS_PER_ADDRESS:
-      max_sessions_per_address = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_TRUSTED_PROXIES:
-      trusted_proxies = string_property (value);
-      break;
-    case SERVER_PROP_TLS_CERTIFICATE_FILE:
-      tls_certificate_file = string_property (value);
-      break;
-    case SERVER_PROP_TLS_KEY_FILE:
-      tls_key_file = string_property (value);
-      break;
-    case SERVER_PROP_HANDSHAKE_TIMEOUT:
-      handshake_timeout = g_value_get_uint (value);
-      break;
-    case SERVER_PROP_MAX_LATENCY:
-      max_latency = g_value_get_uint64 (value);
-      break;
-    default:
-      return false;
-  }
+  kRows[property].field.set (*this, value, pspec);
   return true;
 }
 
 bool
-ServerSettings::get (guint property, GValue * value)
+ServerSettings::get (guint property, GValue * value, GParamSpec * pspec,
+    Server * server)
 {
+  if (property >= kNumRows)
+    return false;
+  const Row & row = kRows[property];
+  if (row.live && row.live (server, value))
+    return true;
+  if (!row.field.get)
+    return false;
   std::lock_guard < std::mutex > l (lock);
-  switch (property) {
-    case SERVER_PROP_PORT:
-      g_value_set_uint (value, port);
-      break;
-    case SERVER_PROP_ADDRESS:
-      g_value_set_string (value, address.c_str ());
-      break;
-    case SERVER_PROP_SERVER_NAME:
-      set_string_property (value, server_name);
-      break;
-    case SERVER_PROP_MAX_SESSIONS:
-      g_value_set_uint (value, max_sessions);
-      break;
-    case SERVER_PROP_TIME_LIMIT:
-      g_value_set_uint (value, time_limit);
-      break;
-    case SERVER_PROP_IDLE_TIMEOUT:
-      g_value_set_uint (value, idle_timeout);
-      break;
-    case SERVER_PROP_MAX_MESSAGE_SIZE:
-      g_value_set_uint (value, max_message_size);
-      break;
-    case SERVER_PROP_WEBSOCKET_INPUT_RATE:
-      g_value_set_int (value, input_rate);
-      break;
-    case SERVER_PROP_WEBSOCKET_OUTPUT_RATE:
-      g_value_set_int (value, output_rate);
-      break;
-    case SERVER_PROP_RATE:
-      g_value_set_int (value, rate);
-      break;
-    case SERVER_PROP_SESSION_PADS:
-      g_value_set_boolean (value, session_pads);
-      break;
-    case SERVER_PROP_TRANSPORTS:
-      g_value_set_flags (value, transports);
-      break;
-    case SERVER_PROP_STUN_SERVER:
-      set_string_property (value, stun_server);
-      break;
-    case SERVER_PROP_TURN_SERVER:
-      set_string_property (value, turn_server);
-      break;
-    case SERVER_PROP_ICE_ADDRESSES:
-      set_string_property (value, ice_addresses);
-      break;
-    case SERVER_PROP_MIN_PORT:
-      g_value_set_uint (value, min_port);
-      break;
-    case SERVER_PROP_MAX_PORT:
-      g_value_set_uint (value, max_port);
-      break;
-    case SERVER_PROP_CONNECT_TIMEOUT:
-      g_value_set_uint (value, connect_timeout);
-      break;
-    case SERVER_PROP_PEER_TIMEOUT:
-      g_value_set_uint (value, peer_timeout);
-      break;
-    case SERVER_PROP_IO_THREADS:
-      g_value_set_uint (value, io_threads);
-      break;
-    case SERVER_PROP_OPUS_COMPLEXITY:
-      g_value_set_uint (value, opus_complexity);
-      break;
-    case SERVER_PROP_MAX_SEND_QUEUE:
-      g_value_set_uint (value, max_send_queue);
-      break;
-    case SERVER_PROP_DEMO_PAGE:
-      g_value_set_boolean (value, demo_page);
-      break;
-    case SERVER_PROP_METRICS:
-      g_value_set_boolean (value, metrics);
-      break;
-    case SERVER_PROP_ALLOWED_ORIGINS:
-      set_string_property (value, allowed_origins);
-      break;
-    case SERVER_PROP_MAX_SESSIONS_PER_ADDRESS:
-      g_value_set_uint (value, max_sessions_per_address);
-      break;
-    case SERVER_PROP_TRUSTED_PROXIES:
-      set_string_property (value, trusted_proxies);
-      break;
-    case SERVER_PROP_TLS_CERTIFICATE_FILE:
-      set_string_property (value, tls_certificate_file);
-      break;
-    case SERVER_PROP_TLS_KEY_FILE:
-      set_string_property (value, tls_key_file);
-      break;
-    case SERVER_PROP_HANDSHAKE_TIMEOUT:
-      g_value_set_uint (value, handshake_timeout);
-      break;
-    case SERVER_PROP_MAX_LATENCY:
-      g_value_set_uint64 (value, max_latency);
-      break;
-    default:
-      return false;
-  }
+  row.field.get (*this, value, pspec);
   return true;
-}
-
-sessionctx::ServerConfig
-ServerSettings::server_config () const
-{
-  sessionctx::ServerConfig config;
-  config.address = address;
-  config.port = port;
-  config.name = server_name;
-  config.max_sessions = max_sessions;
-  config.time_limit = time_limit;
-  config.idle_timeout = idle_timeout;
-  config.max_message_size = max_message_size;
-  config.websocket_input_rate = input_rate;
-  config.websocket_output_rate = output_rate;
-  config.websocket = transports & 1;
-  config.webrtc = transports & 2;
-  config.connect_timeout = connect_timeout;
-  config.peer_timeout = peer_timeout;
-  config.io_threads = io_threads;
-  config.max_send_queue = max_send_queue;
-  if (demo_page)
-    config.demo_page_resource = kDemoPageResource;
-  config.metrics = metrics;
-  config.auth_token = auth_token;
-  config.allowed_origins = allowed_origins;
-  config.max_sessions_per_address = max_sessions_per_address;
-  config.trusted_proxies = trusted_proxies;
-  config.tls_certificate_file = tls_certificate_file;
-  config.tls_key_file = tls_key_file;
-  config.handshake_timeout = handshake_timeout;
-  return config;
 }

@@ -83,8 +83,8 @@
 #include "sessionsrc/gstsessionsrc.h"
 #include "sessionbin/handlerset.h"
 #include "sessionbin/handlertemplate.h"
-#include "sessionbin/propertymirror.h"
 #include "properties/properties.h"
+#include "properties/serverproperties.h"
 #include "sessionbin/sessionhandler.h"
 
 #include "server/server.h"
@@ -111,7 +111,7 @@ enum
   PROP_0,
   PROP_HANDLER,
   PROP_DRAIN_TIMEOUT,
-  /* sessionsrc's server properties follow, in its order. */
+  /* sessionsrc's server properties follow (serverproperties.h). */
   PROP_SERVER_FIRST,
 };
 
@@ -213,9 +213,6 @@ remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
   GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
       h->log_id ().c_str (), result);
   h->remove ();
-  /* GstBin drops the flag with its last sink child; sessionbin stays a
-   * sink (EOS is counted on it). */
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   post_done (self, h->context (), result);
   if (self->priv->handlers.eos_due ())
     gst_element_post_message (GST_ELEMENT (self),
@@ -630,9 +627,12 @@ gst_session_bin_init (GstSessionBin * self)
             return allowed;
           }), self);
   /* A server: it produces (EOS goes to it) and consumes (EOS is awaited
-   * from it), whatever its handlers are. */
+   * from it), whatever its handlers are: GstBin would otherwise take the
+   * sink flag away with the last handler's sink. */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+      (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
   /* Handlers joining and leaving while PLAYING must not make the
    * pipeline wait for their preroll. */
   g_object_set (self, "async-handling", TRUE, nullptr);
@@ -685,10 +685,10 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
           kDefaultDrainTimeout, (GParamFlags) (G_PARAM_READWRITE |
               G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
-  /* Every server property of sessionsrc, from its own definitions. */
+  /* Every server property of sessionsrc, from the same table; set and
+   * read by name on the inner sessionsrc. */
   const char *not_repeated[] = { "session-pads", nullptr };
-  mirror_properties (gobject_class, GST_TYPE_SESSION_SRC, PROP_SERVER_FIRST,
-      not_repeated);
+  server_properties_install (gobject_class, PROP_SERVER_FIRST, not_repeated);
 
   /**
    * GstSessionBin::create-handler:

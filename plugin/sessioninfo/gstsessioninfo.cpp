@@ -37,6 +37,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (gst_session_info_debug);
 #define GST_CAT_DEFAULT gst_session_info_debug
@@ -87,29 +88,49 @@ G_DEFINE_TYPE (GstSessionInfo, gst_session_info, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (sessioninfo, "sessioninfo", GST_RANK_NONE,
     GST_TYPE_SESSION_INFO);
 
-/* Prints and posts the summary of @id; call with the lock held. */
-static void
-finish_session (GstSessionInfo * self, const std::string & id)
+/* The sessions that ended, as taken out under the lock: printed and
+ * posted after it is released (report). */
+struct Ended
 {
-  auto it = self->priv->summaries.find (id);
-  if (it == self->priv->summaries.end ())
-    return;
-  const Summary & s = it->second;
-  GstClockTime span = GST_CLOCK_TIME_IS_VALID (s.first_pts) &&
-      GST_CLOCK_TIME_IS_VALID (s.last_pts) ? s.last_pts - s.first_pts : 0;
-  if (!self->priv->silent)
-    g_print ("sessioninfo: session %s ended: %" G_GUINT64_FORMAT
-        " buffers, %" G_GUINT64_FORMAT " bytes, %" GST_TIME_FORMAT
-        " between first and last buffer\n",
-        sessionctx::log_safe (id).c_str (), s.buffers, s.bytes,
-        GST_TIME_ARGS (span));
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_structure_new ("sessioninfo-summary",
-              "session-id", G_TYPE_STRING, id.c_str (),
-              "buffers", G_TYPE_UINT64, s.buffers,
-              "bytes", G_TYPE_UINT64, s.bytes, NULL)));
-  self->priv->summaries.erase (it);
+  bool print = false;
+  std::vector<std::pair<std::string, Summary>> sessions;
+};
+
+/* Moves the summary of @id (all of them when @id is NULL) to @ended; call
+ * with the lock held. */
+static void
+take_summaries (GstSessionInfoPrivate * priv, const std::string * id,
+    Ended & ended)
+{
+  ended.print = !priv->silent;
+  auto & all = priv->summaries;
+  auto it = id ? all.find (*id) : all.begin ();
+  auto end = id && it != all.end ()? std::next (it) : all.end ();
+  for (auto i = it; i != end; ++i)
+    ended.sessions.emplace_back (i->first, std::move (i->second));
+  all.erase (it, end);
+}
+
+/* Prints and posts what take_summaries took; call without the lock. */
+static void
+report (GstSessionInfo * self, const Ended & ended)
+{
+  for (const auto &[id, s] : ended.sessions) {
+    GstClockTime span = GST_CLOCK_TIME_IS_VALID (s.first_pts) &&
+        GST_CLOCK_TIME_IS_VALID (s.last_pts) ? s.last_pts - s.first_pts : 0;
+    if (ended.print)
+      g_print ("sessioninfo: session %s ended: %" G_GUINT64_FORMAT
+          " buffers, %" G_GUINT64_FORMAT " bytes, %" GST_TIME_FORMAT
+          " between first and last buffer\n",
+          sessionctx::log_safe (id).c_str (), s.buffers, s.bytes,
+          GST_TIME_ARGS (span));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("sessioninfo-summary",
+                "session-id", G_TYPE_STRING, id.c_str (),
+                "buffers", G_TYPE_UINT64, s.buffers,
+                "bytes", G_TYPE_UINT64, s.bytes, NULL)));
+  }
 }
 
 static GstFlowReturn
@@ -119,36 +140,49 @@ gst_session_info_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstSessionInfoPrivate *priv = self->priv;
   gst::session::Context ctx = gst::session::current (trans->sinkpad, buf);
 
-  std::lock_guard < std::mutex > l (priv->lock);
-  if (!priv->filter_id.empty () && (!ctx || ctx.id () != priv->filter_id))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (!ctx)
-    return GST_FLOW_OK;
+  /* A new session: what to print and post, after the lock. */
+  bool first = false, print = false;
+  std::string id, transport, dialect, remote;
+  {
+    std::lock_guard < std::mutex > l (priv->lock);
+    if (!priv->filter_id.empty () && (!ctx || ctx.id () != priv->filter_id))
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    if (!ctx)
+      return GST_FLOW_OK;
 
-  std::string id = ctx.id ();
-  Summary & s = priv->summaries[id];
-  if (s.buffers == 0) {
-    s.transport = gst_session_transport_to_string (ctx.transport ());
-    s.dialect = gst_session_dialect_to_string (ctx.dialect ());
-    s.remote = ctx.remote_address ();
-    if (!priv->silent)
+    id = ctx.id ();
+    Summary & s = priv->summaries[id];
+    if (s.buffers == 0) {
+      s.transport = gst_session_transport_to_string (ctx.transport ());
+      s.dialect = gst_session_dialect_to_string (ctx.dialect ());
+      s.remote = ctx.remote_address ();
+      first = true;
+      print = !priv->silent;
+      transport = s.transport;
+      dialect = s.dialect;
+      remote = s.remote;
+    }
+    s.buffers++;
+    s.bytes += gst_buffer_get_size (buf);
+    if (GST_BUFFER_PTS_IS_VALID (buf)) {
+      if (!GST_CLOCK_TIME_IS_VALID (s.first_pts))
+        s.first_pts = GST_BUFFER_PTS (buf);
+      s.last_pts = GST_BUFFER_PTS (buf);
+    }
+  }
+
+  if (first) {
+    if (print)
       g_print ("sessioninfo: %" GST_TIME_FORMAT " session %s (%s/%s from %s)"
           "\n", GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
-          sessionctx::log_safe (id).c_str (), s.transport.c_str (),
-          s.dialect.c_str (), s.remote.empty ()? "?" :
-          sessionctx::log_safe (s.remote).c_str ());
+          sessionctx::log_safe (id).c_str (), transport.c_str (),
+          dialect.c_str (), remote.empty ()? "?" :
+          sessionctx::log_safe (remote).c_str ());
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
             gst_structure_new ("sessioninfo",
                 "session-id", G_TYPE_STRING, id.c_str (),
                 "context", GST_TYPE_SESSION_CONTEXT, ctx.get (), NULL)));
-  }
-  s.buffers++;
-  s.bytes += gst_buffer_get_size (buf);
-  if (GST_BUFFER_PTS_IS_VALID (buf)) {
-    if (!GST_CLOCK_TIME_IS_VALID (s.first_pts))
-      s.first_pts = GST_BUFFER_PTS (buf);
-    s.last_pts = GST_BUFFER_PTS (buf);
   }
   return GST_FLOW_OK;
 }
@@ -158,15 +192,17 @@ gst_session_info_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   auto *self = GST_SESSION_INFO (trans);
   GstSessionContext *ctx = nullptr;
+  Ended ended;
   if (gst_event_parse_session_end (event, &ctx, nullptr)) {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    finish_session (self, gst_session_context_get_id (ctx));
+    std::string id = gst_session_context_get_id (ctx);
     g_object_unref (ctx);
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    take_summaries (self->priv, &id, ended);
   } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     std::lock_guard < std::mutex > l (self->priv->lock);
-    while (!self->priv->summaries.empty ())
-      finish_session (self, self->priv->summaries.begin ()->first);
+    take_summaries (self->priv, nullptr, ended);
   }
+  report (self, ended);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
@@ -174,9 +210,12 @@ static gboolean
 gst_session_info_stop (GstBaseTransform * trans)
 {
   auto *self = GST_SESSION_INFO (trans);
-  std::lock_guard < std::mutex > l (self->priv->lock);
-  while (!self->priv->summaries.empty ())
-    finish_session (self, self->priv->summaries.begin ()->first);
+  Ended ended;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    take_summaries (self->priv, nullptr, ended);
+  }
+  report (self, ended);
   return TRUE;
 }
 
@@ -273,5 +312,5 @@ gst_session_info_class_init (GstSessionInfoClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Session info",
       "Generic", "Passes buffers through and reports whose session they "
-      "belong to", "gst-sessionctx developers");
+      "belong to", GST_SESSIONCTX_AUTHOR);
 }

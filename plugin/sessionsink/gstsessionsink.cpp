@@ -603,5 +603,5 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
   gst_element_class_set_static_metadata (element_class, "Session sink",
       "Sink/Audio/Network",
       "Sends audio back to the client session each buffer belongs to",
-      "gst-sessionctx developers");
+      GST_SESSIONCTX_AUTHOR);
 }

@@ -56,6 +56,15 @@
  * `session-id` detail) about every malformed client message, which is also
  * answered with `{"status":"failed","meta":{"error":CODE}}`.
  *
+ * Buffers may arrive as buffer lists: each pad's streaming thread pushes
+ * what it finds queued (frames read in one wakeup, or queued while
+ * downstream was busy), consecutive buffers up to the next event, as one
+ * #GstBufferList. An element without a chain_list function gets them one
+ * by one (GstPad chains each); one with it (a queue, a tee, a sink with
+ * `render_list`) gets the list. A pad probe that looks at the audio must
+ * ask for %GST_PAD_PROBE_TYPE_BUFFER_LIST as well as
+ * %GST_PAD_PROBE_TYPE_BUFFER: on a sink's pad it sees only the list.
+ *
  * The server is shared with a `sessionsink` in the same process, which sends
  * processed audio back to each buffer's session.
  *
@@ -69,7 +78,6 @@
 #include "gstsessionctxelements.h"
 
 #include "wire/logsafe.h"
-#include "server/sessionstats.h"
 
 /* Not static: the pieces of this element (outputpad.cpp, webrtcpeer.cpp)
  * log under it too. */
@@ -408,27 +416,23 @@ gst_session_src_start (GstSessionSrc * self)
 {
   GstSessionSrcPrivate *priv = self->priv;
   sessionctx::ServerConfig config;
-  bool pads_mode;
-  int rate;
-  GstClockTime max_latency;
+  OutputSettings output;
   {
     std::lock_guard < std::mutex > l (priv->settings.lock);
-    config = priv->settings.server_config ();
-    pads_mode = priv->settings.session_pads;
-    rate = priv->settings.rate;
-    max_latency = priv->settings.max_latency;
+    config = priv->settings.server;
+    output = priv->settings.output;
   }
   std::shared_ptr<OutputPad> main;
   {
     std::lock_guard < std::mutex > l (priv->state.lock);
-    priv->state.rate = rate;
-    priv->state.session_pads_mode = pads_mode;
-    priv->state.max_latency = max_latency;
+    priv->state.rate = output.rate;
+    priv->state.session_pads_mode = output.session_pads;
+    priv->state.max_latency = output.max_latency;
     main = priv->state.main;
   }
   {
     std::lock_guard < std::mutex > l (main->lock);
-    main->max_latency = max_latency;
+    main->max_latency = output.max_latency;
   }
 
   if (config.webrtc)
@@ -587,7 +591,7 @@ gst_session_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   auto *self = GST_SESSION_SRC (object);
-  if (!self->priv->settings.set (prop_id - PROP_FIRST_SERVER, value))
+  if (!self->priv->settings.set (prop_id - PROP_FIRST_SERVER, value, pspec))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
@@ -596,31 +600,13 @@ gst_session_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   auto *self = GST_SESSION_SRC (object);
-  const guint property = prop_id - PROP_FIRST_SERVER;
-
-  if (property == SERVER_PROP_PORT || property == SERVER_PROP_N_SESSIONS ||
-      property == SERVER_PROP_STATS) {
-    std::shared_ptr<Server> server;
-    {
-      std::lock_guard < std::mutex > l (self->priv->state.lock);
-      server = self->priv->state.server;
-    }
-    if (property == SERVER_PROP_N_SESSIONS) {
-      g_value_set_uint (value, server ? (guint) server->n_sessions () : 0);
-      return;
-    }
-    if (property == SERVER_PROP_STATS) {
-      g_value_take_boxed (value, server ? sessionctx::stats_structure
-          (*server) : sessionctx::stats_structure_empty ());
-      return;
-    }
-    if (server) {
-      g_value_set_uint (value, server->port ());
-      return;
-    }
+  std::shared_ptr<Server> server;
+  {
+    std::lock_guard < std::mutex > l (self->priv->state.lock);
+    server = self->priv->state.server;
   }
-
-  if (!self->priv->settings.get (property, value))
+  if (!self->priv->settings.get (prop_id - PROP_FIRST_SERVER, value, pspec,
+          server.get ()))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
@@ -639,7 +625,14 @@ gst_session_src_init (GstSessionSrc * self)
   self->priv->state.main = make_output_pad (GST_ELEMENT (self), self->priv,
       &src_template, "src", MediaKind::audio);
   gst_element_add_pad (GST_ELEMENT (self), self->priv->state.main->pad);
+  /* A source, never a sink, whatever its children: GstBin would take the
+   * source flag away with a WebRTC peer's last source child (an
+   * application EOS, gst-launch-1.0 -e, would then never reach sessionsrc)
+   * and make it a sink with a peer's webrtcbin (its internal sinks: a
+   * parent would wait for their EOS and preroll). */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+      (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
 }
 
 static void
@@ -736,7 +729,8 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
     if (templ)
       gst_element_class_add_static_pad_template (element_class, templ);
   gst_element_class_set_static_metadata (element_class,
-      "Session source", "Source/Audio/Network",
-      "Receives audio from FastRTC and Twilio WebSocket clients and tags "
-      "every buffer with its session context", "gst-sessionctx developers");
+      "WebSocket and WebRTC session source", "Source/Audio/Network",
+      "Receives audio from WebSocket clients (FastRTC, Twilio Media "
+      "Streams) and WebRTC peers (FastRTC's signalling) and tags every "
+      "buffer with its session context", GST_SESSIONCTX_AUTHOR);
 }

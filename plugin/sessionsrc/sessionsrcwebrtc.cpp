@@ -41,15 +41,10 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     return;
   }
 
-  PeerSettings copy;
+  PeerSettings webrtc;
   {
     std::lock_guard < std::mutex > l (settings.lock);
-    copy.stun_server = settings.stun_server;
-    copy.turn_server = settings.turn_server;
-    copy.ice_addresses = settings.ice_addresses;
-    copy.min_port = settings.min_port;
-    copy.max_port = settings.max_port;
-    copy.opus_complexity = settings.opus_complexity;
+    webrtc = settings.webrtc;
   }
 
   guint n;
@@ -60,7 +55,7 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
   /* A copy: when the peer cannot be built, refuse () still answers. */
   auto peer = std::make_shared<Peer> (GST_ELEMENT (self), this, s, server,
       reply, n);
-  if (!peer->build (sdp, offer, copy)) {
+  if (!peer->build (sdp, offer, webrtc)) {
     gst_sdp_message_free (sdp);
     refuse ("server_error", "webrtcbin is not installed");
     return;
@@ -70,8 +65,8 @@ GstSessionSrcPrivate::on_webrtc_offer (const std::shared_ptr<Session> & s,
     std::lock_guard < std::mutex > l (state.lock);
     state.peers[s.get ()] = peer;
   }
+  /* sessionsrc's flags stay as they are (gst_session_src_init). */
   gst_bin_add (GST_BIN (self), peer->bin);
-  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
   gst_element_sync_state_with_parent (peer->bin);
 
   peer->set_remote_description (sdp);
@@ -98,12 +93,6 @@ GstSessionSrcPrivate::remove_peer (const std::shared_ptr<Peer> & peer)
     return;
   }
   gst_bin_remove (GST_BIN (self), peer->bin);
-  /* GstBin drops the flag with its last source child (the peer's nicesrc);
-   * sessionsrc stays a source, or an application EOS (gst-launch-1.0 -e)
-   * would never reach it after a WebRTC session. */
-  GST_OBJECT_LOCK (self);
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
-  GST_OBJECT_UNLOCK (self);
   GST_STATE_UNLOCK (self);
   std::lock_guard < std::mutex > l (state.lock);
   auto it = state.peers.find (peer->session.get ());

@@ -4,7 +4,6 @@
 
 #include "stream/outputpad.h"
 
-#include "sessionsink/gstsessionsink.h"
 #include "wire/logsafe.h"
 
 /* sessionsrc's category: these pads are its pads. */
@@ -17,23 +16,6 @@ namespace {
  * of reach of max-latency's trimming until it is pushed. */
 constexpr GstClockTime kBatchBudget = 5 * GST_MSECOND;
 constexpr size_t kMaxBatch = 4096;
-
-/* Whether consecutive buffers go to @pad's peer as one list: only to
- * sessionsink, which renders a list in one go. Any other peer gets them
- * one by one as before (a probe for buffers alone sees no lists). */
-bool
-peer_renders_lists (GstPad * pad)
-{
-  GstPad *peer = gst_pad_get_peer (pad);
-  if (!peer)
-    return false;
-  GstObject *parent = gst_pad_get_parent (peer);
-  bool yes = parent && GST_IS_SESSION_SINK (parent);
-  if (parent)
-    gst_object_unref (parent);
-  gst_object_unref (peer);
-  return yes;
-}
 
 /* What a push of audio returned: whether the task goes on (else it is
  * paused). */
@@ -66,16 +48,18 @@ audio_pushed (OutputPad * out, GstFlowReturn ret)
   return false;
 }
 
-/* Pushes the buffers at the front of @batch: one list of those in a row
- * when @lists, else the first alone. Whether the task goes on. */
+/* Pushes the buffers at the front of @batch (up to the next event): more
+ * than one as one GstBufferList, which any peer takes (GstPad chains it
+ * buffer by buffer into an element without a chain_list function; one
+ * with it, e.g. a sink with render_list, takes it in one go). Whether
+ * the task goes on. */
 bool
-push_audio (OutputPad * out, std::deque<GstMiniObject *> & batch, bool lists,
+push_audio (OutputPad * out, std::deque<GstMiniObject *> & batch,
     size_t & pushed)
 {
   size_t run = 1;
-  if (lists)
-    while (run < batch.size () && GST_IS_BUFFER (batch[run]))
-      run++;
+  while (run < batch.size () && GST_IS_BUFFER (batch[run]))
+    run++;
   if (out->failed) {
     for (size_t i = 0; i < run; i++) {
       gst_mini_object_unref (batch.front ());
@@ -124,11 +108,10 @@ pad_loop (gpointer data)
     return;
   }
   const gint64 start = g_get_monotonic_time ();
-  const bool lists = peer_renders_lists (out->pad);
   size_t pushed = 0;
   while (!batch.empty ()) {
     if (GST_IS_BUFFER (batch.front ())) {
-      if (push_audio (out, batch, lists, pushed))
+      if (push_audio (out, batch, pushed))
         continue;
       out->put_back (batch);
       return;

@@ -8,6 +8,7 @@
 #include "webrtc/track.h"
 #include "core/mediakind.h"
 #include "stream/outputpad.h"
+#include "webrtc/peersettings.h"
 #include "server/server.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -40,17 +41,6 @@ public:
       const char *code, const std::string & detail) = 0;
 protected:
   ~PeerOwner () = default;
-};
-
-/* The settings a peer is built with (copied from the element's). */
-struct PeerSettings
-{
-  std::string stun_server;
-  std::string turn_server;
-  std::string ice_addresses;    /* comma-separated; empty = all */
-  guint min_port = 0;
-  guint max_port = 0;
-  guint opus_complexity = 0;
 };
 
 /* One WebRTC client: a bin holding its webrtcbin and, per kind of media,

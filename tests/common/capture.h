@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.hpp>
 
+#include "probe_sink.h"
+
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -15,7 +17,10 @@
 
 namespace test {
 
-/* What a probe on a sink pad saw: per session, buffers in order. */
+/* What a probe on a sink's pad saw: per session, buffers in order, those
+ * of buffer lists included (for_each_buffer). On the pad of an element
+ * without a chain_list function GstPad would also show a list's buffers
+ * once more, one by one: attach it to sinks. */
 struct Capture
 {
   struct Session
@@ -41,29 +46,34 @@ struct Capture
         }, this, nullptr);
   }
 
+  /* With the lock held. */
+  void on_buffer (GstPad * pad, GstBuffer * buf)
+  {
+    auto ctx = gst::session::current (pad, buf);
+    if (!ctx) {
+      buffers_without_context++;
+      return;
+    }
+    Session & s = sessions[ctx.id ()];
+    if (!s.start_events)
+      s.buffer_before_start = true;
+    if (s.end_events)
+      s.buffer_after_end = true;
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    auto *p = (const int16_t *) map.data;
+    s.buffers.emplace_back (s.samples.size (), map.size / 2);
+    s.samples.insert (s.samples.end (), p, p + map.size / 2);
+    gst_buffer_unmap (buf, &map);
+  }
+
   void on_data (GstPad * pad, GstPadProbeInfo * info)
   {
     std::lock_guard < std::mutex > l (lock);
-    if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
-      GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-      auto ctx = gst::session::current (pad, buf);
-      if (!ctx) {
-        buffers_without_context++;
-        return;
-      }
-      Session & s = sessions[ctx.id ()];
-      if (!s.start_events)
-        s.buffer_before_start = true;
-      if (s.end_events)
-        s.buffer_after_end = true;
-      GstMapInfo map;
-      gst_buffer_map (buf, &map, GST_MAP_READ);
-      auto *p = (const int16_t *) map.data;
-      s.buffers.emplace_back (s.samples.size (), map.size / 2);
-      s.samples.insert (s.samples.end (), p, p + map.size / 2);
-      gst_buffer_unmap (buf, &map);
+    if (for_each_buffer (info,[&](GstBuffer * buf) {
+          on_buffer (pad, buf);
+        }))
       return;
-    }
     GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
     GstSessionContext *ctx = nullptr;
     gchar *digit = nullptr;

@@ -244,18 +244,16 @@ test_session_pads ()
                   auto *t = static_cast<PadsTest *> (data);
                   auto ctx = gst::session::current (pad, nullptr);
                   std::lock_guard < std::mutex > l (t->lock);
-                  if (GST_PAD_PROBE_INFO_TYPE (info) &
-                      GST_PAD_PROBE_TYPE_BUFFER) {
-                    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
-                    /* Buffers carry the meta too. */
-                    auto from_buffer = gst::session::current (nullptr, b);
-                    g_assert_true (from_buffer.get () == ctx.get ());
-                    t->samples[ctx.id ()] += gst_buffer_get_size (b) / 2;
-                    t->sticky_ids[ctx.id ()] = ctx.id ();
-                  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
-                      == GST_EVENT_EOS) {
+                  if (!test::for_each_buffer (info,[&](GstBuffer * b) {
+                        /* Buffers carry the meta too. */
+                        auto from_buffer = gst::session::current (nullptr,
+                            b);
+                        g_assert_true (from_buffer.get () == ctx.get ());
+                        t->samples[ctx.id ()] += gst_buffer_get_size (b) / 2;
+                        t->sticky_ids[ctx.id ()] = ctx.id ();
+                      }) && GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+                      == GST_EVENT_EOS)
                     t->eos[ctx.id ()]++;
-                  }
                   return GST_PAD_PROBE_OK;
                 }, t);
             g_assert_cmpint (linked, ==, GST_PAD_LINK_OK);

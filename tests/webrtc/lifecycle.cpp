@@ -135,15 +135,12 @@ test_session_pads_and_direction ()
                 [](GstPad * p, GstPadProbeInfo * info, gpointer data) {
                   auto *st = static_cast<State *> (data);
                   std::lock_guard < std::mutex > l (st->lock);
-                  if (GST_PAD_PROBE_INFO_TYPE (info) &
-                      GST_PAD_PROBE_TYPE_BUFFER) {
-                    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
-                    g_assert_nonnull (gst_buffer_get_session_meta (b));
-                    st->samples += gst_buffer_get_size (b) / 2;
-                  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
-                      == GST_EVENT_EOS) {
+                  if (!test::for_each_buffer (info,[&](GstBuffer * b) {
+                        g_assert_nonnull (gst_buffer_get_session_meta (b));
+                        st->samples += gst_buffer_get_size (b) / 2;
+                      }) && GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+                      == GST_EVENT_EOS)
                     st->eos++;
-                  }
                   return GST_PAD_PROBE_OK;
                 }, st);
           }), &st);

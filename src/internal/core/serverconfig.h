@@ -10,6 +10,14 @@
 
 namespace sessionctx {
 
+/* How the server's threads are scheduled (threadpolicy.h). */
+enum class ThreadPolicy
+{
+  batch,                        /* I/O threads SCHED_BATCH, handshake threads
+                                 * at nice 10 */
+  normal,                       /* both as they were created */
+};
+
 struct ServerConfig
 {
   std::string address = "0.0.0.0";
@@ -43,6 +51,7 @@ struct ServerConfig
    * accept, or from the end of its previous response) and, once
    * upgraded, its WebSocket start; 0: no limit. */
   guint handshake_timeout = 10;
+  ThreadPolicy thread_policy = ThreadPolicy::batch;
 };
 
 }  // namespace sessionctx

@@ -67,7 +67,7 @@ listen_socket (const std::string & address, guint port, bool reuse_port,
 
   /* Plain POSIX: g_socket_bind () would reset SO_REUSEPORT on a stream
    * socket. libsoup's own listen() uses a backlog of 10, which drops
-   * clients that connect in bursts (shared/FINDINGS.md): 4096 here. */
+   * clients that connect in bursts: 4096 here (docs/DESIGN-NOTES.md). */
   int fd = socket (native.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   if (fd < 0 || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one,

@@ -1,9 +1,11 @@
-/* The I/O thread's scheduling policy: SCHED_BATCH, so that waking up for
- * new input never preempts the streaming thread in the middle of what it
- * is pushing (both usually share a core): each runs longer per wakeup and
- * handles more frames per switch. Threads created meanwhile would inherit
- * the policy; where the I/O thread builds what starts media threads of
- * its own (a WebRTC peer's bin), NormalPolicy puts it back for the time.
+/* The I/O thread's scheduling policy with ThreadPolicy::batch (sessionsrc's
+ * thread-policy, the default; normal leaves the thread as created):
+ * SCHED_BATCH, so that waking up for new input never preempts the
+ * streaming thread in the middle of what it is pushing (both usually share
+ * a core): each runs longer per wakeup and handles more frames per
+ * switch. Threads created meanwhile would inherit the policy; where the
+ * I/O thread builds what starts media threads of its own (a WebRTC peer's
+ * bin), NormalPolicy puts it back for the time.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -187,8 +187,9 @@ Server::thread_main (Thread & io)
   io.loop = g_main_loop_new (io.context, FALSE);
 
   /* threadpolicy.h: media read here never preempts the streaming
-   * thread mid-push (docs/PERFORMANCE.md, "Scheduling"). */
-  if (!set_batch_policy (true))
+   * thread mid-push (docs/PERFORMANCE.md, "Issue 13: against the floor",
+   * item 2). thread-policy=normal leaves the thread as created. */
+  if (config_.thread_policy == ThreadPolicy::batch && !set_batch_policy (true))
     GST_WARNING ("I/O thread %u keeps SCHED_OTHER: %s", io.index,
         g_strerror (errno));
 

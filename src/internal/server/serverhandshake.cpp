@@ -24,8 +24,9 @@
 namespace sessionctx {
 namespace {
 
-/* The handshake thread's nice value: when the core is busy, the threads
- * that read and write media (nice 0) get ~10 times its share. */
+/* The handshake thread's nice value (thread-policy=batch, the default):
+ * when the core is busy, the threads that read and write media (nice 0)
+ * get ~10 times its share. */
 constexpr int kHandshakeNice = 10;
 
 /* Sessions an I/O thread makes before it looks at its media again. */
@@ -93,7 +94,8 @@ Server::handshake_main (Thread & hs)
 {
   g_main_context_push_thread_default (hs.context);
   hs.loop = g_main_loop_new (hs.context, FALSE);
-  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
+  if (config_.thread_policy == ThreadPolicy::batch &&
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
           kHandshakeNice) != 0)
     GST_WARNING ("handshake thread %u keeps its priority: %s", hs.index,
         g_strerror (errno));

@@ -1,5 +1,9 @@
-/* Client/server message formats of FastRTC and Twilio Media Streams
- * (shared/PROTOCOLS.md). Pure functions over strings: no sockets, no state.
+/* Client/server message formats of FastRTC's WebSocket clients (`start`
+ * with `websocket_id`, `media` with base64 µ-law, `stop`) and of Twilio
+ * Media Streams (`connected`, `start` with `mediaFormat`, `media`,
+ * `dtmf`, `mark`, `stop`), as those clients send them; the extension and
+ * every error code: docs/PROTOCOL.md. Pure functions over strings: no
+ * sockets, no state.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
