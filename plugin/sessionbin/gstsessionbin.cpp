@@ -746,5 +746,5 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
       "Session handler bin", "Source/Sink/Audio/Network",
       "FastRTC and Twilio WebSocket and WebRTC server running one handler "
       "pipeline per session, its output sent back to that session's client",
-      "gst-sessionctx");
+      GST_SESSIONCTX_AUTHOR);
 }

@@ -31,6 +31,10 @@ Peer::Peer (GstElement * src, PeerOwner * owner,
 {
   gchar *name = g_strdup_printf ("peer%u", number);
   bin = GST_ELEMENT (gst_object_ref_sink (gst_bin_new (name)));
+  /* webrtcbin holds sinks (nicesink): a bin that took the flag from it
+   * would make sessionsrc look like a sink to its parent (EOS and preroll
+   * would wait for it). */
+  gst_bin_set_suppressed_flags (GST_BIN (bin), GST_ELEMENT_FLAG_SINK);
   g_free (name);
   for (MediaKind kind : sessionctx::kMediaKinds)
     track (kind).factory = track_factory_for (kind);
@@ -618,10 +622,6 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
       G_CALLBACK (on_data_channel), this);
 
   session->peer_link = std::make_shared<PeerSender> (weak_from_this ());
-
-  /* A bin holding webrtcbin's internal sinks would make sessionsrc look
-   * like a sink to its parent (EOS and preroll would wait for it). */
-  GST_OBJECT_FLAG_UNSET (bin, GST_ELEMENT_FLAG_SINK);
   return true;
 }
 
