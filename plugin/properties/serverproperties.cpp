@@ -581,6 +581,46 @@ const Row kRows[] = {
           "lower: less CPU per peer)", 0, 10, kDefaultOpusComplexity),
       value_in<&PeerSettings::opus_complexity>},
   /**
+   * GstSessionSrc:video-bitrate:
+   *
+   * Target bitrate in kbit/s of the VP8 video sent back to each WebRTC peer
+   * that receives video. Fixed: the encoder does not follow the client's
+   * congestion feedback (webrtcbin 1.22 hands none to an encoder).
+   */
+  {uint_spec ("video-bitrate", "Video bitrate",
+          "Target bitrate (kbit/s) of the VP8 video sent to WebRTC peers",
+          50, 20000, 800),
+      value_in<&PeerSettings::video_bitrate>},
+  /**
+   * GstSessionSrc:video-max-width:
+   *
+   * Video sent back to a WebRTC peer is scaled down (keeping its aspect)
+   * to fit #GstSessionSrc:video-max-width × #GstSessionSrc:video-max-height.
+   */
+  {uint_spec ("video-max-width", "Video max width",
+          "Widest video (pixels) sent to WebRTC peers; larger is scaled "
+          "down", 16, 4096, 640),
+      value_in<&PeerSettings::video_max_width>},
+  /**
+   * GstSessionSrc:video-max-height:
+   *
+   * See #GstSessionSrc:video-max-width.
+   */
+  {uint_spec ("video-max-height", "Video max height",
+          "Tallest video (pixels) sent to WebRTC peers; larger is scaled "
+          "down", 16, 4096, 480),
+      value_in<&PeerSettings::video_max_height>},
+  /**
+   * GstSessionSrc:video-max-framerate:
+   *
+   * Frames per second at most of the video sent back to a WebRTC peer;
+   * more are dropped before encoding.
+   */
+  {uint_spec ("video-max-framerate", "Video max framerate",
+          "Frames per second at most of the video sent to WebRTC peers", 1,
+          120, 30),
+      value_in<&PeerSettings::video_max_framerate>},
+  /**
    * GstSessionSrc:demo-page:
    *
    * Serve the demo page at `/` (and its scripts under `/demo/`) on the same
@@ -795,17 +835,20 @@ const Row kRows[] = {
 
 constexpr guint kNumRows = G_N_ELEMENTS (kRows);
 
-/* One spec per row, never installed: where the defaults are read. */
+/* One spec per row, never installed: where the defaults are read. Made
+ * once and kept for the process's life, behind a pointer that is never
+ * destroyed (a static vector's destructor would drop the only references
+ * at exit, which LeakSanitizer then reports). */
 GParamSpec *
 prototype (guint row)
 {
-  static const std::vector < GParamSpec * >specs =[] {
-    std::vector < GParamSpec * >v;
+  static const std::vector < GParamSpec * >*const specs =[] {
+    auto *v = new std::vector < GParamSpec * >();
     for (const Row & r : kRows)
-      v.push_back (g_param_spec_ref_sink (r.spec.make ()));
+      v->push_back (g_param_spec_ref_sink (r.spec.make ()));
     return v;
   }();
-  return specs[row];
+  return (*specs)[row];
 }
 
 }  // namespace
