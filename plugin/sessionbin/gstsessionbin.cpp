@@ -102,8 +102,10 @@ using sessionbin::SessionHandler;
 
 namespace {
 
-/* With no handler: each session hears itself. */
-constexpr const char *kEchoHandler = "identity";
+/* With no handler: each session gets its own media back, every kind (a
+ * pass-through per kind, told apart by caps). */
+constexpr const char *kEchoHandler =
+    "capsfilter caps=audio/x-raw  capsfilter caps=video/x-raw";
 constexpr guint kDefaultDrainTimeout = 5;
 
 enum

@@ -2,6 +2,7 @@
 #include "sessionbin/handlertemplate.h"
 
 #include <cstring>
+#include <vector>
 
 namespace sessionbin {
 
@@ -73,16 +74,49 @@ expand (const std::string & description, GstSessionContext * context)
   return out;
 }
 
+void
+ghost_unlinked_pads (GstBin * bin)
+{
+  /* In the order the description names the elements (a bin lists its
+   * children newest first). */
+  std::vector<GstElement *> children;
+  for (GList * l = GST_BIN_CHILDREN (bin); l; l = l->next)
+    children.insert (children.begin (), GST_ELEMENT (l->data));
+  guint sinks = 0, srcs = 0;
+  for (GstElement *child : children) {
+    std::vector<GstPad *> pads;
+    for (GList * l = GST_ELEMENT_PADS (child); l; l = l->next)
+      pads.push_back (GST_PAD (l->data));
+    for (GstPad *pad : pads) {
+      if (gst_pad_is_linked (pad))
+        continue;
+      const bool sink = GST_PAD_IS_SINK (pad);
+      guint & n = sink ? sinks : srcs;
+      /* "sink" and "src" for the first, as a one-chain handler had. */
+      gchar *name = n == 0 ? g_strdup (sink ? "sink" : "src") :
+          g_strdup_printf ("%s_%u", sink ? "sink" : "src", n);
+      n++;
+      GstPad *ghost = gst_ghost_pad_new (name, pad);
+      g_free (name);
+      gst_element_add_pad (GST_ELEMENT (bin), ghost);
+    }
+  }
+}
+
 GstElement *
 parse_handler (const std::string & description, GstSessionContext * context,
     std::string & error)
 {
   std::string filled = expand (description, context);
   GError *err = nullptr;
+  /* Not ghost_unlinked_pads: that ghosts one sink and one source pad, and
+   * a handler may have a chain per kind (audio and video). */
   GstElement *bin = gst_parse_bin_from_description_full (filled.c_str (),
-      TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+      FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
   if (!bin)
     error = err ? err->message : "the handler does not parse";
+  else
+    ghost_unlinked_pads (GST_BIN (bin));
   g_clear_error (&err);
   return bin;
 }

@@ -2,6 +2,8 @@
 #include "sessionbin/sessionhandler.h"
 #include "sessionbin/handlertemplate.h"
 
+#include <gst/app/gstappsink.h>
+
 #include <gst/sessionctx/sessionctx.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_session_bin_debug);
@@ -56,7 +58,11 @@ find_pad_of_kind (GstElement * element, GstPadDirection direction,
 bool
 pad_media_kind (GstPad * pad, MediaKind * kind)
 {
+  /* Its caps, or before they are known (video's come with the stream) its
+   * template's. */
   GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_get_pad_template_caps (pad);
   if (!caps)
     return false;
   bool known = !gst_caps_is_empty (caps) && !gst_caps_is_any (caps) &&
@@ -116,15 +122,73 @@ SessionHandler::~SessionHandler ()
   g_object_unref (context_);
 }
 
+/* The video output stage's appsink: each frame to the session's peer
+ * (its video send chain encodes it). */
+static GstFlowReturn
+send_video_sample (GstAppSink * sink, gpointer data)
+{
+  auto *held = static_cast<std::weak_ptr<sessionctx::Session> *> (data);
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_EOS;
+  if (auto session = held->lock ())
+    session->send_video (sample);
+  else
+    gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+bool
+SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
+{
+  /* A slow encoder never holds the handler up: at most two frames wait,
+   * the oldest go first. */
+  const char *chain[] = { "queue", "videoconvert", "appsink" };
+  std::vector<GstElement *> stage;
+  for (const char *factory : chain) {
+    GstElement *e = gst_element_factory_make (factory, nullptr);
+    if (!e) {
+      error = std::string ("element ") + factory + " is missing";
+      return false;
+    }
+    gst_bin_add (bin_, e);
+    elements_.push_back (GST_ELEMENT (gst_object_ref (e)));
+    if (!stage.empty () && !gst_element_link (stage.back (), e)) {
+      error = std::string ("could not link to ") + factory;
+      return false;
+    }
+    stage.push_back (e);
+  }
+  g_object_set (stage[0], "max-size-buffers", 2, "max-size-bytes", 0,
+      "max-size-time", (guint64) 0, "leaky", 2 /* downstream */ , NULL);
+  GstElement *sink = stage.back ();
+  GstCaps *caps = gst_caps_from_string ("video/x-raw, format=I420");
+  g_object_set (sink, "async", FALSE, "sync", FALSE, "caps", caps,
+      "max-buffers", 2, "drop", TRUE, NULL);
+  gst_caps_unref (caps);
+  GstAppSinkCallbacks callbacks = { };
+  callbacks.new_sample = send_video_sample;
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks,
+      new std::weak_ptr<sessionctx::Session> (sessionctx::session_from_context
+          (context_)), [](gpointer data) {
+        delete static_cast<std::weak_ptr<sessionctx::Session> *> (data);
+      });
+  output_sinks_.push_back ({sink, false});
+  GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
+  if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
+    error = "could not link the handler's video source pad";
+  gst_object_unref (stage_sink);
+  return error.empty ();
+}
+
 bool
 SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
     std::string & error)
 {
-  /* Audio: any raw format and rate, converted to sessionsink's. The video
-   * stage (encode and send on the peer's video track) comes with the video
-   * track factory; until then a handler's video is not sent back. */
-  if (kind != MediaKind::audio)
-    return true;
+  /* Video: encoded and sent on the peer's video track. Audio: any raw
+   * format and rate, converted to sessionsink's. */
+  if (kind == MediaKind::video)
+    return add_video_output_stage (src_pad, error);
   const char *chain[] = { "audioconvert", "audioresample", "sessionsink" };
   std::vector<GstElement *> stage;
   for (const char *factory : chain) {
@@ -165,18 +229,43 @@ SessionHandler::start (std::string & error)
   handler_has_sinks_ = GST_OBJECT_FLAG_IS_SET (handler_,
       GST_ELEMENT_FLAG_SINK);
 
+  /* An output stage for each kind the client receives and the handler
+   * has a source pad of. */
+  auto session = sessionctx::session_from_context (context_);
+  bool has_src = false;
   for (MediaKind kind : sessionctx::kMediaKinds) {
     GstPad *src_pad = find_pad_of_kind (handler_, GST_PAD_SRC, kind);
     if (!src_pad)
       continue;
-    bool ok = add_output_stage (kind, src_pad, error);
+    has_src = true;
+    bool ok = true;
+    if (!session || session->receives (kind))
+      ok = add_output_stage (kind, src_pad, error);
     gst_object_unref (src_pad);
     if (!ok)
       return false;
   }
-  if (output_sinks_.empty () && !handler_has_sinks_) {
+  if (!has_src && !handler_has_sinks_) {
     error = "the handler has neither a source pad nor a sink";
     return false;
+  }
+  /* What is left (a kind the client does not receive) ends in a fakesink:
+   * not sent back, and no not-linked error for the handler. */
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    while (GstPad * src_pad = find_pad_of_kind (handler_, GST_PAD_SRC, kind)) {
+      GstElement *drop = gst_element_factory_make ("fakesink", nullptr);
+      g_object_set (drop, "sync", FALSE, "async", FALSE, NULL);
+      gst_bin_add (bin_, drop);
+      elements_.push_back (GST_ELEMENT (gst_object_ref (drop)));
+      GstPad *drop_sink = gst_element_get_static_pad (drop, "sink");
+      GstPadLinkReturn link = gst_pad_link (src_pad, drop_sink);
+      gst_object_unref (drop_sink);
+      gst_object_unref (src_pad);
+      if (link != GST_PAD_LINK_OK) {
+        error = "could not link the handler's unused source pad";
+        return false;
+      }
+    }
   }
 
   /* Downstream first, so nothing flows into an element not started. */

@@ -69,6 +69,7 @@ private:
    * false with @error when it cannot be built. */
   bool add_output_stage (sessionctx::MediaKind kind, GstPad * src_pad,
       std::string & error);
+  bool add_video_output_stage (GstPad * src_pad, std::string & error);
 
   GstBin *bin_;
   GstSessionContext *context_;

@@ -99,14 +99,20 @@ namespace {
  * why it carries no other kind). */
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (AUDIO_CAPS));
-/* session-pads: each session's pad of each kind. Video's (planned:
- * `video_src_%u`, video/x-raw) joins this table with its track factory. */
+/* Decoded video of a WebRTC peer, any size and framerate. */
+#define VIDEO_CAPS "video/x-raw, format = (string) I420"
+
+/* session-pads: each session's pad of each kind (its audio keeps the name
+ * it had before there were kinds). */
 GstStaticPadTemplate audio_session_template =
 GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
     GST_STATIC_CAPS (AUDIO_CAPS));
+GstStaticPadTemplate video_session_template =
+GST_STATIC_PAD_TEMPLATE ("video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS (VIDEO_CAPS));
 GstStaticPadTemplate *const session_templates[kMediaKindCount] = {
   &audio_session_template,      /* MediaKind::audio */
-  nullptr,                      /* MediaKind::video */
+  &video_session_template,      /* MediaKind::video */
 };
 
 }  // namespace
@@ -119,8 +125,12 @@ GstSessionSrcPrivate::GstSessionSrcPrivate (GstSessionSrc * s)
 GstCaps *
 GstSessionSrcPrivate::output_caps (MediaKind kind)
 {
-  if (kind != MediaKind::audio)
-    return nullptr;             /* video: with its track factory */
+  if (kind == MediaKind::video) {
+    /* Session pads only: the interleaved pad is audio. */
+    std::lock_guard < std::mutex > l (state.lock);
+    return state.session_pads_mode ?
+        gst_caps_from_string (VIDEO_CAPS) : nullptr;
+  }
   std::lock_guard < std::mutex > l (state.lock);
   return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
       "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
@@ -167,23 +177,23 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
     max_latency = state.max_latency;
   }
   auto peer = find_peer (s.get ());
-  /* The kinds the session carries: audio always (a WebSocket session's
-   * only kind; an offer without audio is refused); another kind when the
-   * client sends it and the element has pads of it (none yet: video comes
-   * with its track factory). */
+  /* The kinds the session carries: what its client sends (a WebSocket
+   * client: audio; a WebRTC peer: what its offer and the track factories
+   * allow) that the element has pads for (video: session pads only).
+   * Audio has a pad whenever the client offered audio, even receive-only,
+   * as before there were kinds. */
   bool carries[kMediaKindCount] = { };
-  carries[(int) MediaKind::audio] = true;
   for (MediaKind kind : sessionctx::kMediaKinds) {
-    if (kind == MediaKind::audio || !peer)
-      continue;
-    const OfferedMedia *media = peer->offer.first (kind);
-    GstCaps *caps = media && media->client_sends ()? output_caps (kind) :
-        nullptr;
+    bool offered = !peer ? s->sends (kind) : kind == MediaKind::audio ?
+        peer->offer.first (kind) != nullptr : s->sends (kind);
+    GstCaps *caps = offered ? output_caps (kind) : nullptr;
     carries[(int) kind] = caps != nullptr;
     if (caps)
       gst_caps_unref (caps);
   }
 
+  GST_DEBUG_OBJECT (self, "session %s carries audio %d, video %d",
+      sessionctx::log_safe (s->id ()).c_str (), carries[0], carries[1]);
   auto streams = std::make_unique<SessionStreams> ();
   const MediaKind audio = MediaKind::audio;
   if (pads_mode) {
@@ -209,7 +219,9 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
             (s->context ())));
     streams->pads[(int) audio] = main;
   }
-  /* WebRTC audio is decoded straight to the output rate. */
+  /* WebRTC audio is decoded straight to the output rate. A video-only
+   * session has no audio pad: its ingest goes nowhere (no WebSocket media
+   * reaches it, and its drain is empty). */
   int in_rate = s->transport () == GST_SESSION_TRANSPORT_WEBRTC ?
       out_rate : s->input_rate ();
   streams->audio = std::make_unique<AudioIngest> (GST_ELEMENT (self), in_rate,
@@ -228,12 +240,17 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
   if (peer) {
     /* From now on the peer's media goes straight to its pads (a kind
      * without one stays dropped). */
+    std::vector<std::string> messages;
     for (MediaKind kind : sessionctx::kMediaKinds) {
-      if (!st->pad (kind))
+      if (!st->pad (kind)) {
+        peer->drop_output (kind);
         continue;
+      }
       for (auto & m : peer->attach_output (kind, st->pad (kind)))
-        on_session_message (*s, m);
+        messages.push_back (m);
     }
+    for (auto & m : messages)
+      on_session_message (*s, m);
   }
 }
 

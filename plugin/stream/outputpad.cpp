@@ -220,14 +220,16 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
       gst_pad_create_stream_id (out->pad, element, id.c_str ()) :
       gst_pad_create_stream_id_printf (out->pad, element, "%s/%s",
       sessionctx::media_kind_name (kind), id.c_str ());
-  GstEvent *events[4];
-  events[0] = gst_event_new_stream_start (stream_id);
+  std::vector<GstEvent *> events;
+  events.push_back (gst_event_new_stream_start (stream_id));
   g_free (stream_id);
-  events[1] = gst_event_new_caps (caps);
+  /* Fixed caps now (audio); video's come with its stream (its size). */
+  if (gst_caps_is_fixed (caps))
+    events.push_back (gst_event_new_caps (caps));
   GstSegment segment;
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  events[2] = gst_event_new_segment (&segment);
-  events[3] = gst_event_new_session_context (context);
+  events.push_back (gst_event_new_segment (&segment));
+  events.push_back (gst_event_new_session_context (context));
   for (GstEvent *e : events) {
     gst_pad_store_sticky_event (out->pad, e);
     gst_event_unref (e);

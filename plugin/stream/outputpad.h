@@ -238,8 +238,9 @@ public:
     return next_pad++;
   }
   /* A new active @kind pad for the session @id, named with @number, its
-   * stream-start, @caps, segment and session-context (@context) events
-   * stored, added to the element. */
+   * stream-start, @caps (when fixed: video's come with its stream),
+   * segment and session-context (@context) events stored, added to the
+   * element. */
   std::shared_ptr<OutputPad> add (sessionctx::MediaKind kind, guint number,
       const std::string & id, GstSessionContext * context, GstCaps * caps);
   /* On @out's task, after its EOS: removes it from the element, from

@@ -9,45 +9,6 @@
 
 #include <initializer_list>
 
-namespace {
-
-/* A bin of @elements (made in this order, linked in this order), "sink"
- * and "src" ghosting the first's sink pad (when it has one) and the
- * last's src pad; NULL, and nothing left, when one could not be made. */
-GstElement *
-chain_bin (std::initializer_list<const char *> factories,
-    GstElement ** made)
-{
-  size_t n = 0;
-  bool missing = false;
-  for (const char *f : factories) {
-    made[n] = gst_element_factory_make (f, nullptr);
-    missing |= made[n] == nullptr;
-    n++;
-  }
-  if (missing) {
-    for (size_t i = 0; i < n; i++)
-      if (made[i])
-        gst_object_unref (gst_object_ref_sink (made[i]));
-    return nullptr;
-  }
-  GstElement *bin = gst_bin_new (nullptr);
-  for (size_t i = 0; i < n; i++) {
-    gst_bin_add (GST_BIN (bin), made[i]);
-    if (i > 0)
-      gst_element_link (made[i - 1], made[i]);
-  }
-  if (GstPad *sink = gst_element_get_static_pad (made[0], "sink")) {
-    gst_element_add_pad (bin, gst_ghost_pad_new ("sink", sink));
-    gst_object_unref (sink);
-  }
-  GstPad *src = gst_element_get_static_pad (made[n - 1], "src");
-  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
-  gst_object_unref (src);
-  return bin;
-}
-
-}  // namespace
 
 bool
 AudioTrackFactory::accepts (const OfferedMedia & media) const
@@ -61,7 +22,7 @@ AudioTrackFactory::make_receive_chain (const OfferedMedia & media,
     GstCaps * output_caps) const
 {
   GstElement *e[5];
-  GstElement *bin = chain_bin ({"rtpopusdepay", "opusdec", "audioconvert",
+  GstElement *bin = make_chain_bin ({"rtpopusdepay", "opusdec", "audioconvert",
           "audioresample", "capsfilter"}, e);
   if (bin)
     g_object_set (e[4], "caps", output_caps, NULL);
@@ -76,7 +37,7 @@ AudioTrackFactory::make_send_chain (const OfferedMedia & media,
   if (!opus)
     return nullptr;
   GstElement *e[4];
-  GstElement *bin = chain_bin ({"appsrc", "audioconvert", "opusenc",
+  GstElement *bin = make_chain_bin ({"appsrc", "audioconvert", "opusenc",
           "rtpopuspay"}, e);
   if (!bin)
     return nullptr;

@@ -96,7 +96,10 @@ inspect_offer (const GstSDPMessage * sdp)
     const char *mid = gst_sdp_media_get_attribute_val (m, "mid");
     media.mid = mid ? mid : "";
     media.mline_index = (int) i;
-    media.disabled = gst_sdp_media_get_port (m) == 0;
+    /* Port 0 turns an m-line off, unless it is bundle-only (RFC 8843:
+     * what max-bundle offers for every m-line but the first). */
+    media.disabled = gst_sdp_media_get_port (m) == 0 &&
+        !gst_sdp_media_get_attribute_val (m, "bundle-only");
     /* Whichever of its lines says so: the client does not send
      * (recvonly, inactive), does not receive (sendonly, inactive). */
     bool sends = true, receives = true;
@@ -142,12 +145,18 @@ parse_offer (const char *text, Offer * offer, const char **code,
     return nullptr;
   }
   *offer = inspect_offer (sdp);
+  /* Audio with Opus, or video with VP8 (a camera alone is a session too);
+   * an audio m-line without Opus is refused even beside video: a client
+   * that sends audio expects it heard. */
   const OfferedMedia *audio = offer->first (sessionctx::MediaKind::audio);
-  if (!audio || !audio->find_codec ("opus")) {
+  const OfferedMedia *video = offer->first (sessionctx::MediaKind::video);
+  if (audio ? !audio->find_codec ("opus") : !(video &&
+          video->find_codec ("vp8"))) {
     gst_sdp_message_free (sdp);
     *code = sessionctx::error::no_audio;
     *detail = audio ? "offer has no Opus audio" :
-        "offer has no audio m-line";
+        video ? "offer has no audio m-line and no VP8 video" :
+        "offer has no audio or video m-line";
     return nullptr;
   }
   return sdp;

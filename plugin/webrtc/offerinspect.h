@@ -41,7 +41,7 @@ struct OfferedMedia
   std::optional<sessionctx::MediaKind> kind;
   std::string mid;              /* a=mid, "" when there is none */
   int mline_index = -1;
-  bool disabled = false;        /* port 0: the client turned it off */
+  bool disabled = false;        /* port 0 (not bundle-only): turned off */
   OfferDirection direction = OfferDirection::sendrecv;
   /* Every codec with an a=rtpmap line, in the order of those lines. */
   std::vector<OfferedCodec> codecs;
@@ -81,8 +81,9 @@ Offer inspect_offer (const GstSDPMessage * sdp);
  * whether it did. */
 bool drop_inconsistent_bundle (GstSDPMessage * sdp);
 
-/* @text as an offer sessionsrc can answer (it parses, has media, and its
- * first audio m-line has Opus), described in @offer; otherwise NULL, with
+/* @text as an offer sessionsrc can answer (it parses, has media, its
+ * first audio m-line has Opus, or it has no audio and its first video
+ * m-line has VP8), described in @offer; otherwise NULL, with
  * the error code (protocol.h) in @code and why in @detail. */
 GstSDPMessage *parse_offer (const char *text, Offer * offer,
     const char **code, const char **detail);

@@ -1,4 +1,4 @@
-/* A kind of media a WebRTC peer carries (audio today): the chains that
+/* A kind of media a WebRTC peer carries (audio, video): the chains that
  * turn the client's RTP into the element's raw media and back.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,6 +8,8 @@
 #include "core/mediakind.h"
 
 #include <gst/gst.h>
+
+#include <initializer_list>
 
 struct PeerSettings;
 
@@ -38,6 +40,13 @@ public:
       const PeerSettings & settings, GstElement ** appsrc) const = 0;
 };
 
-/* The factory of @kind (audio: Opus), or NULL when peers do not carry
- * that kind yet (video). */
+/* The factory of @kind (audio: Opus; video: VP8), or NULL when peers do
+ * not carry that kind. */
 const TrackFactory *track_factory_for (sessionctx::MediaKind kind);
+
+/* A bin of new elements of @factories, linked in this order (each made
+ * element in @made), "sink" and "src" ghosting the first's sink pad (when
+ * it has one) and the last's src pad; NULL, and nothing left, when one
+ * could not be made. */
+GstElement *make_chain_bin (std::initializer_list<const char *> factories,
+    GstElement ** made);

@@ -46,6 +46,8 @@ Peer::~Peer ()
       sessionctx::log_safe (session->id ()).c_str () : "?", bin ? GST_OBJECT_REFCOUNT_VALUE (bin) :
       -1);
   for (auto & t : tracks) {
+    if (t.caps)
+      gst_caps_unref (t.caps);
     for (auto *b : t.early)
       gst_buffer_unref (b);
     for (auto *p : t.pads)
@@ -69,17 +71,24 @@ receive (Peer * peer, MediaKind kind, GstBuffer * buf)
   GST_BUFFER_PTS (buf) = now_running_time (peer->src);
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
-  peer->session->count_media (gst_buffer_get_size (buf));
+  /* The session's counters are its audio's; video keeps it alive. */
+  if (kind == MediaKind::audio)
+    peer->session->count_media (gst_buffer_get_size (buf));
+  else
+    peer->session->touch_media ();
   peer_stats_maybe_fetch (peer->webrtc, peer->session, peer->stats_fetched_us);
   std::lock_guard < std::mutex > l (peer->lock);
   Peer::Track & t = peer->track (kind);
-  if (peer->removed) {
+  if (peer->removed || t.dropped) {
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
   }
   if (!t.out) {
-    /* Media can beat the session's start by a few milliseconds. */
-    if (t.early.size () < 250)
+    /* Media can beat the session's start by a few milliseconds: 5 s of
+     * audio, a few video frames (the newest matter, from a keyframe on:
+     * the decoder already made them whole). */
+    const size_t keep = kind == MediaKind::audio ? 250 : 8;
+    if (t.early.size () < keep)
       t.early.push_back (buf);
     else
       gst_buffer_unref (buf);
@@ -115,6 +124,26 @@ receive_chain_function (MediaKind kind)
 gboolean
 peer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* A video receive pad's events: its caps (the picture's size and rate,
+ * known only from the stream) go to the session's video pad, in order
+ * with the frames; the rest are ours to drop. */
+gboolean
+peer_video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return peer_sink_event (pad, parent, event);
+  auto *peer = static_cast<Peer *> (gst_pad_get_element_private (pad));
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  std::lock_guard < std::mutex > l (peer->lock);
+  Peer::Track & t = peer->track (MediaKind::video);
+  gst_caps_replace (&t.caps, caps);
+  if (t.out && !peer->removed)
+    t.out->push (GST_MINI_OBJECT_CAST (gst_event_ref (event)));
   gst_event_unref (event);
   return TRUE;
 }
@@ -225,7 +254,8 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
   gst_pad_set_element_private (sink, peer);
   gst_pad_set_chain_function (sink, receive_chain_function (kind));
-  gst_pad_set_event_function (sink, peer_sink_event);
+  gst_pad_set_event_function (sink, kind == MediaKind::video ?
+      peer_video_sink_event : peer_sink_event);
   gst_pad_set_active (sink, TRUE);
   GstPad *chain_src = gst_element_get_static_pad (chain, "src");
   gst_pad_link (chain_src, sink);
@@ -529,6 +559,37 @@ public:
     return ok;
   }
 
+  bool send_video (GstSample * frame) override
+  {
+    auto p = peer_.lock ();
+    GstElement *appsrc = nullptr;
+    if (p) {
+      std::lock_guard < std::mutex > l (p->lock);
+      appsrc = p->track (MediaKind::video).appsrc;
+      /* At most video-max-framerate: a frame sooner than that after the
+       * last one sent is dropped. */
+      const gint64 now = g_get_monotonic_time ();
+      if (appsrc && p->last_video_sent_us &&
+          now - p->last_video_sent_us < p->video_min_interval_us)
+        appsrc = nullptr;
+      if (p->removed || !appsrc)
+        appsrc = nullptr;
+      else {
+        p->last_video_sent_us = now;
+        gst_object_ref (appsrc);
+      }
+    }
+    if (!appsrc) {
+      gst_sample_unref (frame);
+      return false;
+    }
+    bool ok = gst_app_src_push_sample (GST_APP_SRC (appsrc), frame) ==
+        GST_FLOW_OK;
+    gst_sample_unref (frame);
+    gst_object_unref (appsrc);
+    return ok;
+  }
+
 private:
   std::weak_ptr<Peer> peer_;
 };
@@ -590,6 +651,9 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
   /* Per kind, the first m-line's send chain (sessionsink → appsrc → RTP
    * → the client). */
   this->offer = offer;
+  video_min_interval_us = G_USEC_PER_SEC / MAX (1u,
+      settings.video_max_framerate) - 2000;
+  unsigned sends = 0, receives = 0;
   for (MediaKind kind : sessionctx::kMediaKinds) {
     Track & t = track (kind);
     const OfferedMedia *media = offer.first (kind);
@@ -606,12 +670,30 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
     }
     gst_bin_add (GST_BIN (bin), chain);
     GstPad *chain_src = gst_element_get_static_pad (chain, "src");
-    GstPad *webrtc_sink = gst_element_request_pad_simple (webrtc, "sink_%u");
+    /* The pad of that m-line (its index in the name): a video-first offer
+     * gets its audio on the audio transceiver. */
+    gchar *name = g_strdup_printf ("sink_%d", media->mline_index);
+    GstPad *webrtc_sink = gst_element_request_pad (webrtc,
+        gst_element_get_pad_template (webrtc, "sink_%u"), name, nullptr);
+    g_free (name);
+    /* Everything sent back is one media stream (one msid stream id):
+     * FastRTC's browser client plays the first remote stream it gets. */
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (webrtc_sink),
+            "msid"))
+      g_object_set (webrtc_sink, "msid", "sessionctx", NULL);
     gst_pad_link (chain_src, webrtc_sink);
     gst_object_unref (chain_src);
     gst_object_unref (webrtc_sink);
     t.appsrc = input;
+    receives |= sessionctx::media_kind_bit (kind);
   }
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    const OfferedMedia *media = offer.first (kind);
+    if (track (kind).factory && media && media->client_sends () &&
+        track (kind).factory->accepts (*media))
+      sends |= sessionctx::media_kind_bit (kind);
+  }
+  session->set_media (sends, receives);
 
   g_signal_connect (webrtc, "pad-added", G_CALLBACK (on_incoming_pad), this);
   g_signal_connect (webrtc, "notify::ice-gathering-state",
@@ -644,6 +726,8 @@ Peer::attach_output (MediaKind kind, std::shared_ptr<OutputPad> pad)
   std::lock_guard < std::mutex > l (lock);
   Track & t = track (kind);
   t.out = std::move (pad);
+  if (t.caps)
+    t.out->push (GST_MINI_OBJECT_CAST (gst_event_new_caps (t.caps)));
   for (auto *buf : t.early) {
     gst_buffer_add_session_meta (buf, session->context ());
     t.out->push (GST_MINI_OBJECT_CAST (buf));
@@ -654,6 +738,17 @@ Peer::attach_output (MediaKind kind, std::shared_ptr<OutputPad> pad)
     messages.swap (early_messages);
   }
   return messages;
+}
+
+void
+Peer::drop_output (MediaKind kind)
+{
+  std::lock_guard < std::mutex > l (lock);
+  Track & t = track (kind);
+  t.dropped = true;
+  for (auto *buf : t.early)
+    gst_buffer_unref (buf);
+  t.early.clear ();
 }
 
 void

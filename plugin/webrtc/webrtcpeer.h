@@ -64,6 +64,11 @@ struct Peer : std::enable_shared_from_this<Peer>
     std::vector<GstPad *> pads; /* our parentless receive pads (owned) */
     std::shared_ptr<OutputPad> out;     /* set when the session starts */
     std::vector<GstBuffer *> early;     /* media before the session started */
+    /* The session started without a pad of this kind: dropped. */
+    bool dropped = false;
+    /* The caps of the received stream (video: its size and rate), for the
+     * session's pad once attached. */
+    GstCaps *caps = nullptr;
   };
 
   GstElement *src = nullptr;    /* the element holding the peer */
@@ -86,6 +91,10 @@ struct Peer : std::enable_shared_from_this<Peer>
   GstWebRTCDataChannel *channel = nullptr;
   std::vector<GstPad *> dead_ends;      /* incoming media of no kind (owned) */
   std::vector<std::string> early_messages;
+  /* Video sent back: when the last frame went, the least time between
+   * two (video-max-framerate, a little early allowed). */
+  gint64 last_video_sent_us = 0;
+  gint64 video_min_interval_us = 0;
 
   /* The peer of @session, named `peer<number>`, an empty #bin for now. */
   Peer (GstElement * src, PeerOwner * owner,
@@ -114,6 +123,9 @@ struct Peer : std::enable_shared_from_this<Peer>
    * before, for the caller to deliver (later calls return none). */
   std::vector<std::string> attach_output (sessionctx::MediaKind kind,
       std::shared_ptr<OutputPad> out);
+  /* The session started without a pad of @kind: its media is dropped from
+   * now on (and what came before). */
+  void drop_output (sessionctx::MediaKind kind);
   void add_candidate (int mline_index, const std::string & candidate);
   /* Marks the peer removed (false if it already was), answers a pending
    * offer as failed, stops #bin and disconnects the callbacks; the owner

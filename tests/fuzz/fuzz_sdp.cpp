@@ -4,7 +4,8 @@
  *
  * Input: the SDP text. Oracles:
  * - an offer accepted lists every m-line by index, audio and video ones
- *   with their kind; its first audio m-line has an Opus payload type
+ *   with their kind; its first audio m-line has an Opus payload type, or
+ *   it has none and its first video m-line has VP8
  *   (0..); one refused says why (code and detail);
  * - dropping an inconsistent BUNDLE group leaves every m-line as it was,
  *   and leaves nothing to drop a second time;
@@ -62,9 +63,16 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       CHECK (c.payload_type >= 0 && !c.name.empty ());
   }
   const OfferedMedia *audio = offer.first (sessionctx::MediaKind::audio);
-  CHECK (audio && audio->media == "audio" && !audio->disabled);
-  const OfferedCodec *opus = audio->find_codec ("opus");
-  CHECK (opus && opus->payload_type >= 0);
+  if (audio) {
+    CHECK (audio->media == "audio" && !audio->disabled);
+    const OfferedCodec *opus = audio->find_codec ("opus");
+    CHECK (opus && opus->payload_type >= 0);
+  } else {
+    const OfferedMedia *video = offer.first (sessionctx::MediaKind::video);
+    CHECK (video && video->media == "video" && !video->disabled);
+    const OfferedCodec *vp8 = video->find_codec ("vp8");
+    CHECK (vp8 && vp8->payload_type >= 0);
+  }
   const bool dropped = drop_inconsistent_bundle (sdp);
   Offer after = inspect_offer (sdp);
   CHECK (after.media.size () == offer.media.size ());

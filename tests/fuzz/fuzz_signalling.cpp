@@ -66,8 +66,13 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
           &detail);
       if (sdp) {
         const OfferedMedia *audio = offer.first (MediaKind::audio);
-        CHECK (audio && audio->find_codec ("opus") &&
-            audio->find_codec ("opus")->payload_type >= 0);
+        const OfferedMedia *video = offer.first (MediaKind::video);
+        if (audio)
+          CHECK (audio->find_codec ("opus") &&
+              audio->find_codec ("opus")->payload_type >= 0);
+        else
+          CHECK (video && video->find_codec ("vp8") &&
+              video->find_codec ("vp8")->payload_type >= 0);
         drop_inconsistent_bundle (sdp);
         gst_sdp_message_free (sdp);
       } else {

@@ -56,9 +56,10 @@ test_signalling_errors ()
   r = post (s.port (), "{\"webrtc_id\":\"empty-sdp\",\"type\":\"offer\","
       "\"sdp\":\"\"}");
   assert_str_eq (r.body, failed ("invalid_sdp"));
+  /* Video alone is a session when it is VP8: H.264 alone is refused. */
   const char *video_only = "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"
-      "t=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\n"
-      "a=rtpmap:96 VP8/90000\\r\\na=sendrecv\\r\\n";
+      "t=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 102\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+      "a=rtpmap:102 H264/90000\\r\\na=sendrecv\\r\\n";
   r = post (s.port (), std::string ("{\"webrtc_id\":\"video\",\"type\":\"offer\","
           "\"sdp\":\"") + video_only + "\"}");
   assert_str_eq (r.body, failed ("no_audio"));

@@ -16,6 +16,7 @@
 #include <gst/check/gstharness.h>
 
 #include <cmath>
+#include <cstring>
 
 using sessionctx::MediaKind;
 
@@ -140,8 +141,11 @@ test_offer_audio_video ()
   /* The audio factory takes audio m-lines with Opus only. */
   g_assert_false (AudioTrackFactory ().accepts (*video));
   g_assert_true (AudioTrackFactory ().accepts (offer.media[0]));
-  /* No video factory yet: a peer drops incoming video. */
-  g_assert_null (track_factory_for (MediaKind::video));
+  /* The video factory takes video m-lines with VP8 only. */
+  g_assert_nonnull (track_factory_for (MediaKind::video));
+  g_assert_true (track_factory_for (MediaKind::video)->accepts (*video));
+  g_assert_false (track_factory_for (MediaKind::video)->accepts
+      (offer.media[0]));
   g_assert_nonnull (track_factory_for (MediaKind::audio));
   g_assert_true (track_factory_for (MediaKind::audio)->kind () ==
       MediaKind::audio);
@@ -157,18 +161,39 @@ test_offer_audio_video ()
   g_assert_true (offer.first (MediaKind::video) == &offer.media[0]);
 }
 
-/* Video and the data channel, no audio: refused as before. So are SDP
- * that does not parse and SDP without media. */
+/* Video and the data channel, no audio: a camera alone is a session (VP8
+ * video). Video without VP8 and no audio is refused, as are SDP that does
+ * not parse and SDP without media. */
 static void
-test_offer_video_only_refused ()
+test_offer_video_only ()
 {
-  assert_refused (offer_sdp (std::string (kVideo) + kData),
-      sessionctx::error::no_audio, "offer has no audio m-line");
-  /* An audio m-line the client turned off (port 0) counts as none. */
+  Offer offer;
+  const char *c, *d;
+  GstSDPMessage *sdp = parse (offer_sdp (std::string (kVideo) + kData),
+      &offer, &c, &d);
+  g_assert_nonnull (sdp);
+  g_assert_null (offer.first (sessionctx::MediaKind::audio));
+  const OfferedMedia *video = offer.first (sessionctx::MediaKind::video);
+  g_assert_nonnull (video);
+  g_assert_cmpint (video->find_codec ("vp8")->payload_type, ==, 96);
+  gst_sdp_message_free (sdp);
+  std::string h264_only = kVideo;
+  h264_only.replace (h264_only.find ("96 102"), 6, "102");
+  h264_only.replace (h264_only.find ("a=rtpmap:96 VP8/90000\r\n"),
+      strlen ("a=rtpmap:96 VP8/90000\r\n"), "");
+  assert_refused (offer_sdp (h264_only + kData),
+      sessionctx::error::no_audio,
+      "offer has no audio m-line and no VP8 video");
+  assert_refused (offer_sdp (kData), sessionctx::error::no_audio,
+      "offer has no audio or video m-line");
+  /* An audio m-line the client turned off (port 0) counts as none: the
+   * video alone makes the session. */
   std::string off = kAudio;
   off.replace (off.find (" 9 "), 3, " 0 ");
-  assert_refused (offer_sdp (off + kVideo), sessionctx::error::no_audio,
-      "offer has no audio m-line");
+  sdp = parse (offer_sdp (off + kVideo), &offer, &c, &d);
+  g_assert_nonnull (sdp);
+  g_assert_null (offer.first (sessionctx::MediaKind::audio));
+  gst_sdp_message_free (sdp);
   assert_refused ("", sessionctx::error::invalid_sdp,
       "offer SDP does not parse or has no media");
   assert_refused ("hello", sessionctx::error::invalid_sdp,
@@ -588,11 +613,11 @@ test_peer_audio_video_echo ()
       }, 10000));
   for (auto *e : servers)
     gst_object_unref (e);
-  /* Audio only is sent back: one send chain. */
-  for (const char *factory : {"appsrc", "opusenc", "vp8enc"}) {
+  /* A send chain per kind the client receives (sessionsrc ! sessionsink
+   * sends nothing on the video one: its video has no pad here). */
+  for (const char *factory : {"opusenc", "vp8enc"}) {
     auto made = elements_made_by (GST_BIN (s.src), factory);
-    g_assert_cmpuint (made.size (), ==, g_str_equal (factory, "vp8enc") ? 0 :
-        1);
+    g_assert_cmpuint (made.size (), ==, 1);
     for (auto *e : made)
       gst_object_unref (e);
   }
@@ -644,7 +669,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/offer/audio-only", test_offer_audio_only);
   g_test_add_func ("/offer/audio-video", test_offer_audio_video);
-  g_test_add_func ("/offer/video-only-refused", test_offer_video_only_refused);
+  g_test_add_func ("/offer/video-only", test_offer_video_only);
   g_test_add_func ("/offer/no-opus-refused", test_offer_no_opus_refused);
   g_test_add_func ("/offer/directions", test_offer_directions);
   g_test_add_func ("/track/audio-receive", test_track_audio_receive);

@@ -18,6 +18,13 @@ enum class MediaKind
 constexpr MediaKind kMediaKinds[] = { MediaKind::audio, MediaKind::video };
 constexpr int kMediaKindCount = 2;
 
+/* @kind as one bit of a set of kinds. */
+constexpr unsigned
+media_kind_bit (MediaKind kind)
+{
+  return 1u << (unsigned) kind;
+}
+
 /* "audio", "video": the SDP media name and the caps' media type prefix. */
 constexpr const char *
 media_kind_name (MediaKind kind)

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <gst/gst.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,6 +24,9 @@ public:
   virtual bool send_text (const std::string & text) = 0;
   /* @samples of 16-bit mono PCM at the session's output_rate (). */
   virtual bool send_audio (const int16_t * pcm, size_t samples) = 0;
+  /* One raw video frame (a sample: its buffer and caps, any raw format
+   * and size; taken), to be encoded. */
+  virtual bool send_video (GstSample * frame) = 0;
 };
 
 }  // namespace sessionctx

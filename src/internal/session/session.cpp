@@ -236,6 +236,16 @@ Session::send_pcm (const int16_t * pcm, size_t len)
 }
 
 bool
+Session::send_video (GstSample * frame)
+{
+  if (!is_open () || !peer_link || !receives (MediaKind::video)) {
+    gst_sample_unref (frame);
+    return false;
+  }
+  return peer_link->send_video (frame);
+}
+
+bool
 Session::send_mark (const std::string & name)
 {
   std::string text = mark_message (dialect_, id_, name);

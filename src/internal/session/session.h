@@ -11,6 +11,7 @@
 #include "io/connection.h"
 #include "core/listener.h"
 #include "core/metrics.h"
+#include "core/mediakind.h"
 #include "core/peerlink.h"
 #include "wire/protocol.h"
 #include "core/serverconfig.h"
@@ -109,6 +110,26 @@ public:
   bool clear ();
   /* WebRTC: 16-bit mono PCM at output_rate () for the peer. */
   bool send_pcm (const int16_t * pcm, size_t len);
+  /* WebRTC: one raw video frame (a sample, taken) to the peer, to be
+   * encoded and sent on its video track; false when it does not receive
+   * video. */
+  bool send_video (GstSample * frame);
+  /* Which kinds of media the client sends and receives (set before the
+   * session starts: WebSocket clients audio both ways, a WebRTC peer what
+   * its offer and the track factories allow). Any thread after start. */
+  void set_media (unsigned sends, unsigned receives)
+  {
+    media_sends_ = sends;
+    media_receives_ = receives;
+  }
+  bool sends (MediaKind kind) const
+  {
+    return media_sends_ & media_kind_bit (kind);
+  }
+  bool receives (MediaKind kind) const
+  {
+    return media_receives_ & media_kind_bit (kind);
+  }
   /* Marks media activity (for idle-timeout); any thread. */
   void touch_media ()
   {
@@ -283,6 +304,9 @@ private:
   /* Binary media extension: -1, or the Encoding the client chose (written
    * by the server thread under the write lock, read by senders). */
   std::atomic<int> binary_ { -1 };
+  /* MediaKind bits (set_media); WebSocket clients: audio both ways. */
+  unsigned media_sends_ = media_kind_bit (MediaKind::audio);
+  unsigned media_receives_ = media_kind_bit (MediaKind::audio);
 
   /* Server thread only. */
   bool started_ = false;
