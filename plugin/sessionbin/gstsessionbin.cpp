@@ -17,7 +17,7 @@
  * or of the element the #GstSessionBin::create-handler signal returns: one
  * per session, whatever the number of its media. Each of the session's
  * media is linked to the handler's first unlinked sink pad whose caps can
- * take it (`audio/x-raw`; `video/x-raw` is planned), a kind it takes no
+ * take it (`audio/x-raw`, `video/x-raw`), a kind it takes no
  * pad of is dropped, and each handler source pad of a kind that can be
  * sent back gets its own output stage. It
  * is created and linked before the session's first buffer and fed that

@@ -29,7 +29,8 @@
  * serialized `session-start` event precedes a session's first buffer and a
  * `session-end` event follows its last. With #GstSessionSrc:session-pads
  * each session gets its own sometimes pad per kind of media it carries
- * instead (`src_%u` for its audio), carrying the sticky session-context
+ * instead (`src_%u` for its audio, `video_src_%u` for a WebRTC peer's VP8
+ * video, decoded), carrying the sticky session-context
  * event (already set when `pad-added` is emitted) and removed after EOS
  * when the session ends; a session's pads share its number. A branch
  * that fails (a flow error such as not-negotiated) ends its session only:
@@ -40,7 +41,7 @@
  * The interleaved `src` pad carries audio only, and always will: one
  * stream of one media type is what a pad is, and interleaving sessions
  * works for audio because every session's buffers share one format and
- * rate, each tagged. Other kinds (video, planned) come per session, on
+ * rate, each tagged. Other kinds (video) come per session, on
  * session pads or in `sessionbin`.
  *
  * WebRTC clients use FastRTC's HTTP signalling on the same port

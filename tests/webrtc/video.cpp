@@ -6,6 +6,7 @@
 #include "webrtc/fixture.h"
 
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 
 #include <algorithm>
 #include <array>
@@ -99,6 +100,16 @@ public:
   const std::string & id () const { return id_; }
   double freq () const { return freq_; }
   const std::string & answer () const { return answer_; }
+  /* webrtcbin's connection and ICE connection states, for messages. */
+  std::string states ()
+  {
+    GstWebRTCPeerConnectionState pc;
+    GstWebRTCICEConnectionState ice;
+    g_object_get (webrtc_, "connection-state", &pc, "ice-connection-state",
+        &ice, NULL);
+    return "connection " + std::to_string ((int) pc) + ", ice " +
+        std::to_string ((int) ice);
+  }
   size_t frames ()
   {
     std::lock_guard < std::mutex > l (lock_);
@@ -246,7 +257,7 @@ static void
 test_sessionbin_echo ()
 {
   test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
-      "ice-addresses=127.0.0.1 opus-complexity=2");
+      "ice-addresses=127.0.0.1 opus-complexity=2 peer-timeout=2");
   s.play ();
   const std::array<int, 3> colours[3] = {
     {255, 0, 0}, {0, 200, 0}, {0, 0, 255}
@@ -268,8 +279,8 @@ test_sessionbin_echo ()
         return true;
       }, 20000);
   for (auto & c : clients)
-    g_test_message ("%s: %zu frames, %zu samples back", c->id ().c_str (),
-        c->frames (), c->audio ().size ());
+    g_test_message ("%s: %zu frames, %zu samples back (%s)", c->id ()
+        .c_str (), c->frames (), c->audio ().size (), c->states ().c_str ());
   g_assert_true (all);
   for (int i = 0; i < 3; i++) {
     auto & c = clients[i];
@@ -314,7 +325,7 @@ static void
 test_video_only_flip ()
 {
   test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
-      "ice-addresses=127.0.0.1 handler=\"videoflip video-direction=horiz\"");
+      "ice-addresses=127.0.0.1 peer-timeout=2 handler=\"videoflip video-direction=horiz\"");
   s.play ();
   VideoClient c ("camera-only", "videotestsrc is-live=true pattern=smpte", 0);
   HttpReply r = c.connect (s.port ());
@@ -410,6 +421,156 @@ test_session_pads ()
   g_assert_cmpuint (seen.without_meta, ==, 0);
 }
 
+/* What a recording holds: its video's last picture, its frames and its
+ * audio (48 kHz mono), decoded to the end. */
+struct Recording
+{
+  Frame last;
+  size_t frames = 0;
+  std::vector<int16_t> audio;
+  GstClockTime video_end = 0;
+};
+
+static Recording
+read_webm (const std::string & path)
+{
+  std::string desc = "filesrc location=" + path + " ! matroskademux name=d "
+      "d.video_0 ! queue ! vp8dec ! videoconvert ! video/x-raw,format=RGB ! "
+      "fakesink name=v sync=false  d.audio_0 ! queue ! opusdec ! "
+      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,"
+      "rate=48000 ! fakesink name=a sync=false";
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (desc.c_str (), &err);
+  g_assert_no_error (err);
+  Recording rec;
+  std::mutex lock;
+  struct Ctx
+  {
+    Recording *rec;
+    std::mutex *lock;
+  } ctx { &rec, &lock };
+  GstElement *v = gst_bin_get_by_name (GST_BIN (pipe), "v");
+  GstPad *vpad = gst_element_get_static_pad (v, "sink");
+  gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad * pad, GstPadProbeInfo * info, gpointer data) {
+        auto *ctx = static_cast<Ctx *> (data);
+        GstCaps *caps = gst_pad_get_current_caps (pad);
+        GstVideoInfo vinfo;
+        gst_video_info_from_caps (&vinfo, caps);
+        gst_caps_unref (caps);
+        GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+        GstVideoFrame frame;
+        if (gst_video_frame_map (&frame, &vinfo, buf, GST_MAP_READ)) {
+          Frame f;
+          f.width = GST_VIDEO_FRAME_WIDTH (&frame);
+          f.height = GST_VIDEO_FRAME_HEIGHT (&frame);
+          f.rgb.resize ((size_t) f.width * f.height * 3);
+          const auto *src = (const uint8_t *) GST_VIDEO_FRAME_PLANE_DATA
+              (&frame, 0);
+          for (int y = 0; y < f.height; y++)
+            memcpy (&f.rgb[(size_t) y * f.width * 3], src + (size_t) y *
+                GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), (size_t) f.width * 3);
+          gst_video_frame_unmap (&frame);
+          std::lock_guard < std::mutex > l (*ctx->lock);
+          ctx->rec->frames++;
+          ctx->rec->last = std::move (f);
+          if (GST_BUFFER_PTS_IS_VALID (buf))
+            ctx->rec->video_end = GST_BUFFER_PTS (buf);
+        }
+        return GST_PAD_PROBE_OK;
+      }, &ctx, nullptr);
+  gst_object_unref (vpad);
+  gst_object_unref (v);
+  GstElement *a = gst_bin_get_by_name (GST_BIN (pipe), "a");
+  GstPad *apad = gst_element_get_static_pad (a, "sink");
+  gst_pad_add_probe (apad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo * info, gpointer data) {
+        auto *ctx = static_cast<Ctx *> (data);
+        GstMapInfo map;
+        GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+        gst_buffer_map (b, &map, GST_MAP_READ);
+        std::lock_guard < std::mutex > l (*ctx->lock);
+        auto *p = (const int16_t *) map.data;
+        ctx->rec->audio.insert (ctx->rec->audio.end (), p, p + map.size / 2);
+        gst_buffer_unmap (b, &map);
+        return GST_PAD_PROBE_OK;
+      }, &ctx, nullptr);
+  gst_object_unref (apad);
+  gst_object_unref (a);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  g_assert_nonnull (m);
+  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gst_message_parse_error (m, &e, nullptr);
+    g_error ("reading %s: %s", path.c_str (), e->message);
+  }
+  gst_message_unref (m);
+  gst_object_unref (bus);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  return rec;
+}
+
+/* One WebM per session, audio and video muxed by a handler with a chain
+ * per kind: each caller's file holds its own picture and its own tone,
+ * about as long as it streamed. */
+static void
+test_record_webm ()
+{
+  gchar *dir = g_dir_make_tmp ("sessionctx-webm-XXXXXX", nullptr);
+  g_assert_nonnull (dir);
+  std::string handler = std::string ("webmmux name=m ! filesink location=") +
+      dir + "/rec-{session_id}.webm  audioconvert ! opusenc ! m.  "
+      "videoconvert ! vp8enc deadline=1 cpu-used=8 ! m.";
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 peer-timeout=2 handler=\"" + handler + "\"");
+  s.play ();
+  const guint32 hex[2] = { 0xff0000, 0x0000ff };
+  const std::array<int, 3> colours[2] = { {255, 0, 0}, {0, 0, 255} };
+  const double freqs[2] = { 500, 1200 };
+  std::vector<std::unique_ptr<VideoClient>> clients;
+  for (int i = 0; i < 2; i++) {
+    clients.push_back (std::make_unique<VideoClient> ("rec-" +
+            std::to_string (i), solid (hex[i]), freqs[i]));
+    g_assert_cmpuint (clients.back ()->connect (s.port ()).status, ==, 200);
+  }
+  g_assert_true (s.wait_started (2));
+  g_usleep (3 * G_USEC_PER_SEC);
+  for (auto & c : clients)
+    c->stop ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-handler-done") >= 2;
+      }, 20000));
+  for (auto *st : s.bus->elements ("session-handler-done")) {
+    assert_str_eq (gst_structure_get_string (st, "result"), "finished");
+    gst_structure_free (st);
+  }
+  for (int i = 0; i < 2; i++) {
+    std::string path = std::string (dir) + "/rec-rec-" + std::to_string (i) +
+        ".webm";
+    Recording rec = read_webm (path);
+    auto centre = rec.last.at (0.5, 0.5);
+    double seconds = rec.audio.size () / 48000.0;
+    g_test_message ("%s: %zu frames (last at %.2f s), %.2f s of audio, "
+        "centre %d,%d,%d, tone %.0f Hz", path.c_str (), rec.frames,
+        rec.video_end / 1e9, seconds, centre[0], centre[1], centre[2],
+        tone_of (rec.audio));
+    g_assert_cmpuint (rec.frames, >=, 20);
+    g_assert_cmpfloat (distance (centre, colours[i]), <, 60);
+    g_assert_cmpfloat (distance (centre, colours[1 - i]), >, 150);
+    g_assert_cmpfloat (std::fabs (tone_of (rec.audio) - freqs[i]), <,
+        freqs[i] * 0.05);
+    /* About the 3 s it streamed. */
+    g_assert_cmpfloat (std::fabs (seconds - 3.0), <, 1.0);
+    g_unlink (path.c_str ());
+  }
+  g_rmdir (dir);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,5 +579,6 @@ main (int argc, char **argv)
   g_test_add_func ("/video/sessionbin-echo", test_sessionbin_echo);
   g_test_add_func ("/video/video-only-flip", test_video_only_flip);
   g_test_add_func ("/video/session-pads", test_session_pads);
+  g_test_add_func ("/video/record-webm", test_record_webm);
   return g_test_run ();
 }
