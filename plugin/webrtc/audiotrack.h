@@ -5,11 +5,40 @@
 
 #include "webrtc/track.h"
 
+#include <cstdint>
+#include <mutex>
+
+/* Timestamps what a session sends to one peer's audio by sample count,
+ * on the pipeline's running time: the first buffer's PTS is the running
+ * time when it comes, every later one's that plus the samples before it ×
+ * second / AudioTrackFactory::kSendRate, DURATION set. A buffer that comes
+ * more than kMaxLag after its counted time (the session sent nothing for a
+ * while) is anchored again at the running time then, and flagged DISCONT:
+ * the RTP timestamps jump forward by the gap. They never go back and never
+ * repeat; a burst gets consecutive timestamps, not the same one.
+ * Thread-safe. */
+class AudioSendClock
+{
+public:
+  static constexpr GstClockTime kMaxLag = 100 * GST_MSECOND;
+
+  /* Sets @buf's PTS and DURATION for the @samples it holds; @now: the
+   * running time now, or GST_CLOCK_TIME_NONE (no clock yet: counted on,
+   * from 0 if nothing came before). */
+  void stamp (GstBuffer * buf, size_t samples, GstClockTime now);
+
+private:
+  std::mutex lock_;
+  GstClockTime anchor_ = GST_CLOCK_TIME_NONE;
+  guint64 samples_ = 0;         /* sent since #anchor_ */
+};
+
 /* Opus both ways. Receives rtpopusdepay ! opusdec ! audioconvert !
  * audioresample ! capsfilter (the output caps); sends appsrc (16-bit mono
- * at 48 kHz, a second of it at most, the oldest dropped past that) !
+ * at 48 kHz, a second of it at most, the oldest dropped past that;
+ * timestamped by the AudioSendClock it carries, see push_pcm ()) !
  * audioconvert ! opusenc (PeerSettings::opus_complexity) ! rtpopuspay
- * (the client's Opus payload type). */
+ * (the client's Opus payload type: its RTP timestamps follow the PTS). */
 class AudioTrackFactory : public TrackFactory
 {
 public:
@@ -26,4 +55,10 @@ public:
       GstCaps * output_caps) const override;
   GstElement *make_send_chain (const OfferedMedia & media,
       const PeerSettings & settings, GstElement ** appsrc) const override;
+
+  /* Pushes @samples of 16-bit mono PCM at kSendRate into @appsrc, the
+   * input of a send chain made here, stamped by its AudioSendClock (at
+   * @appsrc's running time). Nothing is pushed for 0 samples. */
+  static GstFlowReturn push_pcm (GstElement * appsrc, const int16_t * pcm,
+      size_t samples);
 };
