@@ -61,19 +61,18 @@ void
 AudioSendClock::stamp (GstBuffer * buf, size_t samples, GstClockTime now)
 {
   const int rate = AudioTrackFactory::kSendRate;
+  const GstClockTime earliest = GST_CLOCK_TIME_IS_VALID (now) &&
+      now > kMaxLag ? now - kMaxLag : 0;
   std::lock_guard < std::mutex > l (lock_);
   if (!GST_CLOCK_TIME_IS_VALID (anchor_)) {
-    anchor_ = GST_CLOCK_TIME_IS_VALID (now) ? now : 0;
+    anchor_ = earliest;
     samples_ = 0;
-  } else if (GST_CLOCK_TIME_IS_VALID (now)) {
-    const GstClockTime due = anchor_ + gst_util_uint64_scale (samples_,
-        GST_SECOND, rate);
-    if (now > due + kMaxLag) {
-      /* Later than the gap allows: now is after due, so forward only. */
-      anchor_ = now;
-      samples_ = 0;
-      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    }
+  } else if (anchor_ + gst_util_uint64_scale (samples_, GST_SECOND,
+          rate) < earliest) {
+    /* Past the end of what was stamped before: forward only. */
+    anchor_ = earliest;
+    samples_ = 0;
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
   }
   const GstClockTime pts = anchor_ + gst_util_uint64_scale (samples_,
       GST_SECOND, rate);

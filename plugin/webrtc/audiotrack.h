@@ -9,14 +9,22 @@
 #include <mutex>
 
 /* Timestamps what a session sends to one peer's audio by sample count,
- * on the pipeline's running time: the first buffer's PTS is the running
- * time when it comes, every later one's that plus the samples before it ×
- * second / AudioTrackFactory::kSendRate, DURATION set. A buffer that comes
- * more than kMaxLag after its counted time (the session sent nothing for a
- * while) is anchored again at the running time then, and flagged DISCONT:
- * the RTP timestamps jump forward by the gap. They never go back and never
- * repeat; a burst gets consecutive timestamps, not the same one.
- * Thread-safe. */
+ * on the pipeline's running time: a buffer's PTS is where the one before
+ * it ended (its samples × second / AudioTrackFactory::kSendRate after its
+ * PTS), DURATION set, unless that is more than kMaxLag before the running
+ * time: then it is the running time less kMaxLag, flagged DISCONT (the
+ * first buffer's too, unflagged; 0 in the pipeline's first kMaxLag). So a
+ * burst gets consecutive timestamps, not the same one, and after a gap
+ * (the session sent nothing for a while) the RTP timestamps jump forward
+ * by the part of it beyond kMaxLag; they never go back and never repeat.
+ *
+ * Why kMaxLag before the running time and not at it: webrtcbin sends each
+ * packet when its timestamp is due (its clocksync), so audio stamped ahead
+ * of the running time waits in the appsrc. A burst anchored at the running
+ * time (early media at a session's start, the catch-up after a stall
+ * upstream) would wait its whole length, and the call stay that much
+ * later until a gap; anchored kMaxLag earlier, up to kMaxLag of it goes
+ * out at once. Thread-safe. */
 class AudioSendClock
 {
 public:
