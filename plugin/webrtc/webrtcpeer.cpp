@@ -3,6 +3,7 @@
  */
 
 #include "webrtc/webrtcpeer.h"
+#include "webrtc/audiotrack.h"
 #include "webrtc/srtpshutdown.h"
 #include "wire/logsafe.h"
 
@@ -561,8 +562,7 @@ public:
         return false;
       gst_object_ref (appsrc);
     }
-    GstBuffer *buf = gst_buffer_new_memdup (pcm, samples * 2);
-    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
+    bool ok = AudioTrackFactory::push_pcm (appsrc, pcm, samples) ==
         GST_FLOW_OK;
     gst_object_unref (appsrc);
     return ok;

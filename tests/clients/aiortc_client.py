@@ -4,6 +4,13 @@ FastRTC's HTTP signalling: it streams a sine tone, opens the "text" data
 channel and says "handshake" like FastRTC's browser client, and reports the
 frequency it hears back as JSON. Exit 0 when it hears its own tone.
 
+With --stall-every, its event loop is blocked for --stall-ms every so many
+seconds (nothing sent or received meanwhile; its tone catches up after, a
+burst), as a busy client's is. It also reports the RMS of what it heard in
+the last --tail seconds, whether aiortc's audio decoder thread is still
+alive (a run of packets with one RTP timestamp can kill it) and how the RTP
+timestamps it got stepped.
+
 aiortc never gathers loopback addresses: run it where another interface
 exists (tests/test_aiortc.py builds a private network namespace).
 
@@ -67,12 +74,32 @@ def frequency(pcm):
     return crossings * RATE / (2.0 * max(1, len(samples)))
 
 
+def rtp_steps(packets):
+    """How the RTP timestamps of @packets ((sequence number, timestamp), as
+    they came) step: exactly 20 ms (960 per sequence number), a jump
+    forward, less, not at all (equal), backwards; the longest run of one
+    timestamp."""
+    steps = {"packets": len(packets), "exact": 0, "jumps": 0, "shorter": 0, "equal": 0,
+             "backwards": 0, "longest_equal_run": 1 if packets else 0}
+    run = 1
+    for (seq0, ts0), (seq1, ts1) in zip(packets, packets[1:]):
+        d = (ts1 - ts0 + (1 << 31)) % (1 << 32) - (1 << 31)
+        k = (seq1 - seq0) % (1 << 16)
+        run = run + 1 if d == 0 else 1
+        steps["longest_equal_run"] = max(steps["longest_equal_run"], run)
+        key = ("exact" if d == 960 * k else "jumps" if d > 960 * k else "shorter" if d > 0
+               else "equal" if d == 0 else "backwards")
+        steps[key] += 1
+    return steps
+
+
 async def run(args):
     webrtc_id = args.id or uuid.uuid4().hex[:12]
     pc = RTCPeerConnection()
     channel = pc.createDataChannel("text")
     messages = []
     received = bytearray()
+    heard_at = []  # (monotonic time, sum of squares, samples) per frame
     resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
 
     @channel.on("open")
@@ -92,10 +119,21 @@ async def run(args):
                 except Exception:
                     return
                 for f in resampler.resample(frame):
-                    received.extend(bytes(f.planes[0])[:f.samples * 2])
+                    pcm = bytes(f.planes[0])[:f.samples * 2]
+                    received.extend(pcm)
+                    samples = struct.unpack("<%dh" % f.samples, pcm)
+                    heard_at.append((time.monotonic(), sum(x * x for x in samples),
+                                     f.samples))
         asyncio.ensure_future(consume())
 
     pc.addTrack(Tone(args.freq))
+    # The RTP timestamps of what comes back, as aiortc's receiver gets them.
+    rtp = []
+    for receiver in pc.getReceivers():
+        def record(packet, arrival_time_ms, handle=receiver._handle_rtp_packet):
+            rtp.append((packet.sequence_number, packet.timestamp))
+            return handle(packet, arrival_time_ms)
+        receiver._handle_rtp_packet = record
     await pc.setLocalDescription(await pc.createOffer())  # gathers everything
     loop = asyncio.get_running_loop()
     answer = await loop.run_in_executor(None, post, args.url, {
@@ -105,14 +143,36 @@ async def run(args):
         await pc.close()
         return False
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+    stalls = []
+
+    async def stall():
+        while True:
+            await asyncio.sleep(args.stall_every)
+            stalls.append(time.monotonic())
+            time.sleep(args.stall_ms / 1000.0)  # blocks the event loop
+
+    staller = asyncio.ensure_future(stall()) if args.stall_every > 0 else None
     await asyncio.sleep(args.seconds)
+    if staller:
+        staller.cancel()
+    end = time.monotonic()
+    tail = [(sq, n) for t, sq, n in heard_at if t > end - args.tail]
+    tail_samples = sum(n for _sq, n in tail)
+    tail_rms = math.sqrt(sum(sq for sq, _n in tail) / tail_samples) if tail_samples else 0.0
+    # aiortc 1.4's receiver keeps its decoder thread private.
+    decoders = [getattr(r, "_RTCRtpReceiver__decoder_thread", None)
+                for r in pc.getReceivers() if r.track and r.track.kind == "audio"]
+    decoder_alive = bool(decoders) and all(d is not None and d.is_alive() for d in decoders)
     skip = RATE // 2 * 2  # half a second of codec/jitter start-up
     heard = frequency(bytes(received[skip:])) if len(received) > skip * 2 else 0.0
     ports = sorted({int(line.split()[5]) for line in pc.localDescription.sdp.splitlines()
                     if line.startswith("a=candidate:")})
     result = {"id": webrtc_id, "sent_hz": args.freq, "heard_hz": round(heard, 1),
               "samples_back": len(received) // 2, "messages": messages,
-              "state": pc.connectionState, "candidate_ports": ports}
+              "state": pc.connectionState, "candidate_ports": ports,
+              "stalls": len(stalls), "tail_seconds": args.tail,
+              "tail_samples": tail_samples, "tail_rms": round(tail_rms, 1),
+              "decoder_alive": decoder_alive, "rtp": rtp_steps(rtp)}
     await pc.close()
     print(json.dumps(result))
     return abs(heard - args.freq) < args.freq * 0.05
@@ -124,6 +184,11 @@ def main():
     parser.add_argument("--id")
     parser.add_argument("--freq", type=float, default=440.0)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--stall-every", type=float, default=0.0,
+                        help="block the event loop every so many seconds (0: never)")
+    parser.add_argument("--stall-ms", type=float, default=250.0)
+    parser.add_argument("--tail", type=float, default=2.0,
+                        help="seconds at the end whose audio tail_rms measures")
     sys.exit(0 if asyncio.run(run(parser.parse_args())) else 1)
 
 

@@ -22,12 +22,15 @@ def set_up():
 
 def run_inside(script, body):
     """Runs body() (returning an exit status) inside a fresh namespace:
-    @script re-executes itself there. Exits with body's status, or 77 when
-    not root."""
+    @script re-executes itself there, with the same arguments after
+    "--inside" (removed from sys.argv there before body() runs). Exits with
+    body's status, or 77 when not root."""
     if len(sys.argv) > 1 and sys.argv[1] == "--inside":
+        del sys.argv[1]
         set_up()
         sys.exit(body())
     if os.geteuid() != 0:
         print("needs root for a private network namespace")
         sys.exit(SKIP)
-    sys.exit(subprocess.run(["unshare", "-n", sys.executable, script, "--inside"]).returncode)
+    sys.exit(subprocess.run(["unshare", "-n", sys.executable, script, "--inside"]
+                            + sys.argv[1:]).returncode)

@@ -29,7 +29,8 @@ public:
   ClientPeer (std::string id, double freq, const char *direction =
       "sendrecv"):id_ (std::move (id)), freq_ (freq)
   {
-    std::string desc = "audiotestsrc is-live=true wave=sine volume=0.25 freq="
+    std::string desc = "audiotestsrc name=tone is-live=true wave=sine "
+        "volume=0.25 freq="
         + std::to_string ((int) freq) + " ! audioconvert ! audioresample ! "
         "audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111 ! "
         "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! "
@@ -157,6 +158,10 @@ public:
   }
   const std::string & id () const { return id_; }
   double freq () const { return freq_; }
+  /* The client's pipeline (its tone's source is named "tone") and its
+   * webrtcbin; no ref. */
+  GstElement *pipeline () const { return pipe_; }
+  GstElement *webrtcbin () const { return webrtc_; }
 
 private:
   static void on_pad (GstElement *, GstPad * pad, ClientPeer * self)
