@@ -139,13 +139,10 @@ send_video_sample (GstAppSink * sink, gpointer data)
 }
 
 bool
-SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
+SessionHandler::add_chain (std::initializer_list<const char *> factories,
+    std::vector<GstElement *> & stage, std::string & error)
 {
-  /* A slow encoder never holds the handler up: at most two frames wait,
-   * the oldest go first. */
-  const char *chain[] = { "queue", "videoconvert", "appsink" };
-  std::vector<GstElement *> stage;
-  for (const char *factory : chain) {
+  for (const char *factory : factories) {
     GstElement *e = gst_element_factory_make (factory, nullptr);
     if (!e) {
       error = std::string ("element ") + factory + " is missing";
@@ -159,8 +156,20 @@ SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
     }
     stage.push_back (e);
   }
+  return true;
+}
+
+bool
+SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
+{
+  /* A slow encoder never holds the handler up: at most two frames wait,
+   * the oldest go first. */
+  std::vector<GstElement *> stage;
+  if (!add_chain ({"queue", "videoconvert", "appsink"}, stage, error))
+    return false;
   g_object_set (stage[0], "max-size-buffers", 2, "max-size-bytes", 0,
-      "max-size-time", (guint64) 0, "leaky", 2 /* downstream */ , NULL);
+      "max-size-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (stage[0]), "leaky", "downstream");
   GstElement *sink = stage.back ();
   GstCaps *caps = gst_caps_from_string ("video/x-raw, format=I420");
   g_object_set (sink, "async", FALSE, "sync", FALSE, "caps", caps,
@@ -189,22 +198,10 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
    * format and rate, converted to sessionsink's. */
   if (kind == MediaKind::video)
     return add_video_output_stage (src_pad, error);
-  const char *chain[] = { "audioconvert", "audioresample", "sessionsink" };
   std::vector<GstElement *> stage;
-  for (const char *factory : chain) {
-    GstElement *e = gst_element_factory_make (factory, nullptr);
-    if (!e) {
-      error = std::string ("element ") + factory + " is missing";
-      return false;
-    }
-    gst_bin_add (bin_, e);
-    elements_.push_back (GST_ELEMENT (gst_object_ref (e)));
-    if (!stage.empty () && !gst_element_link (stage.back (), e)) {
-      error = std::string ("could not link to ") + factory;
-      return false;
-    }
-    stage.push_back (e);
-  }
+  if (!add_chain ({"audioconvert", "audioresample", "sessionsink"}, stage,
+          error))
+    return false;
   GstElement *sink = stage.back ();
   /* The pipeline stays live when sessions join: no preroll. */
   g_object_set (sink, "async", FALSE, nullptr);

@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,11 @@ private:
   bool add_output_stage (sessionctx::MediaKind kind, GstPad * src_pad,
       std::string & error);
   bool add_video_output_stage (GstPad * src_pad, std::string & error);
+  /* New elements of @factories added to the bin (and to this handler),
+   * linked in order, in @stage; false with @error when one is missing or
+   * does not link. */
+  bool add_chain (std::initializer_list<const char *> factories,
+      std::vector<GstElement *> & stage, std::string & error);
 
   GstBin *bin_;
   GstSessionContext *context_;
