@@ -50,7 +50,9 @@
  * `webrtc`, id = `webrtc_id`). A `session-answer` element message gives
  * each peer's setup time (offer received → answer sent).
  *
- * The element posts `session-started` and `session-ended` element messages,
+ * The element posts `session-started` (its fields `media` and `media-back`
+ * name what the client sends and what it takes back, e.g. `audio,video`)
+ * and `session-ended` element messages,
  * emits #GstSessionSrc::session-message for client messages it does not
  * handle itself and #GstSessionSrc::session-mark for Twilio marks, sends
  * Twilio DTMF downstream as a `session-dtmf` event, and warns (with a
@@ -235,8 +237,23 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
       s->id ().c_str (), gst_session_transport_to_string (s->transport ()),
       gst_session_dialect_to_string (s->dialect ()),
       gst_session_context_get_remote_address (s->context ()));
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_session_started (GST_OBJECT (self), s->context ()));
+  /* Which media the session has: what its client sends (each with a pad
+   * or dropped) and what it takes back. */
+  GstMessage *started = gst_message_new_session_started (GST_OBJECT (self),
+      s->context ());
+  std::string sends, receives;
+  for (MediaKind kind : sessionctx::kMediaKinds) {
+    if (s->sends (kind))
+      sends += std::string (sends.empty ()? "" : ",") +
+          sessionctx::media_kind_name (kind);
+    if (s->receives (kind))
+      receives += std::string (receives.empty ()? "" : ",") +
+          sessionctx::media_kind_name (kind);
+  }
+  gst_structure_set (gst_message_writable_structure (started), "media",
+      G_TYPE_STRING, sends.c_str (), "media-back", G_TYPE_STRING,
+      receives.c_str (), NULL);
+  gst_element_post_message (GST_ELEMENT (self), started);
 
   if (peer) {
     /* From now on the peer's media goes straight to its pads (a kind

@@ -68,6 +68,12 @@ test_three_sessions ()
     g_assert_false (s.buffer_after_end);
   }
   g_assert_cmpuint (p.bus->count_elements ("session-started"), ==, 3);
+  /* A WebSocket client sends and takes back audio. */
+  for (auto *st : p.bus->elements ("session-started")) {
+    assert_str_eq (gst_structure_get_string (st, "media"), "audio");
+    assert_str_eq (gst_structure_get_string (st, "media-back"), "audio");
+    gst_structure_free (st);
+  }
   for (auto *s : p.bus->elements ("session-ended")) {
     guint64 fr = 0, bytes = 0, duration = 0;
     gst_structure_get_uint64 (s, "frames", &fr);

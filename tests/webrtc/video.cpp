@@ -417,6 +417,15 @@ test_session_pads ()
   /* The same number and session: src_N=pads and video_src_N=pads. */
   assert_str_eq (seen.pads[0].substr (4), seen.pads[1].substr (10));
   g_assert_true (enough);
+  /* session-started names the media both ways. */
+  auto started = s.bus->elements ("session-started");
+  g_assert_cmpuint (started.size (), ==, 1);
+  assert_str_eq (gst_structure_get_string (started[0], "media"),
+      "audio,video");
+  assert_str_eq (gst_structure_get_string (started[0], "media-back"),
+      "audio,video");
+  for (auto *st : started)
+    gst_structure_free (st);
   g_assert_true (g_str_has_prefix (seen.caps.c_str (), "video/x-raw"));
   g_assert_cmpuint (seen.without_meta, ==, 0);
 }
