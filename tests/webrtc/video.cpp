@@ -125,12 +125,6 @@ public:
     std::lock_guard < std::mutex > l (lock_);
     return audio_;
   }
-  /* Stream ids (msid) of the tracks that came back. */
-  std::set<std::string> stream_ids ()
-  {
-    std::lock_guard < std::mutex > l (lock_);
-    return stream_ids_;
-  }
 
 private:
   static void on_pad (GstElement *, GstPad * pad, VideoClient * self)
@@ -222,7 +216,6 @@ private:
   size_t frames_ = 0;
   Frame last_;
   std::vector<int16_t> audio_;
-  std::set<std::string> stream_ids_;
 };
 
 /* videotestsrc of one solid colour (0xRRGGBB). */
