@@ -119,12 +119,14 @@ def make_bin(context, quiet):
     convert.link(capsfilter)
     capsfilter.link(sink)
     bin_.add_pad(Gst.GhostPad.new("video_sink", convert.get_static_pad("sink")))
-    bin_.add_pad(Gst.GhostPad.new("video_src", src.get_static_pad("src")))
+    # appsrc's pad answers caps queries with ANY until it runs: the ghost
+    # pad's template names the kind sessionbin matches pads by.
+    video_src = Gst.PadTemplate.new("video_src", Gst.PadDirection.SRC, Gst.PadPresence.ALWAYS,
+                                    Gst.Caps.from_string("video/x-raw"))
+    bin_.add_pad(Gst.GhostPad.new_from_template("video_src", src.get_static_pad("src"),
+                                                video_src))
     bin_.add_pad(Gst.GhostPad.new("audio_sink", audio.get_static_pad("sink")))
     bin_.add_pad(Gst.GhostPad.new("audio_src", audio.get_static_pad("src")))
-    # appsrc's pad answers caps queries with ANY until caps are set: give
-    # sessionbin the kind it matches pads by before the first frame.
-    src.set_property("caps", Gst.Caps.from_string("video/x-raw,format=RGB"))
 
     size = [None]
 

@@ -13,12 +13,13 @@ namespace sessionbin {
 
 using sessionctx::MediaKind;
 
-GstPad *
-find_pad_of_kind (GstElement * element, GstPadDirection direction,
-    MediaKind kind)
+/* The first unlinked pad of @direction whose caps can be @raw; with
+ * @any_too, also one that answers ANY (an appsrc or a ghost pad before it
+ * starts), else those are skipped. */
+static GstPad *
+find_pad_with_caps (GstElement * element, GstPadDirection direction,
+    GstCaps * raw, bool any_too)
 {
-  GstCaps *raw = gst_caps_new_empty_simple (kind == MediaKind::audio ?
-      "audio/x-raw" : "video/x-raw");
   GstPad *found = nullptr;
   GstIterator *it = direction == GST_PAD_SINK ?
       gst_element_iterate_sink_pads (element) :
@@ -31,7 +32,8 @@ find_pad_of_kind (GstElement * element, GstPadDirection direction,
         auto *pad = GST_PAD (g_value_get_object (&item));
         if (!gst_pad_is_linked (pad)) {
           GstCaps *caps = gst_pad_query_caps (pad, nullptr);
-          bool can = gst_caps_can_intersect (caps, raw);
+          bool can = (any_too || !gst_caps_is_any (caps)) &&
+              gst_caps_can_intersect (caps, raw);
           gst_caps_unref (caps);
           if (can) {
             found = GST_PAD (gst_object_ref (pad));
@@ -51,6 +53,21 @@ find_pad_of_kind (GstElement * element, GstPadDirection direction,
   }
   g_value_unset (&item);
   gst_iterator_free (it);
+  return found;
+}
+
+GstPad *
+find_pad_of_kind (GstElement * element, GstPadDirection direction,
+    MediaKind kind)
+{
+  /* A pad that names its kind first: an application's bin may ghost an
+   * appsrc whose pad answers ANY until it runs, and that pad must not take
+   * another kind's place. */
+  GstCaps *raw = gst_caps_new_empty_simple (kind == MediaKind::audio ?
+      "audio/x-raw" : "video/x-raw");
+  GstPad *found = find_pad_with_caps (element, direction, raw, false);
+  if (!found)
+    found = find_pad_with_caps (element, direction, raw, true);
   gst_caps_unref (raw);
   return found;
 }
