@@ -239,11 +239,13 @@ function playRemoteVideo(s, stream) {
   const video = ui.remoteVideo;
   video.srcObject = stream;
   video.play().catch(() => {});
-  let frames = 0, since = performance.now();
+  // Frames presented, as the frame callbacks count them (a busy page skips
+  // callbacks, not frames).
+  let presented = null, counted = null, since = performance.now();
   if (video.requestVideoFrameCallback) {
-    const onFrame = () => {
+    const onFrame = (now, frame) => {
       if (s.finished) return;
-      frames++;
+      presented = frame.presentedFrames;
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
@@ -251,8 +253,8 @@ function playRemoteVideo(s, stream) {
   let waits = 0;
   s.videoTimer = setInterval(() => {
     const now = performance.now();
-    const fps = frames * 1000 / (now - since);
-    frames = 0;
+    const fps = counted === null ? null : (presented - counted) * 1000 / (now - since);
+    counted = presented;
     since = now;
     if (!video.videoWidth) {
       if (s.connected && ++waits === 3)
@@ -260,7 +262,7 @@ function playRemoteVideo(s, stream) {
       return;
     }
     ui.remoteVideoInfo.textContent = `${video.videoWidth}×${video.videoHeight}` +
-      (video.requestVideoFrameCallback ? `, ${Math.round(fps)} fps` : "");
+      (fps === null ? "" : `, ${Math.round(fps)} fps`);
   }, 1000);
 }
 
