@@ -214,7 +214,7 @@ async function runCase(browser, name) {
     result.roundTrip = await page.locator("#round-trip").textContent();
     result.pitchShown = await page.locator("#output-pitch").textContent();
     result.screenshot = path.join(shotDir, `page-screenshot-${name}.png`);
-    await page.screenshot({ path: result.screenshot });
+    await page.screenshot({ path: result.screenshot, fullPage: true });
 
     await page.getByRole("button", { name: "Stop" }).click();
     await page.waitForFunction(() => document.getElementById("state").textContent === "closed",
