@@ -1,5 +1,6 @@
-// The demo page: microphone -> this server (WebRTC with FastRTC signalling,
-// or FastRTC's WebSocket dialect) -> what the pipeline sends back, played.
+// The demo page: microphone and/or camera -> this server (WebRTC with
+// FastRTC signalling; or FastRTC's WebSocket dialect, audio only) -> what
+// the pipeline sends back, played and shown.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -9,7 +10,9 @@ const ui = {
   setup: $("setup-time"), roundTrip: $("round-trip"), messages: $("messages"),
   inputLevel: $("input-level"), inputDb: $("input-db"),
   outputLevel: $("output-level"), outputDb: $("output-db"),
-  outputPitch: $("output-pitch"),
+  outputPitch: $("output-pitch"), mediaNote: $("media-note"), mediaChoice: $("media-choice"),
+  video: $("video"), localVideo: $("local-video"), remoteVideo: $("remote-video"),
+  remoteVideoInfo: $("remote-video-info"),
 };
 
 const ERRORS = {
@@ -17,7 +20,7 @@ const ERRORS = {
   unauthorized: "The server refused this client (unauthorized).",
   connection_already_exists: "A session with this id is already live.",
   invalid_session_id: "The server rejected the session id.",
-  no_audio: "The offer carried no audio the server can take.",
+  no_audio: "The offer carried nothing the server can take (it takes Opus audio and VP8 video).",
   invalid_sdp: "The server could not read this browser's offer.",
   remote_description_rejected: "The server could not use this browser's offer.",
   unsupported_media_format: "The server does not take this audio format.",
@@ -43,6 +46,11 @@ let session = null;   // the live call, or null
 
 function transport() {
   return document.querySelector("input[name=transport]:checked").value;
+}
+
+// "audio", "video" or "audio-video": what the call sends (and gets back).
+function media() {
+  return document.querySelector("input[name=media]:checked").value;
 }
 
 function setState(state) {
@@ -117,12 +125,27 @@ function bytesOf(base64) {
   return bytes;
 }
 
+// ---- the devices: microphone and/or camera -------------------------------
+
+// One stream of what @kinds ("audio", "video", "audio-video") asks for: one
+// permission prompt, and what goes out shares one stream id.
+function openDevices(kinds) {
+  return navigator.mediaDevices.getUserMedia({
+    audio: kinds !== "video" && {echoCancellation: false, noiseSuppression: false,
+      autoGainControl: false, channelCount: 1},
+    // The server sends back at most 640×480 (video-max-width, -height).
+    video: kinds !== "audio" && {width: {ideal: 640}, height: {ideal: 480}},
+  });
+}
+
+function devicesInWords(kinds) {
+  return {audio: "microphone", video: "camera", "audio-video": "microphone or camera"}[kinds];
+}
+
 // ---- audio: microphone, meters, playback ---------------------------------
 
-async function openAudio() {
-  const mic = await navigator.mediaDevices.getUserMedia({audio: {
-    echoCancellation: false, noiseSuppression: false, autoGainControl: false,
-    channelCount: 1}});
+async function openAudio(local) {
+  const mic = new MediaStream(local.getAudioTracks());
   // 48 kHz, the server's default input rate; a browser that cannot mix
   // rates (Firefox) gets its own, and the WebSocket path resamples.
   let context = new AudioContext({sampleRate: 48000, latencyHint: "interactive"});
@@ -198,6 +221,56 @@ class Player {
     node.start(this.next);
     this.next += buffer.duration;
   }
+}
+
+// ---- video: the camera's preview, the picture sent back -------------------
+
+function showVideo(s) {
+  ui.localVideo.srcObject = new MediaStream(s.local.getVideoTracks());
+  ui.remoteVideo.srcObject = null;
+  ui.remoteVideoInfo.textContent = "waiting…";
+}
+
+// The picture sent back: played (muted: its sound, if any, plays through
+// WebAudio), its size and frame rate shown once a second.
+function playRemoteVideo(s, stream) {
+  s.videoBack = true;
+  clearInterval(s.videoTimer);
+  const video = ui.remoteVideo;
+  video.srcObject = stream;
+  video.play().catch(() => {});
+  // Frames presented, as the frame callbacks count them (a busy page skips
+  // callbacks, not frames).
+  let presented = null, counted = null, since = performance.now();
+  if (video.requestVideoFrameCallback) {
+    const onFrame = (now, frame) => {
+      if (s.finished) return;
+      presented = frame.presentedFrames;
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+  let waits = 0;
+  s.videoTimer = setInterval(() => {
+    const now = performance.now();
+    const fps = counted === null ? null : (presented - counted) * 1000 / (now - since);
+    counted = presented;
+    since = now;
+    if (!video.videoWidth) {
+      if (s.connected && ++waits === 3)
+        ui.remoteVideoInfo.textContent = "nothing yet: this pipeline may send no video";
+      return;
+    }
+    ui.remoteVideoInfo.textContent = `${video.videoWidth}×${video.videoHeight}` +
+      (fps === null ? "" : `, ${Math.round(fps)} fps`);
+  }, 1000);
+}
+
+function stopVideo(s) {
+  clearInterval(s.videoTimer);
+  ui.localVideo.srcObject = null;
+  ui.remoteVideo.srcObject = null;
+  ui.remoteVideoInfo.textContent = "—";
 }
 
 // ---- WebSocket (FastRTC dialect, binary media extension optional) -------
@@ -334,9 +407,15 @@ async function startWebRtc(s) {
   const channel = pc.createDataChannel("text");
   channel.onopen = () => { channel.send("handshake"); log("data channel open, sent handshake"); };
   channel.onmessage = (event) => log(`data channel: ${event.data}`, "from-server");
-  s.audio.mic.getAudioTracks().forEach((track) => pc.addTrack(track, s.audio.mic));
+  s.local.getTracks().forEach((track) => pc.addTrack(track, s.local));
+  // Audio and video sent back come in one stream (one msid): one event each.
   pc.ontrack = (event) => {
     const stream = event.streams[0] || new MediaStream([event.track]);
+    if (event.track.kind === "video") {
+      playRemoteVideo(s, stream);
+      return;
+    }
+    if (!s.audio) return;
     // Chromium feeds a remote track to WebAudio only while a media element
     // plays it too; the element stays muted, WebAudio plays it.
     s.sinkElement = new Audio();
@@ -383,6 +462,8 @@ async function startWebRtc(s) {
     throw new Error(`The server refused the offer (HTTP ${reply.status}).`);
   if (s.finished) return;
   await pc.setRemoteDescription(answer);
+  // Its tracks were announced while the answer was applied.
+  if (s.video && !s.videoBack) ui.remoteVideoInfo.textContent = "none: the server sends no video back";
 
   s.statsTimer = setInterval(async () => {
     if (pc.connectionState !== "connected") return;
@@ -408,7 +489,9 @@ function connected(s) {
   s.connected = true;
   ui.setup.textContent = ms(performance.now() - s.startedAt);
   setState("connected");
-  log(`connected over ${s.transport}${s.transport === "websocket" && ui.binary.checked ? " (binary media)" : ""}`);
+  const what = s.transport === "websocket" ? (ui.binary.checked ? "binary media" : "audio") :
+    s.media.replace("-", " + ");
+  log(`connected over ${s.transport} (${what})`);
 }
 
 function finish(s, state) {
@@ -417,10 +500,9 @@ function finish(s, state) {
   clearInterval(s.meterTimer);
   if (s.transport === "websocket") stopWebSocket(s);
   else if (s.pc) stopWebRtc(s);
-  if (s.audio) {
-    s.audio.mic.getTracks().forEach((track) => track.stop());
-    s.audio.context.close();
-  }
+  if (s.local) s.local.getTracks().forEach((track) => track.stop());
+  if (s.audio) s.audio.context.close();
+  if (s.video) stopVideo(s);
   setState(state);
   ui.inputLevel.value = ui.outputLevel.value = -60;
   ui.inputDb.textContent = ui.outputDb.textContent = ui.outputPitch.textContent = "—";
@@ -431,12 +513,24 @@ function setControls(running) {
   ui.start.disabled = running;
   ui.stop.disabled = !running;
   document.querySelectorAll("input[name=transport]").forEach((r) => { r.disabled = running; });
-  ui.binary.disabled = running || transport() !== "websocket";
+  const websocket = transport() === "websocket";
+  ui.binary.disabled = running || !websocket;
+  // The WebSocket dialect carries audio only: its video choices are off.
+  if (websocket && media() !== "audio")
+    document.querySelector("input[name=media][value=audio]").checked = true;
+  document.querySelectorAll("input[name=media]").forEach((r) => {
+    r.disabled = running || (websocket && r.value !== "audio");
+  });
+  ui.mediaNote.hidden = !websocket;
+  if (websocket) ui.mediaChoice.setAttribute("aria-describedby", "media-note");
+  else ui.mediaChoice.removeAttribute("aria-describedby");
+  if (!running) ui.video.hidden = media() === "audio";
 }
 
 async function start() {
   showError("");
-  const s = {id: randomId(), transport: transport(), startedAt: performance.now()};
+  const s = {id: randomId(), transport: transport(), media: media(), startedAt: performance.now()};
+  s.video = s.media !== "audio";
   session = s;
   setControls(true);
   ui.sessionId.textContent = s.id;
@@ -446,12 +540,14 @@ async function start() {
     if (!navigator.mediaDevices)
       throw new Error("the browser gives it only to https:// and loopback pages " +
         "(from another machine: ssh -L 8080:127.0.0.1:8080 and open 127.0.0.1)");
-    s.audio = await openAudio();
+    s.local = await openDevices(s.media);
+    if (s.media !== "video") s.audio = await openAudio(s.local);
   } catch (e) {
-    showError(`No microphone: ${e.message || e.name}.`);
+    showError(`No ${devicesInWords(s.media)}: ${e.message || e.name}.`);
     finish(s, "failed");
     return;
   }
+  if (s.video) showVideo(s);
   s.meterTimer = setInterval(showLevels, 100);
   try {
     if (s.transport === "websocket") await startWebSocket(s);
@@ -474,7 +570,7 @@ function stop() {
 $("controls").addEventListener("submit", (event) => event.preventDefault());
 ui.start.addEventListener("click", start);
 ui.stop.addEventListener("click", stop);
-document.querySelectorAll("input[name=transport]").forEach((radio) =>
+document.querySelectorAll("input[name=transport], input[name=media]").forEach((radio) =>
   radio.addEventListener("change", () => setControls(false)));
 setControls(false);
 

@@ -1,10 +1,15 @@
 // Drives the demo page in Debian's chromium with a fake microphone playing
-// a tone: for each case, Start, wait for "connected", read the pitch the
-// page measures on its playback path, screenshot, Stop, and check that the
-// page's WebSocket / RTCPeerConnection closed. Prints one JSON line per case.
-//   node drive.js URL TONE.wav SCREENSHOT_DIR CASE...   (CASE: webrtc,
-//   websocket, websocket-binary; full: against max-sessions=1). URL may be
-//   https:// (any certificate is accepted).
+// a tone and chromium's fake camera (640×480, 20 fps, a moving pattern):
+// for each case, Start, wait for "connected", read the pitch the page
+// measures on its playback path, sample the picture sent back, screenshot,
+// Stop, and check that the page's WebSocket / RTCPeerConnection closed.
+// Prints one JSON line per case.
+//   node drive.js URL TONE.wav SCREENSHOT_DIR CASE...
+// CASE: webrtc, websocket, websocket-binary (audio); webrtc-video,
+// webrtc-audio-video (camera; camera and microphone), with -audio-back
+// when the pipeline sends no video back (no waiting for a picture);
+// full: against max-sessions=1. URL may be https:// (any certificate is
+// accepted).
 "use strict";
 const path = require("path");
 const { chromium } = require("playwright-core");
@@ -26,6 +31,129 @@ function observeConnections() {
   };
 }
 
+// In the page: samples the picture sent back (the remote <video>) at each
+// frame it presents, for @seconds: frames presented per second (the
+// callbacks' presentedFrames: a loaded page skips callbacks, not frames),
+// frames sampled and the distinct ones among them,
+// how much each frame differs from the one before (mean |Δ luma| over
+// 160×120), sizes seen, and how far it is from the camera's preview at the
+// same moment, as is and mirrored: mean |Δ| (0..255) of the mean luma of a
+// 16×2 grid over the top sixth of the picture, where the fake camera draws
+// its clock, left of centre: it stays put (its digits change) while the
+// pac-man below turns a lot from frame to frame, so a picture sent back as
+// it came is closer as is, a mirrored one closer mirrored, whatever the
+// encoding loss and the latency (measured on the camera alone: two of its
+// frames up to 2 s apart differ by at most 4.2 there, a frame and a
+// mirrored one by at least 5.0, 6.9 in the median; over the whole picture
+// two frames 250 ms apart differ nearly as much as a frame and a mirrored
+// one: 6.2 and 7.7 in the median).
+async function measureVideo(seconds) {
+  const remote = document.getElementById("remote-video");
+  const local = document.getElementById("local-video");
+  const W = 160, H = 120, GX = 16, GY = 2, BAND = H / 6;
+  const canvas = document.createElement("canvas");
+  canvas.width = W;
+  canvas.height = H;
+  const g = canvas.getContext("2d", { willReadFrequently: true });
+  g.imageSmoothingQuality = "high";
+  const luma = (video, rows = H) => {
+    g.drawImage(video, 0, 0, W, H);
+    const px = g.getImageData(0, 0, W, rows).data;
+    const y = new Float32Array(W * rows);
+    for (let i = 0; i < W * rows; i++)
+      y[i] = 0.299 * px[4 * i] + 0.587 * px[4 * i + 1] + 0.114 * px[4 * i + 2];
+    return y;
+  };
+  const grid = (y, mirrored) => {
+    const cells = new Float32Array(GX * GY);
+    for (let r = 0; r < BAND; r++)
+      for (let c = 0; c < W; c++) {
+        const x = mirrored ? W - 1 - c : c;
+        cells[Math.floor(r * GY / BAND) * GX + Math.floor(x * GX / W)] += y[r * W + c] * GX * GY / (W * BAND);
+      }
+    return cells;
+  };
+  const meanAbs = (a, b) => {
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
+    return d / a.length;
+  };
+  const median = (v) => v.length ? [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] : null;
+  return new Promise((resolve) => {
+    let frames = 0, first = null, last = null, previous = null, done = false, quality = null;
+    let presentedFirst = 0, presentedLast = 0;
+    const diffs = [], asIs = [], mirrored = [], mediaTimes = new Set(), sizes = new Set(), work = [];
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const seconds = first !== null && last > first ? (last - first) / 1000 : 0;
+      resolve({
+        frames, seconds,
+        fps: seconds ? (presentedLast - presentedFirst) / seconds : 0,
+        sampledFps: seconds ? (frames - 1) / seconds : 0, distinct: mediaTimes.size,
+        diffMedian: median(diffs), diffMin: diffs.length ? Math.min(...diffs) : null,
+        changed: diffs.filter((d) => d > 0.25).length, pairs: diffs.length,
+        asIs: median(asIs), mirrored: median(mirrored), compared: asIs.length,
+        sizes: [...sizes], workMs: median(work),
+        // What the element says it presented and dropped meanwhile.
+        presented: quality ? remote.getVideoPlaybackQuality().totalVideoFrames - quality.totalVideoFrames : null,
+        dropped: quality ? remote.getVideoPlaybackQuality().droppedVideoFrames - quality.droppedVideoFrames : null,
+      });
+    };
+    const onFrame = (now, meta) => {
+      if (done) return;
+      const t0 = performance.now();
+      if (first === null) {
+        first = now;
+        presentedFirst = meta.presentedFrames;
+        quality = remote.getVideoPlaybackQuality();
+      }
+      last = now;
+      presentedLast = meta.presentedFrames;
+      frames++;
+      mediaTimes.add(meta.mediaTime);
+      sizes.add(`${remote.videoWidth}x${remote.videoHeight}`);
+      const y = luma(remote);
+      if (previous) diffs.push(meanAbs(y, previous));
+      previous = y;
+      if (local.videoWidth) {
+        const camera = grid(luma(local, BAND), false);
+        asIs.push(meanAbs(grid(y, false), camera));
+        mirrored.push(meanAbs(grid(y, true), camera));
+      }
+      work.push(performance.now() - t0);
+      if (now - first < seconds * 1000) remote.requestVideoFrameCallback(onFrame);
+      else finish();
+    };
+    remote.requestVideoFrameCallback(onFrame);
+    setTimeout(finish, seconds * 1000 + 5000);   // no frames come: say so
+  });
+}
+
+// In the page: what its RTCPeerConnection sends and receives of video
+// (getStats), and the tracks of the stream the remote <video> plays.
+async function videoFacts() {
+  const facts = { tracksBack: [], camera: null };
+  const remote = document.getElementById("remote-video");
+  const local = document.getElementById("local-video");
+  if (remote.srcObject) facts.tracksBack = remote.srcObject.getTracks().map((t) => t.kind).sort();
+  facts.remoteSize = [remote.videoWidth, remote.videoHeight];
+  facts.cameraSize = [local.videoWidth, local.videoHeight];
+  const pc = window.__peers[window.__peers.length - 1];
+  if (!pc) return facts;
+  const stats = await pc.getStats();
+  stats.forEach((r) => {
+    if (r.kind !== "video") return;
+    if (r.type === "outbound-rtp")
+      facts.sent = { size: [r.frameWidth, r.frameHeight], fps: r.framesPerSecond, frames: r.framesSent,
+        limitedBy: r.qualityLimitationReason };
+    if (r.type === "inbound-rtp")
+      facts.received = { size: [r.frameWidth, r.frameHeight], fps: r.framesPerSecond,
+        frames: r.framesDecoded, codec: r.codecId && stats.get(r.codecId) ? stats.get(r.codecId).mimeType : "" };
+  });
+  return facts;
+}
+
 async function runCase(browser, name) {
   const result = { case: name };
   const context = await browser.newContext({ viewport: { width: 760, height: 720 } });
@@ -36,9 +164,21 @@ async function runCase(browser, name) {
   await page.addInitScript(observeConnections);
   try {
     await page.goto(url);
-    const webrtc = name === "webrtc";
-    await page.getByLabel(webrtc ? "WebRTC" : "WebSocket", { exact: true }).check();
+    const webrtc = name.startsWith("webrtc");
+    const media = name.includes("-audio-video") ? "Audio + video" : name.includes("-video") ? "Video" : "Audio";
+    const hasAudio = media !== "Video", hasVideo = media !== "Audio";
+    const videoBack = hasVideo && !name.endsWith("-audio-back");
+    await page.getByRole("radio", { name: webrtc ? "WebRTC" : "WebSocket", exact: true }).check();
     if (name === "websocket-binary") await page.getByLabel("binary media").check();
+    if (!webrtc) {
+      // The video choices are off, and the page says why.
+      result.videoChoicesOff = await page.evaluate(() =>
+        [...document.querySelectorAll("input[name=media]")].filter((r) => r.value !== "audio").every((r) => r.disabled));
+      result.mediaNote = await page.locator("#media-note").isVisible() ?
+        await page.locator("#media-note").textContent() : "";
+    }
+    await page.getByRole("radio", { name: media, exact: true }).check();
+    result.videoShown = await page.locator("#local-video").isVisible();
     const t0 = Date.now();
     await page.getByRole("button", { name: "Start" }).click();
     await page.waitForFunction(() => document.getElementById("state").textContent === "connected",
@@ -46,9 +186,20 @@ async function runCase(browser, name) {
     result.connectedMs = Date.now() - t0;
     result.sessionId = await page.locator("#session-id").textContent();
 
+    if (hasVideo) {
+      // The picture sent back (or, from an audio-only pipeline, the page's
+      // word that none comes).
+      await page.waitForFunction((back) => back ? document.getElementById("remote-video").videoWidth > 0 :
+        document.getElementById("remote-video-info").textContent.startsWith("nothing yet"),
+      videoBack, { timeout: 20000 });
+      if (videoBack) result.video = await page.evaluate(measureVideo, 3);
+      Object.assign(result, await page.evaluate(videoFacts));
+      result.videoInfo = await page.locator("#remote-video-info").textContent();
+    }
+
     // The echo's pitch, as the page measures it (AnalyserNode on playback).
     const pitches = [];
-    const deadline = Date.now() + 10000;
+    const deadline = Date.now() + (hasAudio ? 10000 : 0);
     while (Date.now() < deadline && pitches.length < 10) {
       const pitch = await page.evaluate(() => window.sessionctxDemo.pitch);
       if (pitch > 0) pitches.push(pitch);
@@ -63,7 +214,7 @@ async function runCase(browser, name) {
     result.roundTrip = await page.locator("#round-trip").textContent();
     result.pitchShown = await page.locator("#output-pitch").textContent();
     result.screenshot = path.join(shotDir, `page-screenshot-${name}.png`);
-    await page.screenshot({ path: result.screenshot });
+    await page.screenshot({ path: result.screenshot, fullPage: true });
 
     await page.getByRole("button", { name: "Stop" }).click();
     await page.waitForFunction(() => document.getElementById("state").textContent === "closed",
