@@ -6,6 +6,7 @@
 #include "webrtc/peerreceive.h"
 #include "webrtc/audiotrack.h"
 #include "webrtc/srtpshutdown.h"
+#include "webrtc/videocodec.h"
 #include "wire/logsafe.h"
 
 #include "audio/audioingest.h"
@@ -89,6 +90,7 @@ send_answer (const std::shared_ptr<Peer> & peer)
     peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
     return;
   }
+  restore_h264_profile (local->sdp, peer->offer);
   gchar *text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
   gint64 setup_us = g_get_monotonic_time () - peer->offer_us;

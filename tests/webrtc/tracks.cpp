@@ -141,7 +141,8 @@ test_offer_audio_video ()
   /* The audio factory takes audio m-lines with Opus only. */
   g_assert_false (AudioTrackFactory ().accepts (*video));
   g_assert_true (AudioTrackFactory ().accepts (offer.media[0]));
-  /* The video factory takes video m-lines with VP8 only. */
+  /* The video factory takes video m-lines with VP8 (or H.264 it can do:
+   * tests/webrtc/h264.cpp). */
   g_assert_nonnull (track_factory_for (MediaKind::video));
   g_assert_true (track_factory_for (MediaKind::video)->accepts (*video));
   g_assert_false (track_factory_for (MediaKind::video)->accepts
@@ -391,7 +392,7 @@ test_track_audio_receive ()
   OfferedMedia media = audio_media (111);
   AudioTrackFactory factory;
   GstCaps *output = raw_caps (16000);
-  GstElement *chain = factory.make_receive_chain (media, output);
+  GstElement *chain = factory.make_receive_chain (media, "OPUS", output);
   g_assert_nonnull (chain);
   gst_object_ref_sink (chain);
   GstHarness *h = gst_harness_new_with_element (chain, "sink", "src");
@@ -493,7 +494,7 @@ test_track_audio_send ()
 
   /* The packets decode to the tone: through the receive chain. */
   GstCaps *output = raw_caps (48000);
-  GstElement *rx_chain = factory.make_receive_chain (media, output);
+  GstElement *rx_chain = factory.make_receive_chain (media, "OPUS", output);
   gst_object_ref_sink (rx_chain);
   GstHarness *rx = gst_harness_new_with_element (rx_chain, "sink", "src");
   gst_object_unref (rx_chain);
