@@ -223,6 +223,10 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
     return;
   }
 
+  /* Every request for a keyframe the chain makes passes its gate. */
+  if (kind == MediaKind::video)
+    peer->keyframes.gate_receive_chain (chain);
+
   GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
   gst_pad_set_element_private (sink, peer);
   gst_pad_set_chain_function (sink, receive_chain_function (kind));
@@ -234,9 +238,20 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   gst_object_unref (chain_src);
   peer->track (kind).pads.push_back (sink);
   gst_element_sync_state_with_parent (chain);
-  if (gst_pad_link (pad, chain_sink) != GST_PAD_LINK_OK)
+  const bool linked = gst_pad_link (pad, chain_sink) == GST_PAD_LINK_OK;
+  if (!linked)
     GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
         GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
         pad);
+  if (kind != MediaKind::video || !linked) {
+    gst_object_unref (chain_sink);
+    return;
+  }
+  peer->track (kind).chain_sinks.push_back (chain_sink);
+  /* The decoder starts: a keyframe now, whatever came before its link.
+   * Not under the peer's lock (the request goes into webrtcbin). */
+  gst_object_ref (chain_sink);
+  guard.unlock ();
+  KeyframeRequests::request (chain_sink);
   gst_object_unref (chain_sink);
 }

@@ -4,6 +4,7 @@
  */
 
 #include "webrtc/videotrack.h"
+#include "webrtc/keyframerequests.h"
 #include "webrtc/peersettings.h"
 
 #include <gst/app/gstappsrc.h>
@@ -43,8 +44,11 @@ VideoTrackFactory::make_receive_chain (const OfferedMedia & media,
     return nullptr;
   GstElement *decoder = e[codec == VideoCodec::h264 ? 2 : 1];
   GstElement *capsfilter = e[codec == VideoCodec::h264 ? 4 : 3];
+  /* A lost packet: ask for a keyframe at once (the peer's gate lets one
+   * through per KeyframeRequests::kMinIntervalUs). */
+  g_object_set (e[0], "request-keyframe", TRUE, NULL);
   /* A decoder error (a lost keyframe) is a warning, not the peer's end:
-   * the next keyframe heals it. */
+   * the decoder asks for a keyframe, which heals it. */
   g_object_set (decoder, "max-errors", -1, NULL);
   g_object_set (capsfilter, "caps", output_caps, NULL);
   return bin;
@@ -79,6 +83,10 @@ VideoTrackFactory::make_send_chain (const OfferedMedia & media,
       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
   g_object_set (e[3], "caps", limit, NULL);
   gst_caps_unref (limit);
+  /* A keyframe on a receiver's PLI/FIR (webrtcbin sends the request up
+   * through the payloader), at most one per kEncoderMinKeyframeInterval. */
+  g_object_set (e[4], "min-force-key-unit-interval",
+      (guint64) kEncoderMinKeyframeInterval, NULL);
   if (h264) {
     /* Realtime: the fastest settings, one thread, a fixed bitrate, an
      * IDR at least every 60 frames; SPS and PPS before every IDR, NAL
@@ -92,7 +100,7 @@ VideoTrackFactory::make_send_chain (const OfferedMedia & media,
     return bin;
   }
   /* Realtime: one pass, no look-ahead, a keyframe at least every 60
-   * frames (and on a receiver's PLI/FIR, through the payloader). */
+   * frames. */
   g_object_set (e[4], "deadline", (gint64) 1, "cpu-used", 8,
       "lag-in-frames", 0, "target-bitrate",
       (gint) (settings.video_bitrate * 1000), "keyframe-max-dist", 60,

@@ -20,7 +20,8 @@ public:
   bool accepts (const OfferedMedia & media) const override;
   /* VP8: rtpvp8depay ! vp8dec ! videoconvert ! capsfilter (@output_caps);
    * H.264: rtph264depay ! h264parse ! openh264dec ! videoconvert !
-   * capsfilter. A decoder error is a warning, never the peer's end. */
+   * capsfilter. The depayloader asks for a keyframe on a loss, the decoder
+   * on an error (a warning, never the peer's end). */
   GstElement *make_receive_chain (const OfferedMedia & media,
       const char *encoding, GstCaps * output_caps) const override;
   /* appsrc (raw video as sent, any size) ! videoconvert ! videoscale !
