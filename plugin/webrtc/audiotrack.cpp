@@ -56,8 +56,10 @@ AudioTrackFactory::accepts (const OfferedMedia & media) const
 
 GstElement *
 AudioTrackFactory::make_receive_chain (const OfferedMedia & media,
-    GstCaps * output_caps) const
+    const char *encoding, GstCaps * output_caps) const
 {
+  if (encoding && g_ascii_strcasecmp (encoding, "OPUS") != 0)
+    return nullptr;
   GstElement *e[5];
   GstElement *bin = make_chain_bin ({"rtpopusdepay", "opusdec", "audioconvert",
           "audioresample", "capsfilter"}, e);

@@ -60,7 +60,7 @@ public:
   /* An audio m-line with Opus. */
   bool accepts (const OfferedMedia & media) const override;
   GstElement *make_receive_chain (const OfferedMedia & media,
-      GstCaps * output_caps) const override;
+      const char *encoding, GstCaps * output_caps) const override;
   GstElement *make_send_chain (const OfferedMedia & media,
       const PeerSettings & settings, GstElement ** appsrc) const override;
 

@@ -66,6 +66,25 @@ OfferedMedia::find_codec (const char *name) const
   return nullptr;
 }
 
+std::string
+OfferedCodec::fmtp_parameter (const char *key) const
+{
+  std::string value;
+  gchar **params = g_strsplit (fmtp.c_str (), ";", -1);
+  for (gchar ** p = params; *p; p++) {
+    gchar *eq = strchr (*p, '=');
+    if (!eq)
+      continue;
+    *eq = '\0';
+    if (g_ascii_strcasecmp (g_strstrip (*p), key) == 0) {
+      value = g_strstrip (eq + 1);
+      break;
+    }
+  }
+  g_strfreev (params);
+  return value;
+}
+
 const OfferedMedia *
 Offer::first (sessionctx::MediaKind kind) const
 {
@@ -103,6 +122,7 @@ inspect_offer (const GstSDPMessage * sdp)
     /* Whichever of its lines says so: the client does not send
      * (recvonly, inactive), does not receive (sendonly, inactive). */
     bool sends = true, receives = true;
+    std::vector<std::pair<int, std::string>> fmtps;
     for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
       const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, j);
       if (g_strcmp0 (a->key, "rtpmap") == 0 && a->value) {
@@ -114,6 +134,10 @@ inspect_offer (const GstSDPMessage * sdp)
           codec.name = encoding;
           media.codecs.push_back (std::move (codec));
         }
+      } else if (g_strcmp0 (a->key, "fmtp") == 0 && a->value) {
+        int pt = -1, at = 0;
+        if (sscanf (a->value, "%d %n", &pt, &at) == 1 && pt >= 0 && at > 0)
+          fmtps.emplace_back (pt, a->value + at);
       } else if (g_strcmp0 (a->key, "sendonly") == 0) {
         receives = false;
       } else if (g_strcmp0 (a->key, "recvonly") == 0) {
@@ -122,6 +146,11 @@ inspect_offer (const GstSDPMessage * sdp)
         sends = receives = false;
       }
     }
+    /* An fmtp line may come before its rtpmap line. */
+    for (auto &[pt, params] : fmtps)
+      for (auto & c : media.codecs)
+        if (c.payload_type == pt && c.fmtp.empty ())
+          c.fmtp = params;
     media.direction = sends ? (receives ? OfferDirection::sendrecv :
         OfferDirection::sendonly) : (receives ? OfferDirection::recvonly :
         OfferDirection::inactive);

@@ -30,6 +30,13 @@ struct OfferedCodec
   int payload_type = -1;
   int clock_rate = 0;
   int channels = 0;             /* 0 when the rtpmap gives none */
+  /* Its a=fmtp parameters as written ("packetization-mode=1;..."), "" when
+   * it has none. */
+  std::string fmtp;
+
+  /* The value of the fmtp parameter @key (case-insensitive), "" when it
+   * has none. */
+  std::string fmtp_parameter (const char *key) const;
 };
 
 /* One m-line of an offer. */

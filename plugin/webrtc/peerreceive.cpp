@@ -113,10 +113,11 @@ dead_end_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 /* The m-line of the offer that @pad (a src pad of webrtcbin) carries, in
  * @media, and its kind: by the m-line of the pad's transceiver, else by
  * the `media` field of its caps (then @media is the first m-line of that
- * kind, or NULL). False when neither tells a kind. */
+ * kind, or NULL). False when neither tells a kind. The encoding-name of
+ * its caps in @encoding ("" when they have none). */
 bool
 media_of_pad (const Peer & peer, GstPad * pad, MediaKind * kind,
-    const OfferedMedia ** media)
+    const OfferedMedia ** media, std::string * encoding)
 {
   *media = nullptr;
   /* The RTP caps say what the stream is: webrtcbin 1.22 can hand out an
@@ -126,9 +127,12 @@ media_of_pad (const Peer & peer, GstPad * pad, MediaKind * kind,
   GstCaps *caps = gst_pad_get_current_caps (pad);
   if (!caps)
     caps = gst_pad_query_caps (pad, nullptr);
-  const char *name = caps && !gst_caps_is_empty (caps) &&
-      !gst_caps_is_any (caps) ? gst_structure_get_string
-      (gst_caps_get_structure (caps, 0), "media") : nullptr;
+  const GstStructure *st = caps && !gst_caps_is_empty (caps) &&
+      !gst_caps_is_any (caps) ? gst_caps_get_structure (caps, 0) : nullptr;
+  const char *name = st ? gst_structure_get_string (st, "media") : nullptr;
+  const char *codec = st ? gst_structure_get_string (st, "encoding-name") :
+      nullptr;
+  *encoding = codec ? codec : "";
   MediaKind by_caps = MediaKind::audio;
   const bool caps_know = sessionctx::media_kind_from_name (name, &by_caps);
   if (caps)
@@ -183,7 +187,8 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
     return;
   MediaKind kind = MediaKind::audio;
   const OfferedMedia *media = nullptr;
-  const bool known = media_of_pad (*peer, pad, &kind, &media);
+  std::string encoding;
+  const bool known = media_of_pad (*peer, pad, &kind, &media, &encoding);
   GST_DEBUG_OBJECT (peer->src, "session %s: incoming %s media, m-line %d",
       sessionctx::log_safe (peer->session->id ()).c_str (),
       known ? sessionctx::media_kind_name (kind) : "other",
@@ -192,7 +197,8 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   GstElement *chain = nullptr;
   if (factory && media && factory->accepts (*media)) {
     if (GstCaps * caps = peer->owner->output_caps (kind)) {
-      chain = factory->make_receive_chain (*media, caps);
+      chain = factory->make_receive_chain (*media, encoding.empty ()?
+          nullptr : encoding.c_str (), caps);
       gst_caps_unref (caps);
     }
   }
@@ -217,6 +223,10 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
     return;
   }
 
+  /* Every request for a keyframe the chain makes passes its gate. */
+  if (kind == MediaKind::video)
+    peer->keyframes.gate_receive_chain (chain);
+
   GstPad *sink = gst_pad_new ("peer-sink", GST_PAD_SINK);
   gst_pad_set_element_private (sink, peer);
   gst_pad_set_chain_function (sink, receive_chain_function (kind));
@@ -228,9 +238,20 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, Peer * peer)
   gst_object_unref (chain_src);
   peer->track (kind).pads.push_back (sink);
   gst_element_sync_state_with_parent (chain);
-  if (gst_pad_link (pad, chain_sink) != GST_PAD_LINK_OK)
+  const bool linked = gst_pad_link (pad, chain_sink) == GST_PAD_LINK_OK;
+  if (!linked)
     GST_WARNING_OBJECT (peer->src, "session %s: cannot decode incoming %"
         GST_PTR_FORMAT, sessionctx::log_safe (peer->session->id ()).c_str (),
         pad);
+  if (kind != MediaKind::video || !linked) {
+    gst_object_unref (chain_sink);
+    return;
+  }
+  peer->track (kind).chain_sinks.push_back (chain_sink);
+  /* The decoder starts: a keyframe now, whatever came before its link.
+   * Not under the peer's lock (the request goes into webrtcbin). */
+  gst_object_ref (chain_sink);
+  guard.unlock ();
+  KeyframeRequests::request (chain_sink);
   gst_object_unref (chain_sink);
 }

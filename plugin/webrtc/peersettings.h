@@ -17,8 +17,9 @@ struct PeerSettings
   guint min_port = 0;
   guint max_port = 0;
   guint opus_complexity = 0;
-  /* Video sent back: VP8 at a fixed target bitrate (kbit/s), scaled down
-   * to fit the largest size, at most this many frames per second. */
+  /* Video sent back: VP8 or H.264 at a fixed target bitrate (kbit/s),
+   * scaled down to fit the largest size, at most this many frames per
+   * second. */
   guint video_bitrate = 0;
   guint video_max_width = 0;
   guint video_max_height = 0;

@@ -27,11 +27,13 @@ public:
    * is one the chains speak). */
   virtual bool accepts (const OfferedMedia & media) const = 0;
   /* A new bin (floating) from the client's RTP for @media to raw media:
-   * a ghost sink pad "sink" taking webrtcbin's RTP, a ghost src pad "src"
-   * giving @output_caps (the element's output for this kind). NULL when
-   * an element is missing. */
+   * a ghost sink pad "sink" taking webrtcbin's RTP of @encoding (the
+   * encoding-name of the incoming stream's caps; NULL: unknown, the codec
+   * the factory answers @media with), a ghost src pad "src" giving
+   * @output_caps (the element's output for this kind). NULL when an
+   * element is missing or the factory does not decode @encoding. */
   virtual GstElement *make_receive_chain (const OfferedMedia & media,
-      GstCaps * output_caps) const = 0;
+      const char *encoding, GstCaps * output_caps) const = 0;
   /* A new bin (floating) from raw media to the client's RTP for @media
    * (its payload type): an appsrc, returned in @appsrc (the bin's), that
    * takes what the session sends, and a ghost src pad "src" of RTP for
@@ -40,8 +42,8 @@ public:
       const PeerSettings & settings, GstElement ** appsrc) const = 0;
 };
 
-/* The factory of @kind (audio: Opus; video: VP8), or NULL when peers do
- * not carry that kind. */
+/* The factory of @kind (audio: Opus; video: VP8 or H.264), or NULL when
+ * peers do not carry that kind. */
 const TrackFactory *track_factory_for (sessionctx::MediaKind kind);
 
 /* A bin of new elements of @factories, linked in this order (each made

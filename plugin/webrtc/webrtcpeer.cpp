@@ -6,6 +6,7 @@
 #include "webrtc/peerreceive.h"
 #include "webrtc/audiotrack.h"
 #include "webrtc/srtpshutdown.h"
+#include "webrtc/videocodec.h"
 #include "wire/logsafe.h"
 
 #include "audio/audioingest.h"
@@ -54,6 +55,8 @@ Peer::~Peer ()
       gst_buffer_unref (b);
     for (auto *p : t.pads)
       gst_object_unref (p);
+    for (auto *p : t.chain_sinks)
+      gst_object_unref (p);
   }
   for (auto *p : dead_ends)
     gst_object_unref (p);
@@ -89,6 +92,7 @@ send_answer (const std::shared_ptr<Peer> & peer)
     peer->reply (200, sessionctx::failed_reply ("negotiation_failed"));
     return;
   }
+  restore_h264_profile (local->sdp, peer->offer);
   gchar *text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
   gint64 setup_us = g_get_monotonic_time () - peer->offer_us;
@@ -464,6 +468,8 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
       continue;
     }
     gst_bin_add (GST_BIN (bin), chain);
+    if (kind == MediaKind::video)
+      keyframes.watch_send_chain (chain);
     GstPad *chain_src = gst_element_get_static_pad (chain, "src");
     /* The pad of that m-line (its index in the name): a video-first offer
      * gets its audio on the audio transceiver. */
@@ -518,21 +524,44 @@ std::vector<std::string>
 Peer::attach_output (MediaKind kind, std::shared_ptr<OutputPad> pad)
 {
   std::vector<std::string> messages;
-  std::lock_guard < std::mutex > l (lock);
-  Track & t = track (kind);
-  t.out = std::move (pad);
-  if (t.caps)
-    t.out->push (GST_MINI_OBJECT_CAST (gst_event_new_caps (t.caps)));
-  for (auto *buf : t.early) {
-    gst_buffer_add_session_meta (buf, session->context ());
-    t.out->push (GST_MINI_OBJECT_CAST (buf));
+  {
+    std::lock_guard < std::mutex > l (lock);
+    Track & t = track (kind);
+    t.out = std::move (pad);
+    if (t.caps)
+      t.out->push (GST_MINI_OBJECT_CAST (gst_event_new_caps (t.caps)));
+    for (auto *buf : t.early) {
+      gst_buffer_add_session_meta (buf, session->context ());
+      t.out->push (GST_MINI_OBJECT_CAST (buf));
+    }
+    t.early.clear ();
+    if (!output_attached) {
+      output_attached = true;
+      messages.swap (early_messages);
+    }
   }
-  t.early.clear ();
-  if (!output_attached) {
-    output_attached = true;
-    messages.swap (early_messages);
-  }
+  /* Its video is consumed from now on: a picture soon, not at the
+   * client's next periodic keyframe. */
+  if (kind == MediaKind::video)
+    request_keyframe ();
   return messages;
+}
+
+void
+Peer::request_keyframe ()
+{
+  std::vector<GstPad *> sinks;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    if (removed)
+      return;
+    for (GstPad *p : track (MediaKind::video).chain_sinks)
+      sinks.push_back (GST_PAD (gst_object_ref (p)));
+  }
+  for (GstPad *p : sinks) {
+    KeyframeRequests::request (p);
+    gst_object_unref (p);
+  }
 }
 
 void

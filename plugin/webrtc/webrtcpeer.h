@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "webrtc/keyframerequests.h"
 #include "webrtc/offerinspect.h"
 #include "webrtc/track.h"
 #include "core/mediakind.h"
@@ -62,6 +63,9 @@ struct Peer : std::enable_shared_from_this<Peer>
     GstElement *appsrc = nullptr;
     /* Under #lock: */
     std::vector<GstPad *> pads; /* our parentless receive pads (owned) */
+    /* The sink pads of the receive chains (owned): where requests for a
+     * keyframe go out to the client. */
+    std::vector<GstPad *> chain_sinks;
     std::shared_ptr<OutputPad> out;     /* set when the session starts */
     std::vector<GstBuffer *> early;     /* media before the session started */
     /* The session started without a pad of this kind: dropped. */
@@ -82,6 +86,8 @@ struct Peer : std::enable_shared_from_this<Peer>
   gint64 offer_us = 0;          /* when the offer came (monotonic) */
   std::atomic<gint64> stats_fetched_us { 0 };   /* peerstats */
   std::array<Track, sessionctx::kMediaKindCount> tracks;
+  /* The video's keyframe requests both ways, and their counts. */
+  KeyframeRequests keyframes;
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;
@@ -126,6 +132,9 @@ struct Peer : std::enable_shared_from_this<Peer>
   /* The session started without a pad of @kind: its media is dropped from
    * now on (and what came before). */
   void drop_output (sessionctx::MediaKind kind);
+  /* Asks the client for a keyframe of its video (PLI), through the gate
+   * of each video receive chain; takes no lock of ours while it goes. */
+  void request_keyframe ();
   void add_candidate (int mline_index, const std::string & candidate);
   /* Marks the peer removed (false if it already was), answers a pending
    * offer as failed, stops #bin and disconnects the callbacks; the owner

@@ -50,7 +50,7 @@ LIBS=$(pkg-config --libs $PKGS) || exit 1
 # of a folder, or the pure part of one (offer inspection needs no webrtcbin).
 declare -A LIBRARY_SOURCES=(
   [wire]="$(cd "$ROOT" && ls src/internal/wire/*.cpp | tr '\n' ' ')"
-  [offer]="plugin/webrtc/offerinspect.cpp"
+  [offer]="plugin/webrtc/offerinspect.cpp plugin/webrtc/videocodec.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(

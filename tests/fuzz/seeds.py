@@ -210,10 +210,21 @@ VIDEO_ONLY = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
               "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
               "a=rtpmap:96 VP8/90000\r\na=sendrecv\r\n")
 NO_OPUS = CHROME.replace("opus/48000/2", "PCMU/8000")
+# Safari's order: H.264 (High, then constrained baseline) before VP8.
+H264_FIRST = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+              "m=video 9 UDP/TLS/RTP/SAVPF 96 98 100 101\r\n"
+              "c=IN IP4 0.0.0.0\r\na=rtpmap:96 H264/90000\r\n"
+              "a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;"
+              "profile-level-id=640c1f\r\na=rtpmap:98 H264/90000\r\n"
+              "a=fmtp:98 level-asymmetry-allowed=1;packetization-mode=1;"
+              "profile-level-id=42e01f\r\na=rtpmap:100 VP8/90000\r\n"
+              "a=rtpmap:101 rtx/90000\r\na=fmtp:101 apt=100\r\n"
+              "a=sendrecv\r\n")
 SDPS = [
     ("chrome", CHROME),
     ("aiortc-bundle", AIORTC),
     ("video-only", VIDEO_ONLY),
+    ("h264-first", H264_FIRST),
     ("no-opus", NO_OPUS),
     ("recvonly", CHROME.replace("a=sendrecv", "a=recvonly")),
     ("sendonly", AIORTC.replace("a=sendrecv", "a=sendonly")),

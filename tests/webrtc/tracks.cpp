@@ -141,7 +141,8 @@ test_offer_audio_video ()
   /* The audio factory takes audio m-lines with Opus only. */
   g_assert_false (AudioTrackFactory ().accepts (*video));
   g_assert_true (AudioTrackFactory ().accepts (offer.media[0]));
-  /* The video factory takes video m-lines with VP8 only. */
+  /* The video factory takes video m-lines with VP8 (or H.264 it can do:
+   * tests/webrtc/h264.cpp). */
   g_assert_nonnull (track_factory_for (MediaKind::video));
   g_assert_true (track_factory_for (MediaKind::video)->accepts (*video));
   g_assert_false (track_factory_for (MediaKind::video)->accepts
@@ -275,6 +276,38 @@ test_offer_directions ()
       "recvonly");
 }
 
+/* fmtp lines: each codec gets the parameters of its payload type, whether
+ * the line comes before or after its rtpmap; a parameter is found by its
+ * name in any case, spaces around it ignored. */
+static void
+test_offer_fmtp ()
+{
+  const char *video =
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+      "a=fmtp:102 level-asymmetry-allowed=1; packetization-mode=1;"
+      "profile-level-id=42e01f\r\n"
+      "a=rtpmap:102 H264/90000\r\na=rtpmap:96 VP8/90000\r\n"
+      "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n";
+  Offer offer;
+  const char *code, *detail;
+  GstSDPMessage *sdp = parse (offer_sdp (std::string (kAudio) + video),
+      &offer, &code, &detail);
+  g_assert_nonnull (sdp);
+  gst_sdp_message_free (sdp);
+  const OfferedMedia *m = offer.first (MediaKind::video);
+  g_assert_cmpuint (m->codecs.size (), ==, 3);
+  const OfferedCodec & h264 = m->codecs[0];
+  assert_str_eq (h264.fmtp, "level-asymmetry-allowed=1; "
+      "packetization-mode=1;profile-level-id=42e01f");
+  assert_str_eq (h264.fmtp_parameter ("packetization-mode"), "1");
+  assert_str_eq (h264.fmtp_parameter ("Profile-Level-ID"), "42e01f");
+  assert_str_eq (h264.fmtp_parameter ("sprop-parameter-sets"), "");
+  assert_str_eq (m->codecs[1].fmtp, "");
+  assert_str_eq (m->codecs[2].fmtp_parameter ("apt"), "96");
+  /* Audio's fmtp, if any, stays audio's. */
+  assert_str_eq (offer.first (MediaKind::audio)->codecs[0].fmtp, "");
+}
+
 namespace {
 
 /* The first audio m-line of kAudio, Opus payload type 111 replaced by
@@ -359,7 +392,7 @@ test_track_audio_receive ()
   OfferedMedia media = audio_media (111);
   AudioTrackFactory factory;
   GstCaps *output = raw_caps (16000);
-  GstElement *chain = factory.make_receive_chain (media, output);
+  GstElement *chain = factory.make_receive_chain (media, "OPUS", output);
   g_assert_nonnull (chain);
   gst_object_ref_sink (chain);
   GstHarness *h = gst_harness_new_with_element (chain, "sink", "src");
@@ -461,7 +494,7 @@ test_track_audio_send ()
 
   /* The packets decode to the tone: through the receive chain. */
   GstCaps *output = raw_caps (48000);
-  GstElement *rx_chain = factory.make_receive_chain (media, output);
+  GstElement *rx_chain = factory.make_receive_chain (media, "OPUS", output);
   gst_object_ref_sink (rx_chain);
   GstHarness *rx = gst_harness_new_with_element (rx_chain, "sink", "src");
   gst_object_unref (rx_chain);
@@ -672,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/offer/video-only", test_offer_video_only);
   g_test_add_func ("/offer/no-opus-refused", test_offer_no_opus_refused);
   g_test_add_func ("/offer/directions", test_offer_directions);
+  g_test_add_func ("/offer/fmtp", test_offer_fmtp);
   g_test_add_func ("/track/audio-receive", test_track_audio_receive);
   g_test_add_func ("/track/audio-send", test_track_audio_send);
   g_test_add_func ("/peer/audio-video-echo", test_peer_audio_video_echo);
