@@ -22,6 +22,8 @@ POSTs.
                 and holds what its client sent
   sigint        sessionbin echo under the launcher: SIGINT closes the live
                 client with 1001 at once, exit 0
+  second-signal drain-timeout=0: the session goes on after SIGTERM; a
+                second SIGTERM stops at once (exit 2, the client gets 1001)
   readyz-full   max-sessions=1: /readyz 503 `full` while one session is
                 live (HEAD too), 200 `ready` once it ended; POST 405
   auth          auth-token: /healthz and /readyz 401 without the token,
@@ -429,6 +431,27 @@ def case_sigint():
     check(status == 0, "exit 0: %s %r" % (status, (err or "")[-300:]))
 
 
+def case_second_signal():
+    srv = Serve("sessionsrc", "port=PORT", "address=127.0.0.1", "drain-timeout=0",
+                "!", "sessionsink")
+    live = Client(srv.port, "stays")
+    live.start()
+    check(wait_for(lambda: len(live.echo_times) >= 10, 15), "the client hears its echo")
+    srv.signal(signal.SIGTERM)
+    check(wait_for(lambda: request(srv.port, "GET", "/readyz")[0] == 503, 10),
+          "draining after SIGTERM")
+    time.sleep(3.0)
+    check(srv.proc.poll() is None and live.closed_at is None,
+          "drain-timeout=0: the session goes on (3 s after SIGTERM)")
+    t_second = time.time()
+    srv.signal(signal.SIGTERM)
+    status, err = srv.wait(30)
+    live.join(30)
+    check(status == 2, "a second SIGTERM stops at once: exit %s %r" % (status, (err or "")[-200:]))
+    check(live.close_code == 1001 and (live.closed_at or 1e18) - t_second < 5,
+          "the session closed with 1001: %s %r" % (live.close_code, live.close_reason))
+
+
 def case_readyz_full():
     srv = Serve("sessionsrc", "port=PORT", "address=127.0.0.1", "max-sessions=1",
                 "!", "sessionsink")
@@ -545,6 +568,7 @@ CASES = {
     "sigterm": case_sigterm,
     "timeout": case_timeout,
     "sigint": case_sigint,
+    "second-signal": case_second_signal,
     "readyz-full": case_readyz_full,
     "auth": case_auth,
     "gi": case_gi,
