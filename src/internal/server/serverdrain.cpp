@@ -9,6 +9,8 @@
 #include "core/serverdebug.h"
 #include "http/unavailable.h"
 
+#include <cstring>
+
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
 namespace sessionctx {
@@ -28,8 +30,8 @@ Server::drain (guint timeout_s)
   if (timeout_s)
     drain_deadline_us_.store (g_get_monotonic_time () +
         (gint64) timeout_s * G_USEC_PER_SEC);
-  GST_INFO ("draining: %zu live sessions, %s%u s", sessions_.size (),
-      timeout_s ? "closed after " : "no deadline", timeout_s);
+  GST_INFO ("draining: %zu live sessions, drain-timeout %u s (0: none)",
+      sessions_.size (), timeout_s);
   check_drained ();
 }
 
