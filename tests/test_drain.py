@@ -536,7 +536,7 @@ def case_gi():
     sb = Gst.ElementFactory.make("sessionbin", None)
     check(sb.props.handler_timeout == 5, "sessionbin: handler-timeout 5")
 
-    p = Gst.parse_launch("sessionsrc name=s port=0 address=127.0.0.1 ! fakesink")
+    p = Gst.parse_launch("sessionsrc name=s port=0 address=127.0.0.1 ! fakesink async=false")
     p.set_state(Gst.State.PLAYING)
     p.get_state(5 * Gst.SECOND)
     s = p.get_by_name("s")
