@@ -8,7 +8,7 @@
 # This script `exec`s the launcher, so the signal reaches it, not a shell.
 #   pipelines/serve.sh                            sessionbin echo, PORT (8080)
 #   pipelines/serve.sh sessionbin port=8080 drain-timeout=60 \
-#       handler="wavenc ! filesink location=/srv/rec/{session_id}.wav"
+#       handler="wavenc ! filesink location=recordings/{session_id}.wav"
 # From a build tree (BUILD_DIR, default <repo>/build) when there is one,
 # else the installed gst-sessionctx-serve. Example systemd unit:
 # pipelines/gst-sessionctx.service.
