@@ -27,6 +27,9 @@ constexpr guint kDefaultOpusComplexity = 10;
  * scheduling), well under what a caller notices as a broken call. */
 constexpr guint64 kDefaultMaxLatency = 500 * GST_MSECOND;
 constexpr guint kDefaultHandshakeTimeout = 10;
+/* Seconds: under Kubernetes' 30 s grace with room to finish (see the
+ * drain-timeout row). */
+constexpr guint kDefaultDrainTimeout = 25;
 /* Where plugin/demo/ is compiled in (plugin/demo/demo.gresource.xml). */
 constexpr const char *kDemoPageResource = "/org/gstreamer/sessionctx/demo";
 

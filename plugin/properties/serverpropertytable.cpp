@@ -84,6 +84,13 @@ live_n_sessions (Server * server, GValue * value)
 }
 
 bool
+live_draining (Server * server, GValue * value)
+{
+  g_value_set_boolean (value, server && server->draining ());
+  return true;
+}
+
+bool
 live_stats (Server * server, GValue * value)
 {
   g_value_take_boxed (value, server ? sessionctx::stats_structure (*server) :
@@ -578,6 +585,38 @@ const Row kServerPropertyRows[] = {
           gst_session_src_thread_policy_get_type,
           (gint) sessionctx::ThreadPolicy::batch),
       value_in<&ServerConfig::thread_policy>},
+  /**
+   * GstSessionSrc:draining:
+   *
+   * TRUE once #GstSessionSrc::drain was emitted on the running element:
+   * it takes no new session (`/readyz` answers 503 `draining`), the live
+   * ones go on until they end or #GstSessionSrc:drain-timeout passes.
+   * FALSE again after the element stops.
+   */
+  {boolean_spec ("draining", "Draining",
+          "The server takes no new session while the live ones finish (the "
+          "drain signal was emitted)", FALSE, kReadOnly),
+      kNoValue, live_draining},
+  /**
+   * GstSessionSrc:drain-timeout:
+   *
+   * Seconds the live sessions get after #GstSessionSrc::drain before they
+   * are closed (reason `shutdown`, WebSocket close 1001 "server draining";
+   * WebRTC peers end as at time-limit), at the server's first 1 s tick
+   * past it; 0 means no limit (the drain waits for every session to end).
+   * Read when the drain begins, so it may be changed while playing. The
+   * default, 25 s, fits a service manager's stop timeout: Kubernetes sends
+   * SIGKILL 30 s (terminationGracePeriodSeconds) after SIGTERM, which
+   * leaves 5 s for the closes, the handlers to finish (a recording's
+   * trailer) and the process to exit; give systemd's TimeoutStopSec the
+   * same margin.
+   */
+  {uint_spec ("drain-timeout", "Drain timeout",
+          "Seconds live sessions get after drain before they are closed "
+          "(1001); 0 = no limit", 0, G_MAXUINT, kDefaultDrainTimeout,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)),
+      value_in<&ServerConfig::drain_timeout>},
 };
 
 const guint kServerPropertyCount = G_N_ELEMENTS (kServerPropertyRows);

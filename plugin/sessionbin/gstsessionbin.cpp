@@ -46,11 +46,13 @@
  * End of a session: EOS goes into its handler after its last audio; the
  * handler's output drains to its client; when every sink of the session
  * has posted EOS (a WAV file is complete) or after
- * #GstSessionBin:drain-timeout, the handler is stopped and removed, and
+ * #GstSessionBin:handler-timeout, the handler is stopped and removed, and
  * sessionbin posts an element message `session-handler-done` (fields
  * `context`, `session-id`, `result`: `finished`, `timeout` or `failed`).
  * Leaving PLAYING ends every handler the same way first, so a recording
- * stopped with Ctrl-C is complete too.
+ * stopped with Ctrl-C is complete too. #GstSessionBin::drain stops taking
+ * new sessions and posts EOS once the live ones and their handlers are
+ * done (`gst-sessionctx-serve` emits it on SIGTERM).
  *
  * Element messages posted inside a handler reach the application as copies
  * from the same source element with two more fields, `session-id` and
@@ -106,13 +108,13 @@ namespace {
  * pass-through per kind, told apart by caps). */
 constexpr const char *kEchoHandler =
     "capsfilter caps=audio/x-raw  capsfilter caps=video/x-raw";
-constexpr guint kDefaultDrainTimeout = 5;
+constexpr guint kDefaultHandlerTimeout = 5;
 
 enum
 {
   PROP_0,
   PROP_HANDLER,
-  PROP_DRAIN_TIMEOUT,
+  PROP_HANDLER_TIMEOUT,
   /* sessionsrc's server properties follow (serverproperties.h). */
   PROP_SERVER_FIRST,
 };
@@ -123,6 +125,7 @@ enum
   SIGNAL_SESSION_MESSAGE,
   SIGNAL_SESSION_MARK,
   SIGNAL_AUTHORIZE,
+  SIGNAL_DRAIN,
   LAST_SIGNAL,
 };
 guint signals[LAST_SIGNAL];
@@ -139,7 +142,7 @@ struct GstSessionBinPrivate
   /* Guards the settings. */
   std::mutex lock;
   std::string handler_description;
-  guint drain_timeout = kDefaultDrainTimeout;
+  guint handler_timeout = kDefaultHandlerTimeout;
 
   explicit GstSessionBinPrivate (GstSessionBin * bin)
   :  self (bin), handlers (GST_BIN (bin))
@@ -364,14 +367,14 @@ on_drain_timeout (GstClock *, GstClockTime, GstClockID, gpointer data)
 }
 
 /* The session ended: its EOS is on the way; give the handler
- * drain-timeout to finish. */
+ * handler-timeout to finish. */
 static void
 start_drain (GstSessionBin * self, GstSessionContext * context)
 {
   guint timeout;
   {
     std::lock_guard < std::mutex > l (self->priv->lock);
-    timeout = self->priv->drain_timeout;
+    timeout = self->priv->handler_timeout;
   }
   auto *timer = new DrainTimer;
   g_weak_ref_init (&timer->bin, self);
@@ -383,9 +386,6 @@ start_drain (GstSessionBin * self, GstSessionContext * context)
         delete timer;
       });
 }
-
-
-
 
 static void
 gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
@@ -452,7 +452,7 @@ finish_handlers (GstSessionBin * self)
   guint timeout;
   {
     std::lock_guard < std::mutex > l (self->priv->lock);
-    timeout = self->priv->drain_timeout;
+    timeout = self->priv->handler_timeout;
   }
   if (self->priv->handlers.all ().empty ())
     return;
@@ -523,6 +523,21 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
+/* The inner sessionsrc's drain is complete: every session ended, so EOS
+ * is on its way into every handler; the bin's EOS follows when they are
+ * done, as after an application EOS (without sending one into sessionsrc:
+ * its pads have ended, and send_event would take its state lock on a
+ * server thread). */
+static gboolean
+on_drained (GstElement *, gpointer data)
+{
+  auto *self = GST_SESSION_BIN (data);
+  if (self->priv->handlers.request_eos ())
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_eos
+        (GST_OBJECT (self)));
+  return TRUE;
+}
+
 /* An application EOS (gst-launch-1.0 -e) goes into every session; the
  * bin's EOS follows when their handlers are done. */
 static gboolean
@@ -554,8 +569,8 @@ gst_session_bin_set_property (GObject * object, guint prop_id,
     case PROP_HANDLER:
       self->priv->handler_description = string_property (value);
       break;
-    case PROP_DRAIN_TIMEOUT:
-      self->priv->drain_timeout = g_value_get_uint (value);
+    case PROP_HANDLER_TIMEOUT:
+      self->priv->handler_timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -578,8 +593,8 @@ gst_session_bin_get_property (GObject * object, guint prop_id,
     case PROP_HANDLER:
       set_string_property (value, self->priv->handler_description);
       break;
-    case PROP_DRAIN_TIMEOUT:
-      g_value_set_uint (value, self->priv->drain_timeout);
+    case PROP_HANDLER_TIMEOUT:
+      g_value_set_uint (value, self->priv->handler_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -606,6 +621,8 @@ gst_session_bin_init (GstSessionBin * self)
       G_CALLBACK (on_session_pad), self);
   g_signal_connect (self->priv->src, "session-failed",
       G_CALLBACK (on_session_failed), self);
+  g_signal_connect (self->priv->src, "drained", G_CALLBACK (on_drained),
+      self);
   g_signal_connect (self->priv->src, "session-message",
       G_CALLBACK (+[](GstElement *, GstSessionContext * context,
                   const gchar * json, gpointer data) {
@@ -675,16 +692,17 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
           "NULL = echo", nullptr, (GParamFlags) (G_PARAM_READWRITE |
               G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   /**
-   * GstSessionBin:drain-timeout:
+   * GstSessionBin:handler-timeout:
    *
    * Seconds a handler has, once its session ended, to pass EOS to all its
-   * sinks before it is stopped anyway.
+   * sinks before it is stopped anyway. (Called `drain-timeout` before
+   * that name went to the server's drain, #GstSessionSrc:drain-timeout.)
    */
-  g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
-      g_param_spec_uint ("drain-timeout", "Drain timeout",
+  g_object_class_install_property (gobject_class, PROP_HANDLER_TIMEOUT,
+      g_param_spec_uint ("handler-timeout", "Handler timeout",
           "Seconds an ended session's handler has to finish (EOS in all its "
           "sinks) before it is removed anyway", 1, 3600,
-          kDefaultDrainTimeout, (GParamFlags) (G_PARAM_READWRITE |
+          kDefaultHandlerTimeout, (GParamFlags) (G_PARAM_READWRITE |
               G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
   /* Every server property of sessionsrc, from the same table; set and
@@ -743,6 +761,24 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
       gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
       GST_TYPE_SESSION_CONTEXT);
+  /**
+   * GstSessionBin::drain:
+   * @bin: the element
+   *
+   * Action signal, as #GstSessionSrc::drain: no new session (HTTP 503
+   * `draining`), the live ones go on until they end or
+   * drain-timeout (#GstSessionSrc:drain-timeout) passes, then are closed
+   * (1001). When the
+   * last session's handler has finished (a recording is complete, or
+   * #GstSessionBin:handler-timeout passed) sessionbin posts EOS, as
+   * after `gst-launch-1.0 -e`. The `draining` property reflects it.
+   */
+  signals[SIGNAL_DRAIN] = g_signal_new_class_handler ("drain",
+      G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (+[](GstSessionBin * self) {
+            g_signal_emit_by_name (self->priv->src, "drain");
+          }), NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gst_element_class_set_static_metadata (element_class,
       "Session handler bin", "Source/Sink/Audio/Network",

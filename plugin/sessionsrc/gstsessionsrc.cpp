@@ -71,6 +71,12 @@
  * The server is shared with a `sessionsink` in the same process, which sends
  * processed audio back to each buffer's session.
  *
+ * For services: `GET /healthz` answers 200 while the process serves,
+ * `GET /readyz` 200 while it takes new sessions (503 `draining` or `full`
+ * otherwise), under the same access rules as `/metrics`;
+ * #GstSessionSrc::drain stops taking sessions, lets the live ones finish
+ * (#GstSessionSrc:drain-timeout) and then ends the stream with EOS.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 sessionsrc port=8080 ! sessioninfo silent=false ! sessionsink
@@ -608,13 +614,7 @@ gst_session_src_send_event (GstElement * element, GstEvent * event)
   auto *self = GST_SESSION_SRC (element);
   if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
     return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
-
-  std::vector<std::shared_ptr<OutputPad>> pads =
-      self->priv->session_pads.list ();
-  pads.push_back (self->priv->state.main);
-  for (auto & out : pads)
-    out->push (GST_MINI_OBJECT_CAST (gst_event_copy (event)));
-  gst_event_unref (event);
+  self->priv->queue_eos (event);
   return TRUE;
 }
 
@@ -687,6 +687,7 @@ gst_session_src_class_init (GstSessionSrcClass * klass)
   GST_BIN_CLASS (klass)->handle_message = gst_session_src_handle_message;
 
   server_properties_install (gobject_class, PROP_FIRST_SERVER);
+  gst_session_src_install_drain (klass);
 
   /**
    * GstSessionSrc::session-message:

@@ -90,6 +90,12 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
       std::function<void (guint, std::string)> reply) override;
   void on_webrtc_candidate (sessionctx::Session & s, int mline_index,
       const std::string & candidate) override;
+  /* sessionsrcdrain.cpp: the drain is complete. */
+  void on_drained () override;
+
+  /* sessionsrcdrain.cpp: @event (an EOS, taken) on every pad after what
+   * is queued there, as an application EOS. */
+  void queue_eos (GstEvent * event);
 
   /* PeerOwner */
   std::shared_ptr<Peer> find_peer (sessionctx::Session * s) override
@@ -102,3 +108,6 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
   void remove_peer (const std::shared_ptr<Peer> & peer);
 };
 
+/* sessionsrcdrain.cpp: the drain and drained signals (drain's class
+ * handler drains the running server). */
+void gst_session_src_install_drain (GstSessionSrcClass * klass);

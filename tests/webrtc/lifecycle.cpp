@@ -1,6 +1,6 @@
 /* WebRTC transport: how peers' sessions end (connect and peer timeouts,
- * time limit, shutdown), 50 sequential peers leaving nothing behind,
- * session pads.
+ * time limit, shutdown, a drain's deadline), 50 sequential peers leaving
+ * nothing behind, session pads.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "webrtc/fixture.h"
@@ -221,6 +221,49 @@ test_limit_and_shutdown ()
   g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
 }
 
+/* sessionsrc's drain with a live peer: a new offer gets HTTP 503 failed
+ * `draining`; the live peer's media goes on until drain-timeout, then its
+ * session ends (reason shutdown) and its webrtcbin goes; the pipeline gets
+ * EOS (drained, nobody took the signal). */
+static void
+test_drain ()
+{
+  const guint timeout_s = 2;
+  Server s ("drain-timeout=" + std::to_string (timeout_s));
+  ClientPeer a ("draining", 440);
+  g_assert_cmpuint (a.connect (s.port ()).status, ==, 200);
+  g_assert_true (s.wait_started (1));
+  g_assert_true (test::wait_for ([&] {
+        return s.capture.samples_of ("draining") > 0;
+      }));
+  const gint64 drained_at = g_get_monotonic_time ();
+  g_signal_emit_by_name (s.src, "drain");
+  gboolean draining = FALSE;
+  g_object_get (s.src, "draining", &draining, NULL);
+  g_assert_true (draining);
+
+  ClientPeer late ("late", 660);
+  HttpReply r = post (s.port (), late.offer_body (late.make_offer ()));
+  g_assert_cmpuint (r.status, ==, 503);
+  assert_str_eq (test::json_field (r.body, "status"), "failed");
+  g_assert_true (r.body.find ("\"draining\"") != std::string::npos);
+
+  /* Still live, still sending, half-way to the deadline. */
+  const size_t before = s.capture.samples_of ("draining");
+  g_usleep (timeout_s * G_USEC_PER_SEC / 2);
+  g_assert_cmpstr (s.bus->ended_reason ("draining").c_str (), ==, "");
+  g_assert_cmpuint (s.capture.samples_of ("draining"), >, before);
+
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->ended_reason ("draining") == "shutdown";
+      }, (timeout_s + 6) * 1000));
+  test::assert_ended_in_window (*s.bus, "draining", drained_at, timeout_s);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_peers () == 0 && s.bus->count_type (GST_MESSAGE_EOS) == 1;
+      }, 10000));
+  g_assert_cmpuint (s.bus->count_type (GST_MESSAGE_ERROR), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +273,6 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc/churn", test_churn);
   g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
   g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
+  g_test_add_func ("/webrtc/drain", test_drain);
   return g_test_run ();
 }

@@ -47,6 +47,13 @@ public:
   /* @who names the session (its id, or the remote address before start). */
   virtual void on_protocol_warning (const std::string & who,
       const char *code, const std::string & detail) = 0;
+  /* The server drains (Server::drain) and no session is left: each has
+   * ended and on_session_ended () has returned for it. Once per server,
+   * never while it stops; on the I/O thread that ended the last session,
+   * or in drain ()'s caller when none was live. */
+  virtual void on_drained ()
+  {
+  }
 };
 
 /* Per-session state a listener keeps on the session (server thread only). */

@@ -271,6 +271,7 @@ Metrics::render () const
   header (out, "sessionctx_webrtc_setup_seconds", "histogram",
       "WebRTC setup: from the offer received to the peer connected");
   webrtc_setup.render ("sessionctx_webrtc_setup_seconds", out);
+  health.render (out);
   return out;
 }
 

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "core/healthmetrics.h"
 #include "core/listener.h"
 
 #include <gst/sessionctx/sessionctx.h>
@@ -75,6 +76,7 @@ public:
   /* @code is one of protocol.h's error codes (a bounded set). */
   void protocol_error (const char *code);
 
+  HealthCounters health;        /* /healthz, /readyz, the drain */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */
 

@@ -52,6 +52,9 @@ struct ServerConfig
    * upgraded, its WebSocket start; 0: no limit. */
   guint handshake_timeout = 10;
   ThreadPolicy thread_policy = ThreadPolicy::batch;
+  /* Seconds live sessions get after a drain before they are closed; 0:
+   * no limit (the element passes it to Server::drain). */
+  guint drain_timeout = 25;
 };
 
 }  // namespace sessionctx

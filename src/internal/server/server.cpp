@@ -267,6 +267,9 @@ Server::shutdown_connections (Thread & io)
 void
 Server::stop ()
 {
+  /* No on_drained () while stopping: the sessions stop () ends are not a
+   * drain completing (and the element's state lock is held now). */
+  drained_.store (true);
   /* Handshake threads first: every connection they handed over is queued
    * on its I/O thread before that thread is asked to quit. */
   std::vector<Thread *> handshakes, ios;
@@ -383,6 +386,8 @@ Server::on_tick (gpointer user_data)
     s->drop_connection ();
   for (auto & s : drained)
     s->finish_drain ();
+  if (self->drain_overdue (now))
+    self->close_for_drain (*io);
 
   if (io->index == 0)
     self->signalling_.expire (now);

@@ -21,6 +21,7 @@
 #include <gst/sessionctx/sessionctx.h>
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,6 +75,20 @@ public:
   /* A WebRTC session whose offer failed: forget it, no session-ended. */
   void abandon_session (const std::shared_ptr<Session> & s);
 
+  /* serverdrain.cpp. Any thread. From now on no new session: WebSocket
+   * upgrades and WebRTC offers get HTTP 503 `draining` (Retry-After), a
+   * WebSocket upgraded before whose start comes now is refused (close
+   * 1001); /readyz answers 503 `draining`. Live sessions go on; once
+   * @timeout_s seconds (0: no limit) have passed, each I/O thread closes
+   * its connections at its next tick (reason shutdown, 1001 "server
+   * draining"). The listener's on_drained () follows when no session is
+   * left, at once when none is live. A second call changes nothing. */
+  void drain (guint timeout_s);
+  bool draining () const
+  {
+    return draining_.load (std::memory_order_acquire);
+  }
+
 private:
   /* An I/O thread of this server, or the handshake thread that accepts
    * for it, as their callbacks see them. */
@@ -115,6 +130,15 @@ private:
       gpointer user_data);
   static gboolean on_epoll (gint fd, GIOCondition cond, gpointer user_data);
   static gboolean on_tick (gpointer user_data);
+  /* serverdrain.cpp: GET/HEAD /healthz and /readyz. */
+  static void on_health_request (SoupServer * soup, SoupServerMessage * msg,
+      const char *path, GHashTable * query, gpointer user_data);
+  /* serverdrain.cpp: past drain ()'s deadline at @now. */
+  bool drain_overdue (gint64 now) const;
+  /* On @io: every connection it serves closes (the drain's deadline). */
+  void close_for_drain (Thread & io);
+  /* on_drained () once, when draining with no session live or leaving. */
+  void check_drained ();
 
   /* SessionHost */
   ServerListener *listener () const override
@@ -123,6 +147,7 @@ private:
   }
   SessionTable & sessions () override { return sessions_; }
   void peer_ended (const std::string & id) override;
+  void session_leaving (bool begins) override;
 
   ServerConfig config_;
   ServerListener *listener_;
@@ -134,6 +159,13 @@ private:
 
   std::vector<std::unique_ptr<Thread>> io_;
   SessionTable sessions_;
+
+  /* The drain (serverdrain.cpp). */
+  std::atomic<bool> draining_ { false };
+  std::atomic<gint64> drain_deadline_us_ { 0 };        /* 0: none */
+  std::atomic<int> leaving_ { 0 };      /* sessions between their removal
+                                         * and their listener call's end */
+  std::atomic<bool> drained_ { false }; /* on_drained () called, or stopping */
   WebSocketDispatch dispatch_;
   Signalling signalling_;
 };

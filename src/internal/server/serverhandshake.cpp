@@ -12,6 +12,7 @@
 #include "http/request.h"
 #include "core/serverdebug.h"
 #include "http/staticpages.h"
+#include "http/unavailable.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -123,6 +124,12 @@ Server::handshake_main (Thread & hs)
   if (hs.socket && config_.metrics)
     soup_server_add_handler (hs.soup, "/metrics", on_metrics_request, &hs,
         nullptr);
+  if (hs.socket) {
+    soup_server_add_handler (hs.soup, "/healthz", on_health_request, &hs,
+        nullptr);
+    soup_server_add_handler (hs.soup, "/readyz", on_health_request, &hs,
+        nullptr);
+  }
   /* Not soup_server_listen_socket (): libsoup 3.2.3's listener leaks
    * per accepted connection. */
   if (hs.socket)
@@ -173,6 +180,12 @@ Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
   auto *hs = static_cast<Thread *> (user_data);
   if (refuse_request (hs->server->access_, msg, hs->server->metrics_))
     return;
+  /* Draining: no new session (the connection is not upgraded). */
+  if (hs->server->draining ()) {
+    hs->server->metrics_.protocol_error (error::draining);
+    respond_unavailable (msg, "draining\n");
+    return;
+  }
   /* No extension is negotiated: frames arrive as clients wrote them. */
   if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr,
           nullptr, nullptr))

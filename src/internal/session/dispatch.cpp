@@ -69,6 +69,21 @@ WebSocketDispatch::read (Session & s)
   s.connection ().read (reading);
 }
 
+/* A start while the server drains: a failed reply `draining`, counted
+ * (no warning: nothing is wrong with the client), then close 1001 "going
+ * away" — what RFC 6455 names for a server going down, and what the live
+ * sessions get at drain-timeout. Not 1013 "try again later" (exact, but
+ * libsoup clients treat 1012-2999 as a protocol error) nor 1008, which
+ * says the client broke a policy. */
+void
+WebSocketDispatch::refuse_draining (Session & s)
+{
+  s.metrics ().protocol_error (error::draining);
+  s.reply (failed_reply (error::draining));
+  s.close (GST_SESSION_END_REASON_ERROR, ws::kCloseGoingAway,
+      error::draining);
+}
+
 void
 WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
 {
@@ -78,6 +93,10 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
     return;
   }
   auto self_ref = s.shared_from_this ();
+  if (sessions_.closed_to_new ()) {
+    refuse_draining (s);
+    return;
+  }
   /* Access (access.h): the application's say, then the address's share.
    * Refused here, the connection never was a session. */
   s.merge_metadata (msg.metadata.release ());
@@ -99,6 +118,10 @@ WebSocketDispatch::handle_start (Session & s, ClientMessage & msg)
     return;
   }
   switch (sessions_.claim (msg.session_id, self_ref, config_.max_sessions)) {
+    case SessionTable::Claim::closed:     /* the drain began meanwhile */
+      s.release_address ();
+      refuse_draining (s);
+      return;
     case SessionTable::Claim::exists:
       s.release_address ();
       s.reply_error (error::connection_already_exists, "session id " +

@@ -31,6 +31,7 @@ private:
   void handle_text (Session & s, const char *data, size_t len);
   void handle_binary (Session & s, const uint8_t * data, size_t len);
   void handle_start (Session & s, ClientMessage & msg);
+  void refuse_draining (Session & s);
   void deliver_media (Session & s, Encoding encoding, const uint8_t * data,
       size_t len);
 

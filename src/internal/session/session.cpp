@@ -44,12 +44,28 @@ SessionTable::claim (const std::string & id,
     const std::shared_ptr<Session> & s, guint max)
 {
   std::lock_guard < std::mutex > lock (lock_);
+  if (closed_)
+    return Claim::closed;
   if (sessions_.count (id))
     return Claim::exists;
   if (max > 0 && sessions_.size () >= max)
     return Claim::full;
   sessions_.emplace (id, s);
   return Claim::claimed;
+}
+
+void
+SessionTable::close_to_new ()
+{
+  std::lock_guard < std::mutex > lock (lock_);
+  closed_ = true;
+}
+
+bool
+SessionTable::closed_to_new ()
+{
+  std::lock_guard < std::mutex > lock (lock_);
+  return closed_;
 }
 
 std::shared_ptr<Session>
@@ -433,6 +449,8 @@ Session::end (GstSessionEndReason reason)
   if (ended_ || (!started_ && transport_ != GST_SESSION_TRANSPORT_WEBRTC))
     return;
   ended_ = true;
+  /* Until the listener has heard of it (a drain completes after). */
+  SessionHost::Leaving leaving (host_);
   ensure_context ();
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     host_.peer_ended (id_);
@@ -615,6 +633,7 @@ Session::abandon ()
         if (self->ended_)
           return;
         self->ended_ = true;
+        SessionHost::Leaving leaving (self->host_);
         self->host_.sessions ().remove (*self);
         self->release_address ();
         self->forget_later ();

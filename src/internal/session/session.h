@@ -42,11 +42,16 @@ public:
     claimed,
     exists,                     /* the id is live */
     full,                       /* max-sessions are live */
+    closed,                     /* the server drains: no new session */
   };
-  /* Publishes @s under @id unless the id is live or @max (0: no limit)
-   * sessions are. */
+  /* Publishes @s under @id unless the table is closed, the id is live or
+   * @max (0: no limit) sessions are. */
   Claim claim (const std::string & id, const std::shared_ptr<Session> & s,
       guint max);
+  /* A drain: every claim from now on answers closed (the live sessions
+   * stay). Once closed, the table only shrinks. */
+  void close_to_new ();
+  bool closed_to_new ();
   std::shared_ptr<Session> find (const std::string & id);
   /* Every live session with its id, in no order (a copy: read it without
    * the lock; the id is the table's, as a WebSocket session may be
@@ -59,6 +64,7 @@ public:
 private:
   std::mutex lock_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  bool closed_ = false;
 };
 
 /* What a session needs of the server that serves it (Server implements
@@ -74,6 +80,25 @@ public:
   virtual Access & access () = 0;
   /* A WebRTC session ended: its id answers connection_closed a while. */
   virtual void peer_ended (const std::string & id) = 0;
+  /* A session leaves the table: begins before it is removed, ends once
+   * the listener has heard of its end (Server: a drain is complete only
+   * when no session is live and none is leaving). Any I/O thread. */
+  virtual void session_leaving (bool begins) = 0;
+
+  /* session_leaving () for a scope. */
+  class Leaving
+  {
+  public:
+    explicit Leaving (SessionHost & host) : host_ (host)
+    {
+      host_.session_leaving (true);
+    }
+    ~Leaving () { host_.session_leaving (false); }
+    Leaving (const Leaving &) = delete;
+    Leaving & operator= (const Leaving &) = delete;
+  private:
+    SessionHost & host_;
+  };
 };
 
 class Session : public std::enable_shared_from_this<Session>
@@ -165,6 +190,8 @@ public:
             ns, std::memory_order_relaxed)) {
     }
   }
+  /* The server's counters. */
+  Metrics & metrics () { return metrics_; }
   /* Started sessions: where the client connected from (fixed once
    * started, so readable then from any thread). */
   const std::string & remote () const { return remote_; }

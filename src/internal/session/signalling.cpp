@@ -5,6 +5,7 @@
 #include "http/access.h"
 #include "io/iothread.h"
 #include "http/request.h"
+#include "http/unavailable.h"
 #include "core/serverdebug.h"
 #include "wire/logsafe.h"
 
@@ -89,6 +90,16 @@ Signalling::handle_offer (IoThread & io, IoThread & http,
 {
   const ServerConfig & config = host_.config ();
   ServerListener *listener = host_.listener ();
+  /* Draining: no new session (candidates of live ones still pass). */
+  auto refuse_draining =[&] {
+    host_.metrics ().protocol_error (error::draining);
+    respond_unavailable (msg, failed_reply (error::draining),
+        "application/json");
+  };
+  if (host_.sessions ().closed_to_new ()) {
+    refuse_draining ();
+    return;
+  }
   ClientAddress client = client_address_of (host_.access (), msg);
   auto s = std::make_shared<Session> (host_, io, GST_SESSION_TRANSPORT_WEBRTC,
       GST_SESSION_DIALECT_FASTRTC, client.remote,
@@ -112,6 +123,10 @@ Signalling::handle_offer (IoThread & io, IoThread & http,
   }
   const char *refusal = nullptr;
   switch (host_.sessions ().claim (req.id, s, config.max_sessions)) {
+    case SessionTable::Claim::closed:     /* the drain began meanwhile */
+      s->release_address ();
+      refuse_draining ();
+      return;
     case SessionTable::Claim::exists:
       refusal = error::connection_already_exists;
       break;

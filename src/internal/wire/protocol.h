@@ -109,6 +109,9 @@ constexpr const char *handler_failed = "handler_failed";
 constexpr const char *unauthorized = "unauthorized";
 constexpr const char *forbidden_origin = "forbidden_origin";
 constexpr const char *address_limit_reached = "address_limit_reached";
+/* The server drains (sessionsrc's drain signal): it takes no new session
+ * (HTTP 503 with Retry-After; a WebSocket's start: close 1001). */
+constexpr const char *draining = "draining";
 }  // namespace error
 
 struct ClientMessage
