@@ -35,6 +35,11 @@
  * * A handler without a source pad (it ends in a sink) is receive-only.
  * * No handler at all: each session's audio goes straight back (echo).
  *
+ * A handler prerolls on its own (a bin's #GstBin:async-handling is set):
+ * a sink in it waiting for its first buffer (appsink, filesink) never
+ * takes the server out of PLAYING, so sessions that start meanwhile start
+ * at once.
+ *
  * Templating: `{session_id}`, `{transport}` and `{dialect}` in
  * #GstSessionBin:handler are replaced per session. Clients choose their
  * ids, so every substituted value is sanitized first: each character
@@ -427,6 +432,13 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
       gst_message_unref (message);
       return;
     }
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      /* A handler's preroll is its own (SessionHandler::start): the
+       * server stays PLAYING while a session's first buffer is on its
+       * way. */
+      gst_message_unref (message);
+      return;
     case GST_MESSAGE_ELEMENT:{
       GstStructure *s = gst_structure_copy (gst_message_get_structure
           (message));
