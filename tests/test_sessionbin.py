@@ -4,7 +4,8 @@ case per run, named on the command line (tests/meson.build registers each as
 its own test, suite 'sessionbin').
 
     test_sessionbin.py isolation|templating|errors-parse|errors-file|
-                       errors-not-negotiated|errors-element|create-handler|
+                       errors-not-negotiated|errors-element|
+                       errors-after-queue|create-handler|
                        messages|churn|dialects|drain|preroll
 """
 import asyncio
@@ -271,6 +272,14 @@ def case_errors_element():
     handler_failure("bad-element", "identity error-after=10 ! fakesink")
 
 
+def case_errors_after_queue():
+    """An element error behind a queue: the session's streaming stops on
+    the flow error and the handler goes, while the queue's own "Internal
+    data stream error" may come after it was taken for removal; that one
+    must not reach the application either."""
+    handler_failure("bad-queued", "queue ! identity error-after=10 ! fakesink")
+
+
 # ---------------------------------------------------------------------------
 # 4. create-handler from Python
 
@@ -525,6 +534,7 @@ CASES = {
     "errors-file": case_errors_file,
     "errors-not-negotiated": case_errors_not_negotiated,
     "errors-element": case_errors_element,
+    "errors-after-queue": case_errors_after_queue,
     "create-handler": case_create_handler,
     "messages": case_messages,
     "churn": case_churn,

@@ -392,6 +392,21 @@ start_drain (GstSessionBin * self, GstSessionContext * context)
 
 
 
+/* An error or a preroll message: what a handler's element must not pass
+ * to the application. */
+static bool
+is_handler_state_or_error (GstMessage * message)
+{
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 static void
 gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 {
@@ -411,6 +426,17 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 
   GstElement *child = nullptr;
   auto h = src ? self->priv->handlers.owner_of (src, &child) : nullptr;
+  if (!h && child && child != self->priv->src && is_handler_state_or_error
+      (message)) {
+    /* Every child but the inner sessionsrc is a handler's: this one's
+     * handler was taken for removal and still posts as it stops (a
+     * queue's "Internal data stream error" after the session's flow
+     * error removed it). Its session is ending already. */
+    GST_DEBUG_OBJECT (self, "dropped %s from a handler being removed",
+        GST_MESSAGE_TYPE_NAME (message));
+    gst_message_unref (message);
+    return;
+  }
   if (!h) {
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
     return;
