@@ -9,26 +9,37 @@ returns goes back to that session's client.
 
 Write `handler(context, frame) -> frame` as you would for FastRTC's
 `Stream(modality="video")`: `frame` is a numpy uint8 array, height x width x
-3 (RGB); return an array of the same shape to send back, or None to send
-nothing for that frame. This one writes the caller's session id in a
-box at the top left of their own picture, so each caller sees that the
-server knows whose camera it is. sessionbin calls `create-handler` for every
-new session; this script answers with a bin `appsink -> Python -> appsrc` for
-video and a plain echo for audio, so each session has its own `Handler` and
-two callers are never mixed. The id is untrusted: only [A-Za-z0-9-_.:] are
-drawn, anything else as '?', and it is never printed unescaped.
+3 (RGB, rows packed whatever the stride of the buffer it came in); return an
+array height x width x 3 of any size (values clipped to 0-255) to send
+back, or None to send nothing for that frame. This one writes the caller's
+session id in a box at the top left of their own picture, so each caller
+sees that the server knows whose camera it is. sessionbin calls
+`create-handler` for every new session; this script answers with a bin
+`queue (leaky) -> videoconvert -> appsink -> Python -> appsrc` for video and
+a plain echo for audio, so each session has its own `Handler` and two
+callers are never mixed. The handler runs on the queue's thread: a slow
+handler drops the oldest frames, it never holds the session's media up.
+
+An exception in the handler (or a frame of the wrong shape) ends that
+session only, loudly: its traceback on stderr, and sessionbin's warning
+"Session <id>: handler failed" (the client gets `handler_failed`); the
+other sessions go on. The id is untrusted: only [A-Za-z0-9-_.:] are drawn
+(lower case as upper case), anything else as '?', and it is never printed
+unescaped.
 """
 import argparse
 import signal
 import sys
+import traceback
 
 import numpy as np
 
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstVideo", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
-from gi.repository import GLib, Gst, GstSessionCtx  # noqa: E402,F401  (context methods)
+from gi.repository import GLib, Gst, GstSessionCtx, GstVideo  # noqa: E402,F401  (context methods)
 
 # A 5x7 bitmap font: five columns per glyph, bit 0 the top row.
 FONT = {
@@ -57,16 +68,23 @@ FONT = {
 LABEL_SCALE = 3     # pixels per font dot
 LABEL_MARGIN = 4    # box border, pixels
 LABEL_CHARS = 24    # at most this many characters of the id are drawn
+LABEL_ALLOWED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+def label_text(session_id):
+    """What is drawn of @session_id: its first LABEL_CHARS characters, upper
+    case, each outside [A-Z0-9-_.:] as '?'."""
+    return "".join(ch if ch in LABEL_ALLOWED else "?"
+                   for ch in session_id[:LABEL_CHARS].upper())
 
 
 def label_mask(text, scale=LABEL_SCALE):
-    """A boolean image of @text in FONT (lower case drawn as upper case,
-    unknown characters as '?'), each dot @scale pixels, one dot column
-    between glyphs."""
-    text = text[:LABEL_CHARS].upper()
+    """A boolean image of label_text(@text) in FONT, each dot @scale
+    pixels, one dot column between glyphs."""
+    text = label_text(text)
     dots = np.zeros((7, max(len(text), 1) * 6), dtype=bool)
     for i, ch in enumerate(text):
-        for col, bits in enumerate(FONT.get(ch, FONT["?"])):
+        for col, bits in enumerate(FONT[ch]):
             for row in range(7):
                 dots[row, i * 6 + col] = bool(bits >> row & 1)
     return np.kron(dots, np.ones((scale, scale), dtype=bool))
@@ -75,12 +93,10 @@ def label_mask(text, scale=LABEL_SCALE):
 def draw_label(frame, mask, margin=LABEL_MARGIN):
     """@frame with a black box at its top left and @mask drawn in white in
     it (clipped to the frame); @frame is changed in place and returned."""
-    h = min(mask.shape[0] + 2 * margin, frame.shape[0])
-    w = min(mask.shape[1] + 2 * margin, frame.shape[1])
-    frame[:h, :w] = 0
-    inner = mask[:max(h - margin, 0) - margin, :max(w - margin, 0) - margin]
-    region = frame[margin:margin + inner.shape[0], margin:margin + inner.shape[1]]
-    region[inner] = 255
+    frame[:mask.shape[0] + 2 * margin, :mask.shape[1] + 2 * margin] = 0
+    rows = max(min(mask.shape[0], frame.shape[0] - margin), 0)
+    cols = max(min(mask.shape[1], frame.shape[1] - margin), 0)
+    frame[margin:margin + rows, margin:margin + cols][mask[:rows, :cols]] = 255
     return frame
 
 
@@ -89,38 +105,118 @@ class Handler:
 
     def __init__(self, context):
         self.context = context
-        self.frames = 0
         self.mask = label_mask(context.get_id())
 
     def __call__(self, context, frame):
-        self.frames += 1
         return draw_label(frame, self.mask)
 
 
-def make_bin(context, quiet):
-    """Video: appsink (the session's frames, RGB) -> handler -> appsrc (back
-    to the client); audio: echoed as it came."""
-    handler = Handler(context)
+# ---------------------------------------------------------------------------
+# Frames in and out of GStreamer buffers
+
+
+def frame_from_buffer(buf, info):
+    """The RGB picture in @buf (described by @info, a GstVideo.VideoInfo)
+    as a new height x width x 3 uint8 array, rows packed: the buffer's
+    rows may be padded (RGB rows are 4-byte aligned) and start at an
+    offset."""
+    width, height = info.width, info.height
+    stride, offset = info.stride[0], info.offset[0]
+    ok, mapped = buf.map(Gst.MapFlags.READ)
+    if not ok:
+        raise RuntimeError("cannot map a video buffer")
+    try:
+        need = offset + stride * (height - 1) + width * 3
+        if len(mapped.data) < need:
+            raise ValueError("a %dx%d RGB buffer of %d bytes, %d needed"
+                             % (width, height, len(mapped.data), need))
+        data = np.frombuffer(mapped.data, dtype=np.uint8, count=need - offset, offset=offset)
+        rows = np.lib.stride_tricks.as_strided(data, (height, width * 3), (stride, 1))
+        return rows.reshape(height, width, 3).copy()
+    finally:
+        buf.unmap(mapped)
+
+
+def as_rgb_frame(out):
+    """@out, what a handler returned, as a height x width x 3 uint8 array
+    (values clipped); TypeError or ValueError when it is not a picture."""
+    frame = np.asarray(out)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.shape[0] < 1 or frame.shape[1] < 1:
+        raise ValueError("the handler returned an array of shape %s, not height x width x 3"
+                         % (frame.shape,))
+    if frame.dtype != np.uint8:
+        if not np.issubdtype(frame.dtype, np.number) or np.issubdtype(frame.dtype,
+                                                                      np.complexfloating):
+            raise TypeError("the handler returned an array of %s, not numbers" % frame.dtype)
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    return frame
+
+
+def buffer_from_frame(frame):
+    """A buffer of @frame (height x width x 3 uint8) in GStreamer's RGB
+    layout: each row padded to a multiple of 4 bytes."""
+    height, width = frame.shape[:2]
+    stride = (width * 3 + 3) & ~3
+    if stride == width * 3:
+        data = np.ascontiguousarray(frame).tobytes()
+    else:
+        rows = np.zeros((height, stride), dtype=np.uint8)
+        rows[:, :width * 3] = frame.reshape(height, width * 3)
+        data = rows.tobytes()
+    return Gst.Buffer.new_wrapped(data)
+
+
+def escaped(text):
+    """@text (a session id, anything a client may have chosen) as it may be
+    printed: non-ASCII and control characters escaped."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
+# ---------------------------------------------------------------------------
+# The bin of one session
+
+
+def make_bin(context, quiet, handler_class=Handler):
+    """Video: leaky queue -> videoconvert (RGB) -> appsink -> handler (a
+    new @handler_class for this session) -> appsrc (back to the client);
+    audio: echoed as it came."""
+    handler = handler_class(context)
+    who = escaped(context.get_id())
     bin_ = Gst.Bin.new(None)
+    # At most one frame waits for the handler, the newest: a slow handler
+    # drops frames, it never holds the session's media up.
+    queue = Gst.ElementFactory.make("queue")
+    queue.set_property("max-size-buffers", 1)
+    queue.set_property("max-size-bytes", 0)
+    queue.set_property("max-size-time", 0)
+    Gst.util_set_object_arg(queue, "leaky", "downstream")
     convert = Gst.ElementFactory.make("videoconvert")
     capsfilter = Gst.ElementFactory.make("capsfilter")
     capsfilter.set_property("caps", Gst.Caps.from_string("video/x-raw,format=RGB"))
     sink = Gst.ElementFactory.make("appsink")
     sink.set_property("emit-signals", True)
     sink.set_property("sync", False)
-    sink.set_property("max-buffers", 2)
+    # The session is live: no preroll (sessionbin copes with one, this
+    # says what is meant).
+    sink.set_property("async", False)
+    sink.set_property("max-buffers", 1)
     sink.set_property("drop", True)
     src = Gst.ElementFactory.make("appsrc")
     src.set_property("format", Gst.Format.TIME)
     src.set_property("is-live", True)
+    # Two frames at most wait to be sent, the oldest go first.
+    src.set_property("max-bytes", 0)
+    src.set_property("max-buffers", 2)
+    Gst.util_set_object_arg(src, "leaky-type", "downstream")
     audio = Gst.ElementFactory.make("audioconvert")
-    for e in (convert, capsfilter, sink, src, audio):
+    for e in (queue, convert, capsfilter, sink, src, audio):
         bin_.add(e)
+    queue.link(convert)
     convert.link(capsfilter)
     capsfilter.link(sink)
-    bin_.add_pad(Gst.GhostPad.new("video_sink", convert.get_static_pad("sink")))
-    # appsrc's pad answers caps queries with ANY until it runs: the ghost
-    # pad's template names the kind sessionbin matches pads by.
+    bin_.add_pad(Gst.GhostPad.new("video_sink", queue.get_static_pad("sink")))
+    # appsrc's pad answers caps queries with ANY until it has caps: the
+    # ghost pad's template names the kind sessionbin matches pads by.
     video_src = Gst.PadTemplate.new("video_src", Gst.PadDirection.SRC, Gst.PadPresence.ALWAYS,
                                     Gst.Caps.from_string("video/x-raw"))
     bin_.add_pad(Gst.GhostPad.new_from_template("video_src", src.get_static_pad("src"),
@@ -128,42 +224,83 @@ def make_bin(context, quiet):
     bin_.add_pad(Gst.GhostPad.new("audio_sink", audio.get_static_pad("sink")))
     bin_.add_pad(Gst.GhostPad.new("audio_src", audio.get_static_pad("src")))
 
-    size = [None]
+    state = {"in_caps": None, "info": None, "out": None, "failed": False, "frames": 0}
+
+    def fail(error):
+        """The handler failed: its traceback, then an error from the
+        appsrc, which ends this session only (sessionbin warns)."""
+        state["failed"] = True
+        print("session %s: the handler failed on frame %d:\n%s" % (
+            who, state["frames"], "".join(traceback.format_exception(error))),
+            file=sys.stderr, end="", flush=True)
+        try:
+            what = escaped("%s: %s" % (type(error).__name__, error))
+        except Exception:  # noqa: BLE001  an exception that cannot say what it is
+            what = type(error).__name__
+        gerror = GLib.Error.new_literal(Gst.stream_error_quark(), "the handler raised " + what,
+                                        int(Gst.StreamError.FAILED))
+        src.post_message(Gst.Message.new_error(src, gerror, "see the traceback on stderr"))
+
+    def handle(sample):
+        caps = sample.get_caps()
+        if state["in_caps"] is None or not caps.is_equal(state["in_caps"]):
+            info = GstVideo.VideoInfo.new_from_caps(caps)
+            if info is None:
+                raise ValueError("video caps the handler cannot read: %s" % caps.to_string())
+            state["in_caps"], state["info"] = caps, info
+        info = state["info"]
+        buf = sample.get_buffer()
+        frame = frame_from_buffer(buf, info)
+        state["frames"] += 1
+        out = handler(context, frame)
+        if out is None:
+            return
+        frame = as_rgb_frame(out)
+        height, width = frame.shape[:2]
+        out_caps = (width, height, info.fps_n, info.fps_d)
+        if state["out"] != out_caps:
+            state["out"] = out_caps
+            src.set_property("caps", Gst.Caps.from_string(
+                "video/x-raw,format=RGB,width=%d,height=%d,framerate=%d/%d,"
+                "pixel-aspect-ratio=1/1" % out_caps))
+        outbuf = buffer_from_frame(frame)
+        outbuf.pts = buf.pts
+        outbuf.duration = buf.duration
+        src.emit("push-buffer", outbuf)
 
     def on_sample(appsink):
         sample = appsink.emit("pull-sample")
-        buf = sample.get_buffer()
-        s = sample.get_caps().get_structure(0)
-        width, height = s.get_value("width"), s.get_value("height")
-        ok, info = buf.map(Gst.MapFlags.READ)
-        if not ok:
+        if sample is None:
+            return Gst.FlowReturn.EOS
+        if state["failed"]:
             return Gst.FlowReturn.ERROR
-        stride = len(info.data) // height
-        frame = np.frombuffer(info.data, dtype=np.uint8).reshape(
-            height, stride)[:, :width * 3].reshape(height, width, 3).copy()
-        buf.unmap(info)
-        out = handler(context, frame)
-        if out is not None:
-            if size[0] != out.shape[:2]:
-                size[0] = out.shape[:2]
-                src.set_property("caps", Gst.Caps.from_string(
-                    "video/x-raw,format=RGB,width=%d,height=%d,framerate=0/1"
-                    % (out.shape[1], out.shape[0])))
-            outbuf = Gst.Buffer.new_wrapped(np.ascontiguousarray(out, np.uint8).tobytes())
-            outbuf.pts = buf.pts
-            outbuf.duration = buf.duration
-            src.emit("push-buffer", outbuf)
+        try:
+            handle(sample)
+        except Exception as error:  # noqa: BLE001  the session ends, the server goes on
+            fail(error)
+            return Gst.FlowReturn.ERROR
         return Gst.FlowReturn.OK
 
     def on_eos(appsink):
         if not quiet:
-            print("session %s: %d frames handled" % (context.get_id().encode(
-                "unicode_escape").decode(), handler.frames), flush=True)
+            print("session %s: %d frames handled" % (who, state["frames"]), flush=True)
         src.emit("end-of-stream")
 
     sink.connect("new-sample", on_sample)
     sink.connect("eos", on_eos)
     return bin_
+
+
+def create_handler(context, quiet):
+    """create-handler: the session's bin, or None (the session ends with
+    handler_failed) when making it failed."""
+    try:
+        return make_bin(context, quiet)
+    except Exception:  # noqa: BLE001
+        print("session %s: no handler:\n%s" % (escaped(context.get_id()),
+                                              traceback.format_exc()),
+              file=sys.stderr, end="", flush=True)
+        return None
 
 
 def main():
@@ -185,22 +322,26 @@ def main():
     if args.ice_addresses:
         server.set_property("ice-addresses", args.ice_addresses)
     pipeline.add(server)
-    server.connect("create-handler", lambda _bin, ctx: make_bin(ctx, args.quiet))
+    server.connect("create-handler", lambda _bin, ctx: create_handler(ctx, args.quiet))
 
     loop = GLib.MainLoop()
 
     def on_message(_bus, msg):
         if msg.type == Gst.MessageType.ERROR:
             err, _ = msg.parse_error()
-            print("error: %s" % err.message, file=sys.stderr)
+            print("error: %s" % escaped(err.message), file=sys.stderr)
             loop.quit()
+        elif msg.type == Gst.MessageType.WARNING:
+            # A handler that failed: sessionbin names the session (sanitized).
+            err, _ = msg.parse_warning()
+            print("warning: %s" % escaped(err.message), file=sys.stderr, flush=True)
         elif msg.type == Gst.MessageType.EOS:
             loop.quit()
         elif msg.type == Gst.MessageType.ELEMENT and not args.quiet:
             s = msg.get_structure()
             if s.get_name() in ("session-started", "session-ended"):
-                print("%s %s" % (s.get_name(), s.get_string("session-id").encode(
-                    "unicode_escape").decode()), flush=True)
+                print("%s %s" % (s.get_name(), escaped(s.get_string("session-id"))),
+                      flush=True)
 
     bus = pipeline.get_bus()
     bus.add_signal_watch()

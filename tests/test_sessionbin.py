@@ -4,8 +4,9 @@ case per run, named on the command line (tests/meson.build registers each as
 its own test, suite 'sessionbin').
 
     test_sessionbin.py isolation|templating|errors-parse|errors-file|
-                       errors-not-negotiated|errors-element|create-handler|
-                       messages|churn|dialects
+                       errors-not-negotiated|errors-element|
+                       errors-after-queue|create-handler|
+                       messages|churn|dialects|drain|preroll
 """
 import asyncio
 import math
@@ -271,6 +272,14 @@ def case_errors_element():
     handler_failure("bad-element", "identity error-after=10 ! fakesink")
 
 
+def case_errors_after_queue():
+    """An element error behind a queue: the session's streaming stops on
+    the flow error and the handler goes, while the queue's own "Internal
+    data stream error" may come after it was taken for removal; that one
+    must not reach the application either."""
+    handler_failure("bad-queued", "queue ! identity error-after=10 ! fakesink")
+
+
 # ---------------------------------------------------------------------------
 # 4. create-handler from Python
 
@@ -448,6 +457,76 @@ def case_drain():
     check(res.close_code == 1000, "closed normally after the drain: %s" % res.close_code)
 
 
+# ---------------------------------------------------------------------------
+# 8. A handler's preroll is its own
+
+def live_app_bin():
+    """An application's shape: appsink (it prerolls: async by default) ->
+    Python -> appsrc (live), in a bin; each buffer goes back as it came."""
+    bin_ = Gst.Bin.new(None)
+    sink = Gst.ElementFactory.make("appsink")
+    src = Gst.ElementFactory.make("appsrc")
+    sink.set_property("emit-signals", True)
+    src.set_property("format", Gst.Format.TIME)
+    src.set_property("is-live", True)
+    bin_.add(sink)
+    bin_.add(src)
+    bin_.add_pad(Gst.GhostPad.new("sink", sink.get_static_pad("sink")))
+    bin_.add_pad(Gst.GhostPad.new("src", src.get_static_pad("src")))
+
+    def on_sample(appsink):
+        sample = appsink.emit("pull-sample")
+        if src.get_property("caps") is None:
+            src.set_property("caps", sample.get_caps())
+        src.emit("push-buffer", sample.get_buffer())
+        return Gst.FlowReturn.OK
+
+    sink.connect("new-sample", on_sample)
+    sink.connect("eos", lambda _sink: src.emit("end-of-stream"))
+    return bin_
+
+
+def case_preroll():
+    """A handler whose sink waits for a first buffer that never comes (a
+    fakesink behind a closed valve) does not hold the server up: sessions
+    that start while it waits hear their echo, one of them through a bin
+    with an appsink and a live appsrc (such a bin never told its parent
+    that its preroll ended: the server stayed PAUSED and every later
+    handler's sink waited), and sessionbin stays PLAYING."""
+    def create_handler(_sb, context):
+        if context.get_id() == "waits":
+            return Gst.parse_bin_from_description("valve drop=true ! fakesink", True)
+        if context.get_id() == "live-app":
+            return live_app_bin()
+        return echo_bin()
+
+    # The waiting handler drops the EOS too: it is removed after drain-timeout.
+    server = Pipeline.sessionbin(create_handler=create_handler, drain_timeout=1).start()
+    states = []
+
+    async def later(ident, freq):
+        await asyncio.sleep(0.5)
+        return await stream(server.port, ident, freq=freq, amplitude=8000, seconds=2.0)
+
+    async def state_meanwhile():
+        await asyncio.sleep(1.5)
+        states.append(server.server.get_state(0)[1:])
+
+    async def all_():
+        return await asyncio.gather(
+            stream(server.port, "waits", freq=500.0, amplitude=8000, seconds=3.5),
+            later("after", 900.0), later("live-app", 1300.0), state_meanwhile())
+
+    _waits, after, live, _ = asyncio.run(all_())
+    errors = server.errors()
+    server.stop()
+    check(states == [(Gst.State.PLAYING, Gst.State.VOID_PENDING)],
+          "sessionbin PLAYING while a handler waits for its first buffer: %s" % states)
+    hears_own_tone(after, 900.0, min_fraction=0.95)
+    hears_own_tone(live, 1300.0, min_fraction=0.95)
+    check(not errors, "no error: %s" % errors)
+
+
 CASES = {
     "isolation": case_isolation,
     "templating": case_templating,
@@ -455,11 +534,13 @@ CASES = {
     "errors-file": case_errors_file,
     "errors-not-negotiated": case_errors_not_negotiated,
     "errors-element": case_errors_element,
+    "errors-after-queue": case_errors_after_queue,
     "create-handler": case_create_handler,
     "messages": case_messages,
     "churn": case_churn,
     "dialects": case_dialects,
     "drain": case_drain,
+    "preroll": case_preroll,
 }
 
 

@@ -35,6 +35,11 @@
  * * A handler without a source pad (it ends in a sink) is receive-only.
  * * No handler at all: each session's audio goes straight back (echo).
  *
+ * A handler prerolls on its own (a bin's #GstBin:async-handling is set):
+ * a sink in it waiting for its first buffer (appsink, filesink) never
+ * takes the server out of PLAYING, so sessions that start meanwhile start
+ * at once.
+ *
  * Templating: `{session_id}`, `{transport}` and `{dialect}` in
  * #GstSessionBin:handler are replaced per session. Clients choose their
  * ids, so every substituted value is sanitized first: each character
@@ -387,6 +392,21 @@ start_drain (GstSessionBin * self, GstSessionContext * context)
       });
 }
 
+/* An error or a preroll message: what a handler's element must not pass
+ * to the application. */
+static bool
+is_handler_state_or_error (GstMessage * message)
+{
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 static void
 gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 {
@@ -406,6 +426,17 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 
   GstElement *child = nullptr;
   auto h = src ? self->priv->handlers.owner_of (src, &child) : nullptr;
+  if (!h && child && child != self->priv->src && is_handler_state_or_error
+      (message)) {
+    /* Every child but the inner sessionsrc is a handler's: this one's
+     * handler was taken for removal and still posts as it stops (a
+     * queue's "Internal data stream error" after the session's flow
+     * error removed it). Its session is ending already. */
+    GST_DEBUG_OBJECT (self, "dropped %s from a handler being removed",
+        GST_MESSAGE_TYPE_NAME (message));
+    gst_message_unref (message);
+    return;
+  }
   if (!h) {
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
     return;
@@ -427,6 +458,13 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
       gst_message_unref (message);
       return;
     }
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      /* A handler's preroll is its own (SessionHandler::start): the
+       * server stays PLAYING while a session's first buffer is on its
+       * way. */
+      gst_message_unref (message);
+      return;
     case GST_MESSAGE_ELEMENT:{
       GstStructure *s = gst_structure_copy (gst_message_get_structure
           (message));

@@ -282,6 +282,17 @@ SessionHandler::start (std::string & error)
     }
   }
 
+  /* The handler prerolls on its own. A sink that prerolls (appsink,
+   * filesink, fakesink by default) would otherwise take the server's
+   * PLAYING away until its first buffer, so that every handler started
+   * meanwhile starts PAUSED and its sinks wait; and a bin that also holds
+   * a live source (appsrc is-live) never tells its parent that preroll
+   * ended: the server stayed PAUSED for good (measured: two WebRTC
+   * callers at once into an appsink ! appsrc video handler, nothing sent
+   * back). sessionbin drops what the handler's children still post
+   * (gst_session_bin_handle_message). */
+  if (GST_IS_BIN (handler_))
+    g_object_set (handler_, "async-handling", TRUE, NULL);
   /* Downstream first, so nothing flows into an element not started. */
   for (auto it = elements_.rbegin (); it != elements_.rend (); ++it) {
     if (!gst_element_sync_state_with_parent (*it)) {
