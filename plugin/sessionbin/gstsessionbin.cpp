@@ -86,6 +86,7 @@
  */
 
 #include "sessionbin/gstsessionbin.h"
+#include "sessionbin/sessionbinprivate.h"
 #include "gstsessionctxelements.h"
 #include "sessionsrc/gstsessionsrc.h"
 #include "sessionbin/handlerset.h"
@@ -109,12 +110,6 @@ using sessionbin::SessionHandler;
 
 namespace {
 
-/* With no handler: each session gets its own media back, every kind (a
- * pass-through per kind, told apart by caps). */
-constexpr const char *kEchoHandler =
-    "capsfilter caps=audio/x-raw  capsfilter caps=video/x-raw";
-constexpr guint kDefaultHandlerTimeout = 5;
-
 enum
 {
   PROP_0,
@@ -124,273 +119,16 @@ enum
   PROP_SERVER_FIRST,
 };
 
-enum
-{
-  SIGNAL_CREATE_HANDLER,
-  SIGNAL_SESSION_MESSAGE,
-  SIGNAL_SESSION_MARK,
-  SIGNAL_AUTHORIZE,
-  SIGNAL_DRAIN,
-  LAST_SIGNAL,
-};
-guint signals[LAST_SIGNAL];
-
 }  // namespace
 
-struct GstSessionBinPrivate
-{
-  GstSessionBin *self;
-  GstElement *src;              /* the inner sessionsrc, session-pads=true */
-
-  sessionbin::HandlerSet handlers;
-
-  /* Guards the settings. */
-  std::mutex lock;
-  std::string handler_description;
-  guint handler_timeout = kDefaultHandlerTimeout;
-
-  explicit GstSessionBinPrivate (GstSessionBin * bin)
-  :  self (bin), handlers (GST_BIN (bin))
-  {
-  }
-};
-
-struct _GstSessionBin
-{
-  GstBin parent;
-  GstSessionBinPrivate *priv;
-};
+guint gst_session_bin_signals[SIGNAL_LAST];
+/* The short name in this file. */
+static guint *const signals = gst_session_bin_signals;
 
 #define gst_session_bin_parent_class parent_class
 G_DEFINE_TYPE (GstSessionBin, gst_session_bin, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE (sessionbin, "sessionbin", GST_RANK_NONE,
     GST_TYPE_SESSION_BIN);
-
-/* ------------------------------------------------------------------ */
-/* Handlers                                                              */
-
-/* The session's handler element: the application's, else the handler
- * description filled in for it. NULL with @error set on failure. */
-static GstElement *
-make_handler (GstSessionBin * self, GstSessionContext * context,
-    std::string & error)
-{
-  if (g_signal_has_handler_pending (self, signals[SIGNAL_CREATE_HANDLER], 0,
-          FALSE)) {
-    GstElement *element = nullptr;
-    g_signal_emit (self, signals[SIGNAL_CREATE_HANDLER], 0, context, &element);
-    if (!element)
-      error = "create-handler returned no element";
-    return element;
-  }
-  std::string description;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    description = self->priv->handler_description;
-  }
-  if (description.empty ())
-    description = kEchoHandler;
-  return sessionbin::parse_handler (description, context, error);
-}
-
-/* After the handler's last part left the bin. */
-static void
-post_done (GstSessionBin * self, GstSessionContext * context,
-    const char *result)
-{
-  GstStructure *s = gst_structure_new ("session-handler-done",
-      "context", GST_TYPE_SESSION_CONTEXT, context,
-      "session-id", G_TYPE_STRING, gst_session_context_get_id (context),
-      "result", G_TYPE_STRING, result, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Removes @h (once) and posts what follows from it. */
-static void
-remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
-    h, const char *result)
-{
-  if (!self->priv->handlers.take (h))
-    return;
-  /* Removals are queued with gst_element_call_async, whose pool runs them
-   * in any order: a handler that failed and then passed an EOS on (an
-   * element erring once, e.g. identity error-after) is done "failed",
-   * whichever call came first. Read after take (): mark_failed () no
-   * longer writes once the handler is removing. */
-  if (h->failed)
-    result = "failed";
-  GST_DEBUG_OBJECT (self, "session %s: removing its handler (%s)",
-      h->log_id ().c_str (), result);
-  h->remove ();
-  post_done (self, h->context (), result);
-  if (self->priv->handlers.eos_due ())
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_eos (GST_OBJECT (self)));
-}
-
-struct RemoveCall
-{
-  std::shared_ptr<SessionHandler> handler;
-  const char *result;
-};
-
-/* Removes @h from another thread: messages and signals come from
- * streaming threads that may be @h's own. */
-static void
-remove_handler_async (GstSessionBin * self,
-    const std::shared_ptr<SessionHandler> & h, const char *result)
-{
-  gst_element_call_async (GST_ELEMENT (self),
-      [](GstElement * element, gpointer data) {
-        auto *call = static_cast<RemoveCall *> (data);
-        remove_handler (GST_SESSION_BIN (element), call->handler,
-            call->result);
-      }, new RemoveCall { h, result }, [](gpointer data) {
-        delete static_cast<RemoveCall *> (data);
-      });
-}
-
-/* Ends @context's session because its handler failed: reason error, a
- * failed reply `handler_failed` where the protocol has one, a warning. */
-static void
-fail_session (GstSessionBin * self, GstSessionContext * context,
-    const std::string & log_id, const std::string & why)
-{
-  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-      ("Session %s: handler failed: %s", log_id.c_str (), why.c_str ()),
-      (NULL), ("session-id", G_TYPE_STRING,
-          gst_session_context_get_id (context), "error", G_TYPE_STRING,
-          "handler_failed", NULL));
-  if (auto session = sessionctx::session_from_context (context))
-    session->fail (sessionctx::error::handler_failed);
-}
-
-static void
-fail_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
-    const std::string & why)
-{
-  if (!self->priv->handlers.mark_failed (h))
-    return;
-  fail_session (self, h->context (), h->log_id (), why);
-  remove_handler_async (self, h, "failed");
-}
-
-/* A session pad of the inner sessionsrc (server thread, before the
- * session's first buffer): the session's first pad makes its handler, each
- * pad is linked to it by kind. */
-static void
-on_session_pad (GstElement *, GstPad * pad, gpointer data)
-{
-  auto *self = GST_SESSION_BIN (data);
-  GstSessionContext *context = gst_session_context_get_current (pad, nullptr);
-  if (!context)
-    return;                     /* the interleaved pad */
-  sessionctx::MediaKind kind;
-  if (!sessionbin::pad_media_kind (pad, &kind)) {
-    g_object_unref (context);
-    return;
-  }
-
-  std::string error;
-  if (auto h = self->priv->handlers.find (context)) {
-    /* Another kind of a session whose handler runs. */
-    g_object_unref (context);
-    if (!h->link (kind, pad, error))
-      fail_handler (self, h, error);
-    return;
-  }
-
-  const gint64 t0 = g_get_monotonic_time ();
-  GstElement *element = make_handler (self, context, error);
-  if (!element) {
-    fail_session (self, context, sessionbin::sanitize
-        (gst_session_context_get_id (context)), error);
-    g_object_unref (context);
-    return;
-  }
-  auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
-      element);
-  g_object_unref (context);
-  /* Known before it starts (its errors while starting are its own), and
-   * again with its output stages once started. */
-  self->priv->handlers.add (h);
-  bool started = h->start (error) && h->link (kind, pad, error);
-  self->priv->handlers.add (h);
-  if (!started) {
-    fail_handler (self, h, error);
-    return;
-  }
-  /* tests/bench/run_sessionbin.sh reads this line. */
-  GST_INFO_OBJECT (self, "session %s: handler ready in %" G_GINT64_FORMAT
-      " us", h->log_id ().c_str (), g_get_monotonic_time () - t0);
-}
-
-/* What a session pad feeds failed (not-negotiated, a flow error), on that
- * pad's streaming thread: the inner sessionsrc ends the session; the
- * handler goes. The warning is sessionbin's (once, whichever of the
- * handler's error and the flow error came first). */
-static gboolean
-on_session_failed (GstElement *, GstSessionContext * context,
-    const gchar * flow, gpointer data)
-{
-  auto *self = GST_SESSION_BIN (data);
-  auto h = self->priv->handlers.find (context);
-  if (!h)
-    return FALSE;               /* no handler of ours: sessionsrc warns */
-  if (self->priv->handlers.mark_failed (h))
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-        ("Session %s: handler failed: %s", h->log_id ().c_str (), flow),
-        ("streaming of the session stopped, reason %s", flow),
-        ("session-id", G_TYPE_STRING, gst_session_context_get_id (context),
-            "error", G_TYPE_STRING, sessionctx::error::handler_failed,
-            "flow-return", G_TYPE_STRING, flow, NULL));
-  remove_handler_async (self, h, "failed");
-  return TRUE;
-}
-
-struct DrainTimer
-{
-  GWeakRef bin;
-  std::weak_ptr<SessionHandler> handler;
-};
-
-static gboolean
-on_drain_timeout (GstClock *, GstClockTime, GstClockID, gpointer data)
-{
-  auto *timer = static_cast<DrainTimer *> (data);
-  auto h = timer->handler.lock ();
-  auto *self = static_cast<GstSessionBin *> (g_weak_ref_get (&timer->bin));
-  if (h && self) {
-    GST_WARNING_OBJECT (self, "session %s: handler did not finish in time",
-        h->log_id ().c_str ());
-    remove_handler_async (self, h, "timeout");
-  }
-  if (self)
-    gst_object_unref (self);
-  return TRUE;
-}
-
-/* The session ended: its EOS is on the way; give the handler
- * handler-timeout to finish. */
-static void
-start_drain (GstSessionBin * self, GstSessionContext * context)
-{
-  guint timeout;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    timeout = self->priv->handler_timeout;
-  }
-  auto *timer = new DrainTimer;
-  g_weak_ref_init (&timer->bin, self);
-  timer->handler = self->priv->handlers.find (context);
-  self->priv->handlers.start_drain (context, timeout, on_drain_timeout, timer,
-      [](gpointer data) {
-        auto *timer = static_cast<DrainTimer *> (data);
-        g_weak_ref_clear (&timer->bin);
-        delete timer;
-      });
-}
 
 /* An error or a preroll message: what a handler's element must not pass
  * to the application. */
@@ -481,28 +219,6 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
       GST_BIN_CLASS (parent_class)->handle_message (bin, message);
       return;
   }
-}
-
-/* Ends every handler (EOS into each session), waits for them to finish. */
-static void
-finish_handlers (GstSessionBin * self)
-{
-  guint timeout;
-  {
-    std::lock_guard < std::mutex > l (self->priv->lock);
-    timeout = self->priv->handler_timeout;
-  }
-  if (self->priv->handlers.all ().empty ())
-    return;
-  gst_element_send_event (self->priv->src, gst_event_new_eos ());
-  self->priv->handlers.wait_empty (timeout);
-}
-
-static void
-remove_all_handlers (GstSessionBin * self)
-{
-  for (auto & h : self->priv->handlers.all ())
-    remove_handler (self, h, "timeout");
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,81 @@
+/* What sessionbin's element (gstsessionbin.cpp) and its handlers
+ * (sessionbinhandlers.cpp) share: the instance, its signals, and what the
+ * element asks of the handlers.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "sessionbin/gstsessionbin.h"
+#include "sessionbin/handlerset.h"
+
+#include <gst/gst.h>
+#include <gst/sessionctx/sessionctx.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+/* With no handler: each session gets its own media back, every kind (a
+ * pass-through per kind, told apart by caps). */
+constexpr const char *kSessionBinEchoHandler =
+    "capsfilter caps=audio/x-raw  capsfilter caps=video/x-raw";
+constexpr guint kDefaultHandlerTimeout = 5;
+
+enum
+{
+  SIGNAL_CREATE_HANDLER,
+  SIGNAL_SESSION_MESSAGE,
+  SIGNAL_SESSION_MARK,
+  SIGNAL_AUTHORIZE,
+  SIGNAL_DRAIN,
+  SIGNAL_LAST,
+};
+extern guint gst_session_bin_signals[SIGNAL_LAST];
+
+struct GstSessionBinPrivate
+{
+  GstSessionBin *self;
+  GstElement *src;              /* the inner sessionsrc, session-pads=true */
+
+  sessionbin::HandlerSet handlers;
+
+  /* Guards the settings. */
+  std::mutex lock;
+  std::string handler_description;
+  guint handler_timeout = kDefaultHandlerTimeout;
+
+  explicit GstSessionBinPrivate (GstSessionBin * bin)
+  :  self (bin), handlers (GST_BIN (bin))
+  {
+  }
+};
+
+struct _GstSessionBin
+{
+  GstBin parent;
+  GstSessionBinPrivate *priv;
+};
+
+namespace sessionbin {
+class SessionHandler;
+}
+
+/* sessionbinhandlers.cpp */
+/* The inner sessionsrc's `pad-added`: the session's handler made (on its
+ * first pad), linked, started. */
+void on_session_pad (GstElement * src, GstPad * pad, gpointer data);
+/* The inner sessionsrc's `session-failed`: its handler fails with it. */
+gboolean on_session_failed (GstElement * src, GstSessionContext * context,
+    const gchar * flow, gpointer data);
+/* @context ended: its handler gets handler-timeout to finish. */
+void start_drain (GstSessionBin * self, GstSessionContext * context);
+void remove_handler (GstSessionBin * self,
+    const std::shared_ptr<sessionbin::SessionHandler> & h, const char *result);
+void remove_handler_async (GstSessionBin * self,
+    const std::shared_ptr<sessionbin::SessionHandler> & h, const char *result);
+void fail_handler (GstSessionBin * self,
+    const std::shared_ptr<sessionbin::SessionHandler> & h,
+    const std::string & why);
+/* Ends every handler (EOS into each session), waits for them to finish. */
+void finish_handlers (GstSessionBin * self);
+void remove_all_handlers (GstSessionBin * self);
