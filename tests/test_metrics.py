@@ -5,7 +5,8 @@ then sessionbin), /metrics parsed by the Prometheus project's own parser
 (python3-prometheus-client). Exact counter values for a known exchange:
 N media frames of B bytes in -> frames_received_total N, bytes B*N; the
 sessions gauge back to 0 after stop; ends by reason; a protocol error by
-code; the handshake histogram counts every upgrade; metrics=false -> 404."""
+code; the handshake histogram counts every upgrade; the video series exist
+(0 without WebRTC video); metrics=false -> 404."""
 import asyncio
 import base64
 import json
@@ -125,6 +126,9 @@ async def exchange(port, element):
                   "stats: last-media-age %d ns" % one.get_value("last-media-age"))
             check(one.get_value("send-queue-bytes") >= 0
                   and one.get_value("frames-dropped") == 0, "stats: queue, dropped")
+            check(not one.has_field("video-frames-received")
+                  and not one.has_field("video-bitrate-sent"),
+                  "stats: no video fields for a WebSocket session")
         tw_live = live.get("MZmetrics")
         if tw_live:
             check(tw_live.get_value("dialect") == "twilio"
@@ -144,6 +148,10 @@ async def exchange(port, element):
               "bytes_received_total")
         check(value(text, "sessionctx_protocol_errors_total", code="invalid_json") == 1,
               "protocol_errors_total{code=invalid_json} 1")
+        video = {(n, labels): v for (n, labels), v in samples(text)[0].items()
+                 if n.startswith("sessionctx_video_")}
+        check(len(video) == 8 and all(v == 0 for v in video.values()),
+              "video series all 0 with WebSocket sessions (%s)" % video)
 
         await tw.send(json.dumps({"event": "stop", "streamSid": "MZmetrics"}))
         await a.send(json.dumps({"event": "stop"}))
@@ -181,12 +189,23 @@ def main():
                            ("sessionctx_bytes_sent", "counter"),
                            ("sessionctx_frames_dropped", "counter"),
                            ("sessionctx_protocol_errors", "counter"),
+                           ("sessionctx_video_frames_received", "counter"),
+                           ("sessionctx_video_frames_sent", "counter"),
+                           ("sessionctx_video_frames_dropped", "counter"),
+                           ("sessionctx_video_keyframe_requests_received", "counter"),
+                           ("sessionctx_video_keyframe_requests_sent", "counter"),
+                           ("sessionctx_video_rtp_bytes_received", "counter"),
+                           ("sessionctx_video_rtp_bytes_sent", "counter"),
                            ("sessionctx_websocket_handshake_seconds", "histogram"),
                            ("sessionctx_webrtc_setup_seconds", "histogram")):
             f = families.get(name)
             check(f is not None and f.type == kind and f.documentation,
                   "%s is a documented %s" % (name, kind))
         check(src.get_property("stats").get_value("sessions") == 0, "stats: no session yet")
+        dropped = families.get("sessionctx_video_frames_dropped")
+        check(dropped is not None and sorted(
+            sm.labels.get("reason") for sm in dropped.samples) == ["framerate", "send_queue"],
+              "video_frames_dropped_total by reason: framerate, send_queue")
 
         asyncio.run(exchange(port, src))
 
@@ -219,6 +238,11 @@ def main():
               and stats.get_value("sessions-ended") == 2
               and stats.get_value("protocol-errors") == 1
               and stats.get_value("sessions") == 0, "stats totals: %s" % stats.to_string())
+        check(all(stats.get_value(f) == 0 for f in (
+            "video-frames-received", "video-frames-sent", "video-frames-dropped-framerate",
+            "video-frames-dropped-queue", "video-keyframe-requests-received",
+            "video-keyframe-requests-sent", "video-bytes-received", "video-bytes-sent")),
+              "stats totals: the video counters, 0")
     finally:
         pipe.set_state(Gst.State.NULL)
 

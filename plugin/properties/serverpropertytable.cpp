@@ -408,7 +408,8 @@ const Row kServerPropertyRows[] = {
    * server started (guint64 `frames-received`, `bytes-received`,
    * `frames-sent`, `bytes-sent`, `frames-dropped`, `audio-dropped`
    * (GstClockTime), `sessions-started`,
-   * `sessions-ended`, `protocol-errors`) and one field per live session,
+   * `sessions-ended`, `protocol-errors`, and the guint64 video counters
+   * named below) and one field per live session,
    * named `session-0`, `session-1`, … in the order of the session ids
    * (a client's id can be any string, so it is a value, not a name).
    * Each is a `session` structure: `id`, `transport`, `dialect`
@@ -426,7 +427,20 @@ const Row kServerPropertyRows[] = {
    * media from the client, once started); WebRTC sessions add
    * `round-trip` and `jitter` (double, seconds) and `packets-lost`
    * (gint64) from webrtcbin's `get-stats`, once known (fetched in the
-   * background about once a second, so they lag by that much).
+   * background about once a second, so they lag by that much; jitter
+   * and losses of the client's audio). Sessions with video, either way,
+   * add guint64 `video-frames-received` (decoded frames delivered to the
+   * session's video pad), `video-frames-sent` (frames taken by the
+   * encoder of the video sent back), `video-frames-dropped-framerate`
+   * (frames sooner than #GstSessionSrc:video-max-framerate),
+   * `video-frames-dropped-queue` (the oldest frame waiting for the
+   * encoder, dropped for a newer one), `video-keyframe-requests-received`
+   * and `video-keyframe-requests-sent` (keyframe requests from the
+   * client, and to it; not counted yet: 0), `video-bytes-received` and
+   * `video-bytes-sent` (RTP payload bytes, from `get-stats`), and once
+   * known `video-bitrate-received` and `video-bitrate-sent` (double,
+   * bit/s over the last second), `video-jitter` (double, seconds) and
+   * `video-packets-lost` (gint64).
    * Reading it copies the session table under its lock and reads
    * atomic counters: it never waits on the server's threads. Empty
    * (`sessions=0`) while the element is stopped.
@@ -434,7 +448,8 @@ const Row kServerPropertyRows[] = {
   {boxed_spec ("stats", "Statistics",
           "Live sessions as fields session-0, session-1, ... (id, transport, "
           "dialect, remote address, start time, counters; WebRTC: round trip, "
-          "jitter, packets lost) and the server's totals",
+          "jitter, packets lost; video: frames in, out, dropped, bytes, "
+          "bitrates) and the server's totals",
           gst_structure_get_type, kReadOnly),
       kNoValue, live_stats},
   /**

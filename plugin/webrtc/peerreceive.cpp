@@ -26,7 +26,8 @@ receive (Peer * peer, MediaKind kind, GstBuffer * buf)
   GST_BUFFER_PTS (buf) = now_running_time (peer->src);
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
-  /* The session's counters are its audio's; video keeps it alive. */
+  /* The session's counters are its audio's (video has its own, counted
+   * once on the session's pad); video keeps it alive too. */
   if (kind == MediaKind::audio)
     peer->session->count_media (gst_buffer_get_size (buf));
   else
@@ -52,6 +53,8 @@ receive (Peer * peer, MediaKind kind, GstBuffer * buf)
   gst_buffer_add_session_meta (buf, peer->session->context ());
   peer->session->note_input_backlog (t.out->push (GST_MINI_OBJECT_CAST
           (buf)));
+  if (kind == MediaKind::video)
+    peer->session->video.frame_received ();
   return GST_FLOW_OK;
 }
 

@@ -362,6 +362,7 @@ public:
   {
     auto p = peer_.lock ();
     GstElement *appsrc = nullptr;
+    bool too_soon = false;
     if (p) {
       std::lock_guard < std::mutex > l (p->lock);
       appsrc = p->track (MediaKind::video).appsrc;
@@ -369,8 +370,10 @@ public:
        * last one sent is dropped. */
       const gint64 now = g_get_monotonic_time ();
       if (appsrc && p->last_video_sent_us &&
-          now - p->last_video_sent_us < p->video_min_interval_us)
+          now - p->last_video_sent_us < p->video_min_interval_us) {
+        too_soon = !p->removed;
         appsrc = nullptr;
+      }
       if (p->removed || !appsrc)
         appsrc = nullptr;
       else {
@@ -378,10 +381,14 @@ public:
         gst_object_ref (appsrc);
       }
     }
+    if (too_soon)
+      p->session->video.frame_dropped (sessionctx::VideoDrop::framerate);
     if (!appsrc) {
       gst_sample_unref (frame);
       return false;
     }
+    /* A peer that only receives has its figures fetched here. */
+    peer_stats_maybe_fetch (p->webrtc, p->session, p->stats_fetched_us);
     bool ok = gst_app_src_push_sample (GST_APP_SRC (appsrc), frame) ==
         GST_FLOW_OK;
     gst_sample_unref (frame);
@@ -486,6 +493,8 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
     gst_object_unref (chain_src);
     gst_object_unref (webrtc_sink);
     t.appsrc = input;
+    if (kind == MediaKind::video)
+      peer_stats_count_video_send (input, session, session->video);
     receives |= sessionctx::media_kind_bit (kind);
   }
   for (MediaKind kind : sessionctx::kMediaKinds) {
@@ -533,6 +542,8 @@ Peer::attach_output (MediaKind kind, std::shared_ptr<OutputPad> pad)
     for (auto *buf : t.early) {
       gst_buffer_add_session_meta (buf, session->context ());
       t.out->push (GST_MINI_OBJECT_CAST (buf));
+      if (kind == MediaKind::video)
+        session->video.frame_received ();
     }
     t.early.clear ();
     if (!output_attached) {

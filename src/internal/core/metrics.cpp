@@ -64,6 +64,12 @@ const GstSessionDialect kDialectValues[] = {
 
 }  // namespace
 
+const char *
+video_drop_name (VideoDrop why)
+{
+  return why == VideoDrop::framerate ? "framerate" : "send_queue";
+}
+
 constexpr std::array<double, 14> Histogram::kBounds;
 
 void
@@ -155,6 +161,19 @@ Metrics::totals () const
   t.bytes_sent = bytes_sent_.load (std::memory_order_relaxed);
   t.frames_dropped = frames_dropped_.load (std::memory_order_relaxed);
   t.audio_dropped_ns = audio_dropped_ns_.load (std::memory_order_relaxed);
+  t.video_frames_received =
+      video_frames_received_.load (std::memory_order_relaxed);
+  t.video_frames_sent = video_frames_sent_.load (std::memory_order_relaxed);
+  for (int i = 0; i < kVideoDrops; i++)
+    t.video_dropped[i] = video_dropped_[i].load (std::memory_order_relaxed);
+  t.keyframe_requests_received =
+      keyframe_requests_received_.load (std::memory_order_relaxed);
+  t.keyframe_requests_sent =
+      keyframe_requests_sent_.load (std::memory_order_relaxed);
+  t.video_rtp_bytes_received =
+      video_rtp_bytes_received_.load (std::memory_order_relaxed);
+  t.video_rtp_bytes_sent =
+      video_rtp_bytes_sent_.load (std::memory_order_relaxed);
   for (auto & row : started_)
     for (auto & c : row)
       t.sessions_started += c.load ();
@@ -250,6 +269,38 @@ Metrics::render () const
   out += "sessionctx_audio_dropped_seconds_total ";
   append_double (out, t.audio_dropped_ns / 1e9);
   out += '\n';
+
+  counter (out, "sessionctx_video_frames_received_total",
+      "Video frames received from WebRTC clients: decoded, delivered to "
+      "their session's video pad", t.video_frames_received);
+  counter (out, "sessionctx_video_frames_sent_total",
+      "Video frames sent to WebRTC clients: taken by the encoder of their "
+      "video track", t.video_frames_sent);
+  header (out, "sessionctx_video_frames_dropped_total", "counter",
+      "Video frames for WebRTC clients that were not sent, by reason: "
+      "framerate (sooner than video-max-framerate), send_queue (the oldest "
+      "frame waiting for the encoder, dropped for a newer one)");
+  for (int i = 0; i < kVideoDrops; i++) {
+    out += "sessionctx_video_frames_dropped_total{reason=\"";
+    out += video_drop_name ((VideoDrop) i);
+    out += "\"} ";
+    append_u64 (out, t.video_dropped[i]);
+    out += '\n';
+  }
+  counter (out, "sessionctx_video_keyframe_requests_received_total",
+      "Keyframe requests (PLI, FIR) from WebRTC clients for the video sent "
+      "to them", t.keyframe_requests_received);
+  counter (out, "sessionctx_video_keyframe_requests_sent_total",
+      "Keyframe requests sent to WebRTC clients for the video they send",
+      t.keyframe_requests_sent);
+  counter (out, "sessionctx_video_rtp_bytes_received_total",
+      "RTP payload bytes of video received from WebRTC clients (webrtcbin's "
+      "stats, read about once a second per peer; times 8, its rate is the "
+      "bitrate)", t.video_rtp_bytes_received);
+  counter (out, "sessionctx_video_rtp_bytes_sent_total",
+      "RTP payload bytes of video sent to WebRTC clients (webrtcbin's "
+      "stats, read about once a second per peer; times 8, its rate is the "
+      "bitrate)", t.video_rtp_bytes_sent);
 
   header (out, "sessionctx_protocol_errors_total", "counter",
       "Protocol errors, warnings and access refusals, by error code");

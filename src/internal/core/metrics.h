@@ -1,8 +1,8 @@
-/* A server's counters for `/metrics` and the `stats` property: totals,
- * sessions by transport and dialect, ends by reason, protocol errors by
- * code, two latency histograms. Counting a frame is a relaxed atomic add
- * (no lock); labels are bounded enums or our own error codes, never what
- * a client wrote.
+/* A server's counters for `/metrics` and the `stats` property: totals
+ * (audio, and WebRTC video), sessions by transport and dialect, ends by
+ * reason, protocol errors by code, two latency histograms. Counting a
+ * frame is a relaxed atomic add (no lock); labels are bounded enums or our
+ * own error codes, never what a client wrote.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -19,6 +19,17 @@
 #include <string>
 
 namespace sessionctx {
+
+/* Why a video frame for a WebRTC client was not sent. */
+enum class VideoDrop
+{
+  framerate,                    /* sooner than video-max-framerate allows */
+  send_queue,                   /* the send appsrc was full (the oldest) */
+};
+constexpr int kVideoDrops = 2;
+/* Its label value in /metrics and its word in `stats`: "framerate",
+ * "send_queue". */
+const char *video_drop_name (VideoDrop why);
 
 /* Cumulative counts in fixed buckets (upper bounds in seconds). */
 class Histogram
@@ -67,6 +78,34 @@ public:
     audio_dropped_ns_.fetch_add (ns, std::memory_order_relaxed);
   }
 
+  /* WebRTC video, any thread (VideoCounters calls these). */
+  void video_frame_received ()
+  {
+    video_frames_received_.fetch_add (1, std::memory_order_relaxed);
+  }
+  void video_frame_sent ()
+  {
+    video_frames_sent_.fetch_add (1, std::memory_order_relaxed);
+  }
+  void video_frame_dropped (VideoDrop why)
+  {
+    video_dropped_[(int) why].fetch_add (1, std::memory_order_relaxed);
+  }
+  void keyframe_request_received ()
+  {
+    keyframe_requests_received_.fetch_add (1, std::memory_order_relaxed);
+  }
+  void keyframe_request_sent ()
+  {
+    keyframe_requests_sent_.fetch_add (1, std::memory_order_relaxed);
+  }
+  /* RTP payload bytes of video, from webrtcbin's get-stats (deltas). */
+  void video_rtp_bytes (guint64 received, guint64 sent)
+  {
+    video_rtp_bytes_received_.fetch_add (received, std::memory_order_relaxed);
+    video_rtp_bytes_sent_.fetch_add (sent, std::memory_order_relaxed);
+  }
+
   /* Session lifecycle (server thread). */
   void session_started (GstSessionTransport t, GstSessionDialect d);
   /* @was_started: it counted in sessions (a WebRTC peer may end before it
@@ -85,6 +124,10 @@ public:
     guint64 frames_received, bytes_received, frames_sent, bytes_sent,
         frames_dropped, sessions_started, sessions_ended, protocol_errors,
         audio_dropped_ns;
+    guint64 video_frames_received, video_frames_sent,
+        video_dropped[kVideoDrops], keyframe_requests_received,
+        keyframe_requests_sent, video_rtp_bytes_received,
+        video_rtp_bytes_sent;
   };
   Totals totals () const;
 
@@ -101,6 +144,13 @@ private:
   std::atomic<guint64> bytes_sent_ { 0 };
   std::atomic<guint64> frames_dropped_ { 0 };
   std::atomic<guint64> audio_dropped_ns_ { 0 };
+  std::atomic<guint64> video_frames_received_ { 0 };
+  std::atomic<guint64> video_frames_sent_ { 0 };
+  std::atomic<guint64> video_dropped_[kVideoDrops] {};
+  std::atomic<guint64> keyframe_requests_received_ { 0 };
+  std::atomic<guint64> keyframe_requests_sent_ { 0 };
+  std::atomic<guint64> video_rtp_bytes_received_ { 0 };
+  std::atomic<guint64> video_rtp_bytes_sent_ { 0 };
   std::atomic<gint64> live_[kTransports][kDialects] {};
   std::atomic<guint64> started_[kTransports][kDialects] {};
   std::atomic<guint64> ended_[kReasons] {};

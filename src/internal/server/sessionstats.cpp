@@ -6,6 +6,37 @@
 namespace sessionctx {
 namespace {
 
+/* A session with video (either way): its video counters. */
+void
+add_video (GstStructure * st, const Session & s)
+{
+  const VideoCounters::Snapshot v = s.video.snapshot ();
+  gst_structure_set (st,
+      "video-frames-received", G_TYPE_UINT64, v.frames_in,
+      "video-frames-sent", G_TYPE_UINT64, v.frames_out,
+      "video-frames-dropped-framerate", G_TYPE_UINT64,
+      v.dropped[(int) VideoDrop::framerate],
+      "video-frames-dropped-queue", G_TYPE_UINT64,
+      v.dropped[(int) VideoDrop::send_queue],
+      "video-keyframe-requests-received", G_TYPE_UINT64,
+      v.keyframe_requests_received,
+      "video-keyframe-requests-sent", G_TYPE_UINT64,
+      v.keyframe_requests_sent,
+      "video-bytes-received", G_TYPE_UINT64, v.rtp_bytes_in,
+      "video-bytes-sent", G_TYPE_UINT64, v.rtp_bytes_out, NULL);
+  if (v.bitrate_in >= 0)
+    gst_structure_set (st, "video-bitrate-received", G_TYPE_DOUBLE,
+        v.bitrate_in, "video-bitrate-sent", G_TYPE_DOUBLE, v.bitrate_out,
+        NULL);
+  const Session::PeerFigures & p = s.peer_figures;
+  double jitter = p.video_jitter_s.load (std::memory_order_relaxed);
+  gint64 lost = p.video_packets_lost.load (std::memory_order_relaxed);
+  if (jitter >= 0)
+    gst_structure_set (st, "video-jitter", G_TYPE_DOUBLE, jitter, NULL);
+  if (lost >= 0)
+    gst_structure_set (st, "video-packets-lost", G_TYPE_INT64, lost, NULL);
+}
+
 /* @id: the table's copy (s.id () may be being set right now). */
 GstStructure *
 session_structure (const std::string & id, const Session & s)
@@ -45,6 +76,8 @@ session_structure (const std::string & id, const Session & s)
     if (lost >= 0)
       gst_structure_set (st, "packets-lost", G_TYPE_INT64, lost, NULL);
   }
+  if (s.sends (MediaKind::video) || s.receives (MediaKind::video))
+    add_video (st, s);
   return st;
 }
 
@@ -76,7 +109,18 @@ stats_structure (Server & server)
       "audio-dropped", G_TYPE_UINT64, t.audio_dropped_ns,
       "sessions-started", G_TYPE_UINT64, t.sessions_started,
       "sessions-ended", G_TYPE_UINT64, t.sessions_ended,
-      "protocol-errors", G_TYPE_UINT64, t.protocol_errors, NULL);
+      "protocol-errors", G_TYPE_UINT64, t.protocol_errors,
+      "video-frames-received", G_TYPE_UINT64, t.video_frames_received,
+      "video-frames-sent", G_TYPE_UINT64, t.video_frames_sent,
+      "video-frames-dropped-framerate", G_TYPE_UINT64,
+      t.video_dropped[(int) VideoDrop::framerate],
+      "video-frames-dropped-queue", G_TYPE_UINT64,
+      t.video_dropped[(int) VideoDrop::send_queue],
+      "video-keyframe-requests-received", G_TYPE_UINT64,
+      t.keyframe_requests_received,
+      "video-keyframe-requests-sent", G_TYPE_UINT64, t.keyframe_requests_sent,
+      "video-bytes-received", G_TYPE_UINT64, t.video_rtp_bytes_received,
+      "video-bytes-sent", G_TYPE_UINT64, t.video_rtp_bytes_sent, NULL);
   for (size_t i = 0; i < sessions.size (); i++) {
     gchar *name = g_strdup_printf ("session-%" G_GSIZE_FORMAT, i);
     GValue v = G_VALUE_INIT;

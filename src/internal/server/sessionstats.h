@@ -13,7 +13,8 @@ namespace sessionctx {
 
 /* `sessionctx-stats`: sessions (uint), the totals (guint64:
  * frames-received, bytes-received, frames-sent, bytes-sent, frames-dropped,
- * audio-dropped (ns), sessions-started, sessions-ended, protocol-errors),
+ * audio-dropped (ns), sessions-started, sessions-ended, protocol-errors,
+ * and the video fields below but bitrates, jitter and losses),
  * and fields `session-0`, `session-1`, … (in the order of their ids), each a
  * `session` structure: id, transport, dialect (strings), started
  * (boolean), remote-address (string, once started), start-time (gint64,
@@ -24,8 +25,15 @@ namespace sessionctx {
  * queue held), send-queue-bytes (guint64), last-media-age (GstClockTime,
  * once started);
  * WebRTC sessions add round-trip, jitter (double, seconds) and
- * packets-lost (gint64) once webrtcbin reported them. Client ids are any
- * string, hence the numbered field names. */
+ * packets-lost (gint64) once webrtcbin reported them (of its audio);
+ * sessions with video (either way) add guint64 video-frames-received,
+ * video-frames-sent, video-frames-dropped-framerate,
+ * video-frames-dropped-queue, video-keyframe-requests-received,
+ * video-keyframe-requests-sent, video-bytes-received, video-bytes-sent
+ * (RTP payload) and, once webrtcbin reported them, video-bitrate-received
+ * and video-bitrate-sent (double, bit/s), video-jitter (double, s) and
+ * video-packets-lost (gint64). Client ids are any string, hence the
+ * numbered field names. */
 GstStructure *stats_structure (Server & server);
 
 /* An empty `sessionctx-stats` (no server running). */

@@ -109,9 +109,9 @@ SessionTable::size ()
 Session::Session (SessionHost & host, IoThread & io,
     GstSessionTransport transport, GstSessionDialect dialect,
     std::string remote, GstStructure * request_metadata)
-    : host_ (host), io_ (io), transport_ (transport), dialect_ (dialect),
-    remote_ (std::move (remote)), request_metadata_ (request_metadata),
-    metrics_ (host.metrics ())
+    : video (host.metrics ()), host_ (host), io_ (io), transport_ (transport),
+    dialect_ (dialect), remote_ (std::move (remote)),
+    request_metadata_ (request_metadata), metrics_ (host.metrics ())
 {
   opened_us_ = g_get_monotonic_time ();
 }

@@ -11,6 +11,7 @@
 #include "io/connection.h"
 #include "core/listener.h"
 #include "core/metrics.h"
+#include "core/videocounters.h"
 #include "core/mediakind.h"
 #include "core/peerlink.h"
 #include "wire/protocol.h"
@@ -197,14 +198,19 @@ public:
   const std::string & remote () const { return remote_; }
 
   /* WebRTC: the peer's figures from webrtcbin's get-stats, cached by
-   * whoever fetches them (negative: not known yet). */
+   * whoever fetches them (negative: not known yet). Jitter and packets
+   * lost are of the client's audio, and of its video apart. */
   struct PeerFigures
   {
     std::atomic<double> round_trip_s { -1 };
     std::atomic<double> jitter_s { -1 };
     std::atomic<gint64> packets_lost { -1 };
+    std::atomic<double> video_jitter_s { -1 };
+    std::atomic<gint64> video_packets_lost { -1 };
   };
   PeerFigures peer_figures;
+  /* WebRTC video both ways (counted by the peer, any thread). */
+  VideoCounters video;
 
   /* WebRTC sessions: how text and audio reach the peer (set by the
    * listener before the session starts, read only from then on). */
