@@ -436,7 +436,7 @@ const Row kServerPropertyRows[] = {
    * `video-frames-dropped-queue` (the oldest frame waiting for the
    * encoder, dropped for a newer one), `video-keyframe-requests-received`
    * and `video-keyframe-requests-sent` (keyframe requests from the
-   * client, and to it; not counted yet: 0), `video-bytes-received` and
+   * client that reached the encoder, and those sent to it), `video-bytes-received` and
    * `video-bytes-sent` (RTP payload bytes, from `get-stats`), and once
    * known `video-bitrate-received` and `video-bitrate-sent` (double,
    * bit/s over the last second), `video-jitter` (double, seconds) and

@@ -18,7 +18,7 @@ GstPadProbeReturn
 on_send_chain_event (GstPad *, GstPadProbeInfo * info, gpointer data)
 {
   if (is_keyframe_request (info))
-    static_cast<KeyframeCounters *> (data)->requests_received++;
+    static_cast<KeyframeRequests *> (data)->count_received ();
   return GST_PAD_PROBE_OK;
 }
 
@@ -41,7 +41,7 @@ KeyframeRequests::watch_send_chain (GstElement * send_chain)
   if (!src)
     return;
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-      on_send_chain_event, &counters_, nullptr);
+      on_send_chain_event, this, nullptr);
   gst_object_unref (src);
 }
 
@@ -65,6 +65,14 @@ KeyframeRequests::request (GstPad * chain_sink)
           FALSE, 0));
 }
 
+void
+KeyframeRequests::count_received ()
+{
+  counters_.requests_received++;
+  if (video_)
+    video_->keyframe_request_received ();
+}
+
 bool
 KeyframeRequests::admit (gint64 now_us)
 {
@@ -72,6 +80,8 @@ KeyframeRequests::admit (gint64 now_us)
   while (now_us - last >= kMinIntervalUs) {
     if (last_sent_us_.compare_exchange_weak (last, now_us)) {
       counters_.requests_sent++;
+      if (video_)
+        video_->keyframe_request_sent ();
       return true;
     }
   }

@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "core/videocounters.h"
+
 #include <gst/gst.h>
 
 #include <atomic>
@@ -41,6 +43,12 @@ public:
   /* The least time between two requests sent to the client. */
   static constexpr gint64 kMinIntervalUs = 500 * G_TIME_SPAN_MILLISECOND;
 
+  /* What is counted is also counted into @video (the session's: stats,
+   * /metrics), when set; before the chains are made. */
+  void report_to (sessionctx::VideoCounters * video)
+  {
+    video_ = video;
+  }
   /* Counts the requests that reach @send_chain's src pad from webrtcbin
    * (the client's PLI/FIR). */
   void watch_send_chain (GstElement * send_chain);
@@ -60,9 +68,12 @@ public:
   {
     return counters_;
   }
+  /* A request from the client reached the encoder. */
+  void count_received ();
 
 private:
   KeyframeCounters counters_;
+  sessionctx::VideoCounters *video_ = nullptr;
   /* Long before any monotonic time: the first request is sent. */
   std::atomic<gint64> last_sent_us_ { G_MININT64 / 2 };
 };

@@ -41,6 +41,7 @@ Peer::Peer (GstElement * src, PeerOwner * owner,
   g_free (name);
   for (MediaKind kind : sessionctx::kMediaKinds)
     track (kind).factory = track_factory_for (kind);
+  keyframes.report_to (&this->session->video);
 }
 
 Peer::~Peer ()

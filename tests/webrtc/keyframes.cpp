@@ -218,6 +218,20 @@ test_server_keyframe_on_pli ()
   std::sort (latencies.begin (), latencies.end ());
   g_test_message ("keyframe after a request: median %.1f ms, max %.1f ms",
       latencies[latencies.size () / 2], latencies.back ());
+
+  /* The session's stats count what reached the encoder (webrtcbin may
+   * fold a request into another, so at least most of the six). */
+  GstStructure *stats = nullptr;
+  g_object_get (s.src, "stats", &stats, NULL);
+  const GValue *v = gst_structure_get_value (stats, "session-0");
+  g_assert_nonnull (v);
+  guint64 received = 0;
+  g_assert_true (gst_structure_get_uint64 (gst_value_get_structure (v),
+          "video-keyframe-requests-received", &received));
+  g_test_message ("stats: video-keyframe-requests-received %"
+      G_GUINT64_FORMAT, received);
+  g_assert_cmpuint (received, >=, 4);
+  gst_structure_free (stats);
   c.stop ();
 }
 

@@ -328,8 +328,9 @@ struct VideoEcho
 /* Video both ways through sessionbin's echo: frames in grow as the client
  * sends them, frames out as they come back, each frame in is sent or
  * dropped; the bitrates both ways and the RTP bytes are known and sane;
- * keyframe requests read 0 (not counted yet); /metrics has the video
- * series, at least what the session counted. */
+ * the server asked the client for a keyframe when its video started (at
+ * least one request sent); /metrics has the video series, at least what
+ * the session counted. */
 static void
 test_video_counters ()
 {
@@ -367,8 +368,9 @@ test_video_counters ()
   const guint64 bytes_out = u64 (st, "video-bytes-sent");
   g_assert_cmpuint (bytes_in, >, 0);
   g_assert_cmpuint (bytes_out, >, 0);
-  g_assert_cmpuint (u64 (st, "video-keyframe-requests-received"), ==, 0);
-  g_assert_cmpuint (u64 (st, "video-keyframe-requests-sent"), ==, 0);
+  const guint64 kf_in = u64 (st, "video-keyframe-requests-received");
+  const guint64 kf_out = u64 (st, "video-keyframe-requests-sent");
+  g_assert_cmpuint (kf_out, >=, 1);
   /* Video only: the audio fields stay at 0. */
   g_assert_cmpuint (u64 (st, "frames-received"), ==, 0);
   const guint64 in = u64 (st, "video-frames-received");
@@ -390,9 +392,9 @@ test_video_counters ()
   g_assert_cmpfloat (metric_value (m, "sessionctx_video_rtp_bytes_sent_total"),
       >=, bytes_out);
   g_assert_cmpfloat (metric_value (m,
-          "sessionctx_video_keyframe_requests_received_total"), ==, 0);
+          "sessionctx_video_keyframe_requests_received_total"), >=, kf_in);
   g_assert_cmpfloat (metric_value (m,
-          "sessionctx_video_keyframe_requests_sent_total"), ==, 0);
+          "sessionctx_video_keyframe_requests_sent_total"), >=, kf_out);
   g_assert_true (m.find ("# TYPE sessionctx_video_frames_dropped_total "
           "counter\n") != std::string::npos);
   e.c.stop ();

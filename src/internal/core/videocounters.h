@@ -40,14 +40,14 @@ public:
     metrics_.video_frame_dropped (why);
   }
   /* The client asked for a keyframe of the video we send it (RTCP PLI or
-   * FIR). Nothing calls it yet: 0 until the send chain reports them. */
+   * FIR reaching the encoder; the peer's KeyframeRequests report it). */
   void keyframe_request_received ()
   {
     keyframe_requests_received_.fetch_add (1, std::memory_order_relaxed);
     metrics_.keyframe_request_received ();
   }
-  /* We asked the client for a keyframe of the video it sends. Nothing
-   * calls it yet: 0 until the receive chain reports them. */
+  /* We asked the client for a keyframe of the video it sends (a request
+   * let through the peer's gate, sent as PLI by webrtcbin). */
   void keyframe_request_sent ()
   {
     keyframe_requests_sent_.fetch_add (1, std::memory_order_relaxed);
