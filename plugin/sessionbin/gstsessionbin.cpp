@@ -157,6 +157,19 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
         gst_message_parse_session_ended (message, &context, nullptr, nullptr)) {
       start_drain (self, context);
       g_object_unref (context);
+    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
+        gst_message_has_name (message, GST_SESSION_STARTED_MESSAGE_NAME)) {
+      /* A client that sends nothing (FastRTC's receive mode) has no
+       * session pad to start its handler: it starts now. */
+      const gchar *media = gst_structure_get_string
+          (gst_message_get_structure (message), "media");
+      if (media && !*media &&
+          (context = gst_message_get_session_context (message))) {
+        if (!self->priv->handlers.find (context))
+          start_handler (self, context, sessionctx::MediaKind::audio,
+              nullptr);
+        g_object_unref (context);
+      }
     }
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
     return;

@@ -145,21 +145,28 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
     return;
   }
 
+  start_handler (self, context, kind, pad);
+  g_object_unref (context);
+}
+
+void
+start_handler (GstSessionBin * self, GstSessionContext * context,
+    sessionctx::MediaKind kind, GstPad * pad)
+{
+  std::string error;
   const gint64 t0 = g_get_monotonic_time ();
   GstElement *element = make_handler (self, context, error);
   if (!element) {
     fail_session (self, context, sessionbin::sanitize
         (gst_session_context_get_id (context)), error);
-    g_object_unref (context);
     return;
   }
   auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
       element);
-  g_object_unref (context);
   /* Known before it starts (its errors while starting are its own), and
    * again with its output stages once started. */
   self->priv->handlers.add (h);
-  bool started = h->start (error) && h->link (kind, pad, error);
+  bool started = h->start (error) && (!pad || h->link (kind, pad, error));
   self->priv->handlers.add (h);
   if (!started) {
     fail_handler (self, h, error);

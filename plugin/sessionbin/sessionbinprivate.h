@@ -7,6 +7,7 @@
 
 #include "sessionbin/gstsessionbin.h"
 #include "sessionbin/handlerset.h"
+#include "core/mediakind.h"
 
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
@@ -64,6 +65,11 @@ class SessionHandler;
 /* The inner sessionsrc's `pad-added`: the session's handler made (on its
  * first pad), linked, started. */
 void on_session_pad (GstElement * src, GstPad * pad, gpointer data);
+/* Makes and starts @context's handler, linked to @pad of @kind, or to
+ * nothing when @pad is NULL (a client that sends nothing: the handler's
+ * own sources make what it gets). */
+void start_handler (GstSessionBin * self, GstSessionContext * context,
+    sessionctx::MediaKind kind, GstPad * pad);
 /* The inner sessionsrc's `session-failed`: its handler fails with it. */
 gboolean on_session_failed (GstElement * src, GstSessionContext * context,
     const gchar * flow, gpointer data);
