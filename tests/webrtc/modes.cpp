@@ -266,6 +266,59 @@ test_send_only ()
   g_assert_cmpint (c.incoming (), ==, 0);
 }
 
+/* A camera at @width x @height, sending and receiving, with a data
+ * channel. */
+std::string
+camera (int width, int height)
+{
+  return "videotestsrc is-live=true ! video/x-raw,width=" +
+      std::to_string (width) + ",height=" + std::to_string (height) +
+      ",framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 ! "
+      "rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,"
+      "payload=96 ! webrtcbin name=w bundle-policy=max-bundle";
+}
+
+/* Errors stay in their session: a handler that cannot take one client's
+ * video (a capsfilter of another size: not-negotiated) ends that session
+ * only, with reason error; the other caller's video goes on. */
+static void
+test_video_not_negotiated ()
+{
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 peer-timeout=3 handler=\"capsfilter "
+      "caps=video/x-raw,width=320,height=240\"");
+  s.play ();
+  ModeClient good ("fits", camera (320, 240));
+  ModeClient bad ("does-not-fit", camera (160, 120));
+  g_assert_cmpuint (good.connect (s.port ()).status, ==, 200);
+  g_assert_cmpuint (bad.connect (s.port ()).status, ==, 200);
+  g_assert_true (s.wait_started (2));
+  g_assert_true (test::wait_for ([&] {
+        auto ended = s.bus->elements ("session-ended");
+        bool found = false;
+        for (auto *st : ended) {
+          found = found || g_strcmp0 (gst_structure_get_string (st,
+                  "session-id"), "does-not-fit") == 0;
+          gst_structure_free (st);
+        }
+        return found;
+      }, 20000));
+  auto ended = s.bus->elements ("session-ended");
+  g_assert_cmpuint (ended.size (), ==, 1);
+  assert_str_eq (gst_structure_get_string (ended[0], "reason-name"),
+      "error");
+  for (auto *st : ended)
+    gst_structure_free (st);
+  /* The other one still gets its pictures, after the failure too. */
+  const size_t before = good.pictures ();
+  g_assert_true (test::wait_for ([&] {
+        return good.pictures () >= before + 15;
+      }, 10000));
+  auto size = good.size ();
+  g_assert_cmpint (size.first, ==, 320);
+  g_assert_cmpint (bad.pictures (), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -274,5 +327,6 @@ main (int argc, char **argv)
   g_test_add_func ("/modes/receive-generated-video",
       test_receive_generated_video);
   g_test_add_func ("/modes/send-only", test_send_only);
+  g_test_add_func ("/modes/video-not-negotiated", test_video_not_negotiated);
   return g_test_run ();
 }
