@@ -8,7 +8,10 @@ when the turn was pushed after the caller stopped (hold mode: the first
 when the turn ended: how far the input had come when turn-ended was
 posted, minus the true end).
 
-    accuracy.py              the README's table (every condition)
+    accuracy.py              the README's tables: each speech level and noise
+                             over five rates (8, 16, 24, 44.1, 48 kHz), then
+                             noise alone
+    accuracy.py --full       a row per rate as well
     accuracy.py --check      fewer conditions; exit 1 unless every bound holds
 """
 import argparse
@@ -87,6 +90,7 @@ def fmt_range(values):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--full", action="store_true")
     args = parser.parse_args()
 
     if args.check:
@@ -106,20 +110,32 @@ def main():
         seconds = 60
 
     failures = []
-    print("| rate | speech dBFS | noise | utterances | turns | missed | split | false "
-          "| onset s (min / median / max) | offset s | max duration error s "
-          "| decided after the end s |")
-    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |")
+    header = ("| %s | speech dBFS | noise | utterances | turns | missed | split | false "
+              "| onset s (min / median / max) | offset s | max duration error s "
+              "| decided after the end s |")
+    rule = "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |"
+    if args.full or args.check:
+        print(header % "rate")
+        print(rule)
+    summary = {}
     for rate in rates:
         for level in levels:
             for kind, nlevel in noises:
                 r = speech_condition(rate, level, kind, nlevel)
                 name = kind if kind == "none" else "%s %d dBFS" % (kind, nlevel)
-                print("| %d | %d | %s | %d | %d | %d | %d | %d | %s | %s | %.2f | %s |" % (
-                    rate, level, name, r["utterances"], r["turns"], r["missed"], r["split"],
-                    r["false"], fmt_range(r["onset"]), fmt_range(r["offset"]),
-                    max(r["duration"]) if r["duration"] else float("nan"),
-                    fmt_range(r["decided"])), flush=True)
+                if args.full or args.check:
+                    print("| %d | %d | %s | %d | %d | %d | %d | %d | %s | %s | %.2f | %s |" % (
+                        rate, level, name, r["utterances"], r["turns"], r["missed"],
+                        r["split"], r["false"], fmt_range(r["onset"]),
+                        fmt_range(r["offset"]),
+                        max(r["duration"]) if r["duration"] else float("nan"),
+                        fmt_range(r["decided"])), flush=True)
+                total = summary.setdefault((level, name), {})
+                for key, value in r.items():
+                    if isinstance(value, list):
+                        total.setdefault(key, []).extend(value)
+                    else:
+                        total[key] = total.get(key, 0) + value
                 where = "%d Hz, speech %d dBFS, %s" % (rate, level, name)
                 if r["errors"]:
                     failures.append("%s: %s" % (where, r["errors"]))
@@ -136,6 +152,15 @@ def main():
                 if bad:
                     failures.append("%s: duration error over %g: %s" % (where, DURATION, bad))
 
+    if not args.check:
+        print(header % "rates")
+        print(rule)
+        for (level, name), r in summary.items():
+            print("| all %d | %d | %s | %d | %d | %d | %d | %d | %s | %s | %.2f | %s |" % (
+                len(rates), level, name, r["utterances"], r["turns"], r["missed"],
+                r["split"], r["false"], fmt_range(r["onset"]), fmt_range(r["offset"]),
+                max(r["duration"]) if r["duration"] else float("nan"),
+                fmt_range(r["decided"])), flush=True)
     print()
     print("| rate | noise alone | seconds | false turns |")
     print("| ---: | --- | ---: | ---: |")
