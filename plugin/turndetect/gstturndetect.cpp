@@ -45,10 +45,12 @@
  * and `session-id`, as `sessionbin` adds to every handler message.
  *
  * Voice activity: WebRTC's detector (libwebrtc-audio-processing, the one
- * behind `webrtcdsp voice-detection`) on 10 ms frames, at
- * #GstTurnDetect:vad-aggressiveness, with frames quieter than
- * #GstTurnDetect:min-level never speech. Clicks and steady background
- * noise start no turn.
+ * behind `webrtcdsp voice-detection`) on 10 ms frames of the audio at
+ * 8 kHz high-passed at 300 Hz, at #GstTurnDetect:vad-aggressiveness,
+ * with frames quieter than #GstTurnDetect:min-level never speech; the
+ * background's level is followed, so that only speech standing out of it
+ * starts a turn (clicks and steady noise start none), and audio well over
+ * it keeps a turn going where the detector missed a soft word.
  *
  * ## Example launch lines
  * |[
@@ -400,9 +402,8 @@ gst_turn_detect_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   priv->vad->push (reinterpret_cast<const int16_t *> (map.data), n,
       priv->decisions);
   gst_buffer_unmap (buf, &map);
-  for (uint8_t d : priv->decisions)
-    priv->segmenter.push (d & VoiceDetector::kSpeech,
-        d & VoiceDetector::kClear, priv->marks);
+  for (uint8_t frame : priv->decisions)
+    priv->segmenter.push (frame, priv->marks);
 
   GstFlowReturn ret = GST_FLOW_OK;
   if (hold) {
@@ -690,26 +691,27 @@ gst_turn_detect_class_init (GstTurnDetectClass * klass)
    * GstTurnDetect:started-talking-threshold:
    *
    * Seconds of speech that start a turn (FastRTC's
-   * `started_talking_threshold`): counted in 10 ms frames within 1.5
-   * times as long a window. Shorter sounds (a click, a cough) start none.
+   * `started_talking_threshold`), counted in 10 ms frames within a window
+   * 3 times as long (0.6 s by default, FastRTC's chunk), half of them
+   * standing out of the background. Shorter sounds and clicks start none.
    */
   g_object_class_install_property (gobject_class,
       PROP_STARTED_TALKING_THRESHOLD,
       seconds_property ("started-talking-threshold",
-          "Started talking threshold", "Seconds of speech (within 1.5 times "
-          "as long) that start a turn", 0.01, 10.0, d.started_talking));
+          "Started talking threshold", "Seconds of speech (within 3 times "
+          "as long) that start a turn", 0.01, 3.0, d.started_talking));
   /**
    * GstTurnDetect:speech-threshold:
    *
    * Inside a turn, a burst of speech shorter than this (seconds) that
-   * comes more than 0.2 s after the last speech does not keep the turn
-   * going: a click or a blip of noise in the pause does not delay its end
-   * (FastRTC's `speech_threshold`).
+   * comes more than 0.2 s after the last speech and never stands out of
+   * the background does not keep the turn going: a blip of noise in the
+   * pause does not delay its end (FastRTC's `speech_threshold`).
    */
   g_object_class_install_property (gobject_class, PROP_SPEECH_THRESHOLD,
       seconds_property ("speech-threshold", "Speech threshold",
-          "Seconds a burst of speech in a pause must last to keep the turn "
-          "going", 0.01, 5.0, d.speech_threshold));
+          "Seconds a faint burst of speech in a pause must last to keep the "
+          "turn going", 0.01, 5.0, d.speech_threshold));
   /**
    * GstTurnDetect:pause-duration:
    *

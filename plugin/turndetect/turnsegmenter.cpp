@@ -22,7 +22,7 @@ SegmenterSettings::from_seconds (double started_talking,
   SegmenterSettings s;
   s.started_talking = frames_of (started_talking, 1);
   s.start_window = std::max (s.started_talking,
-      (int) std::lround (s.started_talking * 1.5));
+      (int) std::lround (s.started_talking * 3.0));
   s.speech_threshold = frames_of (speech_threshold, 1);
   s.pause = frames_of (pause, 1);
   s.max_turn = max_turn > 0 ? frames_of (max_turn, 1) : 0;
@@ -34,7 +34,7 @@ bool
 SegmenterSettings::operator== (const SegmenterSettings & o) const
 {
   return started_talking == o.started_talking &&
-      start_window == o.start_window &&
+      start_window == o.start_window && min_clear_run == o.min_clear_run &&
       lookback == o.lookback && speech_threshold == o.speech_threshold &&
       bridge == o.bridge &&
       pause == o.pause && max_turn == o.max_turn && pre_roll == o.pre_roll;
@@ -92,6 +92,7 @@ TurnSegmenter::reset ()
 {
   n_ = 0;
   clear_idle ();
+  clear_run_ = 0;
   floor_ = 0;
   in_turn_ = false;
   start_ = last_speech_end_ = run_start_ = 0;
@@ -99,17 +100,27 @@ TurnSegmenter::reset ()
 }
 
 void
-TurnSegmenter::push (bool speech, bool clear, std::vector<TurnMark> & out)
+TurnSegmenter::push (uint8_t frame, std::vector<TurnMark> & out)
 {
   const int64_t f = n_++;
   if (!in_turn_) {
-    clear = clear && speech;
-    window_.push_back ((uint8_t) (speech | (clear << 1)));
+    const bool speech = frame & kSpeech;
+    clear_run_ = speech && (frame & kClear) ? clear_run_ + 1 : 0;
+    window_.push_back ((uint8_t) speech);
     window_speech_ += speech;
-    window_clear_ += clear;
+    /* Clear frames count once their run is min_clear_run long. */
+    if (clear_run_ >= s_.min_clear_run) {
+      int mark = clear_run_ == s_.min_clear_run ? s_.min_clear_run : 1;
+      for (int k = 0; k < mark && k < (int) window_.size (); k++) {
+        window_[window_.size () - 1 - k] |= 2;
+        window_clear_++;
+      }
+    }
     if ((int) window_.size () > s_.start_window)
       drop_oldest ();
-    history_.push_back (speech);
+    /* What the start may reach back over: speech, or a soft word the
+     * detector missed but that is loud over the background. */
+    history_.push_back (frame & (kSpeech | kLoud));
     if ((int) history_.size () > s_.start_window + s_.lookback)
       history_.pop_front ();
     if (speech && window_speech_ >= s_.started_talking &&
@@ -118,11 +129,16 @@ TurnSegmenter::push (bool speech, bool clear, std::vector<TurnMark> & out)
     return;
   }
 
+  /* Inside a turn a soft word the detector missed in noise still counts
+   * when it is loud over the background. */
+  const bool speech = frame & (kSpeech | kLoud);
+  clear_run_ = (frame & kLoud) || ((frame & kSpeech) && (frame & kClear)) ?
+      clear_run_ + 1 : 0;
   if (speech) {
     if (run_ == 0)
       run_start_ = f;
     run_++;
-    if (run_ >= s_.speech_threshold ||
+    if (run_ >= s_.speech_threshold || clear_run_ >= s_.min_clear_run ||
         run_start_ - last_speech_end_ <= s_.bridge)
       last_speech_end_ = f + 1;
   } else {
@@ -137,12 +153,13 @@ TurnSegmenter::push (bool speech, bool clear, std::vector<TurnMark> & out)
 void
 TurnSegmenter::start_turn (std::vector<TurnMark> & out)
 {
-  /* The window's first speech frame is the onset, or speech before it
-   * with no gap over bridge; the run at its end goes on into the turn. */
+  /* The window's first clear speech frame is the onset (a stray frame of
+   * noise the detector called speech is seldom clear), or speech before
+   * it with no gap over bridge; the run at its end goes on into the turn. */
   const int64_t first = n_ - (int64_t) window_.size ();
   int64_t onset = n_;
   for (size_t i = 0; i < window_.size (); i++) {
-    if (window_[i] & 1) {
+    if (window_[i] & 2) {
       onset = first + (int64_t) i;
       break;
     }

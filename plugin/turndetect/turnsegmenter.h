@@ -17,16 +17,20 @@ namespace turndetect {
 struct SegmenterSettings
 {
   /* Speech frames within start_window that start a turn, half of them at
-   * least clear (standing out of the background). */
+   * least clear (standing out of the background) in runs of min_clear_run
+   * or more (a click makes one or two). */
   int started_talking = 20;
-  int start_window = 30;
+  int start_window = 60;
+  int min_clear_run = 3;
   /* The turn begins at the first of those, or earlier: at speech before
    * it with no gap over `bridge`, up to `lookback` frames back (a soft
    * first syllable). */
   int lookback = 100;
-  /* Inside a turn, a run of speech frames this long, or one that begins
-   * at most `bridge` frames after the last speech, is speech; a shorter
-   * run further away (a click, a blip of noise in the pause) is not. */
+  /* Inside a turn, a run of speech (or loud) frames this long, one that
+   * begins at most `bridge` frames after the last speech, or one with
+   * min_clear_run clear or loud frames in a row, is speech; a shorter run
+   * further away that never stands out of the background (a blip of
+   * noise in the pause) is not. */
   int speech_threshold = 10;
   int bridge = 20;
   /* Frames without speech that end a turn. */
@@ -38,7 +42,8 @@ struct SegmenterSettings
   int pre_roll = 10;
 
   /* From seconds (FastRTC's units), rounded to whole frames; the start
-   * window is 1.5 times the speech that starts a turn. */
+   * window is 3 times the speech that starts a turn (FastRTC looks for it
+   * in chunks of 0.6 s). */
   static SegmenterSettings from_seconds (double started_talking,
       double speech_threshold, double pause, double max_turn,
       double pre_roll);
@@ -78,11 +83,10 @@ public:
   void set_settings (const SegmenterSettings & settings);
   const SegmenterSettings & settings () const { return s_; }
 
-  /* The next frame's decision: @speech, and @clear when it stands out of
-   * the background (a turn starts only where half the speech is clear:
-   * not on the detector's hangover after clicks; any speech keeps it
-   * going); appends what it decides to @out. */
-  void push (bool speech, bool clear, std::vector<TurnMark> & out);
+  /* The next frame's FrameFlags: a turn starts on speech, half of it
+   * clear (not on the detector's hangover after clicks); speech or loud
+   * audio keeps it going. Appends what it decides to @out. */
+  void push (uint8_t frame, std::vector<TurnMark> & out);
   /* The stream ends (or is flushed): a turn under way ends at its last
    * speech, with @reason. */
   void finish (TurnEnd reason, std::vector<TurnMark> & out);
@@ -106,6 +110,7 @@ private:
   std::deque<uint8_t> window_;
   int window_speech_ = 0;
   int window_clear_ = 0;
+  int clear_run_ = 0;
   std::deque<bool> history_;
   void drop_oldest ();
   void clear_idle ();

@@ -24,10 +24,11 @@ namespace turndetect {
 /* What the detector hears. */
 constexpr int kVadRate = 8000;
 constexpr double kHighPassHz = 300.0;
-/* A frame is clear speech this far above the background (dB): not the
- * background itself, which the detector goes on calling speech for a
- * while after a click (its hangover). */
-constexpr double kMarginDb = 3.0;
+/* Over the background's level (dB): clear speech (not the background
+ * itself, which the detector goes on calling speech for a while after a
+ * click: its hangover), and loud audio. */
+constexpr double kClearDb = 3.0;
+constexpr double kLoudDb = 6.0;
 
 VoiceDetector::VoiceDetector (int rate, int aggressiveness,
     double min_level_db)
@@ -109,14 +110,22 @@ VoiceDetector::decide_frames (int16_t * samples, size_t n,
       sum += (double) frame[i] * frame[i];
     double ms = sum / frame_len_;
     double db = 10 * std::log10 (ms + 1e-3);
+    /* Never below min-level: digital silence between words would make the
+     * background's return (a line's hiss) "loud" for a second. */
+    const double floor_db = 10 * std::log10 (min_mean_square_ + 1e-3);
     if (noise_db_ < -200)
-      noise_db_ = db;
+      noise_db_ = std::max (db, floor_db);
     /* Down quickly, up slowly, hardly at all while there is speech. */
     double tau = db < noise_db_ ? 0.1 : speech ? 5.0 : 0.5;
     noise_db_ += (db - noise_db_) * (1 - std::exp (-kFrameMs / 1000.0 / tau));
-    speech = speech && ms >= min_mean_square_;
-    out.push_back (speech ? (uint8_t) (kSpeech |
-            (db >= noise_db_ + kMarginDb ? kClear : 0)) : (uint8_t) 0);
+    noise_db_ = std::max (noise_db_, floor_db);
+    const bool audible = ms >= min_mean_square_;
+    uint8_t flags = 0;
+    if (speech && audible)
+      flags |= kSpeech | (db >= noise_db_ + kClearDb ? kClear : 0);
+    if (audible && db >= noise_db_ + kLoudDb)
+      flags |= kLoud;
+    out.push_back (flags);
     frames_++;
     pending_.clear ();
   }

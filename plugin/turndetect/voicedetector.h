@@ -40,15 +40,7 @@ public:
   void set_aggressiveness (int aggressiveness);
   void set_min_level (double min_level_db);
 
-  /* A frame's decision: kSpeech, and kClear when it also stands out of
-   * the background (kMarginDb over its level, followed on the frames
-   * that are not speech): what may start a turn. */
-  enum : uint8_t
-  {
-    kSpeech = 1,
-    kClear = 2,
-  };
-  /* @n samples at the stream's rate; appends the decision of every
+  /* @n samples at the stream's rate; appends the FrameFlags of every
    * frame they complete (frame k is the stream's [k × 10 ms, (k + 1) ×
    * 10 ms)). */
   void push (const int16_t * samples, size_t n, std::vector<uint8_t> & out);

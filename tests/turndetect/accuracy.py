@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """How well `turndetect` finds turns: espeak-ng utterances between pauses
-(1.5 s), with and without steady noise, and noise alone, through the
+(1.5 s; six sentences and digits said one by one), with and without steady noise, and noise alone, through the
 element as fast as it runs (tests/lib/turnrun.py). For each condition: turns
 found per utterance, false turns, onset and offset error against the
 utterance's true bounds (first and last sample above 1 % of its peak), and
@@ -12,6 +12,8 @@ posted, minus the true end).
                              over five rates (8, 16, 24, 44.1, 48 kHz), then
                              noise alone
     accuracy.py --full       a row per rate as well
+    accuracy.py --long       noise alone only: 5 minutes of each of eight
+                             kinds, two seeds, at 48 and 8 kHz (160 minutes)
     accuracy.py --check      fewer conditions; exit 1 unless every bound holds
 """
 import argparse
@@ -32,10 +34,17 @@ DECIDED = (0.5, 0.8)      # pushed after the true end
 
 
 def utterances(rate, level, seed):
+    """speech.TEXTS in a shuffled order, and digits said one by one (each
+    word alone, 0.35 s between them: short bursts, which a turn must
+    gather)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(speech.TEXTS))
-    return [speech.synth(speech.TEXTS[i], speech.VOICES[k % len(speech.VOICES)], rate, level)
+    utts = [speech.synth(speech.TEXTS[i], speech.VOICES[k % len(speech.VOICES)], rate, level)
             for k, i in enumerate(order)]
+    gap = np.zeros(int(0.35 * rate))
+    words = [speech.synth(w, "en-us", rate, level) for w in ("One.", "Two.", "Three.")]
+    utts.insert(2, np.concatenate([words[0], gap, words[1], gap, words[2]]))
+    return utts
 
 
 def speech_condition(rate, level, kind, noise_level, seed=1):
@@ -91,7 +100,24 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--full", action="store_true")
+    parser.add_argument("--long", action="store_true")
     args = parser.parse_args()
+
+    if args.long:
+        total = minutes = 0
+        print("| rate | noise alone | seeds | minutes | false turns |")
+        print("| ---: | --- | ---: | ---: | ---: |")
+        for rate in (48000, 8000):
+            for kind, level in (("white", -35), ("pink", -35), ("brown", -35), ("hum", -35),
+                                ("white", -30), ("pink", -30), ("clicks-3+white", -6),
+                                ("clicks-5", -6)):
+                found = sum(noise_condition(rate, kind, level, 300, seed)["false"]
+                            for seed in (11, 12))
+                total += found
+                minutes += 10
+                print("| %d | %s %d | 2 | 10 | %d |" % (rate, kind, level, found), flush=True)
+        print("\n%d false turns in %d minutes of noise" % (total, minutes))
+        return
 
     if args.check:
         rates = [48000, 8000, 24000]

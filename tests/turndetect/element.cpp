@@ -232,6 +232,7 @@ test_live_marks (void)
       } else if (gst_event_parse_turn_end (i.event, nullptr, nullptr,
               nullptr, &stop, nullptr)) {
         ends++;
+        g_test_message ("%d Hz: turn-end at %.3f s, end %.3f s", rate, position / 1e9, stop / 1e9);
         g_assert_cmpuint (position, >=, stop + 550 * GST_MSECOND);
       }
     }

@@ -14,7 +14,7 @@ using namespace turndetect;
 namespace {
 
 /* A frame: 'S' clear speech, 's' speech the background masks (not clear),
- * '.' none. */
+ * 'L' loud audio the detector does not call speech, '.' none. */
 struct Run
 {
   TurnSegmenter seg;
@@ -28,7 +28,8 @@ struct Run
   {
     for (int i = 0; i < count; i++) {
       size_t before = marks.size ();
-      seg.push (c != '.', c == 'S', marks);
+      seg.push (c == 'S' ? kSpeech | kClear | kLoud : c == 's' ? kSpeech :
+          c == 'L' ? kLoud : 0, marks);
       for (size_t k = before; k < marks.size (); k++)
         at.push_back (seg.frames () - 1);
     }
@@ -44,7 +45,8 @@ test_defaults (void)
   SegmenterSettings s = SegmenterSettings::from_seconds (0.2, 0.1, 0.6,
       60.0, 0.1);
   g_assert_cmpint (s.started_talking, ==, 20);
-  g_assert_cmpint (s.start_window, ==, 30);
+  g_assert_cmpint (s.start_window, ==, 60);
+  g_assert_cmpint (s.min_clear_run, ==, 3);
   g_assert_cmpint (s.speech_threshold, ==, 10);
   g_assert_cmpint (s.pause, ==, 60);
   g_assert_cmpint (s.max_turn, ==, 6000);
@@ -81,15 +83,16 @@ test_start_and_pause (void)
   g_assert_cmpstr (turn_end_name (r.marks[1].reason), ==, "pause");
 }
 
-/* Short sounds start nothing: bursts under 0.2 s, and a click's hangover
- * (one clear frame, then background the detector still calls speech). */
+/* Short sounds start nothing: bursts under 0.2 s more than 0.6 s apart,
+ * and clicks (one clear frame, then the detector's hangover over the
+ * background), however many. Two such bursts within 0.6 s do. */
 static void
 test_short_sounds (void)
 {
   Run r;
   for (int i = 0; i < 20; i++) {
     r.push ('S', 12);
-    r.push ('.', 30);
+    r.push ('.', 50);
   }
   for (int i = 0; i < 20; i++) {
     r.push ('S', 1);
@@ -100,6 +103,10 @@ test_short_sounds (void)
   }
   g_assert_true (r.marks.empty ());
   g_assert_false (r.seg.in_turn ());
+  r.push ('S', 12);
+  r.push ('.', 30);
+  r.push ('S', 8);
+  g_assert_cmpuint (r.marks.size (), ==, 1);
 }
 
 /* Inside a turn: a short blip far into the pause does not hold it open; a
@@ -110,7 +117,7 @@ test_blips_in_the_pause (void)
   Run r;
   r.push ('S', 30);              /* turn from 0 (pre-roll cut at 0) */
   r.push ('.', 30);
-  r.push ('S', 5);               /* a blip 0.3 s on: ignored */
+  r.push ('s', 5);               /* a blip 0.3 s on: ignored */
   r.push ('.', 25);
   g_assert_cmpuint (r.marks.size (), ==, 2);
   g_assert_cmpint (r.marks[1].end, ==, 30);
@@ -131,6 +138,19 @@ test_blips_in_the_pause (void)
   l.push ('.', 60);
   g_assert_cmpuint (l.marks.size (), ==, 2);
   g_assert_cmpint (l.marks[1].end, ==, 80);
+
+  /* A short word the detector missed, loud over the background: too. */
+  Run w;
+  w.push ('S', 30);
+  w.push ('.', 40);
+  w.push ('L', 5);
+  w.push ('.', 60);
+  g_assert_cmpuint (w.marks.size (), ==, 2);
+  g_assert_cmpint (w.marks[1].end, ==, 75);
+  g_assert_cmpint (w.at[1], ==, 134);
+  /* Loud audio alone starts nothing. */
+  w.push ('L', 100);
+  g_assert_cmpuint (w.marks.size (), ==, 2);
 }
 
 /* A turn's start reaches back over soft speech before the clear speech
@@ -147,13 +167,20 @@ test_onset_reaches_back (void)
   g_assert_cmpuint (r.marks.size (), ==, 1);
   g_assert_cmpint (r.marks[0].start, ==, 90);
 
-  /* Half the speech of the window must be clear. */
+  /* Half the speech of the window must be clear, in runs of 3 frames or
+   * more. */
   Run m;
   m.push ('s', 25);
   m.push ('S', 5);
   g_assert_true (m.marks.empty ());
   m.push ('S', 5);
   g_assert_cmpuint (m.marks.size (), ==, 1);
+  Run c;
+  for (int i = 0; i < 30; i++) {
+    c.push ('S', 2);
+    c.push ('s', 2);
+  }
+  g_assert_true (c.marks.empty ());
 }
 
 /* max-continuous-speech cuts a turn; speech going on starts the next one
@@ -184,7 +211,7 @@ test_finish_and_keep (void)
 {
   Run r;
   r.push ('.', 500);
-  g_assert_cmpint (r.seg.keep_from (), ==, 500 - 30 - 100 - 10);
+  g_assert_cmpint (r.seg.keep_from (), ==, 500 - 60 - 100 - 10);
   r.push ('S', 40);
   g_assert_cmpint (r.seg.keep_from (), ==, 490);
   r.push ('.', 20);
