@@ -122,6 +122,8 @@ def case_echo():
     run_callers(server.port, [(c, s) for c, (s, _t) in zip(callers, scripts)])
     server.wait(lambda p: len(p.handler_done()) >= len(callers), 10)
     errors = server.errors()
+    warns = server.warnings()
+    done = server.handler_done()
     started = server.element_messages("turn-started")
     server.stop()
     for c, (signal, truth) in zip(callers, scripts):
@@ -131,7 +133,9 @@ def case_echo():
           "turn-started for every turn, each naming its session: %d" % len(started))
     check(all(m.src and m.src.get_factory() and m.src.get_factory().get_name() == "turndetect"
               for m in started), "the messages come from the turndetect of the session")
-    check(not errors, "no error: %s" % errors)
+    check(sorted(r for _i, r in done) == ["finished"] * len(callers),
+          "every handler finished: %s" % done)
+    check(not errors and not warns, "no error, no warning: %s %s" % (errors, warns))
 
 
 def case_noise():
