@@ -371,6 +371,66 @@ test_caps (void)
   }
 }
 
+/* The public helpers of gst/sessionctx/turn.h: events and messages
+ * round-trip, with or without a session, and parse only as their kind. */
+static void
+test_api_roundtrip (void)
+{
+  GstSessionContext *ctx = gst_session_context_new ("c-9",
+      GST_SESSION_TRANSPORT_WEBRTC, GST_SESSION_DIALECT_FASTRTC, NULL, NULL);
+  GstEvent *start = gst_event_new_turn_start (ctx, 3, 5 * GST_SECOND);
+  GstEvent *end = gst_event_new_turn_end (NULL, 3, 5 * GST_SECOND,
+      7 * GST_SECOND, "max-length");
+  g_assert_true (GST_EVENT_IS_SERIALIZED (start));
+  g_assert_false (GST_EVENT_IS_STICKY (start));
+  g_assert_cmpint (GST_EVENT_TYPE (end), ==, GST_EVENT_CUSTOM_DOWNSTREAM);
+  GstSessionContext *got = nullptr;
+  guint turn = 0;
+  GstClockTime a = 0, b = 0;
+  gchar *reason = nullptr;
+  g_assert_true (gst_event_parse_turn_start (start, &got, &turn, &a));
+  g_assert_true (got == ctx);
+  g_object_unref (got);
+  g_assert_cmpuint (turn, ==, 3);
+  g_assert_cmpuint (a, ==, 5 * GST_SECOND);
+  g_assert_cmpstr (gst_structure_get_string (gst_event_get_structure (start),
+          "session-id"), ==, "c-9");
+  g_assert_false (gst_event_parse_turn_end (start, NULL, NULL, NULL, NULL,
+          NULL));
+  g_assert_true (gst_event_parse_turn_end (end, &got, &turn, &a, &b,
+          &reason));
+  g_assert_null (got);
+  g_assert_cmpuint (b, ==, 7 * GST_SECOND);
+  g_assert_cmpstr (reason, ==, "max-length");
+  g_free (reason);
+  guint64 duration = 0;
+  g_assert_true (gst_structure_get_uint64 (gst_event_get_structure (end),
+          "duration", &duration));
+  g_assert_cmpuint (duration, ==, 2 * GST_SECOND);
+  g_assert_false (gst_event_parse_turn_start (end, NULL, NULL, NULL));
+  g_assert_false (gst_event_parse_session_clear (end, NULL));
+
+  GstMessage *started = gst_message_new_turn_started (NULL, ctx, 1, 42);
+  GstMessage *ended = gst_message_new_turn_ended (NULL, ctx, 1, 42, 99, NULL);
+  g_assert_true (gst_message_has_name (started, GST_TURN_STARTED_MESSAGE_NAME));
+  g_assert_true (gst_message_parse_turn_started (started, NULL, &turn, &a));
+  g_assert_cmpuint (a, ==, 42);
+  g_assert_false (gst_message_parse_turn_ended (started, NULL, NULL, NULL,
+          NULL, NULL));
+  g_assert_true (gst_message_parse_turn_ended (ended, NULL, NULL, &a, &b,
+          &reason));
+  g_assert_cmpstr (reason, ==, "pause");
+  g_free (reason);
+  got = gst_message_get_session_context (ended);
+  g_assert_true (got == ctx);
+  g_object_unref (got);
+  gst_message_unref (started);
+  gst_message_unref (ended);
+  gst_event_unref (start);
+  gst_event_unref (end);
+  g_object_unref (ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -383,5 +443,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turndetect/eos-and-max-length", test_eos_and_max_length);
   g_test_add_func ("/turndetect/flush", test_flush);
   g_test_add_func ("/turndetect/caps", test_caps);
+  g_test_add_func ("/turndetect/api-roundtrip", test_api_roundtrip);
   return g_test_run ();
 }
