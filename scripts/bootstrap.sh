@@ -21,6 +21,7 @@ PACKAGES=(
   python3 python3-gi python3-gst-1.0 python3-websockets python3-numpy
   python3-prometheus-client
   gstreamer1.0-pocketsphinx pocketsphinx-en-us espeak-ng
+  libwebrtc-audio-processing-dev
   clang-14 libclang-rt-14-dev
   glib-networking libgnutls28-dev openssl
 )

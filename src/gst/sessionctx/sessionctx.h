@@ -27,3 +27,4 @@
 #include <gst/sessionctx/meta.h>
 #include <gst/sessionctx/event.h>
 #include <gst/sessionctx/messages.h>
+#include <gst/sessionctx/turn.h>
