@@ -55,7 +55,7 @@ class Metrics
 public:
   static constexpr int kTransports = 2;
   static constexpr int kDialects = 2;
-  static constexpr int kReasons = GST_SESSION_END_REASON_CONNECT_TIMEOUT + 1;
+  static constexpr int kReasons = GST_SESSION_END_REASON_API + 1;
 
   /* Hot path, any thread. */
   void frame_received (size_t bytes)
