@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "core/apimetrics.h"
 #include "core/healthmetrics.h"
 #include "core/listener.h"
 
@@ -116,6 +117,7 @@ public:
   void protocol_error (const char *code);
 
   HealthCounters health;        /* /healthz, /readyz, the drain */
+  ApiCounters api;              /* the session API (/sessions) */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */
 

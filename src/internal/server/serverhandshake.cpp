@@ -130,6 +130,9 @@ Server::handshake_main (Thread & hs)
     soup_server_add_handler (hs.soup, "/readyz", on_health_request, &hs,
         nullptr);
   }
+  /* The session API: only with an api-token (else /sessions is 404). */
+  if (hs.socket && access_.api_enabled ())
+    api_.mount (hs.soup, hs, weak_from_this ());
   /* Not soup_server_listen_socket (): libsoup 3.2.3's listener leaks
    * per accepted connection. */
   if (hs.socket)
