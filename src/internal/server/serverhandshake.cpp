@@ -102,7 +102,14 @@ Server::handshake_main (Thread & hs)
         g_strerror (errno));
 
   GError *err = nullptr;
-  hs.soup = soup_server_new ("server-header", "gst-sessionctx ", NULL);
+  /* raw-paths: handlers get the path as the client sent it
+   * (percent-encoded). libsoup would otherwise decode it once for every
+   * route, and the session API could not tell an id's %2F from a '/'
+   * between segments, nor a %25 from a '%' (it decodes the id itself,
+   * http/apirequest.h). The other routes compare fixed ASCII paths; the
+   * page's asset names are plain names (a '%' is none). */
+  hs.soup = soup_server_new ("server-header", "gst-sessionctx ",
+      "raw-paths", TRUE, NULL);
   guint port = hs.index == 0 ? config_.port : bound_port_;
   guint bound = 0;
   hs.socket = listen_socket (config_.address, port, io_.size () > 1 ||
