@@ -59,6 +59,7 @@ static const GEnumValue reason_values[] = {
   {GST_SESSION_END_REASON_SHUTDOWN, "Element shut down", "shutdown"},
   {GST_SESSION_END_REASON_CONNECT_TIMEOUT, "Peer did not connect in time",
       "connect-timeout"},
+  {GST_SESSION_END_REASON_API, "Ended through the session API", "api"},
   {0, NULL, NULL},
 };
 
@@ -107,7 +108,7 @@ gst_session_dialect_to_string (GstSessionDialect dialect)
  * @reason: a #GstSessionEndReason
  *
  * Returns: the short name ("stop", "disconnect", "error", "time-limit",
- * "idle", "shutdown", "connect-timeout").
+ * "idle", "shutdown", "connect-timeout", "api").
  */
 const gchar *
 gst_session_end_reason_to_string (GstSessionEndReason reason)

@@ -470,6 +470,23 @@ const Row kServerPropertyRows[] = {
           kWriteOnly),
       value_in<&ServerConfig::auth_token>},
   /**
+   * GstSessionSrc:api-token:
+   *
+   * Turns the session API on (off while empty: `/sessions` is 404):
+   * `GET /sessions`, `GET /sessions/{id}`, `POST /sessions/{id}/message`,
+   * `POST /sessions/{id}/clear`, `DELETE /sessions/{id}` on the same port
+   * (docs/PROTOCOL.md, "Session API"). Each request must carry
+   * `Authorization: Bearer TOKEN` with this token, else HTTP 401; the
+   * `auth-token` (which clients and the page hold) does not open it, nor
+   * does `?token=`. `allowed-origins` applies (403). Compared in constant
+   * time; never logged. Write-only.
+   */
+  {string_spec ("api-token", "API token",
+          "Token of the session API (/sessions: list, message, clear, end "
+          "sessions; Authorization: Bearer TOKEN); empty = the API is off "
+          "(write-only)", NULL, kWriteOnly),
+      value_in<&ServerConfig::api_token>},
+  /**
    * GstSessionSrc:allowed-origins:
    *
    * Comma-separated browser origins (e.g.

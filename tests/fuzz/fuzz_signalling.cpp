@@ -1,8 +1,10 @@
 /* libFuzzer target: the signalling request parser (POST /webrtc/offer body
  * → SignalRequest, src/internal/wire/protocol.h), then the offer's SDP as
- * sessionsrc reads it (plugin/webrtc/offerinspect.h).
+ * sessionsrc reads it (plugin/webrtc/offerinspect.h); and the session
+ * API's request parsing (src/internal/http/apirequest.h): the input as a
+ * path (GET, POST, DELETE), as a message body and as a Content-Type.
  *
- * Input: a request body. Oracles:
+ * Input: a request body (or path). Oracles:
  * - a request is refused with a status and, unless 422, an error code
  *   (the failed reply is built from it);
  * - an accepted one has a valid session id; a candidate starts with
@@ -10,11 +12,19 @@
  *   is within 0..64;
  * - every string it keeps is UTF-8 without NUL;
  * - from valid JSON, every reply built from the client's strings (422
- *   detail, failed reply, the answer carrying SDP) is valid JSON.
+ *   detail, failed reply, the answer carrying SDP) is valid JSON;
+ * - session API path: answered 200, 400, 404 or 405 (405 with Allow); a
+ *   route taken has a valid id (check_session_id, UTF-8) that, encoded
+ *   again, parses to itself; a refusal keeps no id and its failed reply
+ *   is valid JSON;
+ * - session API body: a message is taken exactly when it is a JSON object
+ *   (the strict validator, nesting under simdjson's depth limit) of at
+ *   most kApiMaxBody bytes; a Content-Type is taken or answered 415.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define FUZZ_GST_INIT
 #include "fuzzcheck.h"
+#include "http/apirequest.h"
 #include "webrtc/offerinspect.h"
 #include "wire/protocol.h"
 #include "strictjson.h"
@@ -23,16 +33,121 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 using namespace sessionctx;
+
+namespace {
+
+/* Deepest nesting of brackets outside strings (simdjson refuses over
+ * 1024; the strict validator has no limit). */
+size_t
+nesting (const std::string & text)
+{
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size (); i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max (deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+bool
+is_object (const std::string & text)
+{
+  size_t i = text.find_first_not_of (" \t\r\n");
+  return i != std::string::npos && text[i] == '{';
+}
+
+std::string
+percent_encode (const std::string & id)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : id) {
+    if (g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.') {
+      out += (char) c;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+/* The session API's parsing of @input as a path, a body and a type. */
+void
+check_api (const std::vector<char> & input)
+{
+  const std::string text (input.begin (), input.end ());
+  for (const char *method : {"GET", "POST", "DELETE"}) {
+    ApiRequest r = parse_api_path (method, input.empty ()? "" :
+        input.data (), input.size ());
+    CHECK (r.status == 200 || r.status == 400 || r.status == 404 ||
+        r.status == 405);
+    if (r.status == 200) {
+      CHECK (!r.error && r.route != ApiRoute::other);
+      if (r.route == ApiRoute::list) {
+        CHECK (r.id.empty ());
+        continue;
+      }
+      CHECK (check_session_id (r.id) == nullptr);
+      CHECK (g_utf8_validate (r.id.data (), (gssize) r.id.size (), nullptr));
+      std::string again = "/sessions/" + percent_encode (r.id);
+      if (r.route == ApiRoute::message)
+        again += "/message";
+      else if (r.route == ApiRoute::clear)
+        again += "/clear";
+      ApiRequest back = parse_api_path (method, again.data (), again.size ());
+      CHECK (back.status == 200 && back.route == r.route && back.id == r.id);
+      continue;
+    }
+    CHECK (r.error && !r.detail.empty () && r.id.empty ());
+    CHECK ((r.status == 405) == (r.allow != nullptr));
+    CHECK (StrictJson::valid (api_failed_reply (r.error, r.detail)));
+  }
+
+  ApiBody b = check_api_message ("application/json", input.empty ()? "" :
+      input.data (), input.size ());
+  if (input.size () > kApiMaxBody) {
+    CHECK (b.status == 413);
+  } else if (nesting (text) < 1000) {
+    const bool message = StrictJson::valid (text) && is_object (text);
+    CHECK ((b.status == 200) == message);
+  }
+  if (b.status != 200)
+    CHECK (b.error && StrictJson::valid (api_failed_reply (b.error,
+                b.detail)));
+
+  /* As a Content-Type (up to its first NUL). */
+  ApiBody t = check_api_message (text.c_str (), "{}", 2);
+  CHECK (t.status == 200 || t.status == 415);
+}
+
+}  // namespace
 
 extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
   /* Exactly as long on the heap: ASan sees a read past the body. */
   std::vector<char> body (data, data + size);
+  check_api (body);
   SignalRequest r = parse_signal_request (body.empty () ? "" : body.data (),
       body.size ());
   const bool json = StrictJson::valid (std::string (body.begin (),

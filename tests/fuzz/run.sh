@@ -47,16 +47,18 @@ CFLAGS="-std=c++17 -O1 -g -fno-omit-frame-pointer -DGST_USE_UNSTABLE_API \
 LIBS=$(pkg-config --libs $PKGS) || exit 1
 
 # The instrumented libraries, one per room the fuzzers reach: every source
-# of a folder, or the pure part of one (offer inspection needs no webrtcbin).
+# of a folder, or the pure part of one (offer inspection needs no webrtcbin;
+# the session API's request parsing no libsoup).
 declare -A LIBRARY_SOURCES=(
   [wire]="$(cd "$ROOT" && ls src/internal/wire/*.cpp | tr '\n' ' ')"
   [offer]="plugin/webrtc/offerinspect.cpp plugin/webrtc/videocodec.cpp"
+  [api]="src/internal/http/apirequest.cpp src/internal/core/apimetrics.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
   [fuzz_websocket]="wire"
   [fuzz_messages]="wire"
-  [fuzz_signalling]="offer wire"
+  [fuzz_signalling]="offer api wire"
   [fuzz_sdp]="offer wire"
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"

@@ -277,6 +277,27 @@ SIGNALS = [
 for name, body in SIGNALS:
     write("signalling", name, body)
 
+# The session API (fuzz_signalling parses each input as a path, a message
+# body and a Content-Type too): paths as sent, bodies, types.
+API = [
+    ("api-list", "/sessions"),
+    ("api-get", "/sessions/alice"),
+    ("api-message", "/sessions/a%2Fb/message"),
+    ("api-clear", "/sessions/%C3%A9l%C3%A8ve/clear"),
+    ("api-escapes", "/sessions/%2e%2E%20%22%5C%7e"),
+    ("api-bad-escape", "/sessions/a%ZZ/message"),
+    ("api-nul", "/sessions/a%00b"),
+    ("api-long", "/sessions/" + "%41" * 129),
+    ("api-unknown", "/sessions/a/hangup"),
+    ("api-body", '{"type":"log","data":{"text":"hi","n":[1,2.5e3,null,true]}}'),
+    ("api-body-array", "[1,2]"),
+    ("api-body-surrogate", '{"a":"\\ud83d\\ude00","b":"\\ud800"}'),
+    ("api-type", "application/json; charset=UTF-8"),
+    ("api-type-quoted", 'Application/JSON;charset="utf-8";x=y'),
+]
+for name, text in API:
+    write("signalling", name, text)
+
 
 # ------------------------------------------------------------ base64
 B64 = [

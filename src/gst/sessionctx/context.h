@@ -47,6 +47,8 @@ typedef enum
  *   NULL).
  * @GST_SESSION_END_REASON_CONNECT_TIMEOUT: a WebRTC peer did not connect in
  *   time.
+ * @GST_SESSION_END_REASON_API: an application ended it through the session
+ *   API (`DELETE /sessions/{id}`, see `api-token`).
  *
  * Why a session ended; carried by the `session-ended` message and the
  * `session-end` event.
@@ -60,6 +62,7 @@ typedef enum
   GST_SESSION_END_REASON_IDLE,
   GST_SESSION_END_REASON_SHUTDOWN,
   GST_SESSION_END_REASON_CONNECT_TIMEOUT,
+  GST_SESSION_END_REASON_API,
 } GstSessionEndReason;
 
 #define GST_TYPE_SESSION_TRANSPORT (gst_session_transport_get_type ())

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "core/apimetrics.h"
 #include "core/healthmetrics.h"
 #include "core/listener.h"
 
@@ -55,7 +56,7 @@ class Metrics
 public:
   static constexpr int kTransports = 2;
   static constexpr int kDialects = 2;
-  static constexpr int kReasons = GST_SESSION_END_REASON_CONNECT_TIMEOUT + 1;
+  static constexpr int kReasons = GST_SESSION_END_REASON_API + 1;
 
   /* Hot path, any thread. */
   void frame_received (size_t bytes)
@@ -116,6 +117,7 @@ public:
   void protocol_error (const char *code);
 
   HealthCounters health;        /* /healthz, /readyz, the drain */
+  ApiCounters api;              /* the session API (/sessions) */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */
 

@@ -41,6 +41,8 @@ struct ServerConfig
   std::string demo_page_resource;
   /* Access control (access.h). */
   std::string auth_token;       /* empty: no token asked */
+  /* The session API's own token (/sessions); empty: the API is off. */
+  std::string api_token;
   std::string allowed_origins;  /* comma-separated; empty: any */
   guint max_sessions_per_address = 0;   /* 0: unlimited */
   std::string trusted_proxies;  /* comma-separated IPs */

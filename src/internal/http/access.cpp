@@ -154,7 +154,8 @@ AddressCounter::count (const std::string & address)
 }
 
 Access::Access (const ServerConfig & config)
-    : token_ (config.auth_token), origins_ (split_list
+    : token_ (config.auth_token), api_token_ (config.api_token),
+    origins_ (split_list
     (config.allowed_origins)), max_per_address_
     (config.max_sessions_per_address)
 {
@@ -196,6 +197,23 @@ Access::check (const char *authorization, const char *query,
   return ok ? Verdict::allowed : Verdict::unauthorized;
 }
 
+Access::Verdict
+Access::check_api (const char *authorization, const char *origin) const
+{
+  if (origin && !origins_.empty ()) {
+    bool ok = false;
+    for (auto & o : origins_)
+      ok |= g_ascii_strcasecmp (o.c_str (), origin) == 0;
+    if (!ok)
+      return Verdict::forbidden_origin;
+  }
+  size_t len = 0;
+  const char *given = bearer_of (authorization, &len);
+  if (api_token_.empty () || !given || !token_equal (given, len, api_token_))
+    return Verdict::unauthorized;
+  return Verdict::allowed;
+}
+
 bool
 Access::cors_origin (const char *origin, std::string * allow) const
 {
@@ -219,6 +237,33 @@ Access::forwarding_trusted (const std::string & peer_ip) const
   return listed (trusted_, peer_ip);
 }
 
+namespace {
+
+/* 401 (with WWW-Authenticate) or 403 for @v, a failed reply, counted. */
+void
+answer_refused (Access::Verdict v, SoupServerMessage * msg, Metrics & metrics,
+    bool preflight)
+{
+  SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
+  const bool token = v == Access::Verdict::unauthorized;
+  const char *code = token ? error::unauthorized : error::forbidden_origin;
+  metrics.protocol_error (code);
+  /* Nothing the client wrote (token, origin, path) goes into the log. */
+  GST_DEBUG ("refused a request%s: %s", preflight ? " (preflight)" : "",
+      code);
+  if (token)
+    soup_message_headers_replace (out, "WWW-Authenticate", "Bearer");
+  /* Each refused request stands alone (see signalling's respond ()). */
+  soup_message_headers_replace (out, "Connection", "close");
+  std::string body = failed_reply (code);
+  soup_server_message_set_status (msg, token ? SOUP_STATUS_UNAUTHORIZED :
+      SOUP_STATUS_FORBIDDEN, nullptr);
+  soup_server_message_set_response (msg, "application/json",
+      SOUP_MEMORY_COPY, body.data (), body.size ());
+}
+
+}  // namespace
+
 bool
 refuse_request (const Access & access, SoupServerMessage * msg,
     Metrics & metrics)
@@ -241,22 +286,20 @@ refuse_request (const Access & access, SoupServerMessage * msg,
   if (v == Access::Verdict::allowed)
     return false;
 
-  const bool token = v == Access::Verdict::unauthorized;
-  const char *code = token ? error::unauthorized : error::forbidden_origin;
-  metrics.protocol_error (code);
-  /* Nothing the client wrote (token, origin, path) goes into the log. */
-  GST_DEBUG ("refused a request%s: %s", preflight ? " (preflight)" : "",
-      code);
-  if (token)
-    soup_message_headers_replace (out, "WWW-Authenticate", "Bearer");
-  /* Each refused request stands alone (see signalling's respond ()). */
-  soup_message_headers_replace (out, "Connection", "close");
-  std::string body = failed_reply (code);
-  soup_server_message_set_status (msg, token ? SOUP_STATUS_UNAUTHORIZED :
-      SOUP_STATUS_FORBIDDEN, nullptr);
-  soup_server_message_set_response (msg, "application/json",
-      SOUP_MEMORY_COPY, body.data (), body.size ());
+  answer_refused (v, msg, metrics, preflight);
   return true;
+}
+
+Access::Verdict
+refuse_api_request (const Access & access, SoupServerMessage * msg,
+    Metrics & metrics)
+{
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
+  Access::Verdict v = access.check_api (soup_message_headers_get_one (in,
+          "Authorization"), soup_message_headers_get_one (in, "Origin"));
+  if (v != Access::Verdict::allowed)
+    answer_refused (v, msg, metrics, false);
+  return v;
 }
 
 ClientAddress

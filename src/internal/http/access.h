@@ -72,6 +72,13 @@ public:
    * (@preflight): browsers send no credentials with it. */
   Verdict check (const char *authorization, const char *query,
       const char *origin, bool preflight = false) const;
+  /* The session API (api-token; never the auth-token, which clients
+   * hold): the Origin rule of check (), then `Authorization: Bearer`
+   * with the api-token, nothing else (no ?token=: a URL is logged by
+   * proxies). unauthorized when no api-token is set. */
+  Verdict check_api (const char *authorization, const char *origin) const;
+  /* Whether the session API is on (an api-token is set). */
+  bool api_enabled () const { return !api_token_.empty (); }
   /* Whether a response to @origin (NULL: none) may carry CORS headers,
    * and the value of Access-Control-Allow-Origin then. */
   bool cors_origin (const char *origin, std::string * allow) const;
@@ -89,6 +96,7 @@ public:
 
 private:
   std::string token_;
+  std::string api_token_;
   std::vector<std::string> origins_;
   std::vector<std::string> trusted_;
   guint max_per_address_;
@@ -100,6 +108,12 @@ private:
  * origin gets either way. */
 bool refuse_request (const Access & access, SoupServerMessage * msg,
     Metrics & metrics);
+
+/* The same for the session API (Access::check_api): 401 or 403 with a
+ * failed reply, counted in @metrics' protocol errors, no CORS headers
+ * (the API is for applications, not pages); the verdict. */
+Access::Verdict refuse_api_request (const Access & access,
+    SoupServerMessage * msg, Metrics & metrics);
 
 /* Where a request comes from: "ip:port" of the TCP peer, or the client
  * address a trusted proxy forwarded (without port), and the IP alone

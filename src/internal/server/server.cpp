@@ -52,7 +52,8 @@ Server::Server (const ServerConfig & config, ServerListener * listener)
     : config_ (config), listener_ (listener), access_ (config_),
     counting_ (listener, metrics_),
     dispatch_ (config_, listener_ ? &counting_ : nullptr, sessions_),
-    signalling_ (*this)
+    signalling_ (*this), directory_ (*this),
+    api_ (access_, metrics_, directory_)
 {
 }
 

@@ -17,6 +17,8 @@
 #include "core/serverconfig.h"
 #include "session/session.h"
 #include "session/signalling.h"
+#include "http/sessionapi.h"
+#include "server/localsessions.h"
 
 #include <gst/sessionctx/sessionctx.h>
 #include <libsoup/soup.h>
@@ -168,6 +170,10 @@ private:
   std::atomic<bool> drained_ { false }; /* on_drained () called, or stopping */
   WebSocketDispatch dispatch_;
   Signalling signalling_;
+  /* The session API (/sessions, with an api-token): its handlers, and
+   * where its sessions come from (this server's table). */
+  LocalSessions directory_;
+  SessionApi api_;
 };
 
 }  // namespace sessionctx

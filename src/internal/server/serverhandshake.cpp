@@ -102,7 +102,14 @@ Server::handshake_main (Thread & hs)
         g_strerror (errno));
 
   GError *err = nullptr;
-  hs.soup = soup_server_new ("server-header", "gst-sessionctx ", NULL);
+  /* raw-paths: handlers get the path as the client sent it
+   * (percent-encoded). libsoup would otherwise decode it once for every
+   * route, and the session API could not tell an id's %2F from a '/'
+   * between segments, nor a %25 from a '%' (it decodes the id itself,
+   * http/apirequest.h). The other routes compare fixed ASCII paths; the
+   * page's asset names are plain names (a '%' is none). */
+  hs.soup = soup_server_new ("server-header", "gst-sessionctx ",
+      "raw-paths", TRUE, NULL);
   guint port = hs.index == 0 ? config_.port : bound_port_;
   guint bound = 0;
   hs.socket = listen_socket (config_.address, port, io_.size () > 1 ||
@@ -130,6 +137,9 @@ Server::handshake_main (Thread & hs)
     soup_server_add_handler (hs.soup, "/readyz", on_health_request, &hs,
         nullptr);
   }
+  /* The session API: only with an api-token (else /sessions is 404). */
+  if (hs.socket && access_.api_enabled ())
+    api_.mount (hs.soup, hs, weak_from_this ());
   /* Not soup_server_listen_socket (): libsoup 3.2.3's listener leaks
    * per accepted connection. */
   if (hs.socket)

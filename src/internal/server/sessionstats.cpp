@@ -37,9 +37,11 @@ add_video (GstStructure * st, const Session & s)
     gst_structure_set (st, "video-packets-lost", G_TYPE_INT64, lost, NULL);
 }
 
+}  // namespace
+
 /* @id: the table's copy (s.id () may be being set right now). */
 GstStructure *
-session_structure (const std::string & id, const Session & s)
+session_stats_structure (const std::string & id, const Session & s)
 {
   const Session::Counters c = s.counters ();
   GstStructure *st = gst_structure_new ("session",
@@ -80,8 +82,6 @@ session_structure (const std::string & id, const Session & s)
     add_video (st, s);
   return st;
 }
-
-}  // namespace
 
 GstStructure *
 stats_structure_empty ()
@@ -125,7 +125,7 @@ stats_structure (Server & server)
     gchar *name = g_strdup_printf ("session-%" G_GSIZE_FORMAT, i);
     GValue v = G_VALUE_INIT;
     g_value_init (&v, GST_TYPE_STRUCTURE);
-    g_value_take_boxed (&v, session_structure (sessions[i].first,
+    g_value_take_boxed (&v, session_stats_structure (sessions[i].first,
             *sessions[i].second));
     gst_structure_take_value (st, name, &v);
     g_free (name);

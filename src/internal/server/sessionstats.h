@@ -36,6 +36,11 @@ namespace sessionctx {
  * numbered field names. */
 GstStructure *stats_structure (Server & server);
 
+/* One session's `session` structure, as in the above (@id: the table's
+ * copy; the session's own id () may be being set right now). */
+GstStructure *session_stats_structure (const std::string & id,
+    const Session & s);
+
 /* An empty `sessionctx-stats` (no server running). */
 GstStructure *stats_structure_empty ();
 
