@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (include root, [layer, ...]); a layer is a list of peer folders.
 LAYERS = [
     ("src/internal", [["wire"], ["core"], ["io"], ["http"], ["session"], ["server"]]),
-    ("plugin", [["stream"], ["audio"], ["webrtc"], ["properties"],
+    ("plugin", [["stream", "rtp"], ["audio"], ["webrtc"], ["properties"],
                 ["sessionsrc", "sessionsink", "sessioninfo"], ["sessionbin"], ["."]]),
 ]
 
