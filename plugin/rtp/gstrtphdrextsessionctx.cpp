@@ -43,10 +43,14 @@
  * knows more answers #GstRtpHdrExtSessionCtx::lookup-context, asked once
  * per id.
  *
- * A depayloader has no pad for its extensions, so this extension only
- * labels buffers; `sessionsticky` after the depayloader sends the sticky
- * session-context event when the session changes, for elements that drop
- * metas (mixers, aggregators).
+ * An extension sees buffers' metas only, never a pad or its events.
+ * Before the payloader, `sessionsticky` gives the stream's session to
+ * buffers that elements made without one (`audioresample` drains into new
+ * buffers at timestamp jumps and at the end); after the depayloader it
+ * sends the sticky session-context event when the session changes, for
+ * elements that drop metas (mixers, aggregators). An audio payloader
+ * sends what it still holds at EOS outside any input buffer, so without
+ * metas: that packet (less than one packet's time) goes without the id.
  *
  * Payloaders and depayloaders take the extension from an `extmap-N` field
  * of their caps (`auto-header-extension`, on by default) or from their
@@ -55,7 +59,7 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 sessionbin handler="audioconvert ! audioresample ! \
- *   audio/x-raw,rate=16000,channels=1 ! rtpL16pay ! \
+ *   audio/x-raw,rate=16000,channels=1 ! sessionsticky ! rtpL16pay ! \
  *   application/x-rtp,extmap-1=(string)urn:gst-sessionctx:rtp-hdrext:session-id ! \
  *   udpsink host=worker port=5004"
  * ]| sends each session's audio to `worker` as L16 RTP with its id.

@@ -5,31 +5,43 @@
 /**
  * SECTION:element-sessionsticky
  * @title: sessionsticky
- * @see_also: rtphdrextsessionctx, sessioninfo
+ * @see_also: rtphdrextsessionctx, sessioninfo, sessionbin
  *
- * A passthrough element that sends the sticky session-context event
- * (gst_event_new_session_context()) downstream before the first buffer of
- * each new session, taken from the buffers' #GstSessionMeta: the session
- * of a stream whose buffers name it (as a depayloader with
- * `rtphdrextsessionctx` makes them) then also answers
- * gst_session_context_get_current() on pads, past elements that drop
- * metas (mixers, aggregators).
+ * Makes a stream's buffers and its pad agree on the session, both ways:
  *
- * The event is sent when a buffer names another session than the last
- * event (its own or one from upstream); buffers without a session pass
- * unchanged and do not clear it (no event can), so on a stream that mixes
- * sessions a pad answers with the last one named: put the element on a
- * stream of one session (one RTP stream, an SSRC, per session, as
- * `sessionbin` handlers send them), where that is the right answer.
+ * * A buffer whose #GstSessionMeta names another session than the last
+ *   session-context event (gst_event_new_session_context()) is preceded by
+ *   that event, sticky: the session of a stream whose buffers name it (as a
+ *   depayloader with `rtphdrextsessionctx` makes them) then answers
+ *   gst_session_context_get_current() on pads too, past elements that drop
+ *   metas (mixers, aggregators). Buffers without a session pass unchanged
+ *   and do not clear it (no event can): on a stream that mixes sessions a
+ *   pad answers with the last one named, so put the element on a stream of
+ *   one session (one RTP stream, one SSRC, per session, as `sessionbin`
+ *   handlers send them).
+ * * When the session-context event comes from upstream (the source
+ *   declared the stream's session, as `sessionsrc`'s session pads and so
+ *   `sessionbin` handlers do), a buffer without a #GstSessionMeta gets one
+ *   naming that session. Elements make some buffers themselves, without
+ *   the metas of their input: `audioresample` drains its filter into a new
+ *   buffer at every timestamp jump over 31 ms (a client's frames arriving
+ *   late) and at the end. Before a payloader with `rtphdrextsessionctx`,
+ *   which sees only metas, this labels those too.
  *
- * ## Example launch line
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 sessionbin handler="audioconvert ! audioresample ! \
+ *   audio/x-raw,rate=16000,channels=1 ! sessionsticky ! rtpL16pay ! \
+ *   application/x-rtp,extmap-1=(string)urn:gst-sessionctx:rtp-hdrext:session-id ! \
+ *   udpsink host=worker port=5004"
+ * ]| every packet of a session's audio carries its id.
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-rtp,media=audio,\
  *   clock-rate=16000,encoding-name=L16,channels=1,payload=96,\
  *   extmap-1=(string)urn:gst-sessionctx:rtp-hdrext:session-id" ! \
  *   rtpjitterbuffer ! rtpL16depay ! sessionsticky ! audioconvert ! \
  *   audiomixer ! fakesink
- * ]|
+ * ]| the mixer's input pad names the session even though it drops metas.
  */
 
 #include "rtp/gstsessionsticky.h"
@@ -47,10 +59,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_session_sticky_debug);
  * in the private struct. */
 struct GstSessionStickyPrivate
 {
-  /* The session of the last session-context event sent or passed on;
-   * streaming thread only (transform_ip and sink_event are serialized). */
+  /* Streaming thread only (transform_ip and sink_event are serialized). */
+  /* The session of the last session-context event sent or passed on. */
   std::string current;
   bool has_current = false;
+  /* The session upstream declared (its session-context event), if any:
+   * buffers without a meta get it. */
+  gst::session::Context declared;
 };
 
 struct _GstSessionSticky
@@ -74,8 +89,11 @@ gst_session_sticky_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstSessionStickyPrivate *priv = GST_SESSION_STICKY (trans)->priv;
   GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
-  if (!meta || !meta->context)
+  if (!meta || !meta->context) {
+    if (priv->declared)
+      gst_buffer_add_session_meta (buf, priv->declared.get ());
     return GST_FLOW_OK;
+  }
   const gchar *id = gst_session_context_get_id (meta->context);
   if (priv->has_current && priv->current == id)
     return GST_FLOW_OK;
@@ -96,10 +114,11 @@ gst_session_sticky_sink_event (GstBaseTransform * trans, GstEvent * event)
   if (gst_event_parse_session_context (event, &ctx) && ctx) {
     priv->current = gst_session_context_get_id (ctx);
     priv->has_current = true;
-    g_object_unref (ctx);
-  } else if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START ||
-      GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    priv->declared = gst::session::Context::adopt (ctx);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+    /* A new stream: its session is yet to be told. */
     priv->has_current = false;
+    priv->declared = {};
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
@@ -107,7 +126,9 @@ gst_session_sticky_sink_event (GstBaseTransform * trans, GstEvent * event)
 static gboolean
 gst_session_sticky_stop (GstBaseTransform * trans)
 {
-  GST_SESSION_STICKY (trans)->priv->has_current = false;
+  GstSessionStickyPrivate *priv = GST_SESSION_STICKY (trans)->priv;
+  priv->has_current = false;
+  priv->declared = {};
   return TRUE;
 }
 
@@ -122,7 +143,9 @@ static void
 gst_session_sticky_init (GstSessionSticky * self)
 {
   self->priv = new GstSessionStickyPrivate ();
-  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  /* In place, not passthrough: a buffer may get a meta (made writable,
+   * which copies nothing when it is not shared). */
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_gap_aware (GST_BASE_TRANSFORM (self), TRUE);
 }
 
@@ -145,6 +168,7 @@ gst_session_sticky_class_init (GstSessionStickyClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Session sticky event", "Generic",
-      "Passes buffers through and sends the sticky session-context event "
-      "when the session their meta names changes", GST_SESSIONCTX_AUTHOR);
+      "Passes buffers through, sends the sticky session-context event when "
+      "the session their meta names changes, and gives buffers without one "
+      "the session upstream declared", GST_SESSIONCTX_AUTHOR);
 }

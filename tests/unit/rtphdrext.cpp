@@ -316,6 +316,36 @@ one_byte_block (const std::string & id)
   return b;
 }
 
+/* What an audio payloader still holds at EOS it sends from its event
+ * handler, outside any input buffer: without metas, so without the id
+ * (1.22's rtpbaseaudiopayload). The packets before it have it. */
+static void
+test_eos_flush_unlabelled ()
+{
+  GstHarness *pay = gst_harness_new_parse ("rtpL16pay min-ptime=20000000 "
+      "max-ptime=20000000 ! capsfilter caps=application/x-rtp,"
+      "extmap-1=(string)" URI);
+  gst_harness_set_src_caps_str (pay, RAW_CAPS);
+  GstSessionContext *ctx = context ("ending");
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, PAYLOAD_BYTES * 3 / 2, NULL);
+  gst_buffer_memset (buf, 0, 0, PAYLOAD_BYTES * 3 / 2);
+  gst_buffer_add_session_meta (buf, ctx);
+  g_object_unref (ctx);
+  gst_harness_push (pay, buf);
+  std::string bytes;
+  GstBuffer *packet = gst_harness_pull (pay);
+  g_assert_cmpint (extension_of (packet, &bytes), ==, 1);
+  g_assert_cmpstr (bytes.c_str (), ==, "ending");
+  gst_buffer_unref (packet);
+  gst_harness_push_event (pay, gst_event_new_eos ());
+  packet = gst_harness_pull (pay);
+  g_assert_cmpint (extension_of (packet, &bytes), ==, 0);
+  /* The half packet left: header and payload, nothing else. */
+  g_assert_cmpuint (gst_buffer_get_size (packet), ==, 12 + PAYLOAD_BYTES / 2);
+  gst_buffer_unref (packet);
+  gst_harness_teardown (pay);
+}
+
 /* Packets without the extension between labelled ones: no session, not
  * the previous packet's. */
 static void
@@ -523,6 +553,50 @@ test_sticky_follows_meta ()
   gst_harness_teardown (h);
 }
 
+/* A stream whose source declared its session (the event from upstream,
+ * as sessionsrc's session pads do): buffers without a meta get it. Without
+ * that declaration they stay without. */
+static void
+test_sticky_fills_declared ()
+{
+  GstHarness *h = gst_harness_new ("sessionsticky");
+  gst_harness_set_src_caps_str (h, RAW_CAPS);
+  gst_harness_push (h, audio_of (nullptr));
+  GstBuffer *out = gst_harness_pull (h);
+  g_assert_cmpstr (id_of (out).c_str (), ==, "");
+  gst_buffer_unref (out);
+
+  GstSessionContext *a = context ("declared"), *b = context ("other");
+  gst_harness_push_event (h, gst_event_new_session_context (a));
+  gst_harness_push (h, audio_of (nullptr));
+  /* Held elsewhere too (not writable): labelled all the same. */
+  GstBuffer *shared = audio_of (nullptr);
+  gst_harness_push (h, gst_buffer_ref (shared));
+  gst_harness_push (h, audio_of (b));
+  gst_harness_push (h, audio_of (nullptr));
+  const char *expected[] = { "declared", "declared", "other", "declared" };
+  for (const char *id : expected) {
+    out = gst_harness_pull (h);
+    g_assert_cmpstr (id_of (out).c_str (), ==, id);
+    gst_buffer_unref (out);
+  }
+  g_assert_null (gst_buffer_get_session_meta (shared));
+  gst_buffer_unref (shared);
+
+  /* A new stream forgets the declared session. */
+  gst_harness_push_event (h, gst_event_new_stream_start ("next"));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  gst_harness_push (h, audio_of (nullptr));
+  out = gst_harness_pull (h);
+  g_assert_cmpstr (id_of (out).c_str (), ==, "");
+  gst_buffer_unref (out);
+  g_object_unref (a);
+  g_object_unref (b);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -532,6 +606,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rtphdrext/cache", test_cache);
   g_test_add_func ("/rtphdrext/round-trip", test_round_trip);
   g_test_add_func ("/rtphdrext/unsendable-ids", test_unsendable_ids);
+  g_test_add_func ("/rtphdrext/eos-flush-unlabelled",
+      test_eos_flush_unlabelled);
   g_test_add_func ("/rtphdrext/no-extension-no-meta",
       test_no_extension_no_meta);
   g_test_add_func ("/rtphdrext/corrupt-ignored", test_corrupt_ignored);
@@ -539,5 +615,7 @@ main (int argc, char **argv)
       test_lookup_once_per_session);
   g_test_add_func ("/rtphdrext/found-by-uri", test_found_by_uri);
   g_test_add_func ("/rtphdrext/sticky-follows-meta", test_sticky_follows_meta);
+  g_test_add_func ("/rtphdrext/sticky-fills-declared",
+      test_sticky_fills_declared);
   return g_test_run ();
 }
