@@ -10,17 +10,17 @@ never none. One case per run, named on the command line:
 
     test_rtp_hop.py rtpbin|interleaved
 
-  rtpbin       B: udpsrc ! netsim ! rtpbin, a pad per SSRC (per session):
-               rtpL16depay ! sessionsticky ! appsink; the sticky
-               session-context event on the appsink's pad names the same
-               session as each buffer's meta.
-  interleaved  B: udpsrc ! netsim ! rtpL16depay ! appsink: both sessions'
-               packets through one depayloader, no jitterbuffer, so
-               reordered packets reach it: each buffer labelled from its
-               own packet alone.
+  rtpbin       A sends through an rtpbin per handler; B: udpsrc ! netsim !
+               rtpbin, a pad per SSRC (per session): rtpL16depay !
+               sessionsticky ! appsink; the sticky session-context event
+               on the appsink's pad names the same session as each
+               buffer's meta.
+  interleaved  A: rtpL16pay ! udpsink; B: udpsrc ! netsim ! rtpL16depay !
+               appsink: both sessions' packets through one depayloader,
+               no jitterbuffer, so reordered packets reach it: each buffer
+               labelled from its own packet alone.
 """
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -61,13 +61,16 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
-def start_sender(port, rtp_port):
+def start_sender(port, rtp_port, rtpbin):
     """Process A: every session's audio to 127.0.0.1:@rtp_port as L16 RTP,
-    20 ms a packet, with the session id in each packet."""
+    20 ms a packet, with the session id in each packet; through an rtpbin
+    of its own when @rtpbin."""
+    send = ("rtpbin.send_rtp_sink_0 rtpbin name=rtpbin rtpbin.send_rtp_src_0 ! "
+            if rtpbin else "")
     handler = ("audioconvert ! audioresample ! audio/x-raw,rate=%d,channels=1 ! "
                "sessionsticky ! rtpL16pay min-ptime=20000000 max-ptime=20000000 ! "
-               "application/x-rtp,extmap-1=(string)%s ! "
-               "udpsink host=127.0.0.1 port=%d sync=false" % (RATE, URI, rtp_port))
+               "application/x-rtp,extmap-1=(string)%s ! %s"
+               "udpsink host=127.0.0.1 port=%d sync=false" % (RATE, URI, send, rtp_port))
     return subprocess.Popen(
         ["gst-launch-1.0", "-e", "sessionbin", "port=%d" % port, "address=127.0.0.1",
          "handler=%s" % handler],
@@ -205,7 +208,7 @@ def run(rtpbin):
     port, rtp_port = free_port(), free_udp_port()
     receiver = Receiver(rtp_port, rtpbin)
     receiver.start()
-    sender = start_sender(port, rtp_port)
+    sender = start_sender(port, rtp_port, rtpbin)
     try:
         check(wait_listening(port, 20, sender), "process A (sessionbin) listens")
         results = run_clients(port, [dict(id=ident, dialect=dialect, freq=freq,
@@ -304,5 +307,4 @@ def case_interleaved():
 CASES = {"rtpbin": case_rtpbin, "interleaved": case_interleaved}
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     run_cases(CASES)
