@@ -15,6 +15,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (sessioninfo, plugin);
   ret |= GST_ELEMENT_REGISTER (sessionbin, plugin);
   ret |= GST_ELEMENT_REGISTER (turndetect, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtphdrextsessionctx, plugin);
+  ret |= GST_ELEMENT_REGISTER (sessionsticky, plugin);
   return ret;
 }
 

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (include root, [layer, ...]); a layer is a list of peer folders.
 LAYERS = [
     ("src/internal", [["wire"], ["core"], ["io"], ["http"], ["session"], ["server"]]),
-    ("plugin", [["stream"], ["audio"], ["webrtc", "turndetect"], ["properties"],
+    ("plugin", [["stream", "rtp"], ["audio"], ["webrtc", "turndetect"], ["properties"],
                 ["sessionsrc", "sessionsink", "sessioninfo"], ["sessionbin"], ["."]]),
 ]
 

@@ -22,7 +22,7 @@ BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SECONDS_EACH=${1:-20}
 shift || true
 ALL_TARGETS=(fuzz_websocket fuzz_messages fuzz_signalling fuzz_sdp fuzz_base64
-             fuzz_mulaw)
+             fuzz_mulaw fuzz_rtphdrext)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 JOBS=${FUZZ_JOBS:-2}
 
@@ -39,7 +39,7 @@ fi
 
 # ---------------------------------------------------------------- build
 mkdir -p "$BUILD"
-PKGS="gstreamer-1.0 gstreamer-sdp-1.0 json-glib-1.0 simdjson glib-2.0"
+PKGS="gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 json-glib-1.0 simdjson glib-2.0"
 CFLAGS="-std=c++17 -O1 -g -fno-omit-frame-pointer -DGST_USE_UNSTABLE_API \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   -I$ROOT/src -I$ROOT/src/internal -I$ROOT/plugin -I$ROOT/tests \
@@ -53,6 +53,8 @@ declare -A LIBRARY_SOURCES=(
   [wire]="$(cd "$ROOT" && ls src/internal/wire/*.cpp | tr '\n' ' ')"
   [offer]="plugin/webrtc/offerinspect.cpp plugin/webrtc/videocodec.cpp"
   [api]="src/internal/http/apirequest.cpp src/internal/core/apimetrics.cpp"
+  [rtp]="plugin/rtp/sessionidwire.cpp plugin/rtp/contextcache.cpp plugin/rtp/gstrtphdrextsessionctx.cpp"
+  [context]="$(cd "$ROOT" && ls src/*.cpp | tr '\n' ' ')"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
@@ -62,6 +64,7 @@ declare -A LIBRARIES=(
   [fuzz_sdp]="offer wire"
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"
+  [fuzz_rtphdrext]="rtp context"
 )
 
 {

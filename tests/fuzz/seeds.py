@@ -319,3 +319,16 @@ write("mulaw", "codes", bytes(range(256)))
 write("mulaw", "extremes", struct.pack("<8h", 32767, -32768, 32124, -32124,
                                        0, -1, 1, 8159))
 write("mulaw", "ramp", struct.pack("<64h", *range(-32768, 32767, 1024)))
+
+
+# ------------------------------------------------------------ rtphdrext
+# A form byte (0: one-byte, 1: two-byte), then an extension element's bytes.
+RTPHDREXT = [
+    ("alice", b"\x00alice"), ("sixteen", b"\x00" + b"o" * 16),
+    ("streamsid", b"\x01MZ" + b"0123456789abcdef" * 2), ("max", b"\x01" + b"z" * 255),
+    ("too-long", b"\x01" + b"z" * 256), ("utf8", b"\x00" + "naïve-日本".encode()),
+    ("empty", b"\x01"), ("nul", b"\x00a\x00b"), ("newline", b"\x00a\nb"),
+    ("cut-utf8", b"\x00caf\xc3"), ("not-utf8", b"\x01\xff\xfe\xfd"),
+]
+for name, data in RTPHDREXT:
+    write("rtphdrext", name, data)
