@@ -24,6 +24,7 @@ PACKAGES=(
   libwebrtc-audio-processing-dev
   clang-14 libclang-rt-14-dev
   glib-networking libgnutls28-dev openssl
+  haproxy
 )
 
 missing=()
