@@ -323,6 +323,7 @@ Metrics::render () const
       "WebRTC setup: from the offer received to the peer connected");
   webrtc_setup.render ("sessionctx_webrtc_setup_seconds", out);
   health.render (out);
+  telephone.render (out);
   return out;
 }
 

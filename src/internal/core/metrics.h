@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/healthmetrics.h"
+#include "core/telephonemetrics.h"
 #include "core/listener.h"
 
 #include <gst/sessionctx/sessionctx.h>
@@ -116,6 +117,7 @@ public:
   void protocol_error (const char *code);
 
   HealthCounters health;        /* /healthz, /readyz, the drain */
+  TelephoneCounters telephone;  /* Twilio's webhook, signatures */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */
 
