@@ -69,9 +69,12 @@ public:
 
   /* What a request with these headers (NULL: absent) and this raw URL
    * query may do. The token is not asked of a CORS preflight
-   * (@preflight): browsers send no credentials with it. */
+   * (@preflight): browsers send no credentials with it; nor of a request
+   * that proved itself otherwise (@token_waived: a Twilio media upgrade
+   * with a valid signature, whose URL can carry no token). */
   Verdict check (const char *authorization, const char *query,
-      const char *origin, bool preflight = false) const;
+      const char *origin, bool preflight = false, bool token_waived = false)
+      const;
   /* Whether a response to @origin (NULL: none) may carry CORS headers,
    * and the value of Access-Control-Allow-Origin then. */
   bool cors_origin (const char *origin, std::string * allow) const;
@@ -97,9 +100,9 @@ private:
 
 /* Answers @msg 401 or 403 (a failed reply, counted in @metrics by code)
  * when @access refuses it; true then. Sets the CORS headers a listed
- * origin gets either way. */
+ * origin gets either way. @token_waived: see Access::check. */
 bool refuse_request (const Access & access, SoupServerMessage * msg,
-    Metrics & metrics);
+    Metrics & metrics, bool token_waived = false);
 
 /* Where a request comes from: "ip:port" of the TCP peer, or the client
  * address a trusted proxy forwarded (without port), and the IP alone
