@@ -22,7 +22,7 @@ BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SECONDS_EACH=${1:-20}
 shift || true
 ALL_TARGETS=(fuzz_websocket fuzz_messages fuzz_signalling fuzz_sdp fuzz_base64
-             fuzz_mulaw)
+             fuzz_mulaw fuzz_twilio)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 JOBS=${FUZZ_JOBS:-2}
 
@@ -51,6 +51,7 @@ LIBS=$(pkg-config --libs $PKGS) || exit 1
 declare -A LIBRARY_SOURCES=(
   [wire]="$(cd "$ROOT" && ls src/internal/wire/*.cpp | tr '\n' ' ')"
   [offer]="plugin/webrtc/offerinspect.cpp plugin/webrtc/videocodec.cpp"
+  [twilio]="src/internal/http/twiliosignature.cpp src/internal/http/publicurl.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
@@ -60,6 +61,7 @@ declare -A LIBRARIES=(
   [fuzz_sdp]="offer wire"
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"
+  [fuzz_twilio]="twilio"
 )
 
 {

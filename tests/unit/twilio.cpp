@@ -206,7 +206,10 @@ test_twilio_public_url ()
   g_assert_true (ok ("127.0.0.1:8080"));
   g_assert_true (ok ("[::1]"));
   g_assert_true (ok ("[::ffff:127.0.0.1]:80"));
-  for (const char *bad : { "", ":80", "h:", "h:1x", "h:123456", "h\"><x",
+  g_assert_true (ok ("h:65535"));
+  g_assert_true (ok ("h:0"));
+  for (const char *bad : { "", ":80", "h:", "h:1x", "h:123456", "h:65536",
+          "h:99999", "h\"><x",
           "h/x", "h?x", "h x", "[::1", "[]", "[::1]x", "[g::1]", "u@h",
           "h\r\nX-Evil: 1" })
     g_assert_false (ok (bad));

@@ -60,10 +60,13 @@ valid_authority (const char *text, size_t len)
     return true;
   if (text[i] != ':' || len - i - 1 < 1 || len - i - 1 > 5)
     return false;
-  for (i++; i < len; i++)
+  unsigned port = 0;
+  for (i++; i < len; i++) {
     if (!g_ascii_isdigit (text[i]))
       return false;
-  return true;
+    port = port * 10 + (text[i] - '0');
+  }
+  return port <= 65535;
 }
 
 bool

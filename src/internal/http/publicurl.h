@@ -29,7 +29,8 @@ struct PublicUrl
 
 /* Whether @text (@len bytes) is a host a URL may name, with an optional
  * port: a DNS name or IPv4 address (letters, digits, '-', '.', '_'), or
- * an IPv6 address in brackets, then ':' and 1-5 digits. What a Host
+ * an IPv6 address in brackets, then ':' and a port (1-5 digits, at
+ * most 65535). What a Host
  * header says is checked with it before it goes into a URL or TwiML. */
 bool valid_authority (const char *text, size_t len);
 
