@@ -26,12 +26,16 @@ hashlib from Twilio's documented algorithm (independent of the server's).
                 signed; ?token= is signed with the URL), the media upgrade is
                 admitted by its signature alone; allowed-origins still 403;
                 neither token is ever logged (GST_DEBUG=session*:9)
+    drain       under gst-sessionctx-serve, SIGTERM with a call live: the
+                webhook answers 503 draining (Retry-After) to a signed
+                request (403 still to an unsigned one), the live call goes on
     e2e         over TLS: the webhook (https) answers TwiML whose Stream URL,
                 connected to exactly as Twilio would (wss, signed over it),
                 carries a call that echoes
 """
 import asyncio
 import base64
+import signal
 import hashlib
 import hmac
 import http.client
@@ -52,6 +56,8 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from servers import free_port, stop_server, wait_listening  # noqa: E402
 
+SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
+    HERE, "..", "build", "tools", "gst-sessionctx-serve")
 TWILIO_TOKEN = "tw1l10-Auth-t0ken"
 AUTH_TOKEN = "s3rver-T0ken"
 CALL = {"AccountSid": "AC0123456789abcdef", "ApiVersion": "2010-04-01",
@@ -71,12 +77,12 @@ def twilio_signature(url, params, token):
 
 
 class Server:
-    """gst-launch-1.0 sessionsrc rate=8000 PROPS ! sessionsink on a free
-    loopback port."""
+    """gst-launch-1.0 (or @launcher) sessionsrc rate=8000 PROPS !
+    sessionsink on a free loopback port."""
 
-    def __init__(self, *props, env=None, expect_start=True):
+    def __init__(self, *props, env=None, expect_start=True, launcher="gst-launch-1.0"):
         self.port = free_port()
-        args = ["gst-launch-1.0", "sessionsrc", "port=%d" % self.port,
+        args = [launcher, "sessionsrc", "port=%d" % self.port,
                 "address=127.0.0.1", "rate=8000", *props, "!", "sessionsink"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT,
@@ -441,6 +447,45 @@ def case_token():
           "neither token appears in the GST_DEBUG=session*:9 output")
 
 
+def case_drain():
+    srv = Server("twilio-auth-token=" + TWILIO_TOKEN, launcher=SERVE)
+    port = srv.port
+    ws_url = "ws://127.0.0.1:%d/telephone/handler" % port
+    hook = "http://127.0.0.1:%d/telephone/incoming" % port
+    answers = {}
+
+    async def run():
+        headers = {"X-Twilio-Signature": twilio_signature(ws_url, {}, TWILIO_TOKEN)}
+        async with websockets.connect(ws_url, extra_headers=headers, open_timeout=10) as ws:
+            await ws.send(json.dumps({"event": "start", "streamSid": "MZd", "start": {
+                "streamSid": "MZd", "callSid": "CAd", "mediaFormat": {
+                    "encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}}))
+            frame = base64.b64encode(bytes([0x55] * 160)).decode()
+            await ws.send(json.dumps({"event": "media", "streamSid": "MZd",
+                                      "media": {"payload": frame}}))
+            await asyncio.wait_for(ws.recv(), 10)       # the echo: started
+            srv.proc.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.5)
+            answers["signed"] = await asyncio.to_thread(webhook, port, None, hook)
+            answers["unsigned"] = await asyncio.to_thread(webhook, port)
+            await ws.send(json.dumps({"event": "media", "streamSid": "MZd",
+                                      "media": {"payload": frame}}))
+            answers["live"] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await ws.send(json.dumps({"event": "stop", "streamSid": "MZd"}))
+
+    asyncio.run(run())
+    status, h, body = answers["signed"]
+    check(status == 503 and h.get("retry-after") == "5" and body == b"draining\n",
+          "draining: a signed webhook gets %d %r, Retry-After %s" % (status, body, h.get("retry-after")))
+    check(answers["unsigned"][0] == 403, "draining: an unsigned one still %d" % answers["unsigned"][0])
+    check(answers["live"].get("event") == "media", "the live call still hears its echo")
+    try:
+        srv.proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        srv.stop()
+    check(srv.proc.returncode == 0, "the launcher exits 0 once the call ended (%s)" % srv.proc.returncode)
+
+
 def case_e2e():
     with tempfile.TemporaryDirectory() as d:
         cert, key = os.path.join(d, "c.crt"), os.path.join(d, "c.key")
@@ -475,6 +520,7 @@ CASES = {
     "signature": case_signature,
     "media": case_media,
     "token": case_token,
+    "drain": case_drain,
     "e2e": case_e2e,
 }
 

@@ -15,7 +15,7 @@ namespace sessionctx {
 
 /* The access rules first (auth-token: 401, allowed-origins: 403), as on
  * every route; then, with twilio-auth-token, Twilio's signature over the
- * URL and the form (403). What the call is about (CallSid, From, ...)
+ * URL and the form (403), in the order of the media upgrade's checks. What the call is about (CallSid, From, ...)
  * the session learns from its Twilio `start`, not from here. */
 void
 Server::on_telephone_incoming (SoupServer * soup, SoupServerMessage * msg,
@@ -43,14 +43,6 @@ Server::on_telephone_incoming (SoupServer * soup, SoupServerMessage * msg,
         nullptr);
     return;
   }
-  /* Draining: the call would find no session. A 503 makes Twilio try the
-   * number's fallback URL (another instance). */
-  if (self->draining ()) {
-    self->metrics_.protocol_error (error::draining);
-    counters.webhook (SOUP_STATUS_SERVICE_UNAVAILABLE);
-    respond_unavailable (msg, "draining\n");
-    return;
-  }
   if (self->twilio_.enabled ()) {
     TwilioGate::Verdict v = self->twilio_.check (msg, self->access_, false);
     if (v != TwilioGate::Verdict::valid) {
@@ -58,6 +50,14 @@ Server::on_telephone_incoming (SoupServer * soup, SoupServerMessage * msg,
       refuse_signature (msg, self->metrics_, TelephoneCounters::incoming, v);
       return;
     }
+  }
+  /* Draining: the call would find no session. A 503 makes Twilio try the
+   * number's fallback URL (another instance). */
+  if (self->draining ()) {
+    self->metrics_.protocol_error (error::draining);
+    counters.webhook (SOUP_STATUS_SERVICE_UNAVAILABLE);
+    respond_unavailable (msg, "draining\n");
+    return;
   }
   std::string stream;
   if (!self->twilio_.stream_url (msg, self->access_, &stream)) {
