@@ -1,5 +1,6 @@
 /* Unit tests: Twilio's request signature (http/twiliosignature.h), the
- * public URL and host checks (http/publicurl.h), the TwiML (http/twilio.h).
+ * public URL and host checks (http/publicurl.h), the TwiML (http/twilio.h),
+ * the counters (core/telephonemetrics.h).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "common/wait.h"
@@ -228,6 +229,38 @@ test_twilio_public_url ()
       "<Say>The call has been disconnected.</Say></Response>");
 }
 
+/* core/telephonemetrics.h: what /metrics says of the webhook and the
+ * refusals (fixed labels; a status not listed is not counted). */
+static void
+test_twilio_counters ()
+{
+  TelephoneCounters c;
+  c.webhook (200);
+  c.webhook (200);
+  c.webhook (403);
+  c.webhook (418);
+  c.signature_refused (TelephoneCounters::incoming, TelephoneCounters::missing);
+  c.signature_refused (TelephoneCounters::handler, TelephoneCounters::invalid);
+  c.signature_refused (TelephoneCounters::handler, TelephoneCounters::invalid);
+  std::string text;
+  c.render (text);
+  for (const char *line : {
+          "sessionctx_twilio_webhook_requests_total{code=\"200\"} 2\n",
+          "sessionctx_twilio_webhook_requests_total{code=\"403\"} 1\n",
+          "sessionctx_twilio_webhook_requests_total{code=\"503\"} 0\n",
+          "sessionctx_twilio_signature_refusals_total{route=\"/telephone/"
+          "incoming\",reason=\"missing\"} 1\n",
+          "sessionctx_twilio_signature_refusals_total{route=\"/telephone/"
+          "handler\",reason=\"invalid\"} 2\n",
+          "# TYPE sessionctx_twilio_webhook_requests_total counter\n",
+          "# TYPE sessionctx_twilio_signature_refusals_total counter\n" })
+    g_assert_nonnull (strstr (text.c_str (), line));
+  g_assert_null (strstr (text.c_str (), "418"));
+  Metrics m;
+  g_assert_nonnull (strstr (m.render ().c_str (),
+          "sessionctx_twilio_webhook_requests_total{code=\"200\"} 0\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -235,5 +268,6 @@ main (int argc, char **argv)
   g_test_add_func ("/twilio/signature-vectors", test_twilio_signature_vectors);
   g_test_add_func ("/twilio/form", test_twilio_form);
   g_test_add_func ("/twilio/public-url", test_twilio_public_url);
+  g_test_add_func ("/twilio/counters", test_twilio_counters);
   return g_test_run ();
 }
