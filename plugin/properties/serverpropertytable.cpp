@@ -649,6 +649,50 @@ const Row kServerPropertyRows[] = {
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING)),
       value_in<&ServerConfig::drain_timeout>},
+  /**
+   * GstSessionSrc:twilio-auth-token:
+   *
+   * The Twilio account's auth token (Twilio console, Account Info). When
+   * set, Twilio's routes take only requests Twilio signed: the
+   * incoming-call webhook `/telephone/incoming` and the media upgrade
+   * `/telephone/handler` must carry an `X-Twilio-Signature` that verifies
+   * (HMAC-SHA1 over the URL Twilio requested and, for a form POST, its
+   * parameters, as Twilio documents it), else HTTP 403 (failed
+   * `invalid_signature`). On `/telephone/handler` a valid signature
+   * admits the upgrade without #GstSessionSrc:auth-token (Twilio cannot
+   * send that there); the webhook still needs it (put `?token=TOKEN` in
+   * the webhook URL: Twilio signs it with the rest). The URL checked is
+   * the one Twilio used: #GstSessionSrc:public-url, or a trusted proxy's
+   * `X-Forwarded-Proto` and `X-Forwarded-Host`, or the `Host` header and
+   * the port's own scheme. Never logged; write-only. Empty: signatures
+   * are not checked.
+   */
+  {string_spec ("twilio-auth-token", "Twilio auth token",
+          "Twilio account auth token: Twilio's routes (/telephone/incoming, "
+          "/telephone/handler) take only requests whose X-Twilio-Signature "
+          "verifies, else HTTP 403; empty = not checked (write-only)", NULL,
+          kWriteOnly),
+      value_in<&ServerConfig::twilio_auth_token>},
+  /**
+   * GstSessionSrc:public-url:
+   *
+   * The URL clients reach the server at, when it is not what the request
+   * says: behind a reverse proxy or a tunnel that ends TLS or maps a
+   * path (`https://voice.example.com`, `https://example.com/voice`:
+   * `/voice/telephone/incoming` there is `/telephone/incoming` here).
+   * Used for Twilio: the TwiML of `/telephone/incoming` points the call's
+   * stream at `wss://` its host and path + `/telephone/handler` (`ws://`
+   * when it is `http://`), and #GstSessionSrc:twilio-auth-token checks
+   * signatures over it. Empty: a trusted proxy's `X-Forwarded-Proto` and
+   * `X-Forwarded-Host` (#GstSessionSrc:trusted-proxies), else the
+   * request's `Host` and the port's own scheme (https with TLS). Not an
+   * http(s) URL with a host (or with a query): the state change fails.
+   */
+  {string_spec ("public-url", "Public URL",
+          "URL clients reach the server at (https://host[:port][/path]) when "
+          "a proxy or tunnel is in front: Twilio's stream URL and signatures; "
+          "empty = from the request", NULL),
+      value_in<&ServerConfig::public_url>},
 };
 
 const guint kServerPropertyCount = G_N_ELEMENTS (kServerPropertyRows);

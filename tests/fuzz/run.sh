@@ -22,7 +22,7 @@ BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SECONDS_EACH=${1:-20}
 shift || true
 ALL_TARGETS=(fuzz_websocket fuzz_messages fuzz_signalling fuzz_sdp fuzz_base64
-             fuzz_mulaw fuzz_rtphdrext)
+             fuzz_mulaw fuzz_rtphdrext fuzz_twilio)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 JOBS=${FUZZ_JOBS:-2}
 
@@ -55,6 +55,7 @@ declare -A LIBRARY_SOURCES=(
   [api]="src/internal/http/apirequest.cpp src/internal/core/apimetrics.cpp"
   [rtp]="plugin/rtp/sessionidwire.cpp plugin/rtp/contextcache.cpp plugin/rtp/gstrtphdrextsessionctx.cpp"
   [context]="$(cd "$ROOT" && ls src/*.cpp | tr '\n' ' ')"
+  [twilio]="src/internal/http/twiliosignature.cpp src/internal/http/publicurl.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
@@ -65,6 +66,7 @@ declare -A LIBRARIES=(
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"
   [fuzz_rtphdrext]="rtp context"
+  [fuzz_twilio]="twilio"
 )
 
 {

@@ -332,3 +332,18 @@ RTPHDREXT = [
 ]
 for name, data in RTPHDREXT:
     write("rtphdrext", name, data)
+# ------------------------------------------------------------ twilio
+# fuzz_twilio: "URL\nTOKEN\nFORM BODY" (tests/unit/twilio.cpp's vectors).
+DOCS_FORM = ("CallSid=CA1234567890ABCDE&Caller=%2B14158675310&Digits=1234"
+             "&From=%2B14158675310&To=%2B18005551212")
+TWILIO = [
+    ("docs", "https://mycompany.com/myapp.php?foo=1&bar=2\n12345\n" + DOCS_FORM),
+    ("port", "https://mycompany.com:443/myapp.php?foo=1&bar=2\n12345\n" + DOCS_FORM),
+    ("upgrade", "wss://[::1]:8443/voice/telephone/handler\nk\n"),
+    ("public", "http://127.0.0.1:8080/voice/\n\n"),
+    ("escapes", "ws://h\ntok\na+b=c+d%20e&&=x&flag&e=&%41%62=%e2%82%ac&n=%00&a=b=c"),
+    ("bad-escape", "https://h/p\nt\na=%zz&b=%4"),
+    ("no-url", "h\"><x:99999\n\n="),
+]
+for name, text in TWILIO:
+    write("twilio", name, text)

@@ -9,6 +9,7 @@
 
 #include "core/apimetrics.h"
 #include "core/healthmetrics.h"
+#include "core/telephonemetrics.h"
 #include "core/listener.h"
 
 #include <gst/sessionctx/sessionctx.h>
@@ -118,6 +119,7 @@ public:
 
   HealthCounters health;        /* /healthz, /readyz, the drain */
   ApiCounters api;              /* the session API (/sessions) */
+  TelephoneCounters telephone;  /* Twilio's webhook, signatures */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */
 

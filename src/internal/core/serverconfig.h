@@ -29,7 +29,8 @@ struct ServerConfig
   guint64 max_message_size = 0; /* bytes per WebSocket message, 0: 128 KiB */
   int websocket_input_rate = 48000;
   int websocket_output_rate = 24000;
-  bool websocket = true;        /* mount /websocket/offer, /telephone/handler */
+  bool websocket = true;        /* mount /websocket/offer, /telephone/handler,
+                                 * /telephone/incoming */
   bool webrtc = true;           /* mount /webrtc/offer */
   bool metrics = true;          /* mount /metrics (Prometheus) */
   guint connect_timeout = 30;   /* seconds for a WebRTC peer to connect */
@@ -46,6 +47,11 @@ struct ServerConfig
   std::string allowed_origins;  /* comma-separated; empty: any */
   guint max_sessions_per_address = 0;   /* 0: unlimited */
   std::string trusted_proxies;  /* comma-separated IPs */
+  /* Twilio (http/twilio.h): the account's auth token, which signs its
+   * requests (empty: signatures are not checked), and the URL clients
+   * reach the server at (empty: the request's own, publicurl.h). */
+  std::string twilio_auth_token;
+  std::string public_url;
   /* PEM files; both set: the port speaks only TLS (https, wss). */
   std::string tls_certificate_file;
   std::string tls_key_file;

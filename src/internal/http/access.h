@@ -69,9 +69,12 @@ public:
 
   /* What a request with these headers (NULL: absent) and this raw URL
    * query may do. The token is not asked of a CORS preflight
-   * (@preflight): browsers send no credentials with it. */
+   * (@preflight): browsers send no credentials with it; nor of a request
+   * that proved itself otherwise (@token_waived: a Twilio media upgrade
+   * with a valid signature, whose URL can carry no token). */
   Verdict check (const char *authorization, const char *query,
-      const char *origin, bool preflight = false) const;
+      const char *origin, bool preflight = false, bool token_waived = false)
+      const;
   /* The session API (api-token; never the auth-token, which clients
    * hold): the Origin rule of check (), then `Authorization: Bearer`
    * with the api-token, nothing else (no ?token=: a URL is logged by
@@ -105,9 +108,9 @@ private:
 
 /* Answers @msg 401 or 403 (a failed reply, counted in @metrics by code)
  * when @access refuses it; true then. Sets the CORS headers a listed
- * origin gets either way. */
+ * origin gets either way. @token_waived: see Access::check. */
 bool refuse_request (const Access & access, SoupServerMessage * msg,
-    Metrics & metrics);
+    Metrics & metrics, bool token_waived = false);
 
 /* The same for the session API (Access::check_api): 401 or 403 with a
  * failed reply, counted in @metrics' protocol errors, no CORS headers

@@ -5,6 +5,7 @@
 #include "io/threadpolicy.h"
 #include "http/request.h"
 #include "core/serverdebug.h"
+#include "http/publicurl.h"
 #include "http/staticpages.h"
 #include "io/tlscertificate.h"
 
@@ -50,6 +51,7 @@ name_key (const std::string & name)
 
 Server::Server (const ServerConfig & config, ServerListener * listener)
     : config_ (config), listener_ (listener), access_ (config_),
+    twilio_ (config_),
     counting_ (listener, metrics_),
     dispatch_ (config_, listener_ ? &counting_ : nullptr, sessions_),
     signalling_ (*this), directory_ (*this),
@@ -86,6 +88,13 @@ Server::start (const ServerConfig & config, ServerListener * listener,
           "a server named \"%s\" is already running", config.name.c_str ());
       return nullptr;
     }
+  }
+  PublicUrl public_url;
+  if (!parse_public_url (config.public_url, &public_url)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "public-url \"%s\" is not an http:// or https:// URL "
+        "(scheme://host[:port][/path], no query)", config.public_url.c_str ());
+    return nullptr;
   }
   std::shared_ptr<Server> server (new Server (config, listener));
   if (config.tls_certificate_file.empty () != config.tls_key_file.empty ()) {

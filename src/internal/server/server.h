@@ -10,6 +10,7 @@
 
 #include "io/acceptor.h"
 #include "http/access.h"
+#include "http/twilio.h"
 #include "session/dispatch.h"
 #include "io/iothread.h"
 #include "core/listener.h"
@@ -135,6 +136,11 @@ private:
   /* serverdrain.cpp: GET/HEAD /healthz and /readyz. */
   static void on_health_request (SoupServer * soup, SoupServerMessage * msg,
       const char *path, GHashTable * query, gpointer user_data);
+  /* servertelephone.cpp: Twilio's incoming-call webhook,
+   * /telephone/incoming. */
+  static void on_telephone_incoming (SoupServer * soup,
+      SoupServerMessage * msg, const char *path, GHashTable * query,
+      gpointer user_data);
   /* serverdrain.cpp: past drain ()'s deadline at @now. */
   bool drain_overdue (gint64 now) const;
   /* On @io: every connection it serves closes (the drain's deadline). */
@@ -157,6 +163,7 @@ private:
   GTlsCertificate *tls_certificate_ = nullptr;  /* NULL: plain TCP */
   Metrics metrics_;
   Access access_;               /* the config's access rules */
+  TwilioGate twilio_;           /* Twilio's: signatures, its URLs */
   mutable CountingListener counting_;   /* listener_, counting protocol errors */
 
   std::vector<std::unique_ptr<Thread>> io_;

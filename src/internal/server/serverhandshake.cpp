@@ -121,6 +121,8 @@ Server::handshake_main (Thread & hs)
         on_websocket_request, &hs, nullptr);
     soup_server_add_handler (hs.soup, "/telephone/handler",
         on_websocket_request, &hs, nullptr);
+    soup_server_add_handler (hs.soup, "/telephone/incoming",
+        on_telephone_incoming, &hs, nullptr);
   }
   if (hs.socket && config_.webrtc)
     soup_server_add_handler (hs.soup, "/webrtc/offer", on_http_offer, &hs,
@@ -188,11 +190,27 @@ Server::on_websocket_request (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   auto *hs = static_cast<Thread *> (user_data);
-  if (refuse_request (hs->server->access_, msg, hs->server->metrics_))
+  Server *self = hs->server;
+  /* With twilio-auth-token, Twilio's media route takes signed upgrades
+   * only; a valid signature stands in for the auth-token, which Twilio
+   * cannot send there (a <Stream> URL takes no query, Twilio adds no
+   * header of ours). */
+  const bool twilio = self->twilio_.enabled () &&
+      g_str_has_prefix (path, "/telephone/handler");
+  const TwilioGate::Verdict signature = twilio ?
+      self->twilio_.check (msg, self->access_, true) :
+      TwilioGate::Verdict::missing;
+  const bool signed_ok = twilio && signature == TwilioGate::Verdict::valid;
+  if (refuse_request (self->access_, msg, self->metrics_, signed_ok))
     return;
+  if (twilio && !signed_ok) {
+    refuse_signature (msg, self->metrics_, TelephoneCounters::handler,
+        signature);
+    return;
+  }
   /* Draining: no new session (the connection is not upgraded). */
-  if (hs->server->draining ()) {
-    hs->server->metrics_.protocol_error (error::draining);
+  if (self->draining ()) {
+    self->metrics_.protocol_error (error::draining);
     respond_unavailable (msg, "draining\n");
     return;
   }

@@ -112,6 +112,9 @@ constexpr const char *address_limit_reached = "address_limit_reached";
 /* The server drains (sessionsrc's drain signal): it takes no new session
  * (HTTP 503 with Retry-After; a WebSocket's start: close 1001). */
 constexpr const char *draining = "draining";
+/* twilio-auth-token is set and a request on a Twilio route carries no
+ * X-Twilio-Signature, or one that does not verify (HTTP 403). */
+constexpr const char *invalid_signature = "invalid_signature";
 }  // namespace error
 
 struct ClientMessage
