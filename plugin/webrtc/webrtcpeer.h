@@ -9,6 +9,7 @@
 #include "core/mediakind.h"
 #include "stream/outputpad.h"
 #include "webrtc/peersettings.h"
+#include "webrtc/sendclock.h"
 #include "server/server.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -82,6 +83,9 @@ struct Peer : std::enable_shared_from_this<Peer>
   gint64 offer_us = 0;          /* when the offer came (monotonic) */
   std::atomic<gint64> stats_fetched_us { 0 };   /* peerstats */
   std::array<Track, sessionctx::kMediaKindCount> tracks;
+  /* The timestamps of what is sent back, every kind on one timeline
+   * (its own lock). */
+  SendClock send_clock;
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;
@@ -91,10 +95,8 @@ struct Peer : std::enable_shared_from_this<Peer>
   GstWebRTCDataChannel *channel = nullptr;
   std::vector<GstPad *> dead_ends;      /* incoming media of no kind (owned) */
   std::vector<std::string> early_messages;
-  /* Video sent back: when the last frame went, the least time between
-   * two (video-max-framerate, a little early allowed). */
-  gint64 last_video_sent_us = 0;
-  gint64 video_min_interval_us = 0;
+  /* Video sent back: at most video-max-framerate. */
+  FrameRateLimit video_rate;
 
   /* The peer of @session, named `peer<number>`, an empty #bin for now. */
   Peer (GstElement * src, PeerOwner * owner,

@@ -108,8 +108,10 @@ public:
   /* Drops media queued but not yet written and tells a Twilio client to
    * clear its buffer. */
   bool clear ();
-  /* WebRTC: 16-bit mono PCM at output_rate () for the peer. */
-  bool send_pcm (const int16_t * pcm, size_t len);
+  /* WebRTC: 16-bit mono PCM at output_rate () for the peer, of media
+   * time @media (the running time of its first sample; NONE: unknown). */
+  bool send_pcm (const int16_t * pcm, size_t len,
+      GstClockTime media = GST_CLOCK_TIME_NONE);
   /* WebRTC: one raw video frame (a sample, taken) to the peer, to be
    * encoded and sent on its video track; false when it does not receive
    * video. */
