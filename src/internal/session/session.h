@@ -159,6 +159,17 @@ public:
   /* Any thread: @ns of this session's input audio dropped for being older
    * than max-latency. TRUE the first time (warn once). */
   bool count_audio_dropped (guint64 ns);
+  /* Any thread: @frames of this session's video dropped because what
+   * takes them fell behind (its video pad's queue, a sessionbin
+   * handler's video output stage), oldest first. */
+  void count_video_dropped (guint64 frames = 1)
+  {
+    video_dropped_.fetch_add (frames, std::memory_order_relaxed);
+  }
+  guint64 video_frames_dropped () const
+  {
+    return video_dropped_.load (std::memory_order_relaxed);
+  }
   /* Any thread: the oldest audio of the session's pad queue is @ns old. */
   void note_input_backlog (guint64 ns)
   {
@@ -331,6 +342,7 @@ private:
   std::atomic<guint64> bytes_out_ { 0 };
   std::atomic<guint64> dropped_ { 0 };
   std::atomic<guint64> audio_dropped_ns_ { 0 };
+  std::atomic<guint64> video_dropped_ { 0 };
   std::atomic<guint64> input_backlog_max_ns_ { 0 };
   std::atomic<gint64> started_real_us_ { 0 };  /* released at start */
   std::atomic<gint64> ended_us_ { 0 };
