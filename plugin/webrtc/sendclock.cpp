@@ -34,6 +34,8 @@ SendClock::stamp_audio (GstBuffer * buf, size_t samples, int rate,
   if (!GST_CLOCK_TIME_IS_VALID (anchor_)) {
     anchor_ = earliest;
     samples_ = 0;
+    if (GST_CLOCK_TIME_IS_VALID (now))
+      first_audio_late_ = GST_CLOCK_DIFF (anchor_, now);
   } else if (anchor_ + gst_util_uint64_scale (samples_, GST_SECOND,
           rate) < earliest) {
     /* Past the end of what was stamped before: forward only. */
@@ -86,31 +88,39 @@ SendClock::stamp_video (GstBuffer * buf, GstClockTime media, GstClockTime now)
   if (!GST_CLOCK_TIME_IS_VALID (media))
     media = now;
   std::lock_guard < std::mutex > l (lock_);
-  /* The first frame kMaxLag before its media time, as audio's first
-   * buffer is, whatever audio's offset is by then; from the next on
-   * towards audio's offset: up at once, down by at most a quarter of
-   * this frame's step (the frames play a little faster until they are in
-   * place, rather than one jumping back). */
+  /* The first frame as far behind the running time as audio's first
+   * buffer was (kMaxLag if none came yet), whatever audio's offset is by
+   * then; from the next on audio's offset, approached up at once, down by
+   * at most a quarter of each frame's step (the frames play a little
+   * faster until they are in place, rather than one jumping back). */
   GstClockTimeDiff step = 0;
   if (GST_CLOCK_TIME_IS_VALID (media) && GST_CLOCK_TIME_IS_VALID (last_media_)
       && media > last_media_)
     step = GST_CLOCK_DIFF (last_media_, media);
-  if (!GST_CLOCK_TIME_IS_VALID (last_video_))
-    GST_DEBUG ("first video frame, %" GST_STIME_FORMAT " off its media "
-        "time (audio's: %" GST_STIME_FORMAT ")",
-        GST_STIME_ARGS (video_offset_), GST_STIME_ARGS (goal_));
-  else if (goal_ >= video_offset_)
+  const bool first = !GST_CLOCK_TIME_IS_VALID (last_video_);
+  if (goal_ >= video_offset_)
     video_offset_ = goal_;
   else
     video_offset_ = MAX (goal_, video_offset_ - step / 4);
   GstClockTime pts = 0;
-  if (GST_CLOCK_TIME_IS_VALID (media)) {
-    const GstClockTimeDiff t = (GstClockTimeDiff) media + video_offset_;
-    pts = t > 0 ? (GstClockTime) t : 0;
-    last_media_ = media;
-  } else if (GST_CLOCK_TIME_IS_VALID (last_video_)) {
-    pts = last_video_ + kMinVideoStep;
+  GstClockTimeDiff t = 0;
+  if (first && GST_CLOCK_TIME_IS_VALID (now)) {
+    /* As late as audio's first buffer went (kMaxLag: none yet). */
+    t = (GstClockTimeDiff) now - (GST_CLOCK_STIME_IS_VALID (first_audio_late_)
+        ? first_audio_late_ : (GstClockTimeDiff) kMaxLag);
+    GST_DEBUG ("first video frame %" GST_STIME_FORMAT " behind the running "
+        "time, %" GST_STIME_FORMAT " off its media time (audio's: %"
+        GST_STIME_FORMAT ")", GST_STIME_ARGS ((GstClockTimeDiff) now - t),
+        GST_STIME_ARGS (GST_CLOCK_TIME_IS_VALID (media) ? t - (gint64) media
+            : 0), GST_STIME_ARGS (goal_));
+  } else if (GST_CLOCK_TIME_IS_VALID (media)) {
+    t = (GstClockTimeDiff) media + video_offset_;
+  } else if (!first) {
+    t = last_video_ + kMinVideoStep;
   }
+  pts = t > 0 ? (GstClockTime) t : 0;
+  if (GST_CLOCK_TIME_IS_VALID (media))
+    last_media_ = media;
   if (GST_CLOCK_TIME_IS_VALID (last_video_) && pts <= last_video_)
     pts = last_video_ + kMinVideoStep;
   last_video_ = pts;

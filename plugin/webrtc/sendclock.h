@@ -45,7 +45,10 @@
  * at once when it grew, by at most a quarter of each frame's step when it
  * shrank. Video never goes back: a frame no later than the one before is
  * stamped kMinVideoStep after it. Without audio (yet), −kMaxLag, where
- * audio will anchor. Thread-safe. */
+ * audio will anchor. The first frame goes as far behind the running time
+ * as audio's first buffer went (kMaxLag without audio): a receiver that
+ * lines streams up by where their first packets came (GStreamer's
+ * rtpbin) sees both equally late. Thread-safe. */
 class SendClock
 {
 public:
@@ -84,6 +87,9 @@ private:
     GstClockTimeDiff offset;
   };
   std::deque<Offset> offsets_;
+  /* How far the first audio buffer's PTS was behind the running time it
+   * was pushed at (NONE: none yet, or no running time then). */
+  GstClockTimeDiff first_audio_late_ = GST_CLOCK_STIME_NONE;
   /* Video */
   GstClockTimeDiff goal_ = -(GstClockTimeDiff) kMaxLag;
   GstClockTimeDiff video_offset_ = -(GstClockTimeDiff) kMaxLag;

@@ -280,7 +280,8 @@ test_send_clock ()
  * 100 ms before it with no audio yet, audio's offset at once when that
  * grew (a burst counted ahead), a quarter of each frame's step at a time
  * when it shrank (a gap), never back, not for a change within 10 ms (the
- * arrival jitter of audio's media times). */
+ * arrival jitter of audio's media times); its first frame as far behind
+ * the running time as audio's first buffer was. */
 static void
 test_send_clock_video ()
 {
@@ -343,6 +344,22 @@ test_send_clock_video ()
   g_assert_cmpuint (v2 (1050 * ms), ==, 950 * ms);
   a2 (1045 * ms);               /* PTS 960: −85, past it */
   g_assert_cmpuint (v2 (1090 * ms), ==, 1005 * ms);
+
+  /* The first frame goes as late as audio's first buffer went: 250 ms
+   * behind the running time; the next at audio's offset. */
+  SendClock late;
+  GstBuffer *b = gst_buffer_new_allocate (nullptr, 960 * 2, nullptr);
+  late.stamp_audio (b, 960, 48000, 2000 * ms, 2150 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1900 * ms);
+  gst_buffer_unref (b);
+  b = gst_buffer_new ();
+  late.stamp_video (b, 2010 * ms, 2160 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1910 * ms);
+  gst_buffer_unref (b);
+  b = gst_buffer_new ();
+  late.stamp_video (b, 2043 * ms, 2170 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1943 * ms);
+  gst_buffer_unref (b);
 }
 
 /* The audio send chain with a test clock: its appsrc does not stamp on
