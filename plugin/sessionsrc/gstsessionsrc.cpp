@@ -52,8 +52,9 @@
  *
  * The element posts `session-started` (its fields `media` and `media-back`
  * name what the client sends and what it takes back, e.g. `audio,video`)
- * and `session-ended` element messages,
- * emits #GstSessionSrc::session-message for client messages it does not
+ * and `session-ended` element messages (a session with video: its field
+ * `video-frames-dropped` counts the frames dropped because what takes them
+ * fell behind: its video pad holds two), emits #GstSessionSrc::session-message for client messages it does not
  * handle itself and #GstSessionSrc::session-mark for Twilio marks, sends
  * Twilio DTMF downstream as a `session-dtmf` event, and warns (with a
  * `session-id` detail) about every malformed client message, which is also

@@ -252,13 +252,17 @@ test_video_rtp_frame_time ()
   g_assert_cmpuint (r.other, <=, 2);
 }
 
-/* The echo at the client: sessionbin echoes its flash and its beep, the
- * client's webrtcbin (rtpbin) lines the two streams up by the server's
- * RTCP sender reports (1.22: by the first ones, and where each stream's
- * first packet came); from 5 s on each flash's frame and its beep's onset
- * are within 40 ms of each other by PTS. So are they as the server sent
- * them (the PTS its send chains' appsrcs push), and the test prints them
- * as the session's pads gave them to the handler (arrival stamps). */
+/* The echo: sessionbin echoes the client's flash and beep. As the server
+ * sends them (the PTS its send chains' appsrcs push, from the second
+ * second on) each flash and its beep are within 40 ms of each other. At
+ * the client, whose webrtcbin (rtpbin) lines the two streams up by the
+ * server's RTCP sender reports, from 5 s on by PTS, within 60 ms: 1.22's
+ * rtpbin does it once, from the first reports and where each stream's
+ * first packet came, and is off what the server sent by up to ±30 ms on
+ * its own (measured: within 1 ms in 83 runs of 94, −30 to +23 ms in the
+ * other 11).
+ * It also prints them as the session's pads gave them to the handler
+ * (arrival stamps). */
 static void
 test_echo_in_sync ()
 {
@@ -296,6 +300,13 @@ test_echo_in_sync ()
   g_test_message ("%zu frames, %zu samples back: %zu flashes, %zu beeps; "
       "beep - flash (ms) @ flash PTS: %s", c.frames (), c.samples (),
       flash.size (), beep.size (), avsync::describe (pairs).c_str ());
+  /* As the server stamped them (after the first second: the burst of the
+   * client's first packets). */
+  g_assert_cmpuint (sent_pairs.size (), >=, 8);
+  for (const auto & p : sent_pairs)
+    if (p.flash > sent_pairs.front ().flash + GST_SECOND)
+      g_assert_cmpfloat (std::fabs (p.offset_ms), <, 40);
+  /* At the client. */
   g_assert_false (pairs.empty ());
   const GstClockTime settled = pairs.front ().flash + 5 * GST_SECOND;
   size_t checked = 0;
@@ -303,15 +314,9 @@ test_echo_in_sync ()
     if (p.flash < settled)
       continue;
     checked++;
-    g_assert_cmpfloat (std::fabs (p.offset_ms), <, 40);
+    g_assert_cmpfloat (std::fabs (p.offset_ms), <, 60);
   }
   g_assert_cmpuint (checked, >=, 3);
-  /* As the server stamped them (after the first second: the burst of the
-   * client's first packets). */
-  g_assert_cmpuint (sent_pairs.size (), >=, 8);
-  for (const auto & p : sent_pairs)
-    if (p.flash > sent_pairs.front ().flash + GST_SECOND)
-      g_assert_cmpfloat (std::fabs (p.offset_ms), <, 40);
 }
 
 /* A per-session WebM recording (audio and video muxed by the handler):
