@@ -360,22 +360,24 @@ public:
     auto p = peer_.lock ();
     GstBuffer *buf = gst_sample_get_buffer (frame);
     GstElement *appsrc = nullptr;
-    GstClockTime media = GST_CLOCK_TIME_NONE;
+    GstClockTime media = GST_CLOCK_TIME_NONE, now = GST_CLOCK_TIME_NONE;
     if (p && buf) {
       /* Its media time: its PTS on the running time where it was made
-       * (the handler's segment); none, the send chain's running time. */
+       * (the handler's segment); none, the running time now (the peer's
+       * element's: the send chain's too). */
+      now = gst_element_get_current_running_time (p->src);
       if (const GstSegment * segment = gst_sample_get_segment (frame))
         if (segment->format == GST_FORMAT_TIME)
           media = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
               GST_BUFFER_PTS (buf));
+      if (!GST_CLOCK_TIME_IS_VALID (media))
+        media = now;
       std::lock_guard < std::mutex > l (p->lock);
       appsrc = p->track (MediaKind::video).appsrc;
-      if (appsrc && !GST_CLOCK_TIME_IS_VALID (media))
-        media = gst_element_get_current_running_time (appsrc);
-      if (p->removed || !p->video_rate.admit (media))
-        appsrc = nullptr;
-      if (appsrc)
+      if (appsrc && !p->removed && p->video_rate.admit (media))
         gst_object_ref (appsrc);
+      else
+        appsrc = nullptr;
     }
     if (!appsrc) {
       gst_sample_unref (frame);
@@ -383,8 +385,7 @@ public:
     }
     /* Stamped on the audio's timeline (SendClock), not on arrival. */
     buf = gst_buffer_make_writable (gst_buffer_ref (buf));
-    p->send_clock.stamp_video (buf, media,
-        gst_element_get_current_running_time (appsrc));
+    p->send_clock.stamp_video (buf, media, now);
     GstSample *stamped = gst_sample_new (buf, gst_sample_get_caps (frame),
         nullptr, nullptr);
     gst_buffer_unref (buf);
