@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Independent WebRTC clients (aiortc) against a gst-launch-1.0 echo
-pipeline, inside a private network namespace this test creates: aiortc
-never gathers loopback, so the namespace gets a veth pair (tnet0/tnet1,
+pipeline (sessionsrc ! sessionsink; sessionbin for audio and video),
+inside a private network namespace this test creates: aiortc never
+gathers loopback, so the namespace gets a veth pair (tnet0/tnet1,
 10.201.0.1-2/24) of its own; nothing leaves it. Needs root (unshare -n).
 
     test_aiortc.py [CASE...]     the cases of CASES (all by default)"""
@@ -28,6 +29,14 @@ def start_echo(port):
     return subprocess.Popen(
         ["gst-launch-1.0", "-e", "sessionsrc", "port=%d" % port, "address=127.0.0.1",
          "ice-addresses=10.201.0.1", "!", "sessioninfo", "silent=false", "!", "sessionsink"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def start_sessionbin(port):
+    """sessionbin in gst-launch-1.0, no handler: every kind echoed."""
+    return subprocess.Popen(
+        ["gst-launch-1.0", "-e", "-m", "sessionbin", "port=%d" % port, "address=127.0.0.1",
+         "ice-addresses=10.201.0.1", "opus-complexity=2"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -156,10 +165,81 @@ def case_server_stalls():
     check("session aio-starved ended" in log, "session aio-starved ended")
 
 
+def distance(a, b):
+    return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5
+
+
+def saw_itself(result, colour, others=()):
+    """The checks of a peer that sent a camera of @colour (RRGGBB): its
+    video came back, at least 10 frames a second at the end (aiortc sends
+    30), of its own colour (not one of @others), its video decoder thread
+    alive, the frames' RTP timestamps never back nor repeated."""
+    ident = result.get("id")
+    rgb = tuple(bytes.fromhex(colour))
+    centre = result.get("video_centre") or [999, 999, 999]
+    check(result.get("video_frames", 0) > 0 and result.get("video_tail_fps", 0) >= 10,
+          "%s: %s frames back, %s a second at the end" % (
+              ident, result.get("video_frames"), result.get("video_tail_fps")))
+    check(distance(centre, rgb) < 60 and all(distance(centre, tuple(bytes.fromhex(o))) > 150
+                                             for o in others),
+          "%s: sent %s, saw %s back" % (ident, colour, centre))
+    check(result.get("video_decoder_alive") is True,
+          "%s: its video decoder thread is alive" % ident)
+    steps = result.get("video_rtp", {})
+    check(steps.get("frames", 0) > 0 and steps.get("backwards") == 0 and steps.get("repeated") == 0,
+          "%s: the video RTP timestamps it got: %s" % (ident, steps))
+
+
+def case_video():
+    """Two peers with a camera of a colour and a tone each, 6 s, through
+    sessionbin's echo: each sees its own colour and hears its own tone."""
+    port = free_port()
+    server = start_sessionbin(port)
+    clients = [("aio-red", 440, "e02020"), ("aio-blue", 1250, "2040e0")]
+    try:
+        check(wait_listening(port, proc=server), "the server listens")
+        procs = [start_client(port, ident, freq, "--seconds", "6", "--video", colour)
+                 for ident, freq, colour in clients]
+        results = [client_result(proc, ident) for proc, (ident, _f, _c) in zip(procs, clients)]
+    finally:
+        log = stop_server(server)
+    print("\n".join(line for line in log.splitlines()
+                    if "session-" in line or "WARN" in line or "ERROR" in line))
+    for result, (ident, freq, colour) in zip(results, clients):
+        check(result["exit"] == 0, "%s: sent %d Hz, heard %s Hz" % (ident, freq, result.get("heard_hz")))
+        saw_itself(result, colour, [c for _i, _f, c in clients if c != colour])
+        check(re.search(r"session-handler-done.*session-id=\(string\)%s, "
+                        r"result=\(string\)finished" % ident, log) is not None,
+              "the handler of %s finished" % ident)
+    check("WARNING" not in log and "ERROR" not in log, "the server neither warned nor failed")
+
+
+def case_video_stalls():
+    """One peer with a camera and a tone, 10 s, whose event loop stalls
+    250 ms every 2 s (then both catch up: bursts): aiortc's own decoders
+    keep decoding, what it heard and saw at the end is still there."""
+    port = free_port()
+    server = start_sessionbin(port)
+    try:
+        check(wait_listening(port, proc=server), "the server listens")
+        result = client_result(start_client(
+            port, "aio-video-stalls", 660, "--seconds", "10", "--stall-every", "2",
+            "--stall-ms", "250", "--tail", "2", "--video", "20c040"), "aio-video-stalls")
+    finally:
+        log = stop_server(server)
+    print("\n".join(line for line in log.splitlines() if "aio-video-stalls" in line
+                    or "WARN" in line or "ERROR" in line))
+    check(result.get("stalls", 0) >= 4, "the client stalled %s times" % result.get("stalls"))
+    heard_to_the_end(result, result.get("stalls", 0))
+    saw_itself(result, "20c040")
+
+
 CASES = {
     "echo": case_echo,
     "stalls": case_stalls,
     "server-stalls": case_server_stalls,
+    "video": case_video,
+    "video-stalls": case_video_stalls,
 }
 
 

@@ -180,13 +180,26 @@ bool
 SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
 {
   /* A slow encoder never holds the handler up: at most two frames wait,
-   * the oldest go first. */
+   * the oldest go first, each counted on the session
+   * (Session::video_frames_dropped; the queue overruns once per frame it
+   * drops). */
   std::vector<GstElement *> stage;
   if (!add_chain ({"queue", "videoconvert", "appsink"}, stage, error))
     return false;
   g_object_set (stage[0], "max-size-buffers", 2, "max-size-bytes", 0,
       "max-size-time", (guint64) 0, NULL);
   gst_util_set_object_arg (G_OBJECT (stage[0]), "leaky", "downstream");
+  g_signal_connect_data (stage[0], "overrun", G_CALLBACK (+[](GstElement *,
+              gpointer data) {
+            auto *held = static_cast<std::weak_ptr<sessionctx::Session> *>
+                (data);
+            if (auto session = held->lock ())
+              session->count_video_dropped ();
+          }), new std::weak_ptr<sessionctx::Session>
+      (sessionctx::session_from_context (context_)), [](gpointer data,
+          GClosure *) {
+        delete static_cast<std::weak_ptr<sessionctx::Session> *> (data);
+      }, (GConnectFlags) 0);
   GstElement *sink = stage.back ();
   GstCaps *caps = gst_caps_from_string ("video/x-raw, format=I420");
   g_object_set (sink, "async", FALSE, "sync", FALSE, "caps", caps,

@@ -198,13 +198,15 @@ sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
 }
 
 /* @n samples at the session's output rate to @session: PCM to a WebRTC
- * peer's encoder, 20 ms frames to a WebSocket client. */
+ * peer's encoder (with @media, the running time of the first: its video
+ * is lined up with it), 20 ms frames to a WebSocket client. */
 static void
-send_to_session (Session & session, const int16_t * pcm, size_t n)
+send_to_session (Session & session, const int16_t * pcm, size_t n,
+    GstClockTime media)
 {
   if (session.transport () == GST_SESSION_TRANSPORT_WEBRTC) {
     /* PCM at 48 kHz to the peer's Opus encoder. */
-    session.send_pcm (pcm, n);
+    session.send_pcm (pcm, n, media);
     return;
   }
   /* 20 ms frames; the tail of the buffer goes out too instead of waiting
@@ -234,7 +236,7 @@ drain_session (GstSessionSink * self, SinkSession & ss)
   GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " samples drained at a session's "
       "end", n);
   if (n > 0)
-    send_to_session (*session, ss.resampled.data (), n);
+    send_to_session (*session, ss.resampled.data (), n, GST_CLOCK_TIME_NONE);
 }
 
 /* @buffer (of @ctx's session, if any) to its session; with the lock. */
@@ -275,7 +277,9 @@ render_locked (GstSessionSink * self, GstSessionContext * ctx,
     pcm = ss.resampled.data ();
     n = out_n;
   }
-  send_to_session (*session, pcm, n);
+  send_to_session (*session, pcm, n, gst_segment_to_running_time
+      (&GST_BASE_SINK (self)->segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (buffer)));
   gst_buffer_unmap (buffer, &map);
   return GST_FLOW_OK;
 }

@@ -52,8 +52,9 @@
  *
  * The element posts `session-started` (its fields `media` and `media-back`
  * name what the client sends and what it takes back, e.g. `audio,video`)
- * and `session-ended` element messages,
- * emits #GstSessionSrc::session-message for client messages it does not
+ * and `session-ended` element messages (a session with video: its field
+ * `video-frames-dropped` counts the frames dropped because what takes them
+ * fell behind: its video pad holds two), emits #GstSessionSrc::session-message for client messages it does not
  * handle itself and #GstSessionSrc::session-mark for Twilio marks, sends
  * Twilio DTMF downstream as a `session-dtmf` event, and warns (with a
  * `session-id` detail) about every malformed client message, which is also
@@ -97,6 +98,10 @@ using sessionctx::Server;
 using sessionctx::Session;
 using sessionctx::MediaKind;
 using sessionctx::kMediaKindCount;
+
+/* The most video frames a session's video pad holds for a handler that
+ * has not taken them yet. */
+constexpr size_t kVideoFramesQueued = 2;
 
 namespace {
 
@@ -219,6 +224,10 @@ GstSessionSrcPrivate::on_session_started (const std::shared_ptr<Session> & s)
       {
         std::lock_guard < std::mutex > l (out->lock);
         out->max_latency = max_latency;
+        /* Video: the newest frames matter; a handler slower than the
+         * camera gets the latest two, the older ones are dropped. */
+        if (kind == MediaKind::video)
+          out->max_buffers = kVideoFramesQueued;
       }
       streams->pads[(int) kind] = out;
     }
@@ -330,7 +339,9 @@ void
 GstSessionSrcPrivate::on_session_ended (Session & s,
     GstSessionEndReason reason)
 {
+  bool video = false;
   if (auto *st = streams_of (s)) {
+    video = st->pad (MediaKind::video) != nullptr;
     st->audio->drain (s);
     for (auto & out : st->pads) {
       if (!out)
@@ -347,24 +358,36 @@ GstSessionSrcPrivate::on_session_ended (Session & s,
       " frames, %" G_GUINT64_FORMAT " bytes",
       sessionctx::log_safe (s.id ()).c_str (),
       gst_session_end_reason_to_string (reason), stats.frames, stats.bytes);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_session_ended (GST_OBJECT (self), s.context (), reason,
-          &stats));
+  GstMessage *ended = gst_message_new_session_ended (GST_OBJECT (self),
+      s.context (), reason, &stats);
+  /* A session with video: the frames dropped on the way so far. */
+  if (video)
+    gst_structure_set (gst_message_writable_structure (ended),
+        "video-frames-dropped", G_TYPE_UINT64, s.video_frames_dropped (),
+        NULL);
+  gst_element_post_message (GST_ELEMENT (self), ended);
   if (auto peer = find_peer (&s))
     remove_peer_async (peer);
 }
 
 /* What a session's pad feeds failed: that session ends (reason error,
  * failed reply handler_failed), the others and the pipeline go on. */
-/* The pipeline is behind: @buf waited longer than max-latency. Counted on
- * its session, warned once per session. */
+/* The pipeline is behind: @buf waited longer than max-latency (or, video,
+ * more frames waited than its pad holds). Counted on its session; audio
+ * warned once per session, video frames only counted
+ * (Session::video_frames_dropped: a slow video chain drops frames by
+ * design). */
 void
-GstSessionSrcPrivate::audio_dropped (OutputPad * out, GstBuffer * buf)
+GstSessionSrcPrivate::dropped (OutputPad * out, GstBuffer * buf)
 {
   GstSessionMeta *meta = gst_buffer_get_session_meta (buf);
   auto s = meta ? sessionctx::session_from_context (meta->context) : nullptr;
   if (!s)
     return;
+  if (out->kind == MediaKind::video) {
+    s->count_video_dropped ();
+    return;
+  }
   GstClockTime duration = GST_BUFFER_DURATION (buf);
   if (!s->count_audio_dropped (GST_CLOCK_TIME_IS_VALID (duration) ?
           duration : 0))

@@ -66,7 +66,7 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
     session_pads.remove_async (out);
   }
   void session_pad_failed (OutputPad * out, GstFlowReturn ret) override;
-  void audio_dropped (OutputPad * out, GstBuffer * buf) override;
+  void dropped (OutputPad * out, GstBuffer * buf) override;
 
   /* ServerListener (and PeerOwner: on_session_message,
    * on_protocol_warning) */

@@ -38,8 +38,9 @@ struct OutputPad : public sessionctx::RoundEnd,
      * comes until its EOS. */
     virtual void session_pad_failed (OutputPad * out, GstFlowReturn ret) = 0;
     /* On the pushing thread, no lock held: @buf waited longer than
-     * #max_latency and is dropped (unreffed after this returns). */
-    virtual void audio_dropped (OutputPad * out, GstBuffer * buf) = 0;
+     * #max_latency, or more than #max_buffers waited, and it is dropped
+     * (unreffed after this returns). */
+    virtual void dropped (OutputPad * out, GstBuffer * buf) = 0;
   protected:
     ~Owner () = default;
   };
@@ -66,6 +67,10 @@ struct OutputPad : public sessionctx::RoundEnd,
   /* The oldest audio the queue may hold (running time since its arrival
    * stamp); 0: unbounded. Set before the pad is active. */
   GstClockTime max_latency = 0;
+  /* The most buffers the queue holds (video: a few frames, the newest
+   * matter); 0: as many as max_latency lets. Set before the pad is
+   * active. */
+  size_t max_buffers = 0;
 
   ~OutputPad ()
   {
@@ -76,7 +81,8 @@ struct OutputPad : public sessionctx::RoundEnd,
   }
 
   /* Queues @obj. Buffers older than #max_latency by @obj's timestamp
-   * (the time of arrival) go first, oldest first; events always stay.
+   * (the time of arrival) go first, oldest first, then the oldest past
+   * #max_buffers; events always stay.
    * Returns how old the oldest buffer left in the queue is. Wakes the task
    * at once, or at the end of this thread's I/O round if one is open. */
   GstClockTime push (GstMiniObject * obj)
@@ -87,8 +93,11 @@ struct OutputPad : public sessionctx::RoundEnd,
     {
       std::lock_guard < std::mutex > l (lock);
       if (!flushing) {
-        if (GST_IS_BUFFER (obj))
+        if (GST_IS_BUFFER (obj)) {
           backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
+          if (max_buffers)
+            bound_locked (max_buffers - 1, stale);
+        }
         queue.push_back (obj);
         obj = nullptr;
         if (!sessionctx::io_round_open ())
@@ -102,7 +111,7 @@ struct OutputPad : public sessionctx::RoundEnd,
     if (wake)
       cond.notify_one ();
     for (GstBuffer *buf : stale) {
-      owner->audio_dropped (this, buf);
+      owner->dropped (this, buf);
       gst_buffer_unref (buf);
     }
     return backlog;
@@ -138,6 +147,23 @@ struct OutputPad : public sessionctx::RoundEnd,
       queue.erase (queue.begin () + i);
     }
     return 0;
+  }
+
+  /* Moves the oldest buffers to @stale until at most @most are left. */
+  void bound_locked (size_t most, std::vector<GstBuffer *> & stale)
+  {
+    size_t buffers = 0;
+    for (auto *obj : queue)
+      buffers += GST_IS_BUFFER (obj);
+    for (size_t i = 0; buffers > most && i < queue.size ();) {
+      if (!GST_IS_BUFFER (queue[i])) {
+        i++;
+        continue;
+      }
+      stale.push_back (GST_BUFFER (queue[i]));
+      queue.erase (queue.begin () + i);
+      buffers--;
+    }
   }
 
   /* Blocks until something is queued, then moves to @batch (empty) what

@@ -9,44 +9,6 @@
 
 #include <initializer_list>
 
-namespace {
-
-/* The AudioSendClock a send chain's appsrc carries. */
-GQuark
-send_clock_quark ()
-{
-  static const GQuark q = g_quark_from_static_string ("sessionctx-send-clock");
-  return q;
-}
-
-}  // namespace
-
-void
-AudioSendClock::stamp (GstBuffer * buf, size_t samples, GstClockTime now)
-{
-  const int rate = AudioTrackFactory::kSendRate;
-  const GstClockTime earliest = GST_CLOCK_TIME_IS_VALID (now) &&
-      now > kMaxLag ? now - kMaxLag : 0;
-  std::lock_guard < std::mutex > l (lock_);
-  if (!GST_CLOCK_TIME_IS_VALID (anchor_)) {
-    anchor_ = earliest;
-    samples_ = 0;
-  } else if (anchor_ + gst_util_uint64_scale (samples_, GST_SECOND,
-          rate) < earliest) {
-    /* Past the end of what was stamped before: forward only. */
-    anchor_ = earliest;
-    samples_ = 0;
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-  }
-  const GstClockTime pts = anchor_ + gst_util_uint64_scale (samples_,
-      GST_SECOND, rate);
-  samples_ += samples;
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buf) = anchor_ + gst_util_uint64_scale (samples_,
-      GST_SECOND, rate) - pts;
-}
-
 bool
 AudioTrackFactory::accepts (const OfferedMedia & media) const
 {
@@ -95,24 +57,18 @@ AudioTrackFactory::make_send_chain (const OfferedMedia & media,
   gst_caps_unref (caps);
   g_object_set (e[2], "complexity", (gint) settings.opus_complexity, NULL);
   g_object_set (e[3], "pt", opus->payload_type, NULL);
-  g_object_set_qdata_full (G_OBJECT (e[0]), send_clock_quark (),
-      new AudioSendClock, [](gpointer clock) {
-        delete static_cast<AudioSendClock *> (clock);
-      });
   *appsrc = e[0];
   return bin;
 }
 
 GstFlowReturn
-AudioTrackFactory::push_pcm (GstElement * appsrc, const int16_t * pcm,
-    size_t samples)
+AudioTrackFactory::push_pcm (GstElement * appsrc, SendClock & clock,
+    const int16_t * pcm, size_t samples, GstClockTime media)
 {
   if (samples == 0)
     return GST_FLOW_OK;
   GstBuffer *buf = gst_buffer_new_memdup (pcm, samples * sizeof (int16_t));
-  if (auto *clock = static_cast<AudioSendClock *> (g_object_get_qdata
-          (G_OBJECT (appsrc), send_clock_quark ())))
-    clock->stamp (buf, samples, gst_element_get_current_running_time
-        (appsrc));
+  clock.stamp_audio (buf, samples, kSendRate, media,
+      gst_element_get_current_running_time (appsrc));
   return gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf);
 }

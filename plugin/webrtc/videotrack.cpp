@@ -68,11 +68,15 @@ VideoTrackFactory::make_send_chain (const OfferedMedia & media,
           h264 ? "rtph264pay" : "rtpvp8pay"}, e);
   if (!bin)
     return nullptr;
-  /* What the session sends, stamped as it is pushed (its caps come with
-   * each sample); a few frames at most wait, the oldest go first. */
+  /* What the session sends (its caps come with each sample), stamped by
+   * the peer's SendClock by frame time, on the audio's timeline, not on
+   * arrival. Frames wait here as long as audio stands ahead of its media
+   * time (webrtcbin sends each when its PTS is due): up to 500 ms of
+   * them, 8 MiB at most, the oldest dropped first past that. */
   g_object_set (e[0], "format", GST_FORMAT_TIME, "is-live", TRUE,
-      "do-timestamp", TRUE, "max-buffers", (guint64) 3, "leaky-type",
-      GST_APP_LEAKY_TYPE_DOWNSTREAM, NULL);
+      "do-timestamp", FALSE, "max-buffers", (guint64) 0, "max-bytes",
+      (guint64) 8 << 20, "max-time", (guint64) 500 * GST_MSECOND,
+      "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM, NULL);
   /* The framerate is kept by the sender (PeerSender drops frames that
    * come too soon): videorate asserts on the variable framerate (0/1) of
    * frames decoded from RTP. */

@@ -340,7 +340,8 @@ public:
     return ready == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
   }
 
-  bool send_audio (const int16_t * pcm, size_t samples) override
+  bool send_audio (const int16_t * pcm, size_t samples,
+      GstClockTime media) override
   {
     auto p = peer_.lock ();
     if (!p)
@@ -353,8 +354,8 @@ public:
         return false;
       gst_object_ref (appsrc);
     }
-    bool ok = AudioTrackFactory::push_pcm (appsrc, pcm, samples) ==
-        GST_FLOW_OK;
+    bool ok = AudioTrackFactory::push_pcm (appsrc, p->send_clock, pcm,
+        samples, media) == GST_FLOW_OK;
     gst_object_unref (appsrc);
     return ok;
   }
@@ -362,25 +363,31 @@ public:
   bool send_video (GstSample * frame) override
   {
     auto p = peer_.lock ();
+    GstBuffer *buf = gst_sample_get_buffer (frame);
     GstElement *appsrc = nullptr;
+    GstClockTime media = GST_CLOCK_TIME_NONE, now = GST_CLOCK_TIME_NONE;
     bool too_soon = false;
-    if (p) {
+    if (p && buf) {
+      /* Its media time: its PTS on the running time where it was made
+       * (the handler's segment); none, the running time now (the peer's
+       * element's: the send chain's too). */
+      now = gst_element_get_current_running_time (p->src);
+      if (const GstSegment * segment = gst_sample_get_segment (frame))
+        if (segment->format == GST_FORMAT_TIME)
+          media = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+              GST_BUFFER_PTS (buf));
+      if (!GST_CLOCK_TIME_IS_VALID (media))
+        media = now;
       std::lock_guard < std::mutex > l (p->lock);
       appsrc = p->track (MediaKind::video).appsrc;
-      /* At most video-max-framerate: a frame sooner than that after the
-       * last one sent is dropped. */
-      const gint64 now = g_get_monotonic_time ();
-      if (appsrc && p->last_video_sent_us &&
-          now - p->last_video_sent_us < p->video_min_interval_us) {
-        too_soon = !p->removed;
-        appsrc = nullptr;
-      }
-      if (p->removed || !appsrc)
-        appsrc = nullptr;
-      else {
-        p->last_video_sent_us = now;
+      /* At most video-max-framerate, by frame time: a frame too soon is
+       * dropped (counted). */
+      bool admitted = appsrc && !p->removed && p->video_rate.admit (media);
+      too_soon = appsrc && !p->removed && !admitted;
+      if (admitted)
         gst_object_ref (appsrc);
-      }
+      else
+        appsrc = nullptr;
     }
     if (too_soon)
       p->session->video.frame_dropped (sessionctx::VideoDrop::framerate);
@@ -390,9 +397,16 @@ public:
     }
     /* A peer that only receives has its figures fetched here. */
     peer_stats_maybe_fetch (p->webrtc, p->session, p->stats_fetched_us);
-    bool ok = gst_app_src_push_sample (GST_APP_SRC (appsrc), frame) ==
-        GST_FLOW_OK;
+    /* Stamped on the audio's timeline (SendClock), not on arrival. */
+    buf = gst_buffer_make_writable (gst_buffer_ref (buf));
+    p->send_clock.stamp_video (buf, media, now);
+    GstSample *stamped = gst_sample_new (buf, gst_sample_get_caps (frame),
+        nullptr, nullptr);
+    gst_buffer_unref (buf);
     gst_sample_unref (frame);
+    bool ok = gst_app_src_push_sample (GST_APP_SRC (appsrc), stamped) ==
+        GST_FLOW_OK;
+    gst_sample_unref (stamped);
     gst_object_unref (appsrc);
     return ok;
   }
@@ -458,8 +472,7 @@ Peer::build (GstSDPMessage * sdp, const Offer & offer,
   /* Per kind, the first m-line's send chain (sessionsink → appsrc → RTP
    * → the client). */
   this->offer = offer;
-  video_min_interval_us = G_USEC_PER_SEC / MAX (1u,
-      settings.video_max_framerate) - 2000;
+  video_rate.interval = GST_SECOND / MAX (1u, settings.video_max_framerate);
   unsigned sends = 0, receives = 0;
   for (MediaKind kind : sessionctx::kMediaKinds) {
     Track & t = track (kind);

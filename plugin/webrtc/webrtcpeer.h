@@ -10,6 +10,7 @@
 #include "core/mediakind.h"
 #include "stream/outputpad.h"
 #include "webrtc/peersettings.h"
+#include "webrtc/sendclock.h"
 #include "server/server.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -88,6 +89,9 @@ struct Peer : std::enable_shared_from_this<Peer>
   std::array<Track, sessionctx::kMediaKindCount> tracks;
   /* The video's keyframe requests both ways, and their counts. */
   KeyframeRequests keyframes;
+  /* The timestamps of what is sent back, every kind on one timeline
+   * (its own lock). */
+  SendClock send_clock;
 
   std::mutex lock;              /* guards everything below */
   bool answered = false;
@@ -97,10 +101,8 @@ struct Peer : std::enable_shared_from_this<Peer>
   GstWebRTCDataChannel *channel = nullptr;
   std::vector<GstPad *> dead_ends;      /* incoming media of no kind (owned) */
   std::vector<std::string> early_messages;
-  /* Video sent back: when the last frame went, the least time between
-   * two (video-max-framerate, a little early allowed). */
-  gint64 last_video_sent_us = 0;
-  gint64 video_min_interval_us = 0;
+  /* Video sent back: at most video-max-framerate. */
+  FrameRateLimit video_rate;
 
   /* The peer of @session, named `peer<number>`, an empty #bin for now. */
   Peer (GstElement * src, PeerOwner * owner,

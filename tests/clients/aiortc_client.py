@@ -11,6 +11,12 @@ the last --tail seconds, whether aiortc's audio decoder thread is still
 alive (a run of packets with one RTP timestamp can kill it) and how the RTP
 timestamps it got stepped.
 
+With --video RRGGBB it also sends a camera of that one colour (320x240,
+aiortc's 30 frames a second) and reports the video it gets back: frames,
+their rate in the last --tail seconds, the colour at the centre of the last
+picture, whether its video decoder thread is alive, how the frames' RTP
+timestamps stepped.
+
 aiortc never gathers loopback addresses: run it where another interface
 exists (tests/test_aiortc.py builds a private network namespace).
 
@@ -28,7 +34,7 @@ import urllib.request
 import uuid
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
 RATE = 48000
 FRAME = 960  # 20 ms
@@ -59,6 +65,34 @@ class Tone(MediaStreamTrack):
         frame.time_base = fractions.Fraction(1, RATE)
         self.pts += FRAME
         return frame
+
+
+class Colour(VideoStreamTrack):
+    """A camera that sees one colour."""
+
+    def __init__(self, rgb):
+        super().__init__()
+        import numpy
+        self.image = numpy.zeros((240, 320, 3), dtype=numpy.uint8)
+        self.image[:, :] = rgb
+
+    async def recv(self):
+        pts, time_base = await self.next_timestamp()
+        frame = av.VideoFrame.from_ndarray(self.image, format="rgb24")
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+def frame_steps(timestamps):
+    """How the RTP timestamps of the video frames that came back (one per
+    frame: consecutive packets of a frame share one) step: forward,
+    backwards, a timestamp seen before, the least and the most step."""
+    frames = [ts for i, ts in enumerate(timestamps) if i == 0 or ts != timestamps[i - 1]]
+    steps = [(b - a + (1 << 31)) % (1 << 32) - (1 << 31) for a, b in zip(frames, frames[1:])]
+    return {"frames": len(frames), "backwards": sum(1 for d in steps if d < 0),
+            "repeated": len(frames) - len(set(frames)),
+            "min_step": min(steps) if steps else 0, "max_step": max(steps) if steps else 0}
 
 
 def post(url, body):
@@ -110,8 +144,26 @@ async def run(args):
     def on_message(message):
         messages.append(message)
 
+    pictures = []  # monotonic time of each frame that came back
+    centre = []
+
     @pc.on("track")
     def on_track(track):
+        if track.kind == "video":
+            async def watch():
+                while True:
+                    try:
+                        frame = await track.recv()
+                    except Exception:
+                        return
+                    pictures.append(time.monotonic())
+                    if len(pictures) % 10 == 1:
+                        image = frame.to_ndarray(format="rgb24")
+                        centre[:] = [int(c) for c in image[image.shape[0] // 2,
+                                                          image.shape[1] // 2]]
+            asyncio.ensure_future(watch())
+            return
+
         async def consume():
             while True:
                 try:
@@ -127,12 +179,21 @@ async def run(args):
         asyncio.ensure_future(consume())
 
     pc.addTrack(Tone(args.freq))
-    # The RTP timestamps of what comes back, as aiortc's receiver gets them.
+    if args.video:
+        pc.addTrack(Colour(tuple(bytes.fromhex(args.video))))
+    # The RTP timestamps of what comes back, as aiortc's receivers get them.
     rtp = []
-    for receiver in pc.getReceivers():
-        def record(packet, arrival_time_ms, handle=receiver._handle_rtp_packet):
-            rtp.append((packet.sequence_number, packet.timestamp))
-            return handle(packet, arrival_time_ms)
+    video_rtp = []
+    for transceiver in pc.getTransceivers():
+        receiver = transceiver.receiver
+        if transceiver.kind == "video":
+            def record(packet, arrival_time_ms, handle=receiver._handle_rtp_packet):
+                video_rtp.append(packet.timestamp)
+                return handle(packet, arrival_time_ms)
+        else:
+            def record(packet, arrival_time_ms, handle=receiver._handle_rtp_packet):
+                rtp.append((packet.sequence_number, packet.timestamp))
+                return handle(packet, arrival_time_ms)
         receiver._handle_rtp_packet = record
     await pc.setLocalDescription(await pc.createOffer())  # gathers everything
     loop = asyncio.get_running_loop()
@@ -160,9 +221,11 @@ async def run(args):
     tail_samples = sum(n for _sq, n in tail)
     tail_rms = math.sqrt(sum(sq for sq, _n in tail) / tail_samples) if tail_samples else 0.0
     # aiortc 1.4's receiver keeps its decoder thread private.
-    decoders = [getattr(r, "_RTCRtpReceiver__decoder_thread", None)
-                for r in pc.getReceivers() if r.track and r.track.kind == "audio"]
-    decoder_alive = bool(decoders) and all(d is not None and d.is_alive() for d in decoders)
+    def decoders_alive(kind):
+        decoders = [getattr(r, "_RTCRtpReceiver__decoder_thread", None)
+                    for r in pc.getReceivers() if r.track and r.track.kind == kind]
+        return bool(decoders) and all(d is not None and d.is_alive() for d in decoders)
+    decoder_alive = decoders_alive("audio")
     skip = RATE // 2 * 2  # half a second of codec/jitter start-up
     heard = frequency(bytes(received[skip:])) if len(received) > skip * 2 else 0.0
     ports = sorted({int(line.split()[5]) for line in pc.localDescription.sdp.splitlines()
@@ -173,6 +236,13 @@ async def run(args):
               "stalls": len(stalls), "tail_seconds": args.tail,
               "tail_samples": tail_samples, "tail_rms": round(tail_rms, 1),
               "decoder_alive": decoder_alive, "rtp": rtp_steps(rtp)}
+    if args.video:
+        result.update({
+            "video_sent": args.video, "video_frames": len(pictures),
+            "video_tail_fps": round(sum(1 for t in pictures if t > end - args.tail)
+                                    / args.tail, 1),
+            "video_centre": centre, "video_decoder_alive": decoders_alive("video"),
+            "video_rtp": frame_steps(video_rtp)})
     await pc.close()
     print(json.dumps(result))
     return abs(heard - args.freq) < args.freq * 0.05
@@ -189,6 +259,8 @@ def main():
     parser.add_argument("--stall-ms", type=float, default=250.0)
     parser.add_argument("--tail", type=float, default=2.0,
                         help="seconds at the end whose audio tail_rms measures")
+    parser.add_argument("--video", metavar="RRGGBB",
+                        help="also send a camera of this one colour")
     sys.exit(0 if asyncio.run(run(parser.parse_args())) else 1)
 
 

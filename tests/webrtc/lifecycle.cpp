@@ -1,9 +1,10 @@
 /* WebRTC transport: how peers' sessions end (connect and peer timeouts,
  * time limit, shutdown, a drain's deadline), 50 sequential peers leaving
- * nothing behind, session pads.
+ * nothing behind and 100 with audio and video through sessionbin, session
+ * pads.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "webrtc/fixture.h"
+#include "webrtc/avclient.h"
 
 /* Not connected within connect-timeout: session-ended connect-timeout and
  * the webrtcbin is gone. A peer that vanishes: peer-timeout. Each inside
@@ -98,6 +99,89 @@ test_churn ()
       test::count_entries ("/proc/self/fd"), threads,
       test::count_entries ("/proc/self/task"));
   g_assert_cmpuint (s.bus->count_elements ("session-ended"), ==, 52);
+}
+
+/* Every element in @bin and the bins in it (webrtcbins' insides too). */
+static guint
+count_elements (GstBin * bin)
+{
+  guint n = 0;
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue v = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next (it, &v)) {
+      case GST_ITERATOR_OK:
+        n++;
+        g_value_reset (&v);
+        break;
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        n = 0;
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return n;
+}
+
+/* 100 sequential peers with audio and video through sessionbin (its echo:
+ * a handler per session, each kind's output stage, each peer's send
+ * chains), each until its audio and a picture came back: the elements in
+ * the pipeline, the fds and threads of the process are where they were
+ * after the first two. */
+static void
+test_churn_audio_video ()
+{
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 opus-complexity=0 video-bitrate=200");
+  s.play ();
+  auto one = [&](int i) {
+    avsync::AvClient c ("av-churn-" + std::to_string (i));
+    g_assert_cmpuint (c.connect (s.port ()).status, ==, 200);
+    g_assert_true (test::wait_for ([&] {
+          return c.frames () > 0 && c.samples () > 0;
+        }, 15000));
+    size_t done = s.bus->count_elements ("session-handler-done");
+    c.stop ();
+    g_assert_true (test::wait_for ([&] {
+          return s.bus->count_elements ("session-handler-done") > done;
+        }, 15000));
+  };
+  one (-2);
+  one (-1);
+  GstBin *pipeline = GST_BIN (s.pipeline);
+  g_assert_true (test::wait_for ([&] {
+        return s.n_sessions () == 0 && GST_BIN (s.src)->numchildren == 1;
+      }));
+  test::spin (300);
+  const guint elements = count_elements (pipeline);
+  const size_t fds = test::count_entries ("/proc/self/fd");
+  const size_t threads = test::count_entries ("/proc/self/task");
+  const gint64 t0 = g_get_monotonic_time ();
+  for (int i = 0; i < 100; i++)
+    one (i);
+  g_test_message ("100 audio+video sessions in %.1f s",
+      (g_get_monotonic_time () - t0) / 1e6);
+  bool clean = test::wait_for ([&] {
+        return s.n_sessions () == 0 && count_elements (pipeline) <= elements
+            && test::count_entries ("/proc/self/fd") <= fds &&
+            test::count_entries ("/proc/self/task") <= threads;
+      }, 15000);
+  g_test_message ("elements %u -> %u, fds %zu -> %zu, threads %zu -> %zu",
+      elements, count_elements (pipeline), fds,
+      test::count_entries ("/proc/self/fd"), threads,
+      test::count_entries ("/proc/self/task"));
+  g_assert_true (clean);
+  g_assert_cmpuint (s.bus->count_elements ("session-handler-done"), ==, 102);
+  for (auto *st : s.bus->elements ("session-handler-done")) {
+    assert_str_eq (gst_structure_get_string (st, "result"), "finished");
+    gst_structure_free (st);
+  }
 }
 
 /* session-pads with WebRTC: a pad per peer with its context (transport
@@ -271,6 +355,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/webrtc/timeouts", test_timeouts);
   g_test_add_func ("/webrtc/churn", test_churn);
+  g_test_add_func ("/webrtc/churn-audio-video", test_churn_audio_video);
   g_test_add_func ("/webrtc/session-pads", test_session_pads_and_direction);
   g_test_add_func ("/webrtc/limit-and-shutdown", test_limit_and_shutdown);
   g_test_add_func ("/webrtc/drain", test_drain);

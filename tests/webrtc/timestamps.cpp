@@ -1,4 +1,4 @@
-/* The timestamps of the audio a WebRTC peer gets back: AudioSendClock
+/* The timestamps of the audio a WebRTC peer gets back: SendClock's audio
  * alone (plugin/webrtc/audiotrack.h), the audio send chain in GstHarness
  * with a test clock, and a client webrtcbin in this process (ICE on
  * 127.0.0.1) echoed by sessionsrc ! sessionsink, steady and then stalling
@@ -8,6 +8,7 @@
 #include "webrtc/fixture.h"
 
 #include "webrtc/audiotrack.h"
+#include "webrtc/sendclock.h"
 #include "webrtc/peersettings.h"
 
 #include <gst/check/gstharness.h>
@@ -187,12 +188,13 @@ send_appsrc (GstElement * src)
   return found;
 }
 
-/* A buffer of @samples silent samples, stamped by @clock at @now. */
+/* A buffer of @samples silent samples at 48 kHz, stamped by @clock at
+ * @now, of no media time of its own (as the tail of a resampler). */
 GstBuffer *
-stamped (AudioSendClock & clock, size_t samples, GstClockTime now)
+stamped (SendClock & clock, size_t samples, GstClockTime now)
 {
   GstBuffer *buf = gst_buffer_new_allocate (nullptr, samples * 2, nullptr);
-  clock.stamp (buf, samples, now);
+  clock.stamp_audio (buf, samples, 48000, GST_CLOCK_TIME_NONE, now);
   return buf;
 }
 
@@ -209,7 +211,7 @@ rtp_timestamp (GstBuffer * buf)
 
 }  // namespace
 
-/* AudioSendClock: PTS by sample count from the running time less 100 ms
+/* SendClock's audio: PTS by sample count from the running time less 100 ms
  * at the first buffer; a burst (the running time standing still) gets
  * consecutive timestamps; up to 100 ms behind the running time is counted
  * on, further behind is stamped 100 ms behind it (DISCONT); a running time
@@ -218,7 +220,7 @@ static void
 test_send_clock ()
 {
   const GstClockTime ms = GST_MSECOND;
-  AudioSendClock clock;
+  SendClock clock;
   GstBuffer *b = stamped (clock, 960, 5000 * ms);
   g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 4900 * ms);
   g_assert_cmpuint (GST_BUFFER_DURATION (b), ==, 20 * ms);
@@ -260,7 +262,7 @@ test_send_clock ()
   g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 5700 * ms);
   gst_buffer_unref (b);
   /* No running time yet, or less than 100 ms of it: counted from 0. */
-  AudioSendClock unclocked, young;
+  SendClock unclocked, young;
   b = stamped (unclocked, 960, GST_CLOCK_TIME_NONE);
   g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 0);
   gst_buffer_unref (b);
@@ -269,6 +271,94 @@ test_send_clock ()
   gst_buffer_unref (b);
   b = stamped (young, 960, 50 * ms);
   g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 0);
+  gst_buffer_unref (b);
+}
+
+/* SendClock, audio by media time and video on its timeline: audio
+ * anchors 100 ms before its buffers' media time (not the running time
+ * they are pushed at); video stands off its media time as audio does:
+ * 100 ms before it with no audio yet, audio's offset at once when that
+ * grew (a burst counted ahead), a quarter of each frame's step at a time
+ * when it shrank (a gap), never back, not for a change within 10 ms (the
+ * arrival jitter of audio's media times); its first frame as far behind
+ * the running time as audio's first buffer was. */
+static void
+test_send_clock_video ()
+{
+  const GstClockTime ms = GST_MSECOND;
+  SendClock clock;
+  auto audio = [&](GstClockTime media, GstClockTime now = GST_CLOCK_TIME_NONE) {
+    GstBuffer *b = gst_buffer_new_allocate (nullptr, 960 * 2, nullptr);
+    clock.stamp_audio (b, 960, 48000, media, now);
+    GstClockTime pts = GST_BUFFER_PTS (b);
+    gst_buffer_unref (b);
+    return pts;
+  };
+  auto video = [&](GstClockTime media, GstClockTime now = GST_CLOCK_TIME_NONE) {
+    GstBuffer *b = gst_buffer_new ();
+    clock.stamp_video (b, media, now);
+    GstClockTime pts = GST_BUFFER_PTS (b);
+    gst_buffer_unref (b);
+    return pts;
+  };
+  /* No audio yet: 100 ms before the frame's time; none: the running
+   * time's. */
+  g_assert_cmpuint (video (1000 * ms), ==, 900 * ms);
+  g_assert_cmpuint (video (GST_CLOCK_TIME_NONE, 1040 * ms), ==, 940 * ms);
+  /* Audio anchors by its media time, whenever it is pushed. */
+  g_assert_cmpuint (audio (2000 * ms, 5000 * ms), ==, 1900 * ms);
+  /* A burst: ten buffers of one media time, counted ahead to +100 ms;
+   * the next frame stands off as far. */
+  for (int i = 1; i <= 10; i++)
+    g_assert_cmpuint (audio (2000 * ms), ==, (1900 + 20 * i) * ms);
+  g_assert_cmpuint (video (2000 * ms), ==, 2100 * ms);
+  g_assert_cmpuint (video (2040 * ms), ==, 2140 * ms);
+  g_assert_cmpint (clock.video_offset (), ==, 100 * (gint64) ms);
+  /* A gap: audio anchors again, 100 ms before; the offset comes down
+   * 10 ms a frame (40 ms apart: they go 30 ms apart meanwhile). */
+  g_assert_cmpuint (audio (3000 * ms), ==, 2900 * ms);
+  g_assert_cmpuint (video (2080 * ms), ==, 2170 * ms);
+  g_assert_cmpuint (video (2120 * ms), ==, 2200 * ms);
+  /* Never back, never equal: a frame of an earlier time, or of none. */
+  g_assert_cmpuint (video (2100 * ms), ==, 2201 * ms);
+  g_assert_cmpuint (video (GST_CLOCK_TIME_NONE), ==, 2202 * ms);
+
+  /* Within 10 ms of where it is, video's offset stays. */
+  SendClock steady;
+  auto a2 = [&](GstClockTime media) {
+    GstBuffer *b = gst_buffer_new_allocate (nullptr, 960 * 2, nullptr);
+    steady.stamp_audio (b, 960, 48000, media, GST_CLOCK_TIME_NONE);
+    gst_buffer_unref (b);
+  };
+  auto v2 = [&](GstClockTime media) {
+    GstBuffer *b = gst_buffer_new ();
+    steady.stamp_video (b, media, GST_CLOCK_TIME_NONE);
+    GstClockTime pts = GST_BUFFER_PTS (b);
+    gst_buffer_unref (b);
+    return pts;
+  };
+  a2 (1000 * ms);               /* PTS 900: −100 */
+  a2 (1015 * ms);               /* PTS 920, 5 ms sooner: −95 */
+  g_assert_cmpuint (v2 (1010 * ms), ==, 910 * ms);
+  a2 (1032 * ms);               /* PTS 940: −92, within 10 ms */
+  g_assert_cmpuint (v2 (1050 * ms), ==, 950 * ms);
+  a2 (1045 * ms);               /* PTS 960: −85, past it */
+  g_assert_cmpuint (v2 (1090 * ms), ==, 1005 * ms);
+
+  /* The first frame goes as late as audio's first buffer went: 250 ms
+   * behind the running time; the next at audio's offset. */
+  SendClock late;
+  GstBuffer *b = gst_buffer_new_allocate (nullptr, 960 * 2, nullptr);
+  late.stamp_audio (b, 960, 48000, 2000 * ms, 2150 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1900 * ms);
+  gst_buffer_unref (b);
+  b = gst_buffer_new ();
+  late.stamp_video (b, 2010 * ms, 2160 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1910 * ms);
+  gst_buffer_unref (b);
+  b = gst_buffer_new ();
+  late.stamp_video (b, 2043 * ms, 2170 * ms);
+  g_assert_cmpuint (GST_BUFFER_PTS (b), ==, 1943 * ms);
   gst_buffer_unref (b);
 }
 
@@ -300,12 +390,13 @@ test_send_chain_rtp ()
   gst_harness_play (h);
 
   std::vector<int16_t> pcm (960 * 3);
+  SendClock clock;
   std::vector<guint32> ts;
   auto push_and_pull = [&](std::initializer_list<size_t> sizes,
       size_t packets) {
     for (size_t n : sizes)
-      g_assert_cmpint (AudioTrackFactory::push_pcm (appsrc, pcm.data (), n),
-          ==, GST_FLOW_OK);
+      g_assert_cmpint (AudioTrackFactory::push_pcm (appsrc, clock, pcm.data (),
+              n, GST_CLOCK_TIME_NONE), ==, GST_FLOW_OK);
     g_assert_true (test::wait_for ([&] {
               while (GstBuffer * buf = gst_harness_try_pull (h)) {
                 ts.push_back (rtp_timestamp (buf));
@@ -432,6 +523,8 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/webrtc/timestamps/send-clock", test_send_clock);
+  g_test_add_func ("/webrtc/timestamps/send-clock-video",
+      test_send_clock_video);
   g_test_add_func ("/webrtc/timestamps/send-chain-rtp", test_send_chain_rtp);
   g_test_add_func ("/webrtc/timestamps/stalling-client",
       test_timestamps_stalling_client);

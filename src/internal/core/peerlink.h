@@ -22,10 +22,15 @@ public:
   virtual ~PeerLink () = default;
   /* @text on the data channel. */
   virtual bool send_text (const std::string & text) = 0;
-  /* @samples of 16-bit mono PCM at the session's output_rate (). */
-  virtual bool send_audio (const int16_t * pcm, size_t samples) = 0;
-  /* One raw video frame (a sample: its buffer and caps, any raw format
-   * and size; taken), to be encoded. */
+  /* @samples of 16-bit mono PCM at the session's output_rate (), of
+   * media time @media: the running time of its first sample where the
+   * session's output made it (NONE: unknown), which the peer's video
+   * frames are lined up with. */
+  virtual bool send_audio (const int16_t * pcm, size_t samples,
+      GstClockTime media) = 0;
+  /* One raw video frame (a sample: its buffer, caps and segment, any raw
+   * format and size; taken), to be encoded; its media time is its
+   * buffer's PTS through its segment. */
   virtual bool send_video (GstSample * frame) = 0;
 };
 

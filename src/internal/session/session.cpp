@@ -243,11 +243,11 @@ Session::send_text (std::string text)
 }
 
 bool
-Session::send_pcm (const int16_t * pcm, size_t len)
+Session::send_pcm (const int16_t * pcm, size_t len, GstClockTime media)
 {
   if (!is_open () || !peer_link)
     return false;
-  return count_sent (peer_link->send_audio (pcm, len),
+  return count_sent (peer_link->send_audio (pcm, len, media),
       len * sizeof (int16_t));
 }
 

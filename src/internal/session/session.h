@@ -134,8 +134,10 @@ public:
   /* Drops media queued but not yet written and tells a Twilio client to
    * clear its buffer. */
   bool clear ();
-  /* WebRTC: 16-bit mono PCM at output_rate () for the peer. */
-  bool send_pcm (const int16_t * pcm, size_t len);
+  /* WebRTC: 16-bit mono PCM at output_rate () for the peer, of media
+   * time @media (the running time of its first sample; NONE: unknown). */
+  bool send_pcm (const int16_t * pcm, size_t len,
+      GstClockTime media = GST_CLOCK_TIME_NONE);
   /* WebRTC: one raw video frame (a sample, taken) to the peer, to be
    * encoded and sent on its video track; false when it does not receive
    * video. */
@@ -183,6 +185,17 @@ public:
   /* Any thread: @ns of this session's input audio dropped for being older
    * than max-latency. TRUE the first time (warn once). */
   bool count_audio_dropped (guint64 ns);
+  /* Any thread: @frames of this session's video dropped because what
+   * takes them fell behind (its video pad's queue, a sessionbin
+   * handler's video output stage), oldest first. */
+  void count_video_dropped (guint64 frames = 1)
+  {
+    video_dropped_.fetch_add (frames, std::memory_order_relaxed);
+  }
+  guint64 video_frames_dropped () const
+  {
+    return video_dropped_.load (std::memory_order_relaxed);
+  }
   /* Any thread: the oldest audio of the session's pad queue is @ns old. */
   void note_input_backlog (guint64 ns)
   {
@@ -362,6 +375,7 @@ private:
   std::atomic<guint64> bytes_out_ { 0 };
   std::atomic<guint64> dropped_ { 0 };
   std::atomic<guint64> audio_dropped_ns_ { 0 };
+  std::atomic<guint64> video_dropped_ { 0 };
   std::atomic<guint64> input_backlog_max_ns_ { 0 };
   std::atomic<gint64> started_real_us_ { 0 };  /* released at start */
   std::atomic<gint64> ended_us_ { 0 };
