@@ -434,7 +434,9 @@ const Row kServerPropertyRows[] = {
    * encoder of the video sent back), `video-frames-dropped-framerate`
    * (frames sooner than #GstSessionSrc:video-max-framerate),
    * `video-frames-dropped-queue` (the oldest frame waiting for the
-   * encoder, dropped for a newer one), `video-keyframe-requests-received`
+   * encoder, dropped for a newer one), `video-frames-dropped-behind`
+   * (frames of the client's video dropped, oldest first, where what takes
+   * them fell behind), `video-keyframe-requests-received`
    * and `video-keyframe-requests-sent` (keyframe requests from the
    * client that reached the encoder, and those sent to it), `video-bytes-received` and
    * `video-bytes-sent` (RTP payload bytes, from `get-stats`), and once

@@ -404,6 +404,27 @@ test_slow_video_chain ()
       secs;
   const double fast_audio = (fast.samples () - fast_samples0) / 48000.0 /
       secs;
+  /* While it runs, stats shows the slow session's drops. */
+  guint64 behind = 0;
+  {
+    GstStructure *stats = nullptr;
+    g_object_get (s.src, "stats", &stats, NULL);
+    guint n = 0;
+    gst_structure_get_uint (stats, "sessions", &n);
+    for (guint i = 0; i < n; i++) {
+      gchar *name = g_strdup_printf ("session-%u", i);
+      const GstStructure *one = gst_value_get_structure
+          (gst_structure_get_value (stats, name));
+      g_free (name);
+      if (g_strcmp0 (gst_structure_get_string (one, "id"), "slow") == 0)
+        gst_structure_get_uint64 (one, "video-frames-dropped-behind",
+            &behind);
+    }
+    gst_structure_free (stats);
+  }
+  g_test_message ("stats: slow's video-frames-dropped-behind %"
+      G_GUINT64_FORMAT, behind);
+  g_assert_cmpuint (behind, >, 0);
   slow.stop ();
   fast.stop ();
   g_assert_true (test::wait_for ([&] {

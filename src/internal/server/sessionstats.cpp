@@ -18,6 +18,7 @@ add_video (GstStructure * st, const Session & s)
       v.dropped[(int) VideoDrop::framerate],
       "video-frames-dropped-queue", G_TYPE_UINT64,
       v.dropped[(int) VideoDrop::send_queue],
+      "video-frames-dropped-behind", G_TYPE_UINT64, s.video_frames_dropped (),
       "video-keyframe-requests-received", G_TYPE_UINT64,
       v.keyframe_requests_received,
       "video-keyframe-requests-sent", G_TYPE_UINT64,
