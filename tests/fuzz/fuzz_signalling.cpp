@@ -31,6 +31,8 @@
 
 #include <gst/gst.h>
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
@@ -65,6 +67,53 @@ nesting (const std::string & text)
     }
   }
   return deepest;
+}
+
+/* Whether every number of @text (outside its strings) is one the server's
+ * JSON parser (simdjson) represents: an integer within int64 (negative) or
+ * uint64, any other number finite as a double. The session API refuses a
+ * message with another (RFC 8259, 6: an implementation may limit them). */
+bool
+numbers_representable (const std::string & text)
+{
+  bool in_string = false;
+  for (size_t i = 0; i < text.size (); i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9'))
+      continue;
+    size_t end = i;
+    bool real = false;
+    while (end < text.size () && strchr ("+-0123456789.eE", text[end])) {
+      real = real || strchr (".eE", text[end]);
+      end++;
+    }
+    const std::string token = text.substr (i, end - i);
+    errno = 0;
+    if (real) {
+      double d = strtod (token.c_str (), nullptr);
+      if (!std::isfinite (d))
+        return false;
+    } else if (token[0] == '-') {
+      strtoll (token.c_str (), nullptr, 10);
+    } else {
+      strtoull (token.c_str (), nullptr, 10);
+    }
+    if (!real && errno == ERANGE)
+      return false;
+    i = end - 1;
+  }
+  return true;
 }
 
 bool
@@ -128,7 +177,8 @@ check_api (const std::vector<char> & input)
   if (input.size () > kApiMaxBody) {
     CHECK (b.status == 413);
   } else if (nesting (text) < 1000) {
-    const bool message = StrictJson::valid (text) && is_object (text);
+    const bool message = StrictJson::valid (text) && is_object (text) &&
+        numbers_representable (text);
     CHECK ((b.status == 200) == message);
   }
   if (b.status != 200)
