@@ -39,7 +39,12 @@ for n in $counts; do
     esac
     "${pin_server[@]}" gst-launch-1.0 -q "${server[@]}" >"$out/$row-$n.log" 2>&1 &
     pid=$!
-    sleep 1.5
+    # Listening (the first start may rebuild the plugin registry).
+    for _ in $(seq 100); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+      sleep 0.1
+    done
+    sleep 0.5
     echo "== $row, $n peers"
     "${pin_peers[@]}" build/tests/bench/bench-webrtc-peers --port $port --peers "$n" \
         --seconds "$secs" --server-pid "$pid" "${video[@]}" \
