@@ -27,6 +27,11 @@ public:
   /* One raw video frame (a sample: its buffer and caps, any raw format
    * and size; taken), to be encoded. */
   virtual bool send_video (GstSample * frame) = 0;
+  /* Drops the audio sent so far that has not left the server yet (the
+   * session was cleared: a reply cut short). */
+  virtual void drop_queued_audio ()
+  {
+  }
 };
 
 }  // namespace sessionctx
