@@ -64,6 +64,16 @@
  * `context` (so gst_message_get_session_context() works on them):
  * `gst-launch-1.0 -m` shows whose `level` reading it is.
  *
+ * Interruption: a handler's `turn-started` message with `interrupt` = TRUE
+ * (`turndetect`'s can-interrupt) while the handler's audio output still
+ * plays cuts the reply: whatever the handler sends back is dropped at the
+ * entry of its output stage until that turn's `turn-ended` (what waited in
+ * the handler, an application's appsrc included, drains at once), and the
+ * session is cleared (the buffer the sink waits on, a Twilio `clear`, a
+ * WebSocket client's unsent frames, a WebRTC peer's send queue). The copy
+ * reposted says `interrupted` = TRUE. Other sessions are not touched.
+ * #GstSessionBin::send-message sends a session's client a JSON message.
+ *
  * Errors stay in their session: an error inside a handler (an element
  * error, a file that cannot be opened, not-negotiated) ends that session
  * only, with reason `error`; a WebSocket client gets the failed reply

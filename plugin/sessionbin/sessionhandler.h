@@ -24,7 +24,7 @@ class OutputGate;
  * pad (one per kind) is linked to the handler's free sink pad of that kind
  * (matched by caps); each handler source pad of a kind that can be sent
  * back gets that kind's output stage (audio: audioconvert ! audioresample
- * ! sessionsink). */
+ * ! sessionsink, an OutputGate at its entry, where a reply is cut). */
 class SessionHandler
 {
 public:
