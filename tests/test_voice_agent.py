@@ -7,10 +7,11 @@ not on what pocketsphinx recognised), over FastRTC WebSocket (JSON and
 binary), Twilio and WebRTC (aiortc in a private network namespace); a
 caller who speaks during a reply cuts it. One case per run:
 
-    test_voice_agent.py callers|interrupt|webrtc
+    test_voice_agent.py callers|script|interrupt|webrtc
 """
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -211,8 +212,37 @@ def case_webrtc():
     check(not errors, "no error: %s" % errors)
 
 
+def case_script():
+    """The README's command, `voice_agent.py --port P`, as a process: it
+    listens, a caller saying one thing hears an answer and gets its message,
+    the script prints the caller's short form (never its id) and exits 0 on
+    SIGINT."""
+    from servers import free_port, stop_server, wait_listening
+    port = free_port()
+    app = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "pipelines",
+                                                         "voice_agent.py"),
+                            "--port", str(port), "--address", "127.0.0.1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        listening = wait_listening(port, timeout=20, proc=app)
+        check(listening, "voice_agent.py listens")
+        caller = Caller("b0b5-$(id)")
+        signal, truth = script(caller.rate_in, ["One two three."], gap=5.0)
+        if listening:
+            run_callers(port, [(caller, signal)])
+    finally:
+        out = stop_server(app)
+    print(out)
+    check_named(caller, caller.id, replies(caller.events), truth)
+    check_heard(caller, caller.bursts(), ws_seconds(caller), truth)
+    check("caller b0b5 turn 1: heard" in out and "$(id)" not in out,
+          "it prints the caller's short form, not its id")
+    check(app.returncode == 0, "it exits cleanly on SIGINT (%s)" % app.returncode)
+
+
 CASES = {
     "callers": case_callers,
+    "script": case_script,
     "interrupt": case_interrupt,
     "webrtc": case_webrtc,
 }
