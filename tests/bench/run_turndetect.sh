@@ -4,7 +4,8 @@
 # analysis as hold mode, but every frame comes back, so loadgen's echo
 # round trip and losses show when the core is full), Twilio dialect at
 # rate=8000 for both, server pinned to core 0, load generator to core 1.
-#   usage: tests/bench/run_turndetect.sh [OUT] [SECONDS] [COUNTS...]
+#   usage: [WITH_HOLD=1] tests/bench/run_turndetect.sh [OUT] [SECONDS] [COUNTS...]
+# (WITH_HOLD=1 also runs handler=turndetect, hold mode: its CPU.)
 set -eu
 cd "$(dirname "$0")/../.."
 source pipelines/env.sh
@@ -19,8 +20,15 @@ turndetect () {
   exec taskset -c 0 gst-launch-1.0 -q sessionbin port="$1" address=127.0.0.1 \
       rate=8000 handler="turndetect mode=live"
 }
+# Hold mode (the echo demo) sends nothing back while callers make no turn
+# (loadgen's frames are not speech): its CPU only, every frame "lost".
+hold () {
+  exec taskset -c 0 gst-launch-1.0 -q sessionbin port="$1" address=127.0.0.1 \
+      rate=8000 handler=turndetect
+}
 echo "        sessions held  frames sent  received  lost  RTT p50  p99  max (ms)  server CPU%  RSS MiB  threads"
 for n in $counts; do
   bench_run identity "$n"
   bench_run turndetect "$n"
+  [ -z "${WITH_HOLD:-}" ] || bench_run hold "$n"
 done
