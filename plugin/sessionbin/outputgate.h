@@ -31,9 +31,9 @@ public:
   /* Adds @gate's probe to @pad (the probe holds a reference). */
   static void attach (const std::shared_ptr<OutputGate> & gate,
       GstPad * pad);
-  /* A reply is cut if one is playing at @now (running time; a buffer let
-   * through ends after @now less kGrace): from now on buffers are
-   * dropped. True when it cut. */
+  /* A reply is cut if one is playing at @now (running time: the last
+   * buffer let through has not ended, or ended at most kGrace ago): from
+   * now on buffers are dropped. True when it cut. */
   bool cut (GstClockTime now);
   /* Buffers pass again. */
   void resume ();
