@@ -64,6 +64,16 @@
  * `context` (so gst_message_get_session_context() works on them):
  * `gst-launch-1.0 -m` shows whose `level` reading it is.
  *
+ * Interruption: a handler's `turn-started` message with `interrupt` = TRUE
+ * (`turndetect`'s can-interrupt) while the handler's audio output still
+ * plays cuts the reply: whatever the handler sends back is dropped at the
+ * entry of its output stage until that turn's `turn-ended` (what waited in
+ * the handler, an application's appsrc included, drains at once), and the
+ * session is cleared (the buffer the sink waits on, a Twilio `clear`, a
+ * WebSocket client's unsent frames, a WebRTC peer's send queue). The copy
+ * reposted says `interrupted` = TRUE. Other sessions are not touched.
+ * #GstSessionBin::send-message sends a session's client a JSON message.
+ *
  * Errors stay in their session: an error inside a handler (an element
  * error, a file that cannot be opened, not-negotiated) ends that session
  * only, with reason `error`; a WebSocket client gets the failed reply
@@ -98,6 +108,7 @@
 #include "server/server.h"
 
 #include <gst/sessionctx/sessionctx.h>
+#include <json-glib/json-glib.h>
 
 #include <memory>
 #include <mutex>
@@ -142,6 +153,29 @@ is_handler_state_or_error (GstMessage * message)
       return true;
     default:
       return false;
+  }
+}
+
+/* A handler's turn messages: a turn-started that asks for an interruption
+ * cuts what plays for the session (a field `interrupted` says whether a
+ * reply was cut); its turn-ended lets the handler's output through again.
+ * @s: the copy to be reposted. */
+static void
+cut_on_turn (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
+    GstObject * src, GstStructure * s)
+{
+  guint turn = 0;
+  if (gst_structure_has_name (s, GST_TURN_STARTED_MESSAGE_NAME)) {
+    gboolean interrupt = FALSE;
+    if (!gst_structure_get_boolean (s, "interrupt", &interrupt) || !interrupt)
+      return;
+    gst_structure_get_uint (s, "turn", &turn);
+    bool cut = h->cut_reply (src, turn,
+        gst_element_get_current_running_time (GST_ELEMENT (self)));
+    gst_structure_set (s, "interrupted", G_TYPE_BOOLEAN, cut, NULL);
+  } else if (gst_structure_has_name (s, GST_TURN_ENDED_MESSAGE_NAME)) {
+    gst_structure_get_uint (s, "turn", &turn);
+    h->turn_ended (src, turn);
   }
 }
 
@@ -219,6 +253,7 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
     case GST_MESSAGE_ELEMENT:{
       GstStructure *s = gst_structure_copy (gst_message_get_structure
           (message));
+      cut_on_turn (self, h, src, s);
       gst_structure_set (s, "session-id", G_TYPE_STRING,
           gst_session_context_get_id (h->context ()), "context",
           GST_TYPE_SESSION_CONTEXT, h->context (), NULL);
@@ -319,6 +354,19 @@ gst_session_bin_send_event (GstElement * element, GstEvent * event)
     gst_element_post_message (element, gst_message_new_eos (GST_OBJECT
             (element)));
   return TRUE;
+}
+
+static gboolean
+gst_session_bin_send_message (GstSessionBin *, GstSessionContext * context,
+    const gchar * json)
+{
+  auto session = sessionctx::session_from_context (context);
+  if (!session || !json)
+    return FALSE;
+  JsonParser *parser = json_parser_new ();
+  gboolean valid = json_parser_load_from_data (parser, json, -1, nullptr);
+  g_object_unref (parser);
+  return valid && session->send_text (json);
 }
 
 static void
@@ -528,6 +576,26 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
       gst_session_authorize_accumulator, NULL, NULL, G_TYPE_BOOLEAN, 1,
       GST_TYPE_SESSION_CONTEXT);
+  /**
+   * GstSessionBin::send-message:
+   * @bin: the element
+   * @context: the session
+   * @json: a JSON text, sent as is
+   *
+   * Action signal: an application message to the session's client, as
+   * #GstSessionSink::send-message does (over its WebSocket, or a WebRTC
+   * peer's data channel), for a handler that has the context but not the
+   * sink of its session's output (`create-handler` applications).
+   *
+   * Returns: %TRUE if queued; %FALSE when the session is not live, has no
+   * way to take it (a WebRTC peer without an open data channel) or @json
+   * is not valid JSON
+   */
+  signals[SIGNAL_SEND_MESSAGE] = g_signal_new_class_handler ("send-message",
+      G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gst_session_bin_send_message), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_STRING);
   /**
    * GstSessionBin::drain:
    * @bin: the element

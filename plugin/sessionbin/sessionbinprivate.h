@@ -29,6 +29,7 @@ enum
   SIGNAL_SESSION_MARK,
   SIGNAL_AUTHORIZE,
   SIGNAL_DRAIN,
+  SIGNAL_SEND_MESSAGE,
   SIGNAL_LAST,
 };
 extern guint gst_session_bin_signals[SIGNAL_LAST];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sessionbin/sessionhandler.h"
 #include "sessionbin/handlertemplate.h"
+#include "sessionbin/outputgate.h"
 
 #include <gst/app/gstappsink.h>
 
@@ -87,37 +88,6 @@ pad_media_kind (GstPad * pad, MediaKind * kind)
       (gst_caps_get_structure (caps, 0)), kind);
   gst_caps_unref (caps);
   return known;
-}
-
-/* Buffers that reach the output chain without a session meta (the handler
- * dropped it, or made new buffers, e.g. appsrc) get this session's back:
- * sessionsink routes by it. */
-static GstPadProbeReturn
-restore_meta (GstPad *, GstPadProbeInfo * info, gpointer data)
-{
-  auto *context = static_cast<GstSessionContext *> (data);
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    if (!gst_buffer_get_session_meta (buf)) {
-      buf = gst_buffer_make_writable (buf);
-      gst_buffer_add_session_meta (buf, context);
-      GST_PAD_PROBE_INFO_DATA (info) = buf;
-    }
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = gst_buffer_list_make_writable
-        (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
-    gst_buffer_list_foreach (list, [](GstBuffer ** buf, guint,
-            gpointer ctx)->gboolean {
-          if (!gst_buffer_get_session_meta (*buf)) {
-            *buf = gst_buffer_make_writable (*buf);
-            gst_buffer_add_session_meta (*buf,
-                static_cast<GstSessionContext *> (ctx));
-          }
-          return TRUE;
-        }, context);
-    GST_PAD_PROBE_INFO_DATA (info) = list;
-  }
-  return GST_PAD_PROBE_OK;
 }
 
 SessionHandler::SessionHandler (GstBin * bin, GstSessionContext * context,
@@ -237,9 +207,12 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
   g_object_set (sink, "async", FALSE, nullptr);
   output_sinks_.push_back ({sink, false});
   GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
-  gst_pad_add_probe (stage_sink, (GstPadProbeType)
-      (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      restore_meta, g_object_ref (context_), g_object_unref);
+  auto gate = std::make_shared<OutputGate> (context_);
+  OutputGate::attach (gate, stage_sink);
+  {
+    std::lock_guard < std::mutex > l (cut_lock_);
+    gates_.push_back (gate);
+  }
   if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
     error = "could not link the handler's source pad to audioconvert";
   gst_object_unref (stage_sink);
@@ -354,6 +327,43 @@ SessionHandler::link (MediaKind kind, GstPad * session_pad,
   }
   kinds_linked_++;
   return true;
+}
+
+bool
+SessionHandler::cut_reply (GstObject * by, guint turn, GstClockTime now)
+{
+  bool cut = false;
+  {
+    std::lock_guard < std::mutex > l (cut_lock_);
+    for (auto & gate : gates_)
+      cut = gate->cut (now) || cut;
+    if (cut) {
+      cut_by_ = by;
+      cut_turn_ = turn;
+    }
+  }
+  if (!cut)
+    return false;
+  /* What left the stage already: the sink's buffer waiting for its time,
+   * the client's outbox, a WebRTC peer's send queue; a Twilio client
+   * clears its own buffer. */
+  if (auto session = sessionctx::session_from_context (context_))
+    session->clear ();
+  GST_DEBUG_OBJECT (bin_, "session %s: turn %u cut the reply",
+      log_id_.c_str (), turn);
+  return true;
+}
+
+void
+SessionHandler::turn_ended (GstObject * by, guint turn)
+{
+  std::lock_guard < std::mutex > l (cut_lock_);
+  if (by != cut_by_ || turn != cut_turn_)
+    return;
+  for (auto & gate : gates_)
+    gate->resume ();
+  cut_by_ = nullptr;
+  cut_turn_ = 0;
 }
 
 bool

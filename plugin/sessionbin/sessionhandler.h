@@ -12,16 +12,19 @@
 
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace sessionbin {
 
+class OutputGate;
+
 /* One handler per session, whatever the number of its media: each session
  * pad (one per kind) is linked to the handler's free sink pad of that kind
  * (matched by caps); each handler source pad of a kind that can be sent
  * back gets that kind's output stage (audio: audioconvert ! audioresample
- * ! sessionsink). */
+ * ! sessionsink, an OutputGate at its entry, where a reply is cut). */
 class SessionHandler
 {
 public:
@@ -53,6 +56,15 @@ public:
    * (Session::release_output); from any thread but this session's
    * streaming threads. */
   void remove ();
+
+  /* A turn (@turn of @by, the element whose turn-started asked for it)
+   * starts while a reply may play: if the audio output stage let audio
+   * through that plays at @now (running time), what comes out of the
+   * handler is dropped until that turn ends (turn_ended ()), and the
+   * session is cleared. True when a reply was cut. Any thread. */
+  bool cut_reply (GstObject * by, guint turn, GstClockTime now);
+  /* @turn of @by ended: what the handler makes passes again. */
+  void turn_ended (GstObject * by, guint turn);
 
   GstSessionContext *context () const { return context_; }
   /* The id as it may appear in logs and text: sanitized. */
@@ -90,6 +102,12 @@ private:
     bool eos;
   };
   std::vector<OutputSink> output_sinks_;
+  /* The audio output stages' entries; the turn that cut the reply (its
+   * element only compared, never used). */
+  std::mutex cut_lock_;         /* a leaf */
+  std::vector<std::shared_ptr<OutputGate>> gates_;
+  GstObject *cut_by_ = nullptr;
+  guint cut_turn_ = 0;
   int kinds_linked_ = 0;
   bool handler_has_sinks_ = false;
   bool handler_eos_ = false;

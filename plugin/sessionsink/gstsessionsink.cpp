@@ -35,7 +35,9 @@
  * A `session-clear` event (gst_event_new_session_clear(), serialized) does
  * what the #GstSessionSink::clear signal does, in stream order: the audio
  * rendered before it and still queued for that session's client is dropped
- * (a barge-in cuts the rest of a reply).
+ * (a barge-in cuts the rest of a reply). A clear of a session while one of
+ * its buffers waits here for its time (the signal, or `sessionbin` cutting
+ * a reply) drops that buffer too.
  *
  * ## Example launch line
  * |[
@@ -112,6 +114,9 @@ struct GstSessionSinkPrivate
       sessions;
   int in_rate = 0;
   bool warned_no_context = false;
+  /* Session::clear_count () before the buffer (or list) being rendered
+   * waited for its time (streaming thread only). */
+  guint64 clears_before_wait = 0;
 };
 
 struct _GstSessionSink
@@ -264,6 +269,12 @@ render_locked (GstSessionSink * self, GstSessionContext * ctx,
         sessionctx::log_safe (gst_session_context_get_id (ctx)).c_str ());
     return GST_FLOW_OK;
   }
+  if (session->cleared_after (priv->clears_before_wait)) {
+    /* Cleared while it waited for its time: it was queued, not sent. */
+    GST_LOG_OBJECT (self, "buffer of a session cleared while it waited, "
+        "dropped");
+    return GST_FLOW_OK;
+  }
   SinkSession & ss = *entry;
   GstMapInfo map;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
@@ -281,6 +292,24 @@ render_locked (GstSessionSink * self, GstSessionContext * ctx,
       (&GST_BASE_SINK (self)->segment, GST_FORMAT_TIME,
           GST_BUFFER_PTS (buffer)));
   gst_buffer_unmap (buffer, &map);
+  return GST_FLOW_OK;
+}
+
+/* Before basesink waits for the buffer's (the list's first buffer's)
+ * time: what a clear must come after to drop it. */
+static GstFlowReturn
+gst_session_sink_prepare (GstBaseSink * sink, GstBuffer *)
+{
+  GST_SESSION_SINK (sink)->priv->clears_before_wait =
+      Session::clear_count ();
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_session_sink_prepare_list (GstBaseSink * sink, GstBufferList *)
+{
+  GST_SESSION_SINK (sink)->priv->clears_before_wait =
+      Session::clear_count ();
   return GST_FLOW_OK;
 }
 
@@ -524,6 +553,8 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
   gobject_class->set_property = gst_session_sink_set_property;
   gobject_class->get_property = gst_session_sink_get_property;
   gobject_class->finalize = gst_session_sink_finalize;
+  sink_class->prepare = gst_session_sink_prepare;
+  sink_class->prepare_list = gst_session_sink_prepare_list;
   sink_class->render = gst_session_sink_render;
   sink_class->render_list = gst_session_sink_render_list;
   sink_class->event = gst_session_sink_event;
@@ -574,9 +605,11 @@ gst_session_sink_class_init (GstSessionSinkClass * klass)
    * @sink: the element
    * @session_id: the session
    *
-   * Drops audio queued for the session and not yet sent; Twilio clients
-   * also get `{"event":"clear"}` so they drop what they buffered. A
-   * `session-clear` event does the same in stream order.
+   * Drops audio queued for the session and not yet sent (a buffer of it
+   * waiting here for its time included; a WebRTC peer's send chain drops
+   * what it still holds); Twilio clients also get `{"event":"clear"}` so
+   * they drop what they buffered. A `session-clear` event does the same in
+   * stream order.
    *
    * Returns: %TRUE if the session is live
    */

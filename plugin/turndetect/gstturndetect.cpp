@@ -37,12 +37,23 @@
  * recognised (their `start` and `end` fields give the times). Buffers keep
  * their session meta.
  *
- * On the bus: an element message `turn-started` (fields `start`, `turn`)
- * when a turn is recognised and `turn-ended` (fields `start`, `end`,
- * `duration`, `turn`, `reason`) when it ends; times are running times of
- * the input (guint64 ns). When the stream names its session (the
+ * On the bus: an element message `turn-started` (fields `start`, `turn`,
+ * `interrupt`) when a turn is recognised and `turn-ended` (fields `start`,
+ * `end`, `duration`, `turn`, `reason`) when it ends; times are running
+ * times of the input (guint64 ns). When the stream names its session (the
  * session-context event or the buffers' meta) they also carry `context`
  * and `session-id`, as `sessionbin` adds to every handler message.
+ *
+ * Interruption (#GstTurnDetect:can-interrupt, FastRTC's `can_interrupt`,
+ * on by default): a turn that starts while the reply to an earlier one
+ * still plays cuts that reply. `turn-started` says `interrupt` = TRUE;
+ * `sessionbin` then drops what its output stage still has for that
+ * session until the turn ends (the reply made by this element, by
+ * elements after it or by an application's `appsrc`), and clears the
+ * session (a Twilio client gets `clear`). This element itself drops what
+ * it still holds of earlier turns for its output and, when any was
+ * playing, sends a `session-clear` event after them (so
+ * `turndetect ! sessionsink` on a session pad cuts its echo too).
  *
  * Voice activity: WebRTC's detector (libwebrtc-audio-processing, the one
  * behind `webrtcdsp voice-detection`) on 10 ms frames of the audio at
@@ -61,78 +72,15 @@
 
 #include "turndetect/gstturndetect.h"
 #include "gstsessionctxelements.h"
-#include "turndetect/heldaudio.h"
-#include "turndetect/turnoutput.h"
-#include "turndetect/turnsegmenter.h"
-#include "turndetect/voicedetector.h"
+#include "turndetect/turndetectprivate.h"
 
 #include <gst/audio/audio.h>
 #include <gst/sessionctx/sessionctx.h>
 
-#include <algorithm>
-#include <memory>
-#include <mutex>
-#include <vector>
-
-GST_DEBUG_CATEGORY_STATIC (gst_turn_detect_debug);
+GST_DEBUG_CATEGORY (gst_turn_detect_debug);
 #define GST_CAT_DEFAULT gst_turn_detect_debug
 
 using namespace turndetect;
-
-namespace {
-
-/* What the properties say (FastRTC's AlgoOptions where it has one). */
-struct Settings
-{
-  GstTurnDetectMode mode = GST_TURN_DETECT_MODE_HOLD;
-  double started_talking = 0.2;
-  double speech_threshold = 0.1;
-  double pause = 0.6;
-  double max_speech = 60.0;
-  double pre_roll = 0.1;
-  int aggressiveness = 3;
-  double min_level = -55.0;
-
-  SegmenterSettings segmenter () const
-  {
-    return SegmenterSettings::from_seconds (started_talking,
-        speech_threshold, pause, max_speech, pre_roll);
-  }
-};
-
-}  // namespace
-
-struct GstTurnDetectPrivate
-{
-  std::mutex lock;              /* guards settings and turns */
-  Settings settings;
-  guint turns = 0;
-
-  /* The streaming thread's (sink pad: chain and serialized events). */
-  Settings applied;
-  int rate = 0;
-  std::unique_ptr<VoiceDetector> vad;
-  TurnSegmenter segmenter;
-  HeldAudio held;
-  GstSegment segment;
-  /* The turn under way: its number, its session, its start. */
-  guint turn = 0;
-  GstSessionContext *context = nullptr;
-  /* Running time just past the last held turn pushed. */
-  GstClockTime out_end = GST_CLOCK_TIME_NONE;
-  std::vector<uint8_t> decisions;
-  std::vector<TurnMark> marks;
-
-  std::unique_ptr<TurnOutput> output;
-};
-
-struct _GstTurnDetect
-{
-  GstElement parent;
-  GstPad *sinkpad;
-  GstPad *srcpad;
-  GstTurnDetectPrivate *priv;
-};
 
 enum
 {
@@ -145,6 +93,7 @@ enum
   PROP_PRE_ROLL,
   PROP_VAD_AGGRESSIVENESS,
   PROP_MIN_LEVEL,
+  PROP_CAN_INTERRUPT,
   PROP_TURNS,
 };
 
@@ -179,199 +128,6 @@ GST_ELEMENT_REGISTER_DEFINE (turndetect, "turndetect", GST_RANK_NONE,
     GST_TYPE_TURN_DETECT);
 
 /* ------------------------------------------------------------------ */
-/* Stream state (streaming thread) */
-
-static void
-forget_context (GstTurnDetectPrivate * priv)
-{
-  if (priv->context)
-    g_object_unref (priv->context);
-  priv->context = nullptr;
-}
-
-/* A new stream at @rate (0: none yet): nothing held, nothing decided. */
-static void
-reset_stream (GstTurnDetect * self, int rate)
-{
-  GstTurnDetectPrivate *priv = self->priv;
-  {
-    std::lock_guard < std::mutex > l (priv->lock);
-    priv->applied = priv->settings;
-  }
-  priv->rate = rate;
-  priv->vad.reset (rate ? new VoiceDetector (rate,
-          priv->applied.aggressiveness, priv->applied.min_level) : nullptr);
-  if (priv->vad && !priv->vad->ok ())
-    GST_ELEMENT_WARNING (self, LIBRARY, INIT, (NULL),
-        ("WebRTC's voice activity detector could not be made: no turns"));
-  priv->segmenter.reset ();
-  priv->segmenter.set_settings (priv->applied.segmenter ());
-  priv->held.reset (rate);
-  priv->out_end = GST_CLOCK_TIME_NONE;
-  priv->marks.clear ();
-  priv->decisions.clear ();
-  forget_context (priv);
-}
-
-/* Property changes reach the stream between buffers. */
-static void
-apply_settings (GstTurnDetectPrivate * priv)
-{
-  Settings now;
-  {
-    std::lock_guard < std::mutex > l (priv->lock);
-    now = priv->settings;
-  }
-  Settings & was = priv->applied;
-  if (priv->vad && now.aggressiveness != was.aggressiveness)
-    priv->vad->set_aggressiveness (now.aggressiveness);
-  if (priv->vad && now.min_level != was.min_level)
-    priv->vad->set_min_level (now.min_level);
-  SegmenterSettings seg = now.segmenter ();
-  if (!(seg == priv->segmenter.settings ()))
-    priv->segmenter.set_settings (seg);
-  /* mode changes only in READY (where the stream is reset anyway) */
-  now.mode = was.mode;
-  was = now;
-}
-
-static uint64_t
-sample_of (GstTurnDetectPrivate * priv, int64_t frame)
-{
-  return gst_util_uint64_scale_int ((guint64) std::max<int64_t> (frame, 0),
-      priv->rate, 1000 / kFrameMs);
-}
-
-/* The running time a held turn may be pushed at: now on the clock
- * (PLAYING), at least the input's time, never before the end of what was
- * pushed before. */
-static GstClockTime
-push_time (GstTurnDetect * self, GstClockTime input_now)
-{
-  GstClockTime t = input_now;
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (clock) {
-    GstClockTime now = gst_clock_get_time (clock);
-    GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
-    if (GST_STATE (self) == GST_STATE_PLAYING && now > base &&
-        (!GST_CLOCK_TIME_IS_VALID (t) || now - base > t))
-      t = now - base;
-    gst_object_unref (clock);
-  }
-  GstClockTime out_end = self->priv->out_end;
-  if (GST_CLOCK_TIME_IS_VALID (out_end) &&
-      (!GST_CLOCK_TIME_IS_VALID (t) || out_end > t))
-    t = out_end;
-  return GST_CLOCK_TIME_IS_VALID (t) ? t : 0;
-}
-
-/* Hold mode: the turn's samples [from, to) go downstream whole, between
- * its events, re-stamped from push_time (). */
-static void
-push_held_turn (GstTurnDetect * self, uint64_t from, uint64_t to,
-    GstEvent * start_event, GstEvent * end_event)
-{
-  GstTurnDetectPrivate *priv = self->priv;
-  std::vector<GstBuffer *> parts;
-  priv->held.take (from, to, parts);
-  GstClockTime base = push_time (self,
-      priv->held.running_time_of (priv->held.end ()));
-
-  priv->output->push_event (start_event);
-  guint64 done = 0;
-  for (size_t i = 0; i < parts.size (); i++) {
-    GstBuffer *buf = gst_buffer_make_writable (parts[i]);
-    guint64 n = gst_buffer_get_size (buf) / 2;
-    GstClockTime rt = base + gst_util_uint64_scale_int (done, GST_SECOND,
-        priv->rate);
-    GstClockTime next = base + gst_util_uint64_scale_int (done + n,
-        GST_SECOND, priv->rate);
-    GstClockTime pts = gst_segment_position_from_running_time (&priv->segment,
-        GST_FORMAT_TIME, rt);
-    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_IS_VALID (pts) ? pts : rt;
-    GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-    GST_BUFFER_DURATION (buf) = next - rt;
-    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
-    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
-    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
-    if (i == 0)
-      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    else
-      GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
-    done += n;
-    priv->output->push (buf);
-  }
-  priv->output->push_event (end_event);
-  priv->out_end = base + gst_util_uint64_scale_int (done, GST_SECOND,
-      priv->rate);
-  GST_DEBUG_OBJECT (self, "turn %u: %" G_GUINT64_FORMAT " samples pushed at %"
-      GST_TIME_FORMAT, priv->turn, done, GST_TIME_ARGS (base));
-}
-
-/* What the segmenter decided: messages, events, held turns. @buf: the
- * buffer just analysed (its session names the turn), or NULL. */
-static void
-act_on_marks (GstTurnDetect * self, GstBuffer * buf)
-{
-  GstTurnDetectPrivate *priv = self->priv;
-  const bool hold = priv->applied.mode == GST_TURN_DETECT_MODE_HOLD;
-  for (const TurnMark & m : priv->marks) {
-    uint64_t from = sample_of (priv, m.start);
-    GstClockTime start = priv->held.running_time_of (from);
-    if (m.kind == TurnMark::started) {
-      forget_context (priv);
-      priv->context = gst_session_context_get_current (self->sinkpad, buf);
-      {
-        std::lock_guard < std::mutex > l (priv->lock);
-        priv->turn = ++priv->turns;
-      }
-      GST_INFO_OBJECT (self, "turn %u started at %" GST_TIME_FORMAT,
-          priv->turn, GST_TIME_ARGS (start));
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_turn_started (GST_OBJECT (self), priv->context,
-              priv->turn, start));
-      if (!hold)
-        priv->output->push_event (gst_event_new_turn_start (priv->context,
-                priv->turn, start));
-      continue;
-    }
-
-    uint64_t to = sample_of (priv, m.end);
-    GstClockTime end = priv->held.running_time_of (to);
-    const char *reason = turn_end_name (m.reason);
-    GST_INFO_OBJECT (self, "turn %u ended (%s): %" GST_TIME_FORMAT " - %"
-        GST_TIME_FORMAT, priv->turn, reason, GST_TIME_ARGS (start),
-        GST_TIME_ARGS (end));
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_turn_ended (GST_OBJECT (self), priv->context,
-            priv->turn, start, end, reason));
-    if (m.reason != TurnEnd::flush) {
-      GstEvent *end_event = gst_event_new_turn_end (priv->context,
-          priv->turn, start, end, reason);
-      if (hold)
-        push_held_turn (self, from, to, gst_event_new_turn_start
-            (priv->context, priv->turn, start), end_event);
-      else
-        priv->output->push_event (end_event);
-    }
-    forget_context (priv);
-  }
-  priv->marks.clear ();
-  priv->held.trim_before (sample_of (priv, priv->segmenter.keep_from ()));
-}
-
-/* The stream ends (EOS, new format, flush): the turn under way ends. */
-static void
-finish_stream (GstTurnDetect * self, TurnEnd reason)
-{
-  GstTurnDetectPrivate *priv = self->priv;
-  if (!priv->vad)
-    return;
-  priv->segmenter.finish (reason, priv->marks);
-  act_on_marks (self, nullptr);
-}
-
-/* ------------------------------------------------------------------ */
 /* Pads */
 
 static GstFlowReturn
@@ -383,7 +139,7 @@ gst_turn_detect_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  apply_settings (priv);
+  turn_detect_apply_settings (priv);
   const bool hold = priv->applied.mode == GST_TURN_DETECT_MODE_HOLD;
 
   GstClockTime rt = GST_BUFFER_PTS_IS_VALID (buf) ?
@@ -407,13 +163,13 @@ gst_turn_detect_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   GstFlowReturn ret = GST_FLOW_OK;
   if (hold) {
-    act_on_marks (self, buf);
+    turn_detect_act_on_marks (self, buf);
     gst_buffer_unref (buf);
     ret = priv->output->flow ();
   } else {
     gst_buffer_ref (buf);
     ret = priv->output->push (buf);
-    act_on_marks (self, buf);
+    turn_detect_act_on_marks (self, buf);
     gst_buffer_unref (buf);
   }
   return ret;
@@ -429,8 +185,8 @@ set_caps (GstTurnDetect * self, GstCaps * caps)
     return false;
   int rate = GST_AUDIO_INFO_RATE (&info);
   if (rate != self->priv->rate) {
-    finish_stream (self, TurnEnd::eos);
-    reset_stream (self, rate);
+    turn_detect_finish_stream (self, TurnEnd::eos);
+    turn_detect_reset_stream (self, rate);
   }
   return true;
 }
@@ -449,8 +205,8 @@ gst_turn_detect_sink_event (GstPad * pad, GstObject * parent,
     }
     case GST_EVENT_FLUSH_STOP:{
       /* The stream lock is held: the chain is not running. */
-      finish_stream (self, TurnEnd::flush);
-      reset_stream (self, priv->rate);
+      turn_detect_finish_stream (self, TurnEnd::flush);
+      turn_detect_reset_stream (self, priv->rate);
       gst_segment_init (&priv->segment, GST_FORMAT_TIME);
       gboolean ok = gst_pad_push_event (self->srcpad, event);
       priv->output->flush_stop ();
@@ -475,7 +231,7 @@ gst_turn_detect_sink_event (GstPad * pad, GstObject * parent,
       }
       return priv->output->push_event (event);
     case GST_EVENT_EOS:
-      finish_stream (self, TurnEnd::eos);
+      turn_detect_finish_stream (self, TurnEnd::eos);
       return priv->output->push_event (event);
     case GST_EVENT_GAP:
       /* Hold: the times of what passes are the output's own. */
@@ -526,7 +282,7 @@ gst_turn_detect_change_state (GstElement * element, GstStateChange transition)
 {
   auto *self = GST_TURN_DETECT (element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    reset_stream (self, 0);
+    turn_detect_reset_stream (self, 0);
     gst_segment_init (&self->priv->segment, GST_FORMAT_TIME);
     std::lock_guard < std::mutex > l (self->priv->lock);
     self->priv->turns = 0;
@@ -534,7 +290,7 @@ gst_turn_detect_change_state (GstElement * element, GstStateChange transition)
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    reset_stream (self, 0);
+    turn_detect_reset_stream (self, 0);
   return ret;
 }
 
@@ -569,6 +325,9 @@ gst_turn_detect_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MIN_LEVEL:
       s.min_level = g_value_get_double (value);
+      break;
+    case PROP_CAN_INTERRUPT:
+      s.can_interrupt = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -607,6 +366,9 @@ gst_turn_detect_get_property (GObject * object, guint prop_id,
     case PROP_MIN_LEVEL:
       g_value_set_double (value, s.min_level);
       break;
+    case PROP_CAN_INTERRUPT:
+      g_value_set_boolean (value, s.can_interrupt);
+      break;
     case PROP_TURNS:
       g_value_set_uint (value, self->priv->turns);
       break;
@@ -619,7 +381,7 @@ static void
 gst_turn_detect_finalize (GObject * object)
 {
   auto *self = GST_TURN_DETECT (object);
-  forget_context (self->priv);
+  turn_detect_forget_context (self->priv);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -774,6 +536,24 @@ gst_turn_detect_class_init (GstTurnDetectClass * klass)
           0.0, d.min_level,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING)));
+  /**
+   * GstTurnDetect:can-interrupt:
+   *
+   * In hold mode, a turn that starts while a reply plays cuts the reply
+   * (FastRTC's `can_interrupt`, default TRUE): its `turn-started`
+   * message says `interrupt` = TRUE, and `sessionbin` then drops what
+   * plays for that session (whatever element or application made it);
+   * this element drops what it still holds of earlier turns for its
+   * output and sends a `session-clear` event after them when any was
+   * playing. FALSE: replies play to their end (`interrupt` = FALSE). In
+   * live mode nothing is cut.
+   */
+  g_object_class_install_property (gobject_class, PROP_CAN_INTERRUPT,
+      g_param_spec_boolean ("can-interrupt", "Can interrupt",
+          "A turn that starts while a reply plays cuts it (hold mode; "
+          "turn-started says interrupt=TRUE, sessionbin drops the rest)",
+          d.can_interrupt, (GParamFlags) (G_PARAM_READWRITE |
+              G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   /**
    * GstTurnDetect:turns:
    *

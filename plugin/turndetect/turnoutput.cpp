@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turndetect/turnoutput.h"
 
+#include <gst/sessionctx/turn.h>
+
 #include <algorithm>
 
 namespace turndetect {
@@ -86,6 +88,38 @@ TurnOutput::wait_empty ()
         (items_.empty () && !pushing_);
       });
   return !flushing_;
+}
+
+size_t
+TurnOutput::drop_turns ()
+{
+  std::lock_guard < std::mutex > l (lock_);
+  std::deque<GstMiniObject *> kept;
+  size_t dropped = 0;
+  bool in_unbegun_turn = false;
+  for (GstMiniObject *item : items_) {
+    bool drop = GST_IS_BUFFER (item);
+    if (drop) {
+      dropped++;
+    } else if (GST_IS_EVENT (item)) {
+      GstEvent *event = GST_EVENT_CAST (item);
+      if (gst_event_has_name (event, GST_TURN_START_EVENT_NAME)) {
+        in_unbegun_turn = drop = true;
+      } else if (in_unbegun_turn &&
+          gst_event_has_name (event, GST_TURN_END_EVENT_NAME)) {
+        in_unbegun_turn = false;
+        drop = true;
+      }
+    }
+    if (drop)
+      gst_mini_object_unref (item);
+    else
+      kept.push_back (item);
+  }
+  items_.swap (kept);
+  queued_time_ = 0;
+  cond_.notify_all ();
+  return dropped;
 }
 
 size_t

@@ -43,6 +43,12 @@ public:
   void flush_start ();
   void flush_stop ();
 
+  /* A reply cut: drops every buffer queued, and the turn-start and
+   * turn-end events of each turn none of whose buffers went out yet (the
+   * turn-end of the one playing stays); other events stay, in order.
+   * Returns the buffers dropped. */
+  size_t drop_turns ();
+
   /* Items and audio queued now. */
   size_t queued () const;
   GstClockTime queued_time () const;

@@ -11,6 +11,7 @@
 
 #include "audio/audioingest.h"
 #include "webrtc/peerstats.h"
+#include "webrtc/senddrop.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/sessionctx/sessionctx.h>
@@ -358,6 +359,23 @@ public:
         samples, media) == GST_FLOW_OK;
     gst_object_unref (appsrc);
     return ok;
+  }
+
+  void drop_queued_audio () override
+  {
+    auto p = peer_.lock ();
+    if (!p)
+      return;
+    GstElement *appsrc;
+    {
+      std::lock_guard < std::mutex > l (p->lock);
+      appsrc = p->track (MediaKind::audio).appsrc;
+      if (p->removed || !appsrc)
+        return;
+      gst_object_ref (appsrc);
+    }
+    drop_queued_send (appsrc);
+    gst_object_unref (appsrc);
   }
 
   bool send_video (GstSample * frame) override

@@ -28,6 +28,7 @@ class Caller:
         self.rate_in = TWILIO_RATE if twilio else FASTRTC_INPUT_RATE
         self.rate_out = TWILIO_RATE if twilio else FASTRTC_OUTPUT_RATE
         self.received = []            # (arrival s, int16 samples)
+        self.events = []              # (arrival s, JSON message), not media
         self.sent_seconds = 0.0
         self.close_code = None
 
@@ -38,6 +39,11 @@ class Caller:
     def pcm(self):
         return (np.concatenate([s for _t, s in self.received]) if self.received
                 else np.zeros(0, np.int16))
+
+    def events_named(self, event):
+        """[arrival s] of the JSON messages whose "event" is @event
+        (Twilio's "clear", "mark")."""
+        return [t for t, data in self.events if data.get("event") == event]
 
     def bursts(self, gap=0.3):
         """What came back as bursts: [(first arrival s, last arrival s,
@@ -86,6 +92,7 @@ class Caller:
                         else:
                             data = json.loads(message)
                             if data.get("event") != "media":
+                                self.events.append((now, data))
                                 continue
                             pcm = audioop.ulaw2lin(base64.b64decode(data["media"]["payload"]), 2)
                         self.received.append((now, np.frombuffer(pcm, dtype=np.int16)))

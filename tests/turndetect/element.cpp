@@ -92,13 +92,14 @@ turns_pushed (Harness & t)
  * once they pause, the turn whole (the input's own samples, from just
  * before the first syllable to the last), between turn-start and
  * turn-end, with the session meta, re-stamped from the clock's now; the
- * next turn right after it; the bus told. At 22050 Hz (resampled for the
- * detector). */
+ * next turn right after it (can-interrupt off: on, the second turn would
+ * cut the first, still playing on the stopped test clock); the bus told.
+ * At 22050 Hz (resampled for the detector). */
 static void
 test_hold_whole_turn (void)
 {
   const int rate = kSpeechRate;
-  Harness t (rate);
+  Harness t (rate, "can-interrupt=false");
   gst_harness_use_testclock (t.h);
   const GstClockTime now = 100 * GST_SECOND;
   gst_harness_set_time (t.h, now);
@@ -184,12 +185,98 @@ test_hold_whole_turn (void)
         (turns[k].samples.size (), GST_SECOND, rate));
     g_assert_cmpuint (field_time (gst_message_get_structure (started[k]),
             "start"), ==, start);
+    gboolean interrupt = TRUE;
+    g_assert_true (gst_structure_get_boolean (gst_message_get_structure
+            (started[k]), "interrupt", &interrupt));
+    g_assert_false (interrupt);
     g_object_unref (ctx);
     g_free (reason);
   }
   guint n = 0;
   g_object_get (t.h->element, "turns", &n, NULL);
   g_assert_cmpuint (n, ==, 2);
+}
+
+/* can-interrupt (the default): a turn that starts while the reply to the
+ * one before still plays (the sink holds its first buffer: blocking push
+ * mode) cuts it. turn-started says interrupt=TRUE; what was queued of the
+ * first turn is dropped (its turn-end stays), a session-clear naming the
+ * session follows it, and the second turn is stamped from now, not after
+ * the first. */
+static void
+test_interrupt (void)
+{
+  const int rate = kSpeechRate;
+  Harness t (rate);
+  gst_harness_use_testclock (t.h);
+  const GstClockTime now = 100 * GST_SECOND;
+  gst_harness_set_time (t.h, now);
+  gst_harness_set_blocking_push_mode (t.h);
+
+  std::vector<int16_t> in = noise (0.5, rate, 0);
+  append (in, speak ("Hello there, this is a test of turn detection."));
+  append (in, noise (0.8, rate, 0));
+  const size_t split = in.size ();
+  append (in, speak ("One two three."));
+  append (in, noise (1.0, rate, 0));
+
+  /* The first turn is pushed; its first buffer waits in the sink. */
+  g_assert_cmpint (t.push ({in.begin (), in.begin () + split}), ==,
+      GST_FLOW_OK);
+  g_assert_true (t.wait_for ([](std::vector<Item> & out) {
+            return std::any_of (out.begin (), out.end (),[](Item & i) {
+                  return i.buffer != nullptr;}
+            );
+          }));
+  /* The caller speaks again: the second turn. */
+  g_assert_cmpint (t.push ({in.begin () + split, in.end ()}), ==,
+      GST_FLOW_OK);
+  gst_harness_push_event (t.h, gst_event_new_eos ());
+  bool eos = false;
+  for (int i = 0; i < 1000 && !eos; i++) {
+    if (GstBuffer * b = gst_harness_try_pull (t.h))
+      gst_buffer_unref (b);
+    else
+      g_usleep (10000);
+    std::lock_guard < std::mutex > l (t.lock);
+    eos = !t.out.empty () && t.out.back ().event &&
+        GST_EVENT_TYPE (t.out.back ().event) == GST_EVENT_EOS;
+  }
+  g_assert_true (eos);
+
+  auto started = t.messages (GST_TURN_STARTED_MESSAGE_NAME);
+  g_assert_cmpuint (started.size (), ==, 2);
+  for (GstMessage *m : started) {
+    gboolean interrupt = FALSE;
+    g_assert_true (gst_structure_get_boolean (gst_message_get_structure (m),
+            "interrupt", &interrupt));
+    g_assert_true (interrupt);
+  }
+  auto turns = turns_pushed (t);
+  g_assert_cmpuint (turns.size (), ==, 2);
+  /* Of the first turn only the buffer the sink held came out. */
+  g_assert_cmpuint (turns[0].samples.size (), ==, (size_t) rate / 50);
+  g_assert_cmpuint (turns[0].first_pts, ==, now);
+  g_assert_cmpuint (turns[1].samples.size (), >, (size_t) rate / 2);
+  g_assert_cmpuint (turns[1].first_pts, ==, now);
+  /* Between them, the session-clear of the session. */
+  std::lock_guard < std::mutex > l (t.lock);
+  int clears = 0, ends = 0;
+  for (Item & i : t.out) {
+    if (!i.event)
+      continue;
+    if (gst_event_parse_turn_end (i.event, nullptr, nullptr, nullptr,
+            nullptr, nullptr))
+      ends++;
+    GstSessionContext *ctx = nullptr;
+    if (gst_event_parse_session_clear (i.event, &ctx)) {
+      g_assert_cmpint (ends, ==, 1);
+      g_assert_true (ctx == t.context);
+      g_object_unref (ctx);
+      clears++;
+    }
+  }
+  g_assert_cmpint (clears, ==, 1);
 }
 
 /* Live mode: every buffer passes as it came (same data, same times, same
@@ -437,6 +524,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/turndetect/hold-whole-turn", test_hold_whole_turn);
+  g_test_add_func ("/turndetect/interrupt", test_interrupt);
   g_test_add_func ("/turndetect/live-marks", test_live_marks);
   g_test_add_func ("/turndetect/noise-makes-no-turn",
       test_noise_makes_no_turn);

@@ -37,7 +37,13 @@ G_BEGIN_DECLS
  * GST_TURN_STARTED_MESSAGE_NAME:
  *
  * Name of the element message `turndetect` posts when a turn begins
- * (fields as the "turn-start" event).
+ * (fields as the "turn-start" event, and `interrupt`, gboolean: TRUE when
+ * the turn is to cut a reply still playing to the caller, turndetect's
+ * `can-interrupt`). `sessionbin` acts on any such message from a handler
+ * whose `interrupt` is TRUE: it drops what the handler's audio output
+ * still has for the session until the turn-ended message of the same
+ * turn, clears the session, and adds `interrupted` (gboolean: a reply was
+ * playing and was cut) to the message it reposts.
  */
 #define GST_TURN_STARTED_MESSAGE_NAME "turn-started"
 /**

@@ -32,6 +32,11 @@ public:
    * format and size; taken), to be encoded; its media time is its
    * buffer's PTS through its segment. */
   virtual bool send_video (GstSample * frame) = 0;
+  /* Drops the audio sent so far that has not left the server yet (the
+   * session was cleared: a reply cut short). */
+  virtual void drop_queued_audio ()
+  {
+  }
 };
 
 }  // namespace sessionctx

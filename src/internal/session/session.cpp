@@ -268,9 +268,27 @@ Session::send_mark (const std::string & name)
   return send_frame (ws::kText, text.data (), text.size (), false);
 }
 
+/* Every session's clears, counted: clear_count (). */
+static std::atomic<guint64> clears_in_process { 0 };
+
+guint64
+Session::clear_count ()
+{
+  return clears_in_process.load (std::memory_order_relaxed);
+}
+
 bool
 Session::clear ()
 {
+  last_clear_.store (clears_in_process.fetch_add (1,
+          std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (transport_ == GST_SESSION_TRANSPORT_WEBRTC) {
+    if (!is_open ())
+      return false;
+    if (peer_link)
+      peer_link->drop_queued_audio ();
+    return true;
+  }
   std::lock_guard < std::mutex > lock (connection_.write_lock ());
   if (!is_open ())
     return false;

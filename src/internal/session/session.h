@@ -132,8 +132,17 @@ public:
   bool send_text (std::string text);
   bool send_mark (const std::string & name);
   /* Drops media queued but not yet written and tells a Twilio client to
-   * clear its buffer. */
+   * clear its buffer; a WebRTC peer drops the audio its send chain still
+   * holds (PeerLink::drop_queued_audio). Counted (clear_count ()). */
   bool clear ();
+  /* Clears of any session so far in the process: a sender notes it before
+   * it waits for a buffer's time, and drops that buffer if its session was
+   * cleared after (cleared_after ()): it was queued when the clear came. */
+  static guint64 clear_count ();
+  bool cleared_after (guint64 count) const
+  {
+    return last_clear_.load (std::memory_order_relaxed) > count;
+  }
   /* WebRTC: 16-bit mono PCM at output_rate () for the peer, of media
    * time @media (the running time of its first sample; NONE: unknown). */
   bool send_pcm (const int16_t * pcm, size_t len,
@@ -374,6 +383,7 @@ private:
   std::atomic<guint64> frames_out_ { 0 };
   std::atomic<guint64> bytes_out_ { 0 };
   std::atomic<guint64> dropped_ { 0 };
+  std::atomic<guint64> last_clear_ { 0 };      /* clear_count () at its last */
   std::atomic<guint64> audio_dropped_ns_ { 0 };
   std::atomic<guint64> video_dropped_ { 0 };
   std::atomic<guint64> input_backlog_max_ns_ { 0 };
