@@ -319,6 +319,40 @@ test_video_not_negotiated ()
   g_assert_cmpint (bad.pictures (), ==, 0);
 }
 
+/* What holds for audio sessions holds for video ones: max-sessions
+ * refuses a second camera (the failed reply FastRTC's client knows), and
+ * time-limit ends a video session (reason time-limit) while it sends and
+ * gets pictures. */
+static void
+test_video_limits ()
+{
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 peer-timeout=3 max-sessions=1 time-limit=3");
+  s.play ();
+  ModeClient first ("first", camera (160, 120));
+  ModeClient second ("second", camera (160, 120));
+  g_assert_cmpuint (first.connect (s.port ()).status, ==, 200);
+  g_assert_true (s.wait_started (1));
+  HttpReply r = second.connect (s.port ());
+  g_test_message ("second camera: %u %s", r.status, r.body.c_str ());
+  g_assert_nonnull (strstr (r.body.c_str (), "concurrency_limit_reached"));
+  g_assert_true (test::wait_for ([&] {
+        return first.pictures () >= 10;
+      }, 15000));
+  const gint64 t0 = g_get_monotonic_time ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-ended") >= 1;
+      }, 10000));
+  g_test_message ("ended %.1f s after its 10th picture back",
+      (g_get_monotonic_time () - t0) / 1e6);
+  auto ended = s.bus->elements ("session-ended");
+  assert_str_eq (gst_structure_get_string (ended[0], "session-id"), "first");
+  assert_str_eq (gst_structure_get_string (ended[0], "reason-name"),
+      "time-limit");
+  for (auto *st : ended)
+    gst_structure_free (st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +362,6 @@ main (int argc, char **argv)
       test_receive_generated_video);
   g_test_add_func ("/modes/send-only", test_send_only);
   g_test_add_func ("/modes/video-not-negotiated", test_video_not_negotiated);
+  g_test_add_func ("/modes/video-limits", test_video_limits);
   return g_test_run ();
 }
