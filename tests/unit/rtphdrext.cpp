@@ -90,7 +90,10 @@ test_cache ()
   }
   g_assert_cmpuint (cache.size (), ==, ContextCache::kCapacity);
   /* s0 is the least recently met: finding it makes it the most recent. */
-  g_assert_cmpstr (cache.find ("s0").id ().c_str (), ==, "s0");
+  {
+    const std::string got = cache.find ("s0").id ();
+    g_assert_cmpstr (got.c_str (), ==, "s0");
+  }
   cache.insert ("new", gst::session::Context::adopt (context ("new")));
   g_assert_cmpuint (cache.size (), ==, ContextCache::kCapacity);
   g_assert_true (cache.find ("s0"));
@@ -360,7 +363,10 @@ test_no_extension_no_meta ()
     seq++;
     g_assert_cmpint (gst_harness_push (depay, in), ==, GST_FLOW_OK);
     GstBuffer *out = gst_harness_pull (depay);
-    g_assert_cmpstr (id_of (out).c_str (), ==, id);
+    {
+      const std::string got = id_of (out);
+      g_assert_cmpstr (got.c_str (), ==, id);
+    }
     gst_buffer_unref (out);
   }
   gst_harness_teardown (depay);
@@ -391,7 +397,10 @@ test_corrupt_ignored ()
     g_assert_cmpint (gst_harness_push (depay, packet (seq++, bits, block)),
         ==, GST_FLOW_OK);
     GstBuffer *out = gst_harness_pull (depay);
-    g_assert_cmpstr (id_of (out).c_str (), ==, "");
+    {
+      const std::string got = id_of (out);
+      g_assert_cmpstr (got.c_str (), ==, "");
+    }
     gst_buffer_unref (out);
   }
   /* Read by the extension and refused: the five whose element fits. */
@@ -437,7 +446,10 @@ test_corrupt_ignored ()
   /* And a good packet still reads. */
   gst_harness_push (depay, packet (seq++, 0xBEDE, one_byte_block ("fine")));
   GstBuffer *out = gst_harness_pull (depay);
-  g_assert_cmpstr (id_of (out).c_str (), ==, "fine");
+  {
+    const std::string got = id_of (out);
+    g_assert_cmpstr (got.c_str (), ==, "fine");
+  }
   gst_buffer_unref (out);
   gst_harness_teardown (depay);
   gst_object_unref (ext);
@@ -533,7 +545,10 @@ test_sticky_follows_meta ()
   /* The pad answers with the last session named. */
   GstPad *src = gst_element_get_static_pad (h->element, "src");
   gst::session::Context cur = gst::session::current (src, nullptr);
-  g_assert_cmpstr (cur.id ().c_str (), ==, "a");
+  {
+    const std::string got = cur.id ();
+    g_assert_cmpstr (got.c_str (), ==, "a");
+  }
   gst_object_unref (src);
   for (int i = 0; i < 7; i++)
     gst_buffer_unref (gst_harness_pull (h));
@@ -563,7 +578,10 @@ test_sticky_fills_declared ()
   gst_harness_set_src_caps_str (h, RAW_CAPS);
   gst_harness_push (h, audio_of (nullptr));
   GstBuffer *out = gst_harness_pull (h);
-  g_assert_cmpstr (id_of (out).c_str (), ==, "");
+  {
+    const std::string got = id_of (out);
+    g_assert_cmpstr (got.c_str (), ==, "");
+  }
   gst_buffer_unref (out);
 
   GstSessionContext *a = context ("declared"), *b = context ("other");
@@ -577,7 +595,10 @@ test_sticky_fills_declared ()
   const char *expected[] = { "declared", "declared", "other", "declared" };
   for (const char *id : expected) {
     out = gst_harness_pull (h);
-    g_assert_cmpstr (id_of (out).c_str (), ==, id);
+    {
+      const std::string got = id_of (out);
+      g_assert_cmpstr (got.c_str (), ==, id);
+    }
     gst_buffer_unref (out);
   }
   g_assert_null (gst_buffer_get_session_meta (shared));
@@ -590,7 +611,10 @@ test_sticky_fills_declared ()
   gst_harness_push_event (h, gst_event_new_segment (&segment));
   gst_harness_push (h, audio_of (nullptr));
   out = gst_harness_pull (h);
-  g_assert_cmpstr (id_of (out).c_str (), ==, "");
+  {
+    const std::string got = id_of (out);
+    g_assert_cmpstr (got.c_str (), ==, "");
+  }
   gst_buffer_unref (out);
   g_object_unref (a);
   g_object_unref (b);

@@ -335,7 +335,10 @@ test_drain ()
   /* Still live, still sending, half-way to the deadline. */
   const size_t before = s.capture.samples_of ("draining");
   g_usleep (timeout_s * G_USEC_PER_SEC / 2);
-  g_assert_cmpstr (s.bus->ended_reason ("draining").c_str (), ==, "");
+  {
+    const std::string reason = s.bus->ended_reason ("draining");
+    g_assert_cmpstr (reason.c_str (), ==, "");
+  }
   g_assert_cmpuint (s.capture.samples_of ("draining"), >, before);
 
   g_assert_true (test::wait_for ([&] {
