@@ -331,7 +331,9 @@ gst_turn_detect_set_property (GObject * object, guint prop_id,
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
   }
+  self->priv->settings_changed.store (true, std::memory_order_release);
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include <gst/sessionctx/sessionctx.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -48,6 +49,9 @@ struct GstTurnDetectPrivate
   std::mutex lock;              /* guards settings and turns */
   turndetect::Settings settings;
   guint turns = 0;
+  /* Set when a property changed #settings: the stream applies them at
+   * its next buffer (no lock per buffer otherwise). */
+  std::atomic<bool> settings_changed { false };
 
   /* The streaming thread's (sink pad: chain and serialized events). */
   turndetect::Settings applied;
@@ -79,7 +83,8 @@ struct _GstTurnDetect
 void turn_detect_forget_context (GstTurnDetectPrivate * priv);
 /* A new stream at @rate (0: none yet): nothing held, nothing decided. */
 void turn_detect_reset_stream (GstTurnDetect * self, int rate);
-/* Property changes reach the stream between buffers. */
+/* Property changes reach the stream between buffers (only when one
+ * changed since: #settings_changed). */
 void turn_detect_apply_settings (GstTurnDetectPrivate * priv);
 /* What the segmenter decided: messages, events, held turns. @buf: the
  * buffer just analysed (its session names the turn), or NULL. */

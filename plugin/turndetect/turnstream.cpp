@@ -47,6 +47,8 @@ turn_detect_reset_stream (GstTurnDetect * self, int rate)
 void
 turn_detect_apply_settings (GstTurnDetectPrivate * priv)
 {
+  if (!priv->settings_changed.exchange (false, std::memory_order_acquire))
+    return;
   Settings now;
   {
     std::lock_guard < std::mutex > l (priv->lock);

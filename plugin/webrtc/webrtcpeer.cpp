@@ -415,16 +415,16 @@ public:
     }
     /* A peer that only receives has its figures fetched here. */
     peer_stats_maybe_fetch (p->webrtc, p->session, p->stats_fetched_us);
-    /* Stamped on the audio's timeline (SendClock), not on arrival. */
+    /* Stamped on the audio's timeline (SendClock), not on arrival. What
+     * gst_app_src_push_sample () does, without a sample per frame: the
+     * caps set (a no-op while they stay the same), the buffer pushed. */
     buf = gst_buffer_make_writable (gst_buffer_ref (buf));
     p->send_clock.stamp_video (buf, media, now);
-    GstSample *stamped = gst_sample_new (buf, gst_sample_get_caps (frame),
-        nullptr, nullptr);
-    gst_buffer_unref (buf);
+    if (GstCaps * caps = gst_sample_get_caps (frame))
+      gst_app_src_set_caps (GST_APP_SRC (appsrc), caps);
     gst_sample_unref (frame);
-    bool ok = gst_app_src_push_sample (GST_APP_SRC (appsrc), stamped) ==
+    bool ok = gst_app_src_push_buffer (GST_APP_SRC (appsrc), buf) ==
         GST_FLOW_OK;
-    gst_sample_unref (stamped);
     gst_object_unref (appsrc);
     return ok;
   }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "core/apimetrics.h"
+#include "core/prometheustext.h"
 
 namespace sessionctx {
 namespace {
@@ -24,10 +25,8 @@ api_route_name (ApiRoute route)
 int
 ApiCounters::status_index (guint status)
 {
-  for (int i = 0; i < kNumStatuses; i++)
-    if (kStatuses[i] == status)
-      return i;
-  return status_index (500);
+  int i = prometheus::status_index (kStatuses, status);
+  return i >= 0 ? i : prometheus::status_index (kStatuses, 500);
 }
 
 void
@@ -52,22 +51,17 @@ ApiCounters::count (ApiRoute route, guint status) const
 void
 ApiCounters::render (std::string & out) const
 {
-  out += "# HELP sessionctx_api_requests_total Requests to the session API "
-      "(/sessions, api-token), by route (list, get, message, clear, end, "
-      "other) and HTTP status\n"
-      "# TYPE sessionctx_api_requests_total counter\n";
+  prometheus::header (out, "sessionctx_api_requests_total", "counter",
+      "Requests to the session API (/sessions, api-token), by route (list, "
+      "get, message, clear, end, other) and HTTP status");
   for (int r = 0; r < (int) ApiRoute::kCount; r++)
     for (int i = 0; i < kNumStatuses; i++) {
       guint64 n = requests_[r][i].load (std::memory_order_relaxed);
       if (n == 0 && kStatuses[i] != 200)
         continue;
-      out += "sessionctx_api_requests_total{route=\"";
-      out += kRouteNames[r];
-      out += "\",code=\"";
-      out += std::to_string (kStatuses[i]);
-      out += "\"} ";
-      out += std::to_string (n);
-      out += '\n';
+      prometheus::sample (out, "sessionctx_api_requests_total", {
+            {"route", kRouteNames[r]},
+            {"code", std::to_string (kStatuses[i]).c_str ()}}, n);
     }
 }
 

@@ -44,7 +44,7 @@ private:
   static constexpr guint kStatuses[] = { 200, 400, 401, 403, 404, 405, 409,
     411, 413, 415, 500, 502, 503, 504
   };
-  static constexpr int kNumStatuses = 14;
+  static constexpr int kNumStatuses = G_N_ELEMENTS (kStatuses);
   static int status_index (guint status);
   std::atomic<guint64> requests_[(int) ApiRoute::kCount][kNumStatuses] {};
 };

@@ -34,7 +34,7 @@ public:
 
 private:
   static constexpr guint kStatuses[] = { 200, 405, 503 };
-  static constexpr int kNumStatuses = 3;
+  static constexpr int kNumStatuses = G_N_ELEMENTS (kStatuses);
   std::atomic<guint64> requests_[kPaths][kNumStatuses] {};
   std::atomic<int> draining_ { 0 };
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "core/metrics.h"
+#include "core/prometheustext.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -30,30 +31,8 @@ append_double (std::string & out, double v)
   out += buf;
 }
 
-void
-header (std::string & out, const char *name, const char *type,
-    const char *help)
-{
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void
-counter (std::string & out, const char *name, const char *help, guint64 v)
-{
-  header (out, name, "counter", help);
-  out += name;
-  out += ' ';
-  append_u64 (out, v);
-  out += '\n';
-}
+using prometheus::counter;
+using prometheus::header;
 
 const GstSessionTransport kTransportValues[] = {
   GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_TRANSPORT_WEBRTC,
@@ -280,13 +259,9 @@ Metrics::render () const
       "Video frames for WebRTC clients that were not sent, by reason: "
       "framerate (sooner than video-max-framerate), send_queue (the oldest "
       "frame waiting for the encoder, dropped for a newer one)");
-  for (int i = 0; i < kVideoDrops; i++) {
-    out += "sessionctx_video_frames_dropped_total{reason=\"";
-    out += video_drop_name ((VideoDrop) i);
-    out += "\"} ";
-    append_u64 (out, t.video_dropped[i]);
-    out += '\n';
-  }
+  for (int i = 0; i < kVideoDrops; i++)
+    prometheus::sample (out, "sessionctx_video_frames_dropped_total", {
+          {"reason", video_drop_name ((VideoDrop) i)}}, t.video_dropped[i]);
   counter (out, "sessionctx_video_keyframe_requests_received_total",
       "Keyframe requests (PLI, FIR) from WebRTC clients for the video sent "
       "to them", t.keyframe_requests_received);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "core/telephonemetrics.h"
+#include "core/prometheustext.h"
 
 namespace sessionctx {
 namespace {
@@ -16,41 +17,31 @@ constexpr guint TelephoneCounters::kStatuses[];
 void
 TelephoneCounters::webhook (guint status)
 {
-  for (int i = 0; i < kNumStatuses; i++)
-    if (kStatuses[i] == status) {
-      webhook_[i].fetch_add (1, std::memory_order_relaxed);
-      return;
-    }
+  int i = prometheus::status_index (kStatuses, status);
+  if (i >= 0)
+    webhook_[i].fetch_add (1, std::memory_order_relaxed);
 }
 
 void
 TelephoneCounters::render (std::string & out) const
 {
-  out += "# HELP sessionctx_twilio_webhook_requests_total Answers to "
-      "Twilio's incoming-call webhook (/telephone/incoming), by HTTP status "
-      "(200: TwiML; 401, 403: refused)\n"
-      "# TYPE sessionctx_twilio_webhook_requests_total counter\n";
-  for (int i = 0; i < kNumStatuses; i++) {
-    out += "sessionctx_twilio_webhook_requests_total{code=\"";
-    out += std::to_string (kStatuses[i]);
-    out += "\"} ";
-    out += std::to_string (webhook_[i].load (std::memory_order_relaxed));
-    out += '\n';
-  }
-  out += "# HELP sessionctx_twilio_signature_refusals_total Requests "
-      "refused (HTTP 403) for their X-Twilio-Signature while "
-      "twilio-auth-token is set, by route and reason (missing, invalid)\n"
-      "# TYPE sessionctx_twilio_signature_refusals_total counter\n";
+  prometheus::header (out, "sessionctx_twilio_webhook_requests_total",
+      "counter", "Answers to Twilio's incoming-call webhook "
+      "(/telephone/incoming), by HTTP status (200: TwiML; 401, 403: "
+      "refused)");
+  for (int i = 0; i < kNumStatuses; i++)
+    prometheus::sample (out, "sessionctx_twilio_webhook_requests_total", {
+          {"code", std::to_string (kStatuses[i]).c_str ()}},
+        webhook_[i].load (std::memory_order_relaxed));
+  prometheus::header (out, "sessionctx_twilio_signature_refusals_total",
+      "counter", "Requests refused (HTTP 403) for their X-Twilio-Signature "
+      "while twilio-auth-token is set, by route and reason (missing, "
+      "invalid)");
   for (int r = 0; r < kRoutes; r++)
-    for (int w = 0; w < kRefusals; w++) {
-      out += "sessionctx_twilio_signature_refusals_total{route=\"";
-      out += kRouteNames[r];
-      out += "\",reason=\"";
-      out += kRefusalNames[w];
-      out += "\"} ";
-      out += std::to_string (refused_[r][w].load (std::memory_order_relaxed));
-      out += '\n';
-    }
+    for (int w = 0; w < kRefusals; w++)
+      prometheus::sample (out, "sessionctx_twilio_signature_refusals_total", {
+            {"route", kRouteNames[r]}, {"reason", kRefusalNames[w]}},
+          refused_[r][w].load (std::memory_order_relaxed));
 }
 
 }  // namespace sessionctx

@@ -45,7 +45,7 @@ public:
 
 private:
   static constexpr guint kStatuses[] = { 200, 400, 401, 403, 404, 405, 503 };
-  static constexpr int kNumStatuses = 7;
+  static constexpr int kNumStatuses = G_N_ELEMENTS (kStatuses);
   std::atomic<guint64> webhook_[kNumStatuses] {};
   std::atomic<guint64> refused_[kRoutes][kRefusals] {};
 };

@@ -32,18 +32,6 @@ refused (ApiRoute route, guint status, const char *error, std::string detail,
   return r;
 }
 
-int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 std::string_view
 trimmed (std::string_view s)
 {
@@ -101,8 +89,8 @@ decode_id (std::string_view segment, std::string & out)
     }
     if (i + 2 >= segment.size ())
       return "malformed percent-escape in the session id";
-    int hi = hex_value (segment[i + 1]);
-    int lo = hex_value (segment[i + 2]);
+    int hi = g_ascii_xdigit_value (segment[i + 1]);
+    int lo = g_ascii_xdigit_value (segment[i + 2]);
     if (hi < 0 || lo < 0)
       return "malformed percent-escape in the session id";
     out += (char) (hi << 4 | lo);

@@ -9,18 +9,6 @@
 namespace sessionctx {
 namespace {
 
-int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* One name or value of a form: '+' is a space, %XX a byte. */
 bool
 form_decode (const char *s, size_t len, std::string * out)
@@ -34,8 +22,8 @@ form_decode (const char *s, size_t len, std::string * out)
     } else if (c == '%') {
       if (i + 2 >= len)
         return false;
-      int hi = hex_value (s[i + 1]);
-      int lo = hex_value (s[i + 2]);
+      int hi = g_ascii_xdigit_value (s[i + 1]);
+      int lo = g_ascii_xdigit_value (s[i + 2]);
       if (hi < 0 || lo < 0)
         return false;
       *out += (char) (hi << 4 | lo);
