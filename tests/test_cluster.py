@@ -37,7 +37,6 @@ sample, so "no frame lost" is "as many bytes back as sent").
 import asyncio
 import base64
 import csv
-import http.client
 import io
 import json
 import os
@@ -56,6 +55,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, list_cases, run_cases  # noqa: E402
 from netns import SERVER_ADDRESS, run_inside  # noqa: E402
 from servers import wait_listening  # noqa: E402
+from webapi import request, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
@@ -68,26 +68,6 @@ FASTRTC_FROM, TWILIO_FROM = "127.0.0.2", "127.0.0.3"
 # 20 ms of µ-law: 48 kHz for FastRTC (websocket-input-rate), 8 kHz Twilio.
 FASTRTC_FRAME = base64.b64encode(bytes([0x80 | (i % 16) for i in range(960)])).decode()
 TWILIO_FRAME = base64.b64encode(bytes([0x80 | (i % 16) for i in range(160)])).decode()
-
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-def request(port, method, path, headers=None, body=None):
-    """(status, body) of one HTTP request to 127.0.0.1:port."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, r.read()
-    finally:
-        conn.close()
 
 
 # ------------------------------------------------------------------ processes
@@ -107,8 +87,8 @@ class Instance:
     def sessions(self):
         """{id: session} this instance holds ({} when it does not answer)."""
         try:
-            st, body = request(self.port, "GET", "/sessions",
-                               {"Authorization": "Bearer " + TOKEN})
+            st, _h, body = request(self.port, "GET", "/sessions",
+                                   {"Authorization": "Bearer " + TOKEN})
         except OSError:
             return {}
         if st != 200:
@@ -143,7 +123,7 @@ def haproxy_config(instances, first_port=FIRST_PORT, port=PROXY_PORT):
 def server_states(stats_port=STATS_PORT):
     """{server name: status} of HAProxy's `instances` backend."""
     try:
-        st, body = request(stats_port, "GET", "/stats;csv")
+        st, _h, body = request(stats_port, "GET", "/stats;csv")
     except OSError:
         return {}
     rows = csv.DictReader(io.StringIO(body.decode().lstrip("# ")))
@@ -155,7 +135,7 @@ def server_stats(name, stats_port=STATS_PORT):
     """Retries and redispatches HAProxy counted for server @name, and the
     5xx answers it got from it."""
     try:
-        _st, body = request(stats_port, "GET", "/stats;csv")
+        _st, _h, body = request(stats_port, "GET", "/stats;csv")
     except OSError:
         return {}
     for r in csv.DictReader(io.StringIO(body.decode().lstrip("# "))):
@@ -388,10 +368,10 @@ def case_proxy():
         for sid, _f in rtc:
             answers = set()
             for _ in range(5):
-                st, body = request(PROXY_PORT, "POST", "/webrtc/offer",
-                                   {"Content-Type": "application/json"},
-                                   json.dumps({"type": "ice-candidate", "webrtc_id": sid,
-                                               "candidate": cand}))
+                st, _h, body = request(PROXY_PORT, "POST", "/webrtc/offer",
+                                       {"Content-Type": "application/json"},
+                                       json.dumps({"type": "ice-candidate", "webrtc_id": sid,
+                                                   "candidate": cand}))
                 answers.add((st, json.loads(body).get("meta", {}).get("error")))
             check(len(answers) == 1 and list(answers)[0][1] == "connection_closed",
                   "%s: its candidates reach the instance that held it: %s" % (sid, answers))

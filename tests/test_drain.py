@@ -38,7 +38,6 @@ POSTs.
 """
 import asyncio
 import base64
-import http.client
 import json
 import os
 import signal
@@ -60,6 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from servers import free_port, wait_listening  # noqa: E402
+from webapi import failed_code, metrics, request, wait_for  # noqa: E402
 
 Gst.init(None)
 
@@ -98,17 +98,6 @@ class Serve:
             return None, err
 
 
-def request(port, method, path, headers=None, body=None):
-    """(status, {lower-case header: value}, body)"""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    conn.close()
-    return out
-
-
 def upgrade(port, path="/websocket/offer"):
     """A raw WebSocket upgrade: (status, headers, body)."""
     return request(port, "GET", path, {
@@ -120,34 +109,6 @@ def upgrade(port, path="/websocket/offer"):
 def post_json(port, obj):
     return request(port, "POST", "/webrtc/offer",
                    {"Content-Type": "application/json"}, json.dumps(obj))
-
-
-def failed_code(body):
-    try:
-        j = json.loads(body)
-        return j.get("status") == "failed" and j["meta"]["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def metrics(port, headers=None):
-    """{series with labels: value} of /metrics."""
-    _status, _h, body = request(port, "GET", "/metrics", headers)
-    out = {}
-    for line in body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 class Client(threading.Thread):

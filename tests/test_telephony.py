@@ -38,7 +38,6 @@ import base64
 import signal
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import ssl
@@ -55,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from servers import free_port, stop_server, wait_listening  # noqa: E402
+from webapi import failed_code, metrics, request  # noqa: E402
 
 SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
     HERE, "..", "build", "tools", "gst-sessionctx-serve")
@@ -95,20 +95,6 @@ class Server:
         return stop_server(self.proc)
 
 
-def request(port, method, path, headers=None, body=None, context=None):
-    if context:
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
-                                           context=context)
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    conn.close()
-    return out
-
-
 def webhook(port, params=None, url=None, token=TWILIO_TOKEN, path="/telephone/incoming",
             headers=None, sign_params=None, context=None):
     """POSTs Twilio's form to @path; signed over @url (None: unsigned) and
@@ -138,34 +124,13 @@ def stream_url(body):
     return streams[0].get("url")
 
 
-def failed_code(data):
-    try:
-        return json.loads(data)["meta"]["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def upgrade(port, path="/telephone/handler", headers=None):
     """A raw WebSocket upgrade: its HTTP status and body."""
     h = {"Upgrade": "websocket", "Connection": "Upgrade",
          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"}
     h.update(headers or {})
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers=h)
-    r = conn.getresponse()
-    out = (r.status, r.read() if r.status != 101 else b"")
-    conn.close()
-    return out
-
-
-def metrics(port, headers=None):
-    status, _, data = request(port, "GET", "/metrics", headers)
-    out = {}
-    for line in data.decode().splitlines():
-        if line.startswith("sessionctx_twilio") or line.startswith("sessionctx_protocol_errors"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    status, _h, body = request(port, "GET", path, h)
+    return status, body
 
 
 async def twilio_call(url, signature=None, ssl_context=None, frames=25, sid="MZ1"):
