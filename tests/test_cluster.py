@@ -34,10 +34,7 @@ sample, so "no frame lost" is "as many bytes back as sent").
 
     test_cluster.py [CASE...]      needs root (unshare -n) and haproxy
 """
-import asyncio
-import base64
 import csv
-import http.client
 import io
 import json
 import os
@@ -46,16 +43,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-
-import websockets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, list_cases, run_cases  # noqa: E402
 from netns import SERVER_ADDRESS, run_inside  # noqa: E402
+from pacedclient import PacedClient  # noqa: E402
 from servers import wait_listening  # noqa: E402
+from webapi import request, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
@@ -65,29 +61,6 @@ AIORTC = os.path.join(HERE, "clients", "aiortc_client.py")
 TOKEN = "cluster-Test_token"
 PROXY_PORT, FIRST_PORT, STATS_PORT = 8080, 8081, 8404
 FASTRTC_FROM, TWILIO_FROM = "127.0.0.2", "127.0.0.3"
-# 20 ms of µ-law: 48 kHz for FastRTC (websocket-input-rate), 8 kHz Twilio.
-FASTRTC_FRAME = base64.b64encode(bytes([0x80 | (i % 16) for i in range(960)])).decode()
-TWILIO_FRAME = base64.b64encode(bytes([0x80 | (i % 16) for i in range(160)])).decode()
-
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-def request(port, method, path, headers=None, body=None):
-    """(status, body) of one HTTP request to 127.0.0.1:port."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, r.read()
-    finally:
-        conn.close()
 
 
 # ------------------------------------------------------------------ processes
@@ -107,8 +80,8 @@ class Instance:
     def sessions(self):
         """{id: session} this instance holds ({} when it does not answer)."""
         try:
-            st, body = request(self.port, "GET", "/sessions",
-                               {"Authorization": "Bearer " + TOKEN})
+            st, _h, body = request(self.port, "GET", "/sessions",
+                                   {"Authorization": "Bearer " + TOKEN})
         except OSError:
             return {}
         if st != 200:
@@ -143,7 +116,7 @@ def haproxy_config(instances, first_port=FIRST_PORT, port=PROXY_PORT):
 def server_states(stats_port=STATS_PORT):
     """{server name: status} of HAProxy's `instances` backend."""
     try:
-        st, body = request(stats_port, "GET", "/stats;csv")
+        st, _h, body = request(stats_port, "GET", "/stats;csv")
     except OSError:
         return {}
     rows = csv.DictReader(io.StringIO(body.decode().lstrip("# ")))
@@ -155,7 +128,7 @@ def server_stats(name, stats_port=STATS_PORT):
     """Retries and redispatches HAProxy counted for server @name, and the
     5xx answers it got from it."""
     try:
-        _st, body = request(stats_port, "GET", "/stats;csv")
+        _st, _h, body = request(stats_port, "GET", "/stats;csv")
     except OSError:
         return {}
     for r in csv.DictReader(io.StringIO(body.decode().lstrip("# "))):
@@ -207,99 +180,12 @@ class Cluster:
 
 # ------------------------------------------------------------------ clients
 
-class Client(threading.Thread):
-    """A WebSocket client (FastRTC or Twilio) on its own thread, connecting
-    from @source through the proxy: start, then 20 ms µ-law frames at
-    real-time pace until stop() (then its `stop`, and it waits for the
-    echo and the close) or until the connection ends. Counts the bytes
-    sent and echoed, and when each echo came."""
-
-    def __init__(self, sid, dialect="fastrtc", source=FASTRTC_FROM, port=PROXY_PORT,
-                 headers=None):
-        super().__init__(daemon=True)
-        self.sid, self.dialect, self.source, self.port = sid, dialect, source, port
-        self.headers = headers or {}
-        self.sent = self.got = 0
-        self.echo_times = []
-        self.close_code = None
-        self.closed_at = None
-        self.error = None
-        self._stopping = threading.Event()
-
-    def __repr__(self):
-        return "%s (%s)" % (self.sid, self.dialect)
-
-    def stop(self):
-        self._stopping.set()
-
-    def echoes_since(self, t):
-        return sum(1 for e in list(self.echo_times) if e >= t)
-
-    def run(self):
-        try:
-            asyncio.run(self._main())
-        except Exception as e:  # noqa: BLE001 (reported by the checks)
-            self.error = repr(e)
-        self.closed_at = self.closed_at or time.time()
-
-    async def _main(self):
-        twilio = self.dialect == "twilio"
-        path = "/telephone/handler" if twilio else "/websocket/offer"
-        frame = TWILIO_FRAME if twilio else FASTRTC_FRAME
-        size = len(base64.b64decode(frame))
-        try:
-            async with websockets.connect(
-                    "ws://127.0.0.1:%d%s" % (self.port, path), max_size=None,
-                    local_addr=(self.source, 0), extra_headers=self.headers) as ws:
-                if twilio:
-                    await ws.send(json.dumps({"event": "connected", "protocol": "Call"}))
-                    await ws.send(json.dumps({
-                        "event": "start", "sequenceNumber": "1", "streamSid": self.sid,
-                        "start": {"streamSid": self.sid, "callSid": "CAcluster",
-                                  "mediaFormat": {"encoding": "audio/x-mulaw",
-                                                  "sampleRate": 8000, "channels": 1}}}))
-                else:
-                    await ws.send(json.dumps({"event": "start", "websocket_id": self.sid}))
-
-                async def reader():
-                    async for msg in ws:
-                        j = json.loads(msg)
-                        if j.get("event") == "media":
-                            self.got += len(base64.b64decode(j["media"]["payload"]))
-                            self.echo_times.append(time.time())
-
-                task = asyncio.ensure_future(reader())
-                t0, n = time.time(), 0
-                while not self._stopping.is_set() and not task.done():
-                    media = {"payload": frame}
-                    msg = {"event": "media", "media": media}
-                    if twilio:
-                        msg["streamSid"] = self.sid
-                    await ws.send(json.dumps(msg))
-                    n += 1
-                    self.sent += size
-                    delay = t0 + n * 0.02 - time.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                if not task.done():
-                    await ws.send(json.dumps({"event": "stop", "streamSid": self.sid}
-                                             if twilio else {"event": "stop"}))
-                try:
-                    await asyncio.wait_for(task, 20)
-                except (asyncio.TimeoutError, websockets.ConnectionClosed):
-                    pass
-                self.close_code = ws.close_code
-        except websockets.ConnectionClosed as e:
-            self.close_code = e.code
-        self.closed_at = time.time()
-
-
 def start_clients(prefix, count, dialect="fastrtc", source=FASTRTC_FROM, **kw):
     """@count clients started one after the other, each once it hears its
     echo (so leastconn sees the ones before it)."""
     out = []
     for k in range(count):
-        c = Client("%s-%d" % (prefix, k), dialect, source, **kw)
+        c = PacedClient(PROXY_PORT, "%s-%d" % (prefix, k), dialect, source, **kw)
         c.start()
         check(wait_for(lambda: len(c.echo_times) >= 5, 20),
               "%r hears its echo through the proxy (%d frames)" % (c, len(c.echo_times)))
@@ -352,7 +238,8 @@ def case_proxy():
         rtc = [("rtc-one", 440), ("rtc-two", 1250), ("rtc-three", 660)]
         peers = [start_aiortc(sid, freq, 8) for sid, freq in rtc]
         clients = start_clients("fastrtc", 4)
-        spoofer = Client("spoofer", headers={"X-Forwarded-For": "6.6.6.6"})
+        spoofer = PacedClient(PROXY_PORT, "spoofer", source=FASTRTC_FROM,
+                              headers={"X-Forwarded-For": "6.6.6.6"})
         spoofer.start()
         check(wait_for(lambda: len(spoofer.echo_times) >= 5, 20), "the spoofer hears its echo")
         clients += [spoofer] + start_clients("MZtwilio", 3, "twilio", TWILIO_FROM)
@@ -388,10 +275,10 @@ def case_proxy():
         for sid, _f in rtc:
             answers = set()
             for _ in range(5):
-                st, body = request(PROXY_PORT, "POST", "/webrtc/offer",
-                                   {"Content-Type": "application/json"},
-                                   json.dumps({"type": "ice-candidate", "webrtc_id": sid,
-                                               "candidate": cand}))
+                st, _h, body = request(PROXY_PORT, "POST", "/webrtc/offer",
+                                       {"Content-Type": "application/json"},
+                                       json.dumps({"type": "ice-candidate", "webrtc_id": sid,
+                                                   "candidate": cand}))
                 answers.add((st, json.loads(body).get("meta", {}).get("error")))
             check(len(answers) == 1 and list(answers)[0][1] == "connection_closed",
                   "%s: its candidates reach the instance that held it: %s" % (sid, answers))
@@ -495,7 +382,7 @@ def case_script():
         check(wait_listening(9080, 20, script) and wait_for(
             lambda: sorted(server_states().values()) == ["UP", "UP"], 20),
             "cluster.sh: HAProxy and 2 instances UP: %s" % server_states())
-        c = Client("through-script", port=9080)
+        c = PacedClient(9080, "through-script", source=FASTRTC_FROM)
         c.start()
         check(wait_for(lambda: len(c.echo_times) >= 5, 20), "a client hears its echo")
         t_term = time.time()

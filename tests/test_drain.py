@@ -36,9 +36,6 @@ POSTs.
                 sessionsrc and sessionbin; drain on a stopped element does
                 nothing
 """
-import asyncio
-import base64
-import http.client
 import json
 import os
 import signal
@@ -47,26 +44,24 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import gi
 
 gi.require_version("Gst", "1.0")
 from gi.repository import GObject, Gst  # noqa: E402
-import websockets  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
+from pacedclient import PacedClient  # noqa: E402
 from servers import free_port, wait_listening  # noqa: E402
+from webapi import failed_code, metrics, request, wait_for  # noqa: E402
 
 Gst.init(None)
 
 SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
     HERE, "..", "build", "tools", "gst-sessionctx-serve")
-# 20 ms of µ-law at 48 kHz (FastRTC's input rate): a quiet, non-zero tone.
-FRAME = base64.b64encode(bytes([0x80 | (i % 16) for i in range(960)])).decode()
 TOKEN = "drain-Test_token"
 
 
@@ -98,17 +93,6 @@ class Serve:
             return None, err
 
 
-def request(port, method, path, headers=None, body=None):
-    """(status, {lower-case header: value}, body)"""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    conn.close()
-    return out
-
-
 def upgrade(port, path="/websocket/offer"):
     """A raw WebSocket upgrade: (status, headers, body)."""
     return request(port, "GET", path, {
@@ -120,103 +104,6 @@ def upgrade(port, path="/websocket/offer"):
 def post_json(port, obj):
     return request(port, "POST", "/webrtc/offer",
                    {"Content-Type": "application/json"}, json.dumps(obj))
-
-
-def failed_code(body):
-    try:
-        j = json.loads(body)
-        return j.get("status") == "failed" and j["meta"]["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def metrics(port, headers=None):
-    """{series with labels: value} of /metrics."""
-    _status, _h, body = request(port, "GET", "/metrics", headers)
-    out = {}
-    for line in body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-class Client(threading.Thread):
-    """A FastRTC WebSocket client on its own thread and event loop: start,
-    then 20 ms media frames at real-time pace until stop() (then `stop`)
-    or until the server closes. Records when each echo arrived and how the
-    connection closed."""
-
-    def __init__(self, port, sid, path="/websocket/offer"):
-        super().__init__(daemon=True)
-        self.url = "ws://127.0.0.1:%d%s" % (port, path)
-        self.sid = sid
-        self.echo_times = []
-        self.sent = 0
-        self.close_code = None
-        self.close_reason = None
-        self.closed_at = None
-        self.replies = []
-        self.error = None
-        self._stopping = threading.Event()
-        self.started = threading.Event()
-
-    def stop(self):
-        self._stopping.set()
-
-    def echoes_since(self, t):
-        return sum(1 for e in list(self.echo_times) if e >= t)
-
-    def run(self):
-        try:
-            asyncio.run(self._main())
-        except Exception as e:  # noqa: BLE001 (reported by the checks)
-            self.error = repr(e)
-        self.started.set()
-
-    async def _main(self):
-        try:
-            async with websockets.connect(self.url) as ws:
-                await ws.send(json.dumps({"event": "start", "websocket_id": self.sid}))
-
-                async def reader():
-                    async for msg in ws:
-                        j = json.loads(msg)
-                        if j.get("event") == "media":
-                            self.echo_times.append(time.time())
-                        else:
-                            self.replies.append(j)
-
-                task = asyncio.ensure_future(reader())
-                self.started.set()
-                t0 = time.time()
-                while not self._stopping.is_set() and not task.done():
-                    await ws.send(json.dumps({"event": "media",
-                                              "media": {"payload": FRAME}}))
-                    self.sent += 1
-                    # Real-time pace from the start (no drift).
-                    delay = t0 + self.sent * 0.02 - time.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                if not task.done():
-                    await ws.send(json.dumps({"event": "stop"}))
-                try:
-                    await asyncio.wait_for(task, 20)
-                except asyncio.TimeoutError:
-                    pass
-                self.close_code, self.close_reason = ws.close_code, ws.close_reason
-        except websockets.ConnectionClosed as e:
-            self.close_code, self.close_reason = e.code, e.reason
-        self.closed_at = time.time()
 
 
 def raw_upgraded(port):
@@ -301,7 +188,7 @@ def case_sigterm():
     st, _h, body = request(port, "GET", "/healthz")
     check(st == 200 and body.strip() == b"ok", "healthz before: %s %r" % (st, body))
 
-    live = Client(port, "live-1")
+    live = PacedClient(port, "live-1")
     live.start()
     check(wait_for(lambda: len(live.echo_times) >= 10, 15),
           "the live client hears its echo (%d frames)" % len(live.echo_times))
@@ -381,7 +268,7 @@ def case_timeout():
         srv = Serve("sessionbin", "port=PORT", "address=127.0.0.1", "drain-timeout=2",
                     "io-threads=2",
                     "handler=wavenc ! filesink location=%s/{session_id}.wav" % tmp)
-        clients = [Client(srv.port, "never-stops-%d" % i) for i in range(2)]
+        clients = [PacedClient(srv.port, "never-stops-%d" % i) for i in range(2)]
         for c in clients:
             c.start()
         # A receive-only handler sends nothing back: wait for the sessions.
@@ -406,7 +293,7 @@ def case_timeout():
             if not os.path.exists(path):
                 continue
             whole, samples, rate = wav_check(path)
-            sent = c.sent * 960
+            sent = c.sent
             check(whole, "%s: the WAV header matches the file (%d bytes)"
                   % (c.sid, os.path.getsize(path)))
             check(rate == 48000 and abs(samples - sent) <= 0.2 * 48000,
@@ -416,7 +303,7 @@ def case_timeout():
 
 def case_sigint():
     srv = Serve("sessionbin", "port=PORT", "address=127.0.0.1")
-    live = Client(srv.port, "interrupted")
+    live = PacedClient(srv.port, "interrupted")
     live.start()
     check(wait_for(lambda: len(live.echo_times) >= 10, 15),
           "the client hears its echo (%d frames)" % len(live.echo_times))
@@ -434,7 +321,7 @@ def case_sigint():
 def case_second_signal():
     srv = Serve("sessionsrc", "port=PORT", "address=127.0.0.1", "drain-timeout=0",
                 "!", "sessionsink")
-    live = Client(srv.port, "stays")
+    live = PacedClient(srv.port, "stays")
     live.start()
     check(wait_for(lambda: len(live.echo_times) >= 10, 15), "the client hears its echo")
     srv.signal(signal.SIGTERM)
@@ -457,7 +344,7 @@ def case_readyz_full():
                 "!", "sessionsink")
     port = srv.port
     check(request(port, "GET", "/readyz")[0] == 200, "ready with no session")
-    live = Client(port, "only-one")
+    live = PacedClient(port, "only-one")
     live.start()
     check(wait_for(lambda: len(live.echo_times) >= 5, 15), "the session is live")
     st, h, body = request(port, "GET", "/readyz")

@@ -36,7 +36,6 @@ raw sockets for the API, an aiortc peer for the WebRTC case.
 """
 import asyncio
 import base64
-import http.client
 import json
 import os
 import socket
@@ -53,6 +52,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, list_cases, run_cases  # noqa: E402
 from netns import SERVER_ADDRESS, run_inside  # noqa: E402
 from servers import free_port, wait_listening  # noqa: E402
+from webapi import failed_code, metrics, request  # noqa: E402
 
 TOKEN = "api-Test_token-21"
 CLIENT_TOKEN = "client-Test_token-21"
@@ -95,17 +95,6 @@ class Server:
         return self.log()
 
 
-def request(port, method, path, headers=None, body=None):
-    """(status, {lower-case header: value}, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    conn.close()
-    return out
-
-
 def raw(port, data, timeout=20):
     """Sends @data as is; (status line, body bytes) of the answer."""
     s = socket.create_connection(("127.0.0.1", port), timeout)
@@ -140,24 +129,6 @@ def api(port, method, path, body=None, ctype="application/json", headers=None):
 
 def quote(session_id):
     return "/sessions/" + urllib.parse.quote(session_id, safe="")
-
-
-def error_of(body):
-    try:
-        j = json.loads(body)
-        return j.get("status") == "failed" and j["meta"]["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def metrics(port, headers=None):
-    _s, _h, body = request(port, "GET", "/metrics", headers)
-    out = {}
-    for line in body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
 
 
 def api_count(m, route, code):
@@ -327,7 +298,7 @@ def case_list():
         status, _h, body = await in_thread(api, srv.port, "HEAD", "/sessions")
         check(status == 200 and body == b"", "HEAD /sessions: 200, no body")
         status, _h, body = await in_thread(api, srv.port, "GET", "/sessions/nobody")
-        check(status == 404 and error_of(body) == "unknown_session",
+        check(status == 404 and failed_code(body) == "unknown_session",
               "unknown id: 404 unknown_session (%d %s)" % (status, body[:80]))
         for c in (fr, tw, uni):
             await c.stop()
@@ -368,7 +339,7 @@ def case_message():
                   % (c.sid, c.dialect, c.texts[-3:]))
         status, _h, body = await in_thread(api, srv.port, "POST", "/sessions/nobody/message",
                                            b"{}")
-        check(status == 404 and error_of(body) == "unknown_session",
+        check(status == 404 and failed_code(body) == "unknown_session",
               "message to an unknown id: 404 (%d)" % status)
         for c in (fr, tw, uni):
             await c.stop()
@@ -436,7 +407,7 @@ def case_end():
             status, _h, body = await in_thread(api, srv.port, "GET", path)
             check(status == 404, "GET %s after: 404 (%d)" % (path, status))
         status, _h, body = await in_thread(api, srv.port, "DELETE", "/sessions/end-fr")
-        check(status == 404 and error_of(body) == "unknown_session",
+        check(status == 404 and failed_code(body) == "unknown_session",
               "DELETE again: 404 unknown_session (%d)" % status)
         await streaming
         check(stay.close is None, "end-stays still connected")
@@ -469,7 +440,7 @@ def case_off():
     try:
         for method in ("GET", "POST", "DELETE"):
             status, _h, body = request(srv.port, method, "/sessions/x", AUTH, b"")
-            check(status == 404 and error_of(body) is None,
+            check(status == 404 and failed_code(body) is None,
                   "no api-token: %s /sessions/x is libsoup's 404 (%d)" % (method, status))
         status, _h, _b = request(srv.port, "GET", "/sessions", AUTH)
         check(status == 404, "no api-token: GET /sessions 404 (%d)" % status)
@@ -506,7 +477,7 @@ def case_auth():
         for headers, path, want in refusals:
             status, h, body = await in_thread(request, srv.port, "GET", path, headers)
             code = "unauthorized" if want == 401 else "forbidden_origin"
-            check(status == want and error_of(body) == code
+            check(status == want and failed_code(body) == code
                   and (want != 401 or h.get("www-authenticate") == "Bearer"),
                   "%s %s: %d %s (%d %s)" % (sorted(headers), path, want, code, status, body[:60]))
         status, h, body = await in_thread(request, srv.port, "DELETE", "/sessions/x", {})
@@ -601,9 +572,9 @@ def case_hostile():
             results = await in_thread(ids)
             for what, (line, body), want, code in results:
                 status = int(line.split()[1]) if len(line.split()) > 1 else 0
-                ok = (want is None or status == want) and (code is None or error_of(body) == code)
+                ok = (want is None or status == want) and (code is None or failed_code(body) == code)
                 if want is None:
-                    ok = error_of(body) in (None, False)   # not an API answer
+                    ok = failed_code(body) in (None, False)   # not an API answer
                 if rnd == 0 or not ok:
                     check(ok, "%s: %s %s" % (what, line, body[:90]))
         # Allow on 405s.

@@ -38,7 +38,6 @@ import base64
 import signal
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import ssl
@@ -55,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from servers import free_port, stop_server, wait_listening  # noqa: E402
+from webapi import failed_code, metrics, request  # noqa: E402
 
 SERVE = os.environ.get("SESSIONCTX_SERVE") or os.path.join(
     HERE, "..", "build", "tools", "gst-sessionctx-serve")
@@ -95,20 +95,6 @@ class Server:
         return stop_server(self.proc)
 
 
-def request(port, method, path, headers=None, body=None, context=None):
-    if context:
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
-                                           context=context)
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    conn.close()
-    return out
-
-
 def webhook(port, params=None, url=None, token=TWILIO_TOKEN, path="/telephone/incoming",
             headers=None, sign_params=None, context=None):
     """POSTs Twilio's form to @path; signed over @url (None: unsigned) and
@@ -138,34 +124,13 @@ def stream_url(body):
     return streams[0].get("url")
 
 
-def failed_code(data):
-    try:
-        return json.loads(data)["meta"]["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def upgrade(port, path="/telephone/handler", headers=None):
     """A raw WebSocket upgrade: its HTTP status and body."""
     h = {"Upgrade": "websocket", "Connection": "Upgrade",
          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"}
     h.update(headers or {})
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers=h)
-    r = conn.getresponse()
-    out = (r.status, r.read() if r.status != 101 else b"")
-    conn.close()
-    return out
-
-
-def metrics(port, headers=None):
-    status, _, data = request(port, "GET", "/metrics", headers)
-    out = {}
-    for line in data.decode().splitlines():
-        if line.startswith("sessionctx_twilio") or line.startswith("sessionctx_protocol_errors"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    status, _h, body = request(port, "GET", path, h)
+    return status, body
 
 
 async def twilio_call(url, signature=None, ssl_context=None, frames=25, sid="MZ1"):
@@ -214,6 +179,16 @@ def call(url, **kw):
     except (OSError, websockets.exceptions.WebSocketException) as e:
         print("     call to %s failed: %r" % (url, e), flush=True)
         return b"x", b""
+
+
+def refusal(url, **kw):
+    """The HTTP status with which the server refused the call's upgrade;
+    None when it took the call."""
+    try:
+        asyncio.run(twilio_call(url, **kw))
+    except websockets.exceptions.InvalidStatusCode as e:
+        return e.status_code
+    return None
 
 
 def echoed(result):
@@ -289,9 +264,10 @@ def case_proxy():
     check(status == 403, "an invalid X-Forwarded-Host: %d" % status)
     # The media upgrade behind the proxy: the wss URL it forwards.
     wss = "wss://voice.example.com/telephone/handler"
-    check(not echoed(call("ws://127.0.0.1:%d/telephone/handler" % port,
-                          signature=twilio_signature(wss, {}, TWILIO_TOKEN))),
-          "upgrade signed over %s without the proxy's headers: refused" % wss)
+    status = refusal("ws://127.0.0.1:%d/telephone/handler" % port,
+                     signature=twilio_signature(wss, {}, TWILIO_TOKEN))
+    check(status == 403, "upgrade signed over %s without the proxy's headers: refused (%s)"
+          % (wss, status))
     status, _ = upgrade(port, headers=dict(fwd, **{
         "X-Twilio-Signature": twilio_signature(wss, {}, TWILIO_TOKEN)}))
     check(status == 101, "upgrade with the proxy's headers, signed over %s: %d" % (wss, status))
@@ -393,7 +369,8 @@ def case_media():
     status, _ = upgrade(port, headers={"X-Twilio-Signature": twilio_signature(
         "http://127.0.0.1:%d/telephone/handler" % port, {}, TWILIO_TOKEN)})
     check(status == 403, "upgrade signed over the http:// URL: %d" % status)
-    check(not echoed(call(ws_url)), "an unsigned Twilio stream is refused")
+    status = refusal(ws_url)
+    check(status == 403, "an unsigned Twilio stream is refused: %s" % status)
     check(echoed(call(ws_url, signature=twilio_signature(ws_url, {}, TWILIO_TOKEN))),
           "a stream signed over %s connects and echoes" % ws_url)
     status, _ = upgrade(port, "/websocket/offer")
@@ -509,7 +486,8 @@ def case_e2e():
             check(echoed(result), "the call streams to the TwiML's URL (wss, signed) and "
                   "hears its 1 s back byte for byte (%d of %d bytes, %.1f s)" % (
                       len(result[1]), len(result[0]), time.time() - t0))
-            check(not echoed(call(url, ssl_context=ctx)), "the same URL unsigned: refused")
+            status = refusal(url, ssl_context=ctx)
+            check(status == 403, "the same URL unsigned: refused (%s)" % status)
         srv.stop()
 
 

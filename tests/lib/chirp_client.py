@@ -3,21 +3,17 @@ at real-time pace, in either dialect and every media mode, and decodes what
 comes back; run_clients() runs several at once. Shared by
 tests/test_no_audio_lost.py and tests/test_max_latency.py."""
 import asyncio
-import base64
 import json
-import warnings
 
 import numpy as np
 import websockets
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop  # noqa: E402  (deprecated in 3.11, still the stdlib G.711)
+import wsdialect
+from wsdialect import TWILIO_RATE  # noqa: F401 (test_no_audio_lost's)
 
 SECONDS = 3
 FRAMES_PER_SECOND = 50
 PIPELINE_RATE = 48000        # sessionsrc's rate default
-TWILIO_RATE = 8000
 
 
 def chirp(rate, count, top):
@@ -53,39 +49,18 @@ class Client:
 
     async def run(self, port):
         twilio = self.dialect == "twilio"
-        path = "/telephone/handler" if twilio else "/websocket/offer"
         total = SECONDS * self.rate_in
         block = self.rate_in // FRAMES_PER_SECOND
         signal = np.round(chirp(self.rate_in, total, self.top)).astype(np.int16)
-        async with websockets.connect("ws://127.0.0.1:%d%s" % (port, path),
-                                      max_size=None) as ws:
-            if twilio:
-                await ws.send(json.dumps({
-                    "event": "start", "sequenceNumber": "1", "streamSid": self.id,
-                    "start": {"accountSid": "ACtest", "streamSid": self.id, "callSid": "CAt",
-                              "tracks": ["inbound"], "customParameters": {},
-                              "mediaFormat": {"encoding": "audio/x-mulaw",
-                                              "sampleRate": TWILIO_RATE, "channels": 1}}}))
-            else:
-                await ws.send(json.dumps({"event": "start", "websocket_id": self.id}))
-            binary = self.media != "json"
-            if binary:
-                await ws.send(json.dumps({"event": "binary_media", "encoding": self.media}))
-                while json.loads(await ws.recv()).get("event") != "binary_media":
-                    pass
+        async with websockets.connect(wsdialect.url(port, self.dialect), max_size=None) as ws:
+            await wsdialect.begin(ws, self.dialect, self.id, self.media)
 
             async def receive():
                 try:
                     async for message in ws:
-                        if isinstance(message, bytes):
-                            raw = message if self.media == "s16le" else \
-                                audioop.ulaw2lin(message, 2)
-                        else:
-                            data = json.loads(message)
-                            if data.get("event") != "media":
-                                continue
-                            raw = audioop.ulaw2lin(base64.b64decode(data["media"]["payload"]), 2)
-                        self.frames.append(np.frombuffer(raw, dtype=np.int16))
+                        pcm, _other = wsdialect.received(message, self.media)
+                        if pcm is not None:
+                            self.frames.append(pcm)
                 except websockets.ConnectionClosed:
                     pass
 
@@ -93,20 +68,9 @@ class Client:
             loop = asyncio.get_running_loop()
             t0 = loop.time()
             for seq, start in enumerate(range(0, total, block)):
-                pcm = signal[start:start + block]
-                wire = pcm.tobytes() if self.media == "s16le" else \
-                    audioop.lin2ulaw(pcm.tobytes(), 2)
-                if binary:
-                    await ws.send(wire)
-                elif twilio:
-                    await ws.send(json.dumps({
-                        "event": "media", "sequenceNumber": str(seq + 2), "streamSid": self.id,
-                        "media": {"track": "inbound", "chunk": str(seq + 1),
-                                  "timestamp": str(start * 1000 // self.rate_in),
-                                  "payload": base64.b64encode(wire).decode()}}))
-                else:
-                    await ws.send(json.dumps({"event": "media", "media": {
-                        "payload": base64.b64encode(wire).decode()}}))
+                await ws.send(wsdialect.frame(self.dialect, self.media, self.id,
+                                              signal[start:start + block], seq,
+                                              start * 1000 // self.rate_in))
                 await asyncio.sleep(max(0.0, t0 + (start + block) / self.rate_in - loop.time()))
             # Stop right after the last frame: the close waits for the echo.
             await ws.send(json.dumps({"event": "stop", "streamSid": self.id} if twilio

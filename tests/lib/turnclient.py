@@ -3,18 +3,13 @@ JSON or binary media, or Twilio) that sends a given signal in 20 ms frames
 at real-time pace and notes when each frame of what comes back arrived,
 on the same clock as its sending (seconds from its first frame)."""
 import asyncio
-import base64
 import json
-import warnings
 
 import numpy as np
 import websockets
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop  # noqa: E402  (deprecated in 3.11, still the stdlib G.711)
-
-TWILIO_RATE = 8000
+import wsdialect
+from wsdialect import TWILIO_RATE
 FASTRTC_INPUT_RATE = 48000   # sessionsrc's websocket-input-rate default
 FASTRTC_OUTPUT_RATE = 24000  # and websocket-output-rate
 
@@ -61,24 +56,9 @@ class Caller:
         """Sends @signal (int16 at rate_in), then waits @tail seconds for
         what is still coming back before `stop`."""
         twilio = self.dialect == "twilio"
-        path = "/telephone/handler" if twilio else "/websocket/offer"
         block = self.rate_in // 50
-        async with websockets.connect("ws://127.0.0.1:%d%s" % (port, path),
-                                      max_size=None) as ws:
-            if twilio:
-                await ws.send(json.dumps({
-                    "event": "start", "sequenceNumber": "1", "streamSid": self.id,
-                    "start": {"accountSid": "ACtest", "streamSid": self.id, "callSid": "CAt",
-                              "tracks": ["inbound"], "customParameters": {},
-                              "mediaFormat": {"encoding": "audio/x-mulaw",
-                                              "sampleRate": TWILIO_RATE, "channels": 1}}}))
-            else:
-                await ws.send(json.dumps({"event": "start", "websocket_id": self.id}))
-            binary = self.media != "json"
-            if binary:
-                await ws.send(json.dumps({"event": "binary_media", "encoding": self.media}))
-                while json.loads(await ws.recv()).get("event") != "binary_media":
-                    pass
+        async with websockets.connect(wsdialect.url(port, self.dialect), max_size=None) as ws:
+            await wsdialect.begin(ws, self.dialect, self.id, self.media)
             loop = asyncio.get_running_loop()
             t0 = loop.time()
 
@@ -86,16 +66,11 @@ class Caller:
                 try:
                     async for message in ws:
                         now = loop.time() - t0
-                        if isinstance(message, bytes):
-                            pcm = (message if self.media == "s16le"
-                                   else audioop.ulaw2lin(message, 2))
+                        pcm, other = wsdialect.received(message, self.media)
+                        if pcm is None:
+                            self.events.append((now, other))
                         else:
-                            data = json.loads(message)
-                            if data.get("event") != "media":
-                                self.events.append((now, data))
-                                continue
-                            pcm = audioop.ulaw2lin(base64.b64decode(data["media"]["payload"]), 2)
-                        self.received.append((now, np.frombuffer(pcm, dtype=np.int16)))
+                            self.received.append((now, pcm))
                 except websockets.ConnectionClosed:
                     pass
 
@@ -104,17 +79,8 @@ class Caller:
             sent = 0
             while sent < len(signal):
                 pcm = signal[sent:sent + block]
-                wire = pcm.tobytes() if self.media == "s16le" else audioop.lin2ulaw(pcm.tobytes(), 2)
-                if binary:
-                    await ws.send(wire)
-                else:
-                    payload = base64.b64encode(wire).decode()
-                    msg = ({"event": "media", "sequenceNumber": str(seq), "streamSid": self.id,
-                            "media": {"track": "inbound", "chunk": str(seq - 1),
-                                      "timestamp": str(sent * 1000 // self.rate_in),
-                                      "payload": payload}}
-                           if twilio else {"event": "media", "media": {"payload": payload}})
-                    await ws.send(json.dumps(msg))
+                await ws.send(wsdialect.frame(self.dialect, self.media, self.id, pcm, seq - 2,
+                                              sent * 1000 // self.rate_in))
                 sent += len(pcm)
                 seq += 1
                 await asyncio.sleep(max(0.0, t0 + sent / self.rate_in - loop.time()))
