@@ -16,7 +16,7 @@ from harness import Gst, GstSessionCtx, Pipeline  # noqa: E402
 import speech  # noqa: E402
 from turnclient import Caller, run_callers  # noqa: E402
 
-from checks import check, failures, run_cases  # noqa: E402,F401
+from checks import check, run_cases  # noqa: E402
 
 LEAD = 0.5      # silence before the first utterance
 GAP = 3.0       # after each: the pause, and the reply played back whole
