@@ -19,7 +19,6 @@ Accuracy is pocketsphinx's: its default English model transcribes synthetic
 (espeak-ng) speech poorly; --digits restricts it to a small grammar of the
 digits zero to nine (an FSG file), which does better. Nothing here promises accuracy.
 """
-import os
 import sys
 import tempfile
 
@@ -29,22 +28,10 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
 from gi.repository import GstSessionCtx  # noqa: E402
 
+import fsg  # noqa: E402
 import sessionapp  # noqa: E402
 
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "oh"]
-
-
-def digits_grammar(directory):
-    """A finite-state grammar (pocketsphinx FSG): one or more digits."""
-    path = os.path.join(directory, "digits.fsg")
-    p = 1.0 / len(DIGITS)
-    lines = ["FSG_BEGIN digits", "NUM_STATES 2", "START_STATE 0", "FINAL_STATE 1"]
-    lines += ["TRANSITION 0 1 %.4f %s" % (p, w) for w in DIGITS]
-    lines += ["TRANSITION 1 1 %.4f %s" % (p, w) for w in DIGITS]
-    lines.append("FSG_END")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
 
 
 def main():
@@ -55,7 +42,7 @@ def main():
     recognizer = "pocketsphinx"
     if args.digits:
         # Our own file name, never a client's: safe in the description.
-        recognizer += " fsg=%s" % digits_grammar(tmp.name)
+        recognizer += " fsg=%s" % fsg.write(tmp.name, "digits", DIGITS)
     server.set_property("handler", "audioconvert ! audioresample ! audio/x-raw,rate=16000 ! "
                         "%s ! fakesink" % recognizer)
 

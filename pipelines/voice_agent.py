@@ -32,7 +32,6 @@ characters), logs print that short form, JSON messages escape it.
 import collections
 import io
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -48,6 +47,7 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
 from gi.repository import Gst, GstSessionCtx  # noqa: E402
 
+import fsg  # noqa: E402
 import sessionapp  # noqa: E402
 
 RATE = 48000          # the caller's audio in the handler (sessionbin's rate)
@@ -71,15 +71,7 @@ def short_id(session_id):
 
 def write_grammar(directory, words=WORDS):
     """A pocketsphinx finite-state grammar: one or more of @words."""
-    path = os.path.join(directory, "agent.fsg")
-    p = 1.0 / len(words)
-    lines = ["FSG_BEGIN agent", "NUM_STATES 2", "START_STATE 0", "FINAL_STATE 1"]
-    lines += ["TRANSITION 0 1 %.4f %s" % (p, w) for w in words]
-    lines += ["TRANSITION 1 1 %.4f %s" % (p, w) for w in words]
-    lines.append("FSG_END")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return fsg.write(directory, "agent", words)
 
 
 class Recognizer:
