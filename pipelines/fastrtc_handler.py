@@ -15,8 +15,6 @@ never mixed. The context is the session's GstSessionContext: its id (the
 client's websocket_id / webrtc_id / streamSid), transport, dialect, remote
 address and metadata.
 """
-import argparse
-import signal
 import sys
 
 import numpy as np
@@ -25,7 +23,9 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
-from gi.repository import GLib, Gst, GstSessionCtx  # noqa: E402,F401  (context methods)
+from gi.repository import Gst, GstSessionCtx  # noqa: E402,F401  (context methods)
+
+import sessionapp  # noqa: E402
 
 
 class Handler:
@@ -83,8 +83,8 @@ def make_bin(context, rate, quiet):
 
     def on_eos(appsink):
         if not quiet:
-            print("session %s: %d chunks handled" % (context.get_id().encode(
-                "unicode_escape").decode(), handler.chunks), flush=True)
+            print("session %s: %d chunks handled" % (sessionapp.escaped(context.get_id()),
+                                                     handler.chunks), flush=True)
         src.emit("end-of-stream")
 
     sink.connect("new-sample", on_sample)
@@ -93,57 +93,11 @@ def make_bin(context, rate, quiet):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--address", default="0.0.0.0")
-    parser.add_argument("--rate", type=int, default=48000,
-                        help="sample rate the handler works at")
-    parser.add_argument("--seconds", type=float, default=0,
-                        help="stop after this long (0: until Ctrl-C)")
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
-
-    Gst.init(None)
-    pipeline = Gst.Pipeline.new("fastrtc-handler")
-    server = Gst.ElementFactory.make("sessionbin")
-    server.set_property("port", args.port)
-    server.set_property("address", args.address)
-    pipeline.add(server)
+    args = sessionapp.parse_args(__doc__, options=lambda p: p.add_argument(
+        "--rate", type=int, default=48000, help="sample rate the handler works at"))
+    pipeline, server = sessionapp.make_server("fastrtc-handler", args)
     server.connect("create-handler", lambda _bin, ctx: make_bin(ctx, args.rate, args.quiet))
-
-    loop = GLib.MainLoop()
-
-    def on_message(_bus, msg):
-        if msg.type == Gst.MessageType.ERROR:
-            err, _ = msg.parse_error()
-            print("error: %s" % err.message, file=sys.stderr)
-            loop.quit()
-        elif msg.type == Gst.MessageType.EOS:
-            loop.quit()
-        elif msg.type == Gst.MessageType.ELEMENT and not args.quiet:
-            s = msg.get_structure()
-            if s.get_name() in ("session-started", "session-ended"):
-                print("%s %s" % (s.get_name(), s.get_string("session-id").encode(
-                    "unicode_escape").decode()), flush=True)
-
-    bus = pipeline.get_bus()
-    bus.add_signal_watch()
-    bus.connect("message", on_message)
-
-    def stop(*_):
-        pipeline.send_event(Gst.Event.new_eos())
-        return GLib.SOURCE_REMOVE
-
-    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, stop)
-    if args.seconds:
-        GLib.timeout_add(int(args.seconds * 1000), stop)
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-        print("could not start (port %d in use?)" % args.port, file=sys.stderr)
-        return 1
-    print("FastRTC-style handler on port %d" % server.get_property("port"), flush=True)
-    loop.run()
-    pipeline.set_state(Gst.State.NULL)
-    return 0
+    return sessionapp.run(pipeline, server, args, "FastRTC-style handler on port %d")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ other sessions go on. The id is untrusted: only [A-Za-z0-9-_.:] are drawn
 (lower case as upper case), anything else as '?', and it is never printed
 unescaped.
 """
-import argparse
-import signal
 import sys
 import traceback
 
@@ -40,6 +38,9 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstVideo", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
 from gi.repository import GLib, Gst, GstSessionCtx, GstVideo  # noqa: E402,F401  (context methods)
+
+import sessionapp  # noqa: E402
+from sessionapp import escaped  # noqa: E402
 
 # A 5x7 bitmap font: five columns per glyph, bit 0 the top row.
 FONT = {
@@ -164,12 +165,6 @@ def buffer_from_frame(frame):
         rows[:, :width * 3] = frame.reshape(height, width * 3)
         data = rows.tobytes()
     return Gst.Buffer.new_wrapped(data)
-
-
-def escaped(text):
-    """@text (a session id, anything a client may have chosen) as it may be
-    printed: non-ASCII and control characters escaped."""
-    return text.encode("unicode_escape").decode("ascii")
 
 
 # ---------------------------------------------------------------------------
@@ -304,63 +299,14 @@ def create_handler(context, quiet):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--address", default="0.0.0.0")
-    parser.add_argument("--ice-addresses", default=None,
-                        help="the addresses WebRTC peers are offered (sessionbin ice-addresses)")
-    parser.add_argument("--seconds", type=float, default=0,
-                        help="stop after this long (0: until Ctrl-C)")
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
-
-    Gst.init(None)
-    pipeline = Gst.Pipeline.new("fastrtc-video-handler")
-    server = Gst.ElementFactory.make("sessionbin")
-    server.set_property("port", args.port)
-    server.set_property("address", args.address)
+    args = sessionapp.parse_args(__doc__, options=lambda p: p.add_argument(
+        "--ice-addresses", default=None,
+        help="the addresses WebRTC peers are offered (sessionbin ice-addresses)"))
+    pipeline, server = sessionapp.make_server("fastrtc-video-handler", args)
     if args.ice_addresses:
         server.set_property("ice-addresses", args.ice_addresses)
-    pipeline.add(server)
     server.connect("create-handler", lambda _bin, ctx: create_handler(ctx, args.quiet))
-
-    loop = GLib.MainLoop()
-
-    def on_message(_bus, msg):
-        if msg.type == Gst.MessageType.ERROR:
-            err, _ = msg.parse_error()
-            print("error: %s" % escaped(err.message), file=sys.stderr)
-            loop.quit()
-        elif msg.type == Gst.MessageType.WARNING:
-            # A handler that failed: sessionbin names the session (sanitized).
-            err, _ = msg.parse_warning()
-            print("warning: %s" % escaped(err.message), file=sys.stderr, flush=True)
-        elif msg.type == Gst.MessageType.EOS:
-            loop.quit()
-        elif msg.type == Gst.MessageType.ELEMENT and not args.quiet:
-            s = msg.get_structure()
-            if s.get_name() in ("session-started", "session-ended"):
-                print("%s %s" % (s.get_name(), escaped(s.get_string("session-id"))),
-                      flush=True)
-
-    bus = pipeline.get_bus()
-    bus.add_signal_watch()
-    bus.connect("message", on_message)
-
-    def stop(*_):
-        pipeline.send_event(Gst.Event.new_eos())
-        return GLib.SOURCE_REMOVE
-
-    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, stop)
-    if args.seconds:
-        GLib.timeout_add(int(args.seconds * 1000), stop)
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-        print("could not start (port %d in use?)" % args.port, file=sys.stderr)
-        return 1
-    print("FastRTC-style video handler on port %d" % server.get_property("port"), flush=True)
-    loop.run()
-    pipeline.set_state(Gst.State.NULL)
-    return 0
+    return sessionapp.run(pipeline, server, args, "FastRTC-style video handler on port %d")
 
 
 if __name__ == "__main__":

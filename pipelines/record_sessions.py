@@ -23,6 +23,8 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
 from gi.repository import GLib, Gst, GstSessionCtx  # noqa: E402
 
+from sessionapp import escaped  # noqa: E402
+
 
 class Recorder:
     def __init__(self, port, directory, address, seconds):
@@ -68,7 +70,7 @@ class Recorder:
         sink.get_static_pad("sink").add_probe(
             Gst.PadProbeType.EVENT_DOWNSTREAM, self.on_sink_event, pad.get_name())
         print("recording session %s (%s/%s from %s) -> %s" % (
-            ctx.get_id(),
+            escaped(ctx.get_id()),
             GstSessionCtx.session_transport_to_string(ctx.get_transport()),
             GstSessionCtx.session_dialect_to_string(ctx.get_dialect()),
             ctx.get_remote_address(), path), flush=True)
@@ -100,7 +102,8 @@ class Recorder:
             s = msg.get_structure()
             if s.get_name() == "session-ended":
                 print("session %s ended: %s" % (
-                    s.get_string("session-id"), s.get_string("reason-name")), flush=True)
+                    escaped(s.get_string("session-id")), s.get_string("reason-name")),
+                    flush=True)
 
     def stop(self, *args):
         if self.stopping:

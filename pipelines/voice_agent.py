@@ -29,13 +29,10 @@ stops taking the old reply's chunks. Nothing about the caller's id goes
 anywhere unescaped: espeak-ng hears only a short form of it ([a-z0-9], four
 characters), logs print that short form, JSON messages escape it.
 """
-import argparse
 import collections
 import io
 import json
-import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +45,10 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstSessionCtx", "1.0")
-from gi.repository import GLib, Gst, GstSessionCtx  # noqa: E402
+from gi.repository import Gst, GstSessionCtx  # noqa: E402
+
+import fsg  # noqa: E402
+import sessionapp  # noqa: E402
 
 RATE = 48000          # the caller's audio in the handler (sessionbin's rate)
 CHUNK_SECONDS = 0.02  # a reply is pushed in buffers this long: a cut is as fine
@@ -71,15 +71,7 @@ def short_id(session_id):
 
 def write_grammar(directory, words=WORDS):
     """A pocketsphinx finite-state grammar: one or more of @words."""
-    path = os.path.join(directory, "agent.fsg")
-    p = 1.0 / len(words)
-    lines = ["FSG_BEGIN agent", "NUM_STATES 2", "START_STATE 0", "FINAL_STATE 1"]
-    lines += ["TRANSITION 0 1 %.4f %s" % (p, w) for w in words]
-    lines += ["TRANSITION 1 1 %.4f %s" % (p, w) for w in words]
-    lines.append("FSG_END")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return fsg.write(directory, "agent", words)
 
 
 class Recognizer:
@@ -374,61 +366,19 @@ class VoiceAgentServer:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--address", default="0.0.0.0")
-    parser.add_argument("--seconds", type=float, default=0,
-                        help="stop after this long (0: until Ctrl-C)")
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
-
-    Gst.init(None)
+    args = sessionapp.parse_args(__doc__)
+    pipeline, server = sessionapp.make_server("voice-agent", args)
     tmp = tempfile.TemporaryDirectory()
     recognizers = RecognizerPool(write_grammar(tmp.name))
-    pipeline = Gst.Pipeline.new("voice-agent")
-    server = Gst.ElementFactory.make("sessionbin")
-    server.set_property("port", args.port)
-    server.set_property("address", args.address)
     server.set_property("rate", RATE)
-    pipeline.add(server)
     agents = VoiceAgentServer(server, Agent(recognizers), args.quiet)
     agents.watch(pipeline.get_bus())
-
-    loop = GLib.MainLoop()
-
-    def on_message(_bus, msg):
-        if msg.type == Gst.MessageType.ERROR:
-            err, _ = msg.parse_error()
-            print("error: %s" % err.message, file=sys.stderr)
-            loop.quit()
-        elif msg.type == Gst.MessageType.EOS:
-            loop.quit()
-        elif msg.type == Gst.MessageType.ELEMENT and not args.quiet:
-            s = msg.get_structure()
-            if s.get_name() in ("session-started", "session-ended"):
-                print("%s: caller %s" % (s.get_name(), short_id(s.get_string("session-id") or "")),
-                      flush=True)
-
-    bus = pipeline.get_bus()
-    bus.add_signal_watch()
-    bus.connect("message", on_message)
-
-    def stop(*_):
-        pipeline.send_event(Gst.Event.new_eos())
-        return GLib.SOURCE_REMOVE
-
-    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, stop)
-    if args.seconds:
-        GLib.timeout_add(int(args.seconds * 1000), stop)
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-        print("could not start (port %d in use, or pocketsphinx missing?)" % args.port,
-              file=sys.stderr)
-        return 1
-    print("voice agent on port %d" % server.get_property("port"), flush=True)
-    loop.run()
-    pipeline.set_state(Gst.State.NULL)
+    status = sessionapp.run(
+        pipeline, server, args, "voice agent on port %d",
+        failure="could not start (port %d in use, or pocketsphinx missing?)",
+        sessions=lambda name, session_id: "%s: caller %s" % (name, short_id(session_id or "")))
     recognizers.close()
-    return 0
+    return status
 
 
 if __name__ == "__main__":
