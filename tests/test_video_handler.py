@@ -296,6 +296,8 @@ def case_two_callers():
               "%s: the rest of the picture keeps its colour: sent %s, back %s (std %s)"
               % (ident, colour, np.round(mean, 1).tolist(),
                  np.round(below.std(axis=0), 1).tolist()))
+        check("session-started %s" % ident in log and "session-ended %s" % ident in log,
+              "%s: the script printed its session-started and session-ended lines" % ident)
         check("session %s: " % ident in log and "frames handled" in log,
               "the handler ran for %s" % ident)
     check("Traceback" not in log and "warning" not in log and "error" not in log,

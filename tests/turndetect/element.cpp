@@ -437,6 +437,26 @@ test_flush (void)
   g_assert_cmpuint (t.buffers (), >, 0);
 }
 
+/* A property set while audio flows applies from the next buffer (the
+ * element applies settings only when one changed): max-continuous-speech
+ * lowered mid-stream cuts the next utterance at that length. */
+static void
+test_settings_midstream (void)
+{
+  Harness t (kSpeechRate);
+  g_assert_cmpint (t.push (noise (0.3, kSpeechRate, 0)), ==, GST_FLOW_OK);
+  g_object_set (t.h->element, "max-continuous-speech", 0.5, NULL);
+  std::vector<int16_t> more;
+  append (more, speak ("Could you tell me the weather in Paris tomorrow "
+          "morning?"));
+  append (more, noise (1.0, kSpeechRate, 0));
+  g_assert_cmpint (t.push (more), ==, GST_FLOW_OK);
+  auto ended = t.messages (GST_TURN_ENDED_MESSAGE_NAME);
+  g_assert_cmpuint (ended.size (), >=, 2);
+  g_assert_cmpstr (gst_structure_get_string (gst_message_get_structure
+          (ended[0]), "reason"), ==, "max-length");
+}
+
 /* S16LE mono from 8 to 48 kHz; anything else is refused. */
 static void
 test_caps (void)
@@ -531,6 +551,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turndetect/eos-and-max-length", test_eos_and_max_length);
   g_test_add_func ("/turndetect/flush", test_flush);
   g_test_add_func ("/turndetect/caps", test_caps);
+  g_test_add_func ("/turndetect/settings-midstream", test_settings_midstream);
   g_test_add_func ("/turndetect/api-roundtrip", test_api_roundtrip);
   return g_test_run ();
 }
