@@ -205,22 +205,11 @@ on_decoded_pad (GstElement *, GstPad * pad, Reading * r)
   const bool video = g_str_has_prefix (gst_structure_get_name
       (gst_caps_get_structure (caps, 0)), "video/");
   gst_caps_unref (caps);
-  GstElement *bin = gst_parse_bin_from_description (video ?
+  test::link_decoder (r->pipe, pad, video ?
       "queue ! videoconvert ! video/x-raw,format=GRAY8 ! fakesink name=out "
       "sync=false" : "queue ! audioconvert ! audioresample ! "
       "audio/x-raw,format=S16LE,channels=1,rate=48000 ! fakesink name=out "
-      "sync=false", TRUE, nullptr);
-  gst_bin_add (GST_BIN (r->pipe), bin);
-  GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-  GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, video ?
-      on_recorded_picture : on_recorded_sound, r, nullptr);
-  gst_object_unref (sinkpad);
-  gst_object_unref (out);
-  gst_element_sync_state_with_parent (bin);
-  GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-  gst_pad_link (pad, binsink);
-  gst_object_unref (binsink);
+      "sync=false", video ? on_recorded_picture : on_recorded_sound, r);
 }
 
 }  // namespace detail
@@ -323,8 +312,7 @@ public:
             return st == GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
           }, 2000);
     }
-    test::drop_incoming_srtp (pipe_);
-    gst_element_set_state (pipe_, GST_STATE_NULL);
+    test::stop_client (pipe_);
   }
 
   const std::string & id () const { return id_; }
@@ -418,32 +406,16 @@ private:
     std::lock_guard < std::mutex > l (self->lock_);
     if (self->stopped_)
       return;
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    if (!caps)
-      caps = gst_pad_query_caps (pad, nullptr);
-    const bool video = g_strcmp0 (gst_structure_get_string
-        (gst_caps_get_structure (caps, 0), "media"), "video") == 0;
-    gst_caps_unref (caps);
-    GstElement *bin = gst_parse_bin_from_description (video ?
+    const bool video = test::pad_caps_field (pad, "media") == "video";
+    if (video)
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_video_rtp, self,
+          nullptr);
+    test::link_decoder (self->pipe_, pad, video ?
         "rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=GRAY8 ! "
         "fakesink name=out sync=false async=false" :
         "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
         "audio/x-raw,format=S16LE,channels=1,rate=48000 ! fakesink name=out "
-        "sync=false async=false", TRUE, nullptr);
-    gst_bin_add (GST_BIN (self->pipe_), bin);
-    gst_element_sync_state_with_parent (bin);
-    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-    GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, video ?
-        on_picture : on_audio, self, nullptr);
-    gst_object_unref (sinkpad);
-    gst_object_unref (out);
-    if (video)
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_video_rtp, self,
-          nullptr);
-    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-    gst_pad_link (pad, binsink);
-    gst_object_unref (binsink);
+        "sync=false async=false", video ? on_picture : on_audio, self);
   }
   static GstPadProbeReturn on_video_rtp (GstPad *, GstPadProbeInfo * info,
       gpointer data)

@@ -11,9 +11,67 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <functional>
 #include <set>
 
 using test::WsClient;
+
+namespace test {
+
+/* A field of the caps of @pad (a pad webrtcbin added: "media",
+ * "encoding-name"), "" when unknown. */
+inline std::string
+pad_caps_field (GstPad * pad, const char *field)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, nullptr);
+  const char *v = caps && gst_caps_get_size (caps) > 0 ?
+      gst_structure_get_string (gst_caps_get_structure (caps, 0), field) :
+      nullptr;
+  std::string out = v ? v : "";
+  if (caps)
+    gst_caps_unref (caps);
+  return out;
+}
+
+/* Decodes what comes at @pad: adds the bin @desc (it ends in a sink named
+ * "out") to @pipeline, puts @probe (buffers, unless null) on out's sink
+ * pad, calls @before_link (unless empty) on the bin, then links @pad to
+ * it. */
+inline void
+link_decoder (GstElement * pipeline, GstPad * pad, const char *desc,
+    GstPadProbeCallback probe, gpointer data,
+    const std::function<void (GstBin *)> &before_link = nullptr)
+{
+  GstElement *bin = gst_parse_bin_from_description (desc, TRUE, nullptr);
+  gst_bin_add (GST_BIN (pipeline), bin);
+  gst_element_sync_state_with_parent (bin);
+  if (probe) {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
+    GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, probe, data,
+        nullptr);
+    gst_object_unref (sinkpad);
+    gst_object_unref (out);
+  }
+  if (before_link)
+    before_link (GST_BIN (bin));
+  GstPad *binsink = gst_element_get_static_pad (bin, "sink");
+  gst_pad_link (pad, binsink);
+  gst_object_unref (binsink);
+}
+
+/* A client's media stop, as when a browser's tab goes: what still comes
+ * is dropped before webrtcbin's SRTP decoder, then @pipeline is NULL. */
+inline void
+stop_client (GstElement * pipeline)
+{
+  drop_incoming_srtp (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+}  // namespace test
 
 namespace {
 
@@ -134,10 +192,8 @@ public:
       std::lock_guard < std::mutex > l (stop_lock_);
       stopped_ = true;
     }
-    if (pipe_) {
-      test::drop_incoming_srtp (pipe_);
-      gst_element_set_state (pipe_, GST_STATE_NULL);
-    }
+    if (pipe_)
+      test::stop_client (pipe_);
   }
   void close ()
   {
@@ -172,15 +228,9 @@ private:
     std::lock_guard < std::mutex > stopping (self->stop_lock_);
     if (self->stopped_)
       return;
-    GstElement *bin = gst_parse_bin_from_description ("rtpopusdepay ! opusdec "
-        "! audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,"
-        "rate=48000 ! fakesink name=out sync=false async=false", TRUE,
-        nullptr);
-    gst_bin_add (GST_BIN (self->pipe_), bin);
-    gst_element_sync_state_with_parent (bin);
-    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-    GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER,
+    test::link_decoder (self->pipe_, pad, "rtpopusdepay ! opusdec ! "
+        "audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,"
+        "rate=48000 ! fakesink name=out sync=false async=false",
         [](GstPad *, GstPadProbeInfo * info, gpointer data) {
           auto *self = static_cast<ClientPeer *> (data);
           GstMapInfo map;
@@ -191,12 +241,7 @@ private:
           self->received_.insert (self->received_.end (), s, s + map.size / 2);
           gst_buffer_unmap (b, &map);
           return GST_PAD_PROBE_OK;
-        }, self, nullptr);
-    gst_object_unref (sinkpad);
-    gst_object_unref (out);
-    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-    gst_pad_link (pad, binsink);
-    gst_object_unref (binsink);
+        }, self);
   }
 
   std::string id_;

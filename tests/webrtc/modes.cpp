@@ -37,8 +37,7 @@ public:
   }
   ~ModeClient ()
   {
-    test::drop_incoming_srtp (pipe_);
-    gst_element_set_state (pipe_, GST_STATE_NULL);
+    test::stop_client (pipe_);
     if (channel_)
       g_object_unref (channel_);
     gst_object_unref (webrtc_);
@@ -107,28 +106,12 @@ private:
     if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
       return;
     self->incoming_++;
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    bool video = caps && g_strcmp0 (gst_structure_get_string
-        (gst_caps_get_structure (caps, 0), "media"), "video") == 0;
-    if (caps)
-      gst_caps_unref (caps);
-    GstElement *bin = gst_parse_bin_from_description (video ?
+    const bool video = test::pad_caps_field (pad, "media") == "video";
+    test::link_decoder (self->pipe_, pad, video ?
         "rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=GRAY8 ! "
         "fakesink name=out sync=false async=false" :
-        "fakesink name=out sync=false async=false", TRUE, nullptr);
-    gst_bin_add (GST_BIN (self->pipe_), bin);
-    gst_element_sync_state_with_parent (bin);
-    if (video) {
-      GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-      GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-      gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, on_picture, self,
-          nullptr);
-      gst_object_unref (sinkpad);
-      gst_object_unref (out);
-    }
-    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-    gst_pad_link (pad, binsink);
-    gst_object_unref (binsink);
+        "fakesink name=out sync=false async=false",
+        video ? on_picture : nullptr, self);
   }
   static GstPadProbeReturn on_picture (GstPad * pad, GstPadProbeInfo * info,
       gpointer data)

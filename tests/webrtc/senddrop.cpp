@@ -93,16 +93,56 @@ test_drop_queued (void)
   gst_object_unref (pipeline);
 }
 
-/* Not running: nothing is queued that would never come out. */
+/* Not running: no mark is queued, as it might never come out (an appsrc
+ * that stops flushes its queue) and everything pushed after it would then
+ * be dropped. Called on an appsrc alone, then on one PAUSED in a
+ * pipeline, which then stops and plays again: what is pushed then all
+ * arrives. */
 static void
 test_not_running (void)
 {
-  GstElement *src = gst_element_factory_make ("appsrc", NULL);
-  gst_object_ref_sink (src);
-  drop_queued_send (src);
+  GstElement *alone = gst_element_factory_make ("appsrc", NULL);
+  gst_object_ref_sink (alone);
+  drop_queued_send (alone);
   g_assert_cmpuint (gst_app_src_get_current_level_buffers (GST_APP_SRC
-          (src)), ==, 0);
+          (alone)), ==, 0);
+  gst_object_unref (alone);
+
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src is-live=true "
+      "format=time caps=audio/x-raw,format=S16LE,layout=interleaved,"
+      "channels=1,rate=48000 ! fakesink name=sink sync=false async=false",
+      NULL);
+  g_assert_nonnull (pipeline);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  std::atomic<int> arrived { 0 };
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo *, gpointer data)->GstPadProbeReturn {
+        (*static_cast<std::atomic<int> *> (data))++;
+        return GST_PAD_PROBE_OK;
+      }, &arrived, NULL);
+  gst_object_unref (pad);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND);
+  drop_queued_send (src);
+  gst_element_set_state (pipeline, GST_STATE_READY);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND);
+  for (guint64 i = 0; i < 3; i++)
+    g_assert_cmpint (gst_app_src_push_buffer (GST_APP_SRC (src),
+            buffer (1000 + i)), ==, GST_FLOW_OK);
+  for (int i = 0; i < 300 && arrived < 3; i++)
+    g_usleep (10000);
+  g_test_message ("%d of 3 pushed after a stop arrived", arrived.load ());
+  g_assert_cmpint (arrived, ==, 3);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
 }
 
 int

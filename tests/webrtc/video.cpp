@@ -4,39 +4,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "webrtc/fixture.h"
+#include "webrtc/picture.h"
 
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 
-#include <algorithm>
-#include <array>
-#include <cmath>
 #include <memory>
 
 namespace {
-
-/* The RGB of the picture's pixel at (@fx, @fy) (fractions of its size). */
-struct Frame
-{
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;   /* packed, no padding: width * 3 a row */
-  std::array<int, 3> at (double fx, double fy) const
-  {
-    int x = std::min (width - 1, (int) (fx * width));
-    int y = std::min (height - 1, (int) (fy * height));
-    const uint8_t *p = rgb.data () + (size_t) (y * width + x) * 3;
-    return { p[0], p[1], p[2] };
-  }
-};
-
-double
-distance (const std::array<int, 3> & a, const std::array<int, 3> & b)
-{
-  double d = 0;
-  for (int i = 0; i < 3; i++)
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-  return std::sqrt (d);
-}
 
 /* A WebRTC client with a camera (videotestsrc @video_src: a pattern only
  * it sends), and a microphone (a tone at @freq) unless @freq is 0. It
@@ -93,8 +68,7 @@ public:
       std::lock_guard < std::mutex > l (lock_);
       stopped_ = true;
     }
-    test::drop_incoming_srtp (pipe_);
-    gst_element_set_state (pipe_, GST_STATE_NULL);
+    test::stop_client (pipe_);
   }
 
   const std::string & id () const { return id_; }
@@ -115,7 +89,7 @@ public:
     std::lock_guard < std::mutex > l (lock_);
     return frames_;
   }
-  Frame last_frame ()
+  Picture last_frame ()
   {
     std::lock_guard < std::mutex > l (lock_);
     return last_;
@@ -134,58 +108,23 @@ private:
     std::lock_guard < std::mutex > l (self->lock_);
     if (self->stopped_)
       return;
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    if (!caps)
-      caps = gst_pad_query_caps (pad, nullptr);
-    const char *media = gst_structure_get_string (gst_caps_get_structure
-        (caps, 0), "media");
-    const bool video = g_strcmp0 (media, "video") == 0;
-    gst_caps_unref (caps);
+    const bool video = test::pad_caps_field (pad, "media") == "video";
     g_test_message ("%s: incoming %s", self->id_.c_str (), video ? "video" :
         "audio");
-    GstElement *bin = gst_parse_bin_from_description (video ?
+    test::link_decoder (self->pipe_, pad, video ?
         "rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=RGB ! "
         "fakesink name=out sync=false async=false" :
         "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
         "audio/x-raw,format=S16LE,channels=1,rate=48000 ! fakesink name=out "
-        "sync=false async=false", TRUE, nullptr);
-    gst_bin_add (GST_BIN (self->pipe_), bin);
-    gst_element_sync_state_with_parent (bin);
-    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-    GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, video ?
-        on_picture : on_audio, self, nullptr);
-    gst_object_unref (sinkpad);
-    gst_object_unref (out);
-    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-    gst_pad_link (pad, binsink);
-    gst_object_unref (binsink);
+        "sync=false async=false", video ? on_picture : on_audio, self);
   }
   static GstPadProbeReturn on_picture (GstPad * pad, GstPadProbeInfo * info,
       gpointer data)
   {
     auto *self = static_cast<VideoClient *> (data);
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    GstVideoInfo vinfo;
-    bool ok = caps && gst_video_info_from_caps (&vinfo, caps);
-    if (caps)
-      gst_caps_unref (caps);
-    if (!ok)
+    Picture f;
+    if (!read_picture (pad, GST_PAD_PROBE_INFO_BUFFER (info), f))
       return GST_PAD_PROBE_OK;
-    GstVideoFrame frame;
-    if (!gst_video_frame_map (&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER (info),
-            GST_MAP_READ))
-      return GST_PAD_PROBE_OK;
-    Frame f;
-    f.width = GST_VIDEO_FRAME_WIDTH (&frame);
-    f.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-    f.rgb.resize ((size_t) f.width * f.height * 3);
-    const auto *src = (const uint8_t *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-    for (int y = 0; y < f.height; y++)
-      memcpy (&f.rgb[(size_t) y * f.width * 3], src + (size_t) y * stride,
-          (size_t) f.width * 3);
-    gst_video_frame_unmap (&frame);
     std::lock_guard < std::mutex > l (self->lock_);
     self->frames_++;
     self->last_ = std::move (f);
@@ -214,17 +153,9 @@ private:
   std::mutex lock_;
   bool stopped_ = false;
   size_t frames_ = 0;
-  Frame last_;
+  Picture last_;
   std::vector<int16_t> audio_;
 };
-
-/* videotestsrc of one solid colour (0xRRGGBB). */
-std::string
-solid (guint32 rgb)
-{
-  return "videotestsrc is-live=true pattern=solid-color foreground-color=" +
-      std::to_string (0xff000000u | rgb);
-}
 
 /* The msid stream ids of the answer's media (a=msid:STREAM TRACK). */
 std::set<std::string>
@@ -260,7 +191,7 @@ test_sessionbin_echo ()
   std::vector<std::unique_ptr<VideoClient>> clients;
   for (int i = 0; i < 3; i++) {
     clients.push_back (std::make_unique<VideoClient> ("camera-" +
-            std::to_string (i), solid (hex[i]), freqs[i]));
+            std::to_string (i), solid_colour (hex[i]), freqs[i]));
     HttpReply r = clients.back ()->connect (s.port ());
     g_assert_cmpuint (r.status, ==, 200);
     assert_str_eq (json_field (r.body, "type"), "answer");
@@ -277,7 +208,7 @@ test_sessionbin_echo ()
   g_assert_true (all);
   for (int i = 0; i < 3; i++) {
     auto & c = clients[i];
-    Frame f = c->last_frame ();
+    Picture f = c->last_frame ();
     auto centre = f.at (0.5, 0.5);
     g_test_message ("%s: %zu frames back, %dx%d, centre %d,%d,%d", c->id ()
         .c_str (), c->frames (), f.width, f.height, centre[0], centre[1],
@@ -286,9 +217,9 @@ test_sessionbin_echo ()
     g_assert_cmpint (f.height, ==, 240);
     for (int j = 0; j < 3; j++) {
       if (j == i)
-        g_assert_cmpfloat (distance (centre, colours[j]), <, 60);
+        g_assert_cmpfloat (rgb_distance (centre, colours[j]), <, 60);
       else
-        g_assert_cmpfloat (distance (centre, colours[j]), >, 150);
+        g_assert_cmpfloat (rgb_distance (centre, colours[j]), >, 150);
     }
     double f0 = tone_of (c->audio ());
     g_assert_cmpfloat (std::fabs (f0 - c->freq ()), <, c->freq () * 0.05);
@@ -327,13 +258,13 @@ test_video_only_flip ()
   g_assert_true (test::wait_for ([&] {
         return c.frames () >= 20;
       }, 20000));
-  Frame f = c.last_frame ();
+  Picture f = c.last_frame ();
   auto left = f.at (0.03, 0.3), right = f.at (0.97, 0.3);
   g_test_message ("%zu frames back: left %d,%d,%d right %d,%d,%d", c.frames (),
       left[0], left[1], left[2], right[0], right[1], right[2]);
   /* SMPTE (100 % bars here): white on the left, blue on the right. */
-  g_assert_cmpfloat (distance (left, {0, 0, 255}), <, 70);
-  g_assert_cmpfloat (distance (right, {255, 255, 255}), <, 70);
+  g_assert_cmpfloat (rgb_distance (left, {0, 0, 255}), <, 70);
+  g_assert_cmpfloat (rgb_distance (right, {255, 255, 255}), <, 70);
   g_assert_true (c.audio ().empty ());
   c.stop ();
   g_assert_true (test::wait_for ([&] {
@@ -390,7 +321,7 @@ test_session_pads ()
                   return GST_PAD_PROBE_OK;
                 }, seen);
           }), &seen);
-  VideoClient c ("pads", solid (0x00ff00), 600);
+  VideoClient c ("pads", solid_colour (0x00ff00), 600);
   HttpReply r = c.connect (s.port ());
   g_assert_cmpuint (r.status, ==, 200);
   bool enough = test::wait_for ([&] {
@@ -427,7 +358,7 @@ test_session_pads ()
  * audio (48 kHz mono), decoded to the end. */
 struct Recording
 {
-  Frame last;
+  Picture last;
   size_t frames = 0;
   std::vector<int16_t> audio;
   GstClockTime video_end = 0;
@@ -456,23 +387,9 @@ read_webm (const std::string & path)
   gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad * pad, GstPadProbeInfo * info, gpointer data) {
         auto *ctx = static_cast<Ctx *> (data);
-        GstCaps *caps = gst_pad_get_current_caps (pad);
-        GstVideoInfo vinfo;
-        gst_video_info_from_caps (&vinfo, caps);
-        gst_caps_unref (caps);
         GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-        GstVideoFrame frame;
-        if (gst_video_frame_map (&frame, &vinfo, buf, GST_MAP_READ)) {
-          Frame f;
-          f.width = GST_VIDEO_FRAME_WIDTH (&frame);
-          f.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-          f.rgb.resize ((size_t) f.width * f.height * 3);
-          const auto *src = (const uint8_t *) GST_VIDEO_FRAME_PLANE_DATA
-              (&frame, 0);
-          for (int y = 0; y < f.height; y++)
-            memcpy (&f.rgb[(size_t) y * f.width * 3], src + (size_t) y *
-                GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), (size_t) f.width * 3);
-          gst_video_frame_unmap (&frame);
+        Picture f;
+        if (read_picture (pad, buf, f)) {
           std::lock_guard < std::mutex > l (*ctx->lock);
           ctx->rec->frames++;
           ctx->rec->last = std::move (f);
@@ -536,7 +453,7 @@ test_record_webm ()
   std::vector<std::unique_ptr<VideoClient>> clients;
   for (int i = 0; i < 2; i++) {
     clients.push_back (std::make_unique<VideoClient> ("rec-" +
-            std::to_string (i), solid (hex[i]), freqs[i]));
+            std::to_string (i), solid_colour (hex[i]), freqs[i]));
     g_assert_cmpuint (clients.back ()->connect (s.port ()).status, ==, 200);
   }
   g_assert_true (s.wait_started (2));
@@ -561,8 +478,8 @@ test_record_webm ()
         rec.video_end / 1e9, seconds, centre[0], centre[1], centre[2],
         tone_of (rec.audio));
     g_assert_cmpuint (rec.frames, >=, 20);
-    g_assert_cmpfloat (distance (centre, colours[i]), <, 60);
-    g_assert_cmpfloat (distance (centre, colours[1 - i]), >, 150);
+    g_assert_cmpfloat (rgb_distance (centre, colours[i]), <, 60);
+    g_assert_cmpfloat (rgb_distance (centre, colours[1 - i]), >, 150);
     g_assert_cmpfloat (std::fabs (tone_of (rec.audio) - freqs[i]), <,
         freqs[i] * 0.05);
     /* About the 3 s it streamed. */

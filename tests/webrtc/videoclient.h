@@ -10,48 +10,15 @@
 #pragma once
 
 #include "webrtc/fixture.h"
+#include "webrtc/picture.h"
 
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
-#include <algorithm>
-#include <array>
 #include <atomic>
-#include <cmath>
 #include <functional>
 
 namespace {
-
-/* A decoded picture: its size and the RGB of its pixels. */
-struct Picture
-{
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;     /* packed, no padding: width * 3 a row */
-  std::array<int, 3> at (double fx, double fy) const
-  {
-    int x = std::min (width - 1, (int) (fx * width));
-    int y = std::min (height - 1, (int) (fy * height));
-    const uint8_t *p = rgb.data () + (size_t) (y * width + x) * 3;
-    return { p[0], p[1], p[2] };
-  }
-};
-
-inline double
-rgb_distance (const std::array<int, 3> & a, const std::array<int, 3> & b)
-{
-  double d = 0;
-  for (int i = 0; i < 3; i++)
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-  return std::sqrt (d);
-}
-
-/* videotestsrc of one solid colour (0xRRGGBB). */
-inline std::string
-solid_colour (guint32 rgb)
-{
-  return "videotestsrc is-live=true pattern=solid-color foreground-color=" +
-      std::to_string (0xff000000u | rgb);
-}
 
 /* The lines of @sdp that start with @prefix. */
 inline std::vector<std::string>
@@ -160,8 +127,7 @@ public:
       std::lock_guard < std::mutex > l (lock_);
       stopped_ = true;
     }
-    test::drop_incoming_srtp (pipe_);
-    gst_element_set_state (pipe_, GST_STATE_NULL);
+    test::stop_client (pipe_);
   }
 
   /* Asks the server for a keyframe: PLI, or FIR with @all_headers. False
@@ -334,15 +300,8 @@ private:
     std::lock_guard < std::mutex > l (self->lock_);
     if (self->stopped_)
       return;
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    if (!caps)
-      caps = gst_pad_query_caps (pad, nullptr);
-    const GstStructure *s = gst_caps_get_structure (caps, 0);
-    const bool video = g_strcmp0 (gst_structure_get_string (s, "media"),
-        "video") == 0;
-    const char *encoding = gst_structure_get_string (s, "encoding-name");
-    std::string name = encoding ? encoding : "";
-    gst_caps_unref (caps);
+    const bool video = test::pad_caps_field (pad, "media") == "video";
+    const std::string name = test::pad_caps_field (pad, "encoding-name");
     g_test_message ("%s: incoming %s %s", self->id_.c_str (), video ?
         "video" : "other", name.c_str ());
     const char *desc = !video ? "fakesink name=out sync=false async=false" :
@@ -351,30 +310,23 @@ private:
         "video/x-raw,format=RGB ! fakesink name=out sync=false async=false" :
         "rtpvp8depay name=depay ! vp8dec ! videoconvert ! "
         "video/x-raw,format=RGB ! fakesink name=out sync=false async=false";
-    GstElement *bin = gst_parse_bin_from_description (desc, TRUE, nullptr);
-    gst_bin_add (GST_BIN (self->pipe_), bin);
-    gst_element_sync_state_with_parent (bin);
-    if (video) {
-      self->encoding_ = name;
-      GstElement *depay = gst_bin_get_by_name (GST_BIN (bin), "depay");
-      GstPad *depay_src = gst_element_get_static_pad (depay, "src");
-      gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER, on_depayloaded,
-          self, nullptr);
-      gst_object_unref (depay_src);
-      if (self->depay_sink_)
-        gst_object_unref (self->depay_sink_);
-      self->depay_sink_ = gst_element_get_static_pad (depay, "sink");
-      gst_object_unref (depay);
-      GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
-      GstPad *sinkpad = gst_element_get_static_pad (out, "sink");
-      gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, on_picture, self,
-          nullptr);
-      gst_object_unref (sinkpad);
-      gst_object_unref (out);
+    if (!video) {
+      test::link_decoder (self->pipe_, pad, desc, nullptr, nullptr);
+      return;
     }
-    GstPad *binsink = gst_element_get_static_pad (bin, "sink");
-    gst_pad_link (pad, binsink);
-    gst_object_unref (binsink);
+    self->encoding_ = name;
+    test::link_decoder (self->pipe_, pad, desc, on_picture, self,
+        [self](GstBin * bin) {
+          GstElement *depay = gst_bin_get_by_name (bin, "depay");
+          GstPad *depay_src = gst_element_get_static_pad (depay, "src");
+          gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER,
+              on_depayloaded, self, nullptr);
+          gst_object_unref (depay_src);
+          if (self->depay_sink_)
+            gst_object_unref (self->depay_sink_);
+          self->depay_sink_ = gst_element_get_static_pad (depay, "sink");
+          gst_object_unref (depay);
+        });
   }
   static GstPadProbeReturn on_depayloaded (GstPad *, GstPadProbeInfo * info,
       gpointer data)
@@ -391,24 +343,9 @@ private:
       gpointer data)
   {
     auto *self = static_cast<CameraClient *> (data);
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    GstVideoInfo vinfo;
-    bool ok = caps && gst_video_info_from_caps (&vinfo, caps);
-    if (caps)
-      gst_caps_unref (caps);
-    GstVideoFrame frame;
-    if (!ok || !gst_video_frame_map (&frame, &vinfo,
-            GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ))
-      return GST_PAD_PROBE_OK;
     Picture p;
-    p.width = GST_VIDEO_FRAME_WIDTH (&frame);
-    p.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-    p.rgb.resize ((size_t) p.width * p.height * 3);
-    const auto *src = (const uint8_t *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-    for (int y = 0; y < p.height; y++)
-      memcpy (&p.rgb[(size_t) y * p.width * 3], src + (size_t) y *
-          GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), (size_t) p.width * 3);
-    gst_video_frame_unmap (&frame);
+    if (!read_picture (pad, GST_PAD_PROBE_INFO_BUFFER (info), p))
+      return GST_PAD_PROBE_OK;
     std::lock_guard < std::mutex > l (self->lock_);
     self->frames_++;
     self->last_ = std::move (p);
