@@ -39,6 +39,9 @@ struct OutputSettings
   int rate = kDefaultRate;
   bool session_pads = false;
   GstClockTime max_latency = kDefaultMaxLatency;
+  /* Session pads' shared streaming threads (0: one per core; -1: a task
+   * per pad). */
+  int streaming_threads = 0;
 };
 
 /* The values of the server properties, each where the table says: the

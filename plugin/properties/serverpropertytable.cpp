@@ -213,6 +213,25 @@ const Row kServerPropertyRows[] = {
           "One source pad per session instead of all sessions on src", FALSE),
       value_in<&OutputSettings::session_pads>},
   /**
+   * GstSessionSrc:streaming-threads:
+   *
+   * How many threads push the session pads' buffers downstream (with
+   * #GstSessionSrc:session-pads; `sessionbin` always): 0 (the default) is
+   * one per CPU core. The sessions share them, each session's buffers
+   * pushed in order by one thread at a time, so a server of a thousand
+   * sessions runs a few threads instead of a thousand. A session whose
+   * pipeline blocks or is slow (an appsink callback that sleeps, a
+   * recognizer that takes 200 ms) holds only the thread pushing into it:
+   * after 4 ms another thread is started for the others (up to 64 such at
+   * once; it ends when the blocked one is free again), so it delays only
+   * itself. -1 gives each session pad a streaming thread of its own (how
+   * session pads were pushed before; for comparison).
+   */
+  {int_spec ("streaming-threads", "Streaming threads",
+          "Threads the session pads share (0 = one per CPU core, -1 = one "
+          "per session pad)", -1, 1024, 0),
+      value_in<&OutputSettings::streaming_threads>},
+  /**
    * GstSessionSrc:n-sessions:
    *
    * Sessions live right now.

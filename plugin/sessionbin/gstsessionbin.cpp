@@ -35,6 +35,21 @@
  * * A handler without a source pad (it ends in a sink) is receive-only.
  * * No handler at all: each session's audio goes straight back (echo).
  *
+ * Threads: no thread per session. A handler is set up (made, linked,
+ * started) on sessionbin's setup thread while its session's first media
+ * waits, so a burst of connects does not hold up live sessions; each
+ * session's media is then pushed into its handler by the streaming
+ * threads all sessions share (#GstSessionBin:streaming-threads, one per
+ * core by default), in order, one thread at a time per session. A handler
+ * that blocks (an appsink callback that sleeps, a slow recognizer) holds
+ * only the thread pushing into it: after 4 ms another takes over the
+ * others, so it delays only its own session. Elements with a thread of
+ * their own (`queue`, `turndetect`'s turn task, a WebRTC peer's) still
+ * have it. When a handler's audio output is already what sessionsink
+ * takes (S16LE mono: `identity`, or a handler ending in such a
+ * capsfilter) its output stage is sessionsink alone, without
+ * `audioconvert ! audioresample`.
+ *
  * A handler prerolls on its own (a bin's #GstBin:async-handling is set):
  * a sink in it waiting for its first buffer (appsink, filesink) never
  * takes the server out of PLAYING, so sessions that start meanwhile start
@@ -189,8 +204,11 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_ENDED_MESSAGE_NAME) &&
         gst_message_parse_session_ended (message, &context, nullptr, nullptr)) {
-      start_drain (self, context);
-      g_object_unref (context);
+      /* After its pads' setup (the setup thread runs in order). */
+      self->priv->setup.post ([self, context] {
+            start_drain (self, context);
+            g_object_unref (context);
+          });
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_STARTED_MESSAGE_NAME)) {
       /* A client that sends nothing (FastRTC's receive mode) has no
@@ -199,10 +217,12 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
           (gst_message_get_structure (message), "media");
       if (media && !*media &&
           (context = gst_message_get_session_context (message))) {
-        if (!self->priv->handlers.find (context))
-          start_handler (self, context, sessionctx::MediaKind::audio,
-              nullptr);
-        g_object_unref (context);
+        self->priv->setup.post ([self, context] {
+              if (!self->priv->handlers.find (context))
+                start_handler (self, context, sessionctx::MediaKind::audio,
+                    nullptr);
+              g_object_unref (context);
+            });
       }
     }
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
@@ -312,8 +332,13 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
       self->priv->handlers.reset_eos ();
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
-      /* Paused sinks would hold the EOS back: finish while playing. */
+      /* Paused sinks would hold the EOS back: finish while playing (the
+       * sessions whose handlers are being set up included). */
+      self->priv->setup.flush ();
       finish_handlers (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      self->priv->setup.flush ();
       break;
     default:
       break;
@@ -530,8 +555,10 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
    * @bin: the element
    * @context: the new session
    *
-   * Emitted on the server thread before the session's first buffer; when
-   * connected it replaces #GstSessionBin:handler. Return a new element
+   * Emitted on sessionbin's setup thread (one thread that sets the
+   * sessions' handlers up in turn, off the server's I/O threads), before
+   * the session's first buffer, which waits for it; when connected it
+   * replaces #GstSessionBin:handler. Return a new element
    * (typically a bin with ghost pads: a `sink` pad for the session's
    * audio and, to send back, a `src` pad), or NULL to refuse the session
    * (it ends with `handler_failed`).

@@ -5,6 +5,7 @@
 #include "sessionbin/sessionbinprivate.h"
 #include "sessionbin/handlertemplate.h"
 #include "sessionbin/sessionhandler.h"
+#include "stream/outputpad.h"
 
 #include <gst/sessionctx/sessionctx.h>
 
@@ -120,9 +121,45 @@ fail_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> & h,
   remove_handler_async (self, h, "failed");
 }
 
-/* A session pad of the inner sessionsrc (server thread, before the
- * session's first buffer): the session's first pad makes its handler, each
+/* On the setup thread: the session's first pad makes its handler, each
  * pad is linked to it by kind. */
+static void
+attach_session_pad (GstSessionBin * self, GstSessionContext * context,
+    sessionctx::MediaKind kind, GstPad * pad)
+{
+  std::string error;
+  if (auto h = self->priv->handlers.find (context)) {
+    /* Another kind of a session whose handler runs. */
+    if (!h->link (kind, pad, error))
+      fail_handler (self, h, error);
+    return;
+  }
+  start_handler (self, context, kind, pad);
+}
+
+namespace {
+
+struct PadSetup
+{
+  GstSessionBin *self;
+  GstSessionContext *context;   /* owned */
+  sessionctx::MediaKind kind;
+  GstPad *pad;                  /* owned */
+  std::shared_ptr<OutputPad> out;
+
+  ~PadSetup ()
+  {
+    /* What waited flows now: into the handler, or (no handler) dropped as
+     * not linked. */
+    if (out)
+      out->release ();
+    gst_object_unref (pad);
+    g_object_unref (context);
+  }
+};
+
+}  // namespace
+
 void
 on_session_pad (GstElement *, GstPad * pad, gpointer data)
 {
@@ -135,18 +172,19 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
     g_object_unref (context);
     return;
   }
-
-  std::string error;
-  if (auto h = self->priv->handlers.find (context)) {
-    /* Another kind of a session whose handler runs. */
-    g_object_unref (context);
-    if (!h->link (kind, pad, error))
-      fail_handler (self, h, error);
-    return;
+  /* Nothing is queued on it yet: the session's media comes after this. */
+  std::shared_ptr<OutputPad> out;
+  if (OutputPad * o = output_pad_of (pad)) {
+    out = o->shared_from_this ();
+    std::lock_guard < std::mutex > l (out->lock);
+    out->held = true;
   }
-
-  start_handler (self, context, kind, pad);
-  g_object_unref (context);
+  std::shared_ptr<PadSetup> setup (new PadSetup {
+        self, context, kind, GST_PAD (gst_object_ref (pad)), out});
+  self->priv->setup.post ([setup] {
+        attach_session_pad (setup->self, setup->context, setup->kind,
+            setup->pad);
+      });
 }
 
 void
@@ -166,7 +204,7 @@ start_handler (GstSessionBin * self, GstSessionContext * context,
   /* Known before it starts (its errors while starting are its own), and
    * again with its output stages once started. */
   self->priv->handlers.add (h);
-  bool started = h->start (error) && (!pad || h->link (kind, pad, error));
+  bool started = h->start (error, kind, pad);
   self->priv->handlers.add (h);
   if (!started) {
     fail_handler (self, h, error);

@@ -7,6 +7,7 @@
 
 #include "sessionbin/gstsessionbin.h"
 #include "sessionbin/handlerset.h"
+#include "sessionbin/setupqueue.h"
 #include "core/mediakind.h"
 
 #include <gst/gst.h>
@@ -40,6 +41,8 @@ struct GstSessionBinPrivate
   GstElement *src;              /* the inner sessionsrc, session-pads=true */
 
   sessionbin::HandlerSet handlers;
+  /* Where handlers are set up, off the server's I/O thread. */
+  sessionbin::SetupQueue setup;
 
   /* Guards the settings. */
   std::mutex lock;
@@ -63,12 +66,13 @@ class SessionHandler;
 }
 
 /* sessionbinhandlers.cpp */
-/* The inner sessionsrc's `pad-added`: the session's handler made (on its
- * first pad), linked, started. */
+/* The inner sessionsrc's `pad-added` (server thread): the pad holds what
+ * comes while the setup thread makes the session's handler (on its first
+ * pad), links it and starts it, then lets it flow. */
 void on_session_pad (GstElement * src, GstPad * pad, gpointer data);
-/* Makes and starts @context's handler, linked to @pad of @kind, or to
- * nothing when @pad is NULL (a client that sends nothing: the handler's
- * own sources make what it gets). */
+/* On the setup thread: makes and starts @context's handler, linked to
+ * @pad of @kind, or to nothing when @pad is NULL (a client that sends
+ * nothing: the handler's own sources make what it gets). */
 void start_handler (GstSessionBin * self, GstSessionContext * context,
     sessionctx::MediaKind kind, GstPad * pad);
 /* The inner sessionsrc's `session-failed`: its handler fails with it. */

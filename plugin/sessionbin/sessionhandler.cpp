@@ -190,6 +190,36 @@ SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
   return error.empty ();
 }
 
+/* Whether whatever @src_pad (a handler's audio source pad, the handler
+ * linked to its session) can send is something sessionsink takes as it is
+ * (S16LE mono at a rate it resamples itself): then its output stage needs
+ * no audioconvert ! audioresample, two elements on every buffer's way. An
+ * identity handler, or one ending in a capsfilter of that format, sends
+ * the session's own caps. */
+static bool
+takes_output_as_is (GstPad * src_pad)
+{
+  GstElementFactory *factory = gst_element_factory_find ("sessionsink");
+  if (!factory)
+    return false;
+  GstCaps *takes = nullptr;
+  for (const GList * l = gst_element_factory_get_static_pad_templates
+      (factory); l; l = l->next) {
+    auto *templ = static_cast<GstStaticPadTemplate *> (l->data);
+    if (templ->direction == GST_PAD_SINK)
+      takes = gst_static_pad_template_get_caps (templ);
+  }
+  gst_object_unref (factory);
+  if (!takes)
+    return false;
+  GstCaps *sends = gst_pad_query_caps (src_pad, nullptr);
+  bool as_is = !gst_caps_is_empty (sends) && !gst_caps_is_any (sends)
+      && gst_caps_is_subset (sends, takes);
+  gst_caps_unref (sends);
+  gst_caps_unref (takes);
+  return as_is;
+}
+
 bool
 SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
     std::string & error)
@@ -199,8 +229,10 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
   if (kind == MediaKind::video)
     return add_video_output_stage (src_pad, error);
   std::vector<GstElement *> stage;
-  if (!add_chain ({"audioconvert", "audioresample", "sessionsink"}, stage,
-          error))
+  bool converted = !takes_output_as_is (src_pad);
+  if (!(converted ?
+          add_chain ({"audioconvert", "audioresample", "sessionsink"}, stage,
+              error) : add_chain ({"sessionsink"}, stage, error)))
     return false;
   GstElement *sink = stage.back ();
   /* The pipeline stays live when sessions join: no preroll. */
@@ -214,18 +246,25 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
     gates_.push_back (gate);
   }
   if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
-    error = "could not link the handler's source pad to audioconvert";
+    error = converted ?
+        "could not link the handler's source pad to audioconvert" :
+        "could not link the handler's source pad to sessionsink";
   gst_object_unref (stage_sink);
   return error.empty ();
 }
 
 bool
-SessionHandler::start (std::string & error)
+SessionHandler::start (std::string & error, MediaKind kind, GstPad * first)
 {
   if (!gst_bin_add (bin_, handler_)) {
     error = "the handler could not be added (already in a bin?)";
     return false;
   }
+  /* Linked first: what the handler's source pads can carry then follows
+   * from what the session gives it (an output stage needs no converters
+   * for a handler whose output is already what sessionsink takes). */
+  if (first && !link (kind, first, error))
+    return false;
   handler_has_sinks_ = GST_OBJECT_FLAG_IS_SET (handler_,
       GST_ELEMENT_FLAG_SINK);
 

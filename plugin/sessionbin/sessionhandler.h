@@ -35,12 +35,14 @@ public:
   SessionHandler (const SessionHandler &) = delete;
   SessionHandler & operator= (const SessionHandler &) = delete;
 
-  /* Adds the handler to the bin with an output stage for each of its
-   * source pads whose kind can be sent back, and starts them. False with
-   * @error filled when any step fails, or when the handler neither sends
-   * anything back nor ends in a sink; remove () then undoes what was
-   * done. */
-  bool start (std::string & error);
+  /* Adds the handler to the bin, links @first (the session's pad of
+   * @kind, holding its media until this is done; may be NULL) to it, adds
+   * an output stage for each of its source pads whose kind can be sent
+   * back, and starts them. False with @error filled when any step fails,
+   * or when the handler neither sends anything back nor ends in a sink;
+   * remove () then undoes what was done. */
+  bool start (std::string & error, sessionctx::MediaKind kind =
+      sessionctx::MediaKind::audio, GstPad * first = nullptr);
   /* Links @session_pad, the session's pad of @kind, to the handler's free
    * sink pad of that kind. A kind the handler takes no sink pad of is left
    * unlinked (its media is dropped) unless it is the first kind and the

@@ -498,6 +498,7 @@ gst_session_src_start (GstSessionSrc * self)
     std::lock_guard < std::mutex > l (main->lock);
     main->max_latency = output.max_latency;
   }
+  priv->session_pads.set_streaming_threads (output.streaming_threads);
 
   if (config.webrtc)
     warm_up_dtls ();

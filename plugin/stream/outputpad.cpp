@@ -17,8 +17,8 @@ namespace {
 constexpr GstClockTime kBatchBudget = 5 * GST_MSECOND;
 constexpr size_t kMaxBatch = 4096;
 
-/* What a push of audio returned: whether the task goes on (else it is
- * paused). */
+/* What a push of audio returned: whether pushing goes on (else the task
+ * is paused, or the pooled pad stalls). */
 bool
 audio_pushed (OutputPad * out, GstFlowReturn ret)
 {
@@ -29,10 +29,8 @@ audio_pushed (OutputPad * out, GstFlowReturn ret)
         sessionctx::log_safe (out->session_id).c_str ());
     return true;
   }
-  if (ret == GST_FLOW_FLUSHING) {
-    gst_pad_pause_task (out->pad);
+  if (ret == GST_FLOW_FLUSHING)
     return false;
-  }
   if (ret == GST_FLOW_EOS) {
     GST_DEBUG_OBJECT (out->pad, "downstream is EOS");
     return true;
@@ -44,7 +42,6 @@ audio_pushed (OutputPad * out, GstFlowReturn ret)
     return true;
   }
   GST_ELEMENT_FLOW_ERROR (out->element, ret);
-  gst_pad_pause_task (out->pad);
   return false;
 }
 
@@ -98,15 +95,24 @@ adapt_batch_limit (OutputPad * out, size_t pushed, gint64 elapsed_us)
 
 }  // namespace
 
-static void
-pad_loop (gpointer data)
+static gboolean pad_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active);
+
+namespace {
+
+/* How one batch ended. */
+enum class Pushed
 {
-  auto *out = static_cast<OutputPad *> (data);
+  more,                         /* go on */
+  stop,                         /* pushing stops (flushing, an error) */
+  finished,                     /* the session pad's EOS went out */
+};
+
+/* Pushes what @out took (OutputPad::taken), in order. */
+Pushed
+push_taken (OutputPad * out)
+{
   std::deque<GstMiniObject *> & batch = out->taken;
-  if (!out->take (batch)) {
-    gst_pad_pause_task (out->pad);
-    return;
-  }
   const gint64 start = g_get_monotonic_time ();
   size_t pushed = 0;
   while (!batch.empty ()) {
@@ -114,7 +120,7 @@ pad_loop (gpointer data)
       if (push_audio (out, batch, pushed))
         continue;
       out->put_back (batch);
-      return;
+      return Pushed::stop;
     }
     GstEvent *event = GST_EVENT (batch.front ());
     batch.pop_front ();
@@ -122,15 +128,65 @@ pad_loop (gpointer data)
     gst_pad_push_event (out->pad, event);
     if (!eos || !out->is_session_pad)
       continue;
-
-    /* The session is over: stop this task; the owner removes the pad (from
-     * another thread: a task cannot join itself). */
-    gst_pad_pause_task (out->pad);
+    /* The session is over: what follows EOS is let go with the pad. */
     out->put_back (batch);
-    out->owner->session_pad_finished (out);
-    return;
+    return Pushed::finished;
   }
   adapt_batch_limit (out, pushed, g_get_monotonic_time () - start);
+  return Pushed::more;
+}
+
+}  // namespace
+
+static void
+pad_loop (gpointer data)
+{
+  auto *out = static_cast<OutputPad *> (data);
+  if (!out->take (out->taken)) {
+    gst_pad_pause_task (out->pad);
+    return;
+  }
+  switch (push_taken (out)) {
+    case Pushed::more:
+      break;
+    case Pushed::stop:
+      gst_pad_pause_task (out->pad);
+      break;
+    case Pushed::finished:
+      /* Stop this task; the owner removes the pad (from another thread: a
+       * task cannot join itself). */
+      gst_pad_pause_task (out->pad);
+      out->owner->session_pad_finished (out);
+      break;
+  }
+}
+
+void
+output_pad_run (OutputPad & out)
+{
+  /* Held while pushing, as a pad's task holds it: deactivating the pad
+   * waits for the batch to end. */
+  GST_PAD_STREAM_LOCK (out.pad);
+  Pushed result = Pushed::more;
+  if (out.take (out.taken, false))
+    result = push_taken (&out);
+  GST_PAD_STREAM_UNLOCK (out.pad);
+  if (result != Pushed::more) {
+    std::lock_guard < std::mutex > l (out.lock);
+    out.stalled = true;
+  }
+  out.after_run ();
+  if (result == Pushed::finished)
+    out.owner->session_pad_finished (&out);
+}
+
+OutputPad *
+output_pad_of (GstPad * pad)
+{
+  if (!GST_IS_PAD (pad) || GST_PAD_ACTIVATEMODEFUNC (pad) != pad_activate_mode)
+    return nullptr;
+  auto *out = static_cast<OutputPad *> (gst_pad_get_element_private (pad));
+  return out && out->is_session_pad ? out : nullptr;
 }
 
 static gboolean
@@ -142,9 +198,21 @@ pad_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
     return FALSE;
   if (active) {
     out->set_flushing (false);
+    if (out->pool) {
+      std::lock_guard < std::mutex > l (out->lock);
+      out->schedule_locked ();
+      return TRUE;
+    }
     return gst_pad_start_task (pad, pad_loop, out, nullptr);
   }
   out->set_flushing (true);
+  if (out->pool) {
+    /* A batch being pushed ends first (GstPad takes the stream lock after
+     * this too). */
+    GST_PAD_STREAM_LOCK (pad);
+    GST_PAD_STREAM_UNLOCK (pad);
+    return TRUE;
+  }
   return gst_pad_stop_task (pad);
 }
 
@@ -209,6 +277,7 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
     out = make_output_pad (element, owner, templ, name.c_str (), kind);
     out->is_session_pad = true;
     out->session_id = id;
+    out->pool = pool_.get ();
     pads.push_back (out);
   }
   gst_pad_set_active (out->pad, TRUE);
@@ -299,6 +368,24 @@ SessionPads::remove_all ()
   for (auto & out : old) {
     gst_pad_set_active (out->pad, FALSE);
     gst_element_remove_pad (element, out->pad);
+  }
+  /* No pad is active: the threads can go. */
+  std::unique_ptr<PadPool> pool;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    pool.swap (pool_);
+  }
+}
+
+void
+SessionPads::set_streaming_threads (int threads)
+{
+  std::unique_ptr<PadPool> old;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    old.swap (pool_);
+    if (threads >= 0)
+      pool_ = std::make_unique<PadPool> (PadPool::threads_for (threads));
   }
 }
 

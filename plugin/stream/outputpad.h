@@ -9,6 +9,7 @@
 
 #include "core/mediakind.h"
 #include "io/ioround.h"
+#include "stream/padpool.h"
 
 #include <condition_variable>
 #include <deque>
@@ -17,10 +18,12 @@
 #include <string>
 #include <vector>
 
-/* A source pad with its own queue and streaming task: the server thread
- * never pushes downstream itself, so a slow consumer never stalls network
- * I/O. What an I/O thread queues during one wakeup (an IoRound) wakes the
- * task once, at the wakeup's end; the task takes what is queued in one go. */
+/* A source pad with its own queue, pushed downstream by its own streaming
+ * task or, with a #pool, by the threads the element's session pads share:
+ * the server thread never pushes downstream itself, so a slow consumer
+ * never stalls network I/O. What an I/O thread queues during one wakeup
+ * (an IoRound) wakes the task (or puts the pad on the pool's run queue)
+ * once, at the wakeup's end; what is queued is taken in one go. */
 struct OutputPad : public sessionctx::RoundEnd,
     public std::enable_shared_from_this<OutputPad>
 {
@@ -71,6 +74,17 @@ struct OutputPad : public sessionctx::RoundEnd,
    * matter); 0: as many as max_latency lets. Set before the pad is
    * active. */
   size_t max_buffers = 0;
+  /* The shared threads that push this pad (session pads), NULL for a task
+   * of its own. Set before the pad is active; outlives its activity. */
+  PadPool *pool = nullptr;
+  /* With a pool: on its run queue or being pushed (one thread at a time). */
+  bool scheduled = false;
+  /* With a pool: pushing stopped (downstream flushing, the session's EOS
+   * out) until the pad is activated again; a task would be paused. */
+  bool stalled = false;
+  /* Queued, not pushed, until release () (the element links the pad in
+   * the background): nothing is pushed into an unlinked pad. */
+  bool held = false;
 
   ~OutputPad ()
   {
@@ -101,7 +115,7 @@ struct OutputPad : public sessionctx::RoundEnd,
         queue.push_back (obj);
         obj = nullptr;
         if (!sessionctx::io_round_open ())
-          wake = true;
+          wake = !schedule_locked ();
         else if (!wake_deferred)
           wake_deferred = sessionctx::defer_to_round_end (shared_from_this ());
       }
@@ -123,8 +137,45 @@ struct OutputPad : public sessionctx::RoundEnd,
     {
       std::lock_guard < std::mutex > l (lock);
       wake_deferred = false;
+      if (schedule_locked ())
+        return;
     }
     cond.notify_one ();
+  }
+
+  /* With a pool: puts the pad on its run queue if something waits there
+   * to be pushed and it is not on it yet. False without a pool (the task
+   * is to be woken instead). */
+  bool schedule_locked ()
+  {
+    if (!pool)
+      return false;
+    if (!scheduled && !flushing && !stalled && !held && !queue.empty ()) {
+      scheduled = true;
+      pool->ready (shared_from_this ());
+    }
+    return true;
+  }
+
+  /* Let what is queued go (see #held). */
+  void release ()
+  {
+    bool wake;
+    {
+      std::lock_guard < std::mutex > l (lock);
+      held = false;
+      wake = !schedule_locked ();
+    }
+    if (wake)
+      cond.notify_one ();
+  }
+
+  /* With a pool, after one batch: back on the run queue if more waits. */
+  void after_run ()
+  {
+    std::lock_guard < std::mutex > l (lock);
+    scheduled = false;
+    schedule_locked ();
   }
 
   /* Moves the buffers older than max_latency at @now to @stale; the age
@@ -166,16 +217,18 @@ struct OutputPad : public sessionctx::RoundEnd,
     }
   }
 
-  /* Blocks until something is queued, then moves to @batch (empty) what
-   * is queued, in order, up to #batch_limit buffers (events come along);
-   * false when flushing. */
-  bool take (std::deque<GstMiniObject *> & batch)
+  /* Blocks (unless @wait is false) until something is queued and not
+   * #held, then moves to @batch (empty) what is queued, in order, up to
+   * #batch_limit buffers (events come along); false when flushing (or,
+   * not waiting, when nothing can be taken). */
+  bool take (std::deque<GstMiniObject *> & batch, bool wait = true)
   {
     std::unique_lock < std::mutex > l (lock);
-    cond.wait (l,[this] {
-          return flushing || !queue.empty ();
-        });
-    if (flushing)
+    if (wait)
+      cond.wait (l,[this] {
+            return flushing || (!queue.empty () && !held);
+          });
+    if (flushing || queue.empty () || held)
       return false;
     size_t buffers = 0;
     size_t n = 0;
@@ -215,6 +268,8 @@ struct OutputPad : public sessionctx::RoundEnd,
     {
       std::lock_guard < std::mutex > l (lock);
       flushing = f;
+      if (!f)
+        stalled = false;
     }
     if (f) {
       drop_all ();
@@ -239,6 +294,14 @@ struct OutputPad : public sessionctx::RoundEnd,
 std::shared_ptr<OutputPad> make_output_pad (GstElement * element,
     OutputPad::Owner * owner, GstStaticPadTemplate * templ,
     const gchar * name, sessionctx::MediaKind kind);
+
+/* On a pool's thread: pushes one batch of what @out holds (as one turn of
+ * a pad's own task), then puts it back on the run queue if more waits. */
+void output_pad_run (OutputPad & out);
+
+/* The OutputPad behind a session pad of sessionsrc (@pad: one of its
+ * `src_%u` / `video_src_%u`), NULL for any other pad. */
+OutputPad *output_pad_of (GstPad * pad);
 
 /* An element's sometimes pads, one per session and media kind: added when
  * the session starts, removed after its EOS. A session's pads share its
@@ -269,6 +332,16 @@ public:
    * element. */
   std::shared_ptr<OutputPad> add (sessionctx::MediaKind kind, guint number,
       const std::string & id, GstSessionContext * context, GstCaps * caps);
+  /* How the session pads added from now on are pushed: by @threads shared
+   * threads (PadPool::threads_for: 0 is one per core), or, with -1, each
+   * by a streaming task of its own. At the element's start. */
+  void set_streaming_threads (int threads);
+  /* The shared threads, if any (NULL with a task per pad). */
+  PadPool *pool ()
+  {
+    std::lock_guard < std::mutex > l (lock);
+    return pool_.get ();
+  }
   /* On @out's task, after its EOS: removes it from the element, from
    * another thread (a task cannot join itself). */
   void remove_async (OutputPad * out);
@@ -284,4 +357,6 @@ private:
   std::mutex lock;              /* guards what follows */
   std::vector<std::shared_ptr<OutputPad>> pads;
   guint next_pad = 0;
+  /* Outlives every pad it pushes: remove_all () deactivates them first. */
+  std::unique_ptr<PadPool> pool_;
 };

@@ -1,0 +1,68 @@
+/* sessionbin's setup thread.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "sessionbin/setupqueue.h"
+
+#include <pthread.h>
+
+namespace sessionbin {
+
+SetupQueue::~SetupQueue ()
+{
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    stopping_ = true;
+  }
+  cond_.notify_all ();
+  if (thread_.joinable ())
+    thread_.join ();
+}
+
+void
+SetupQueue::post (std::function<void ()> job)
+{
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    jobs_.push_back (std::move (job));
+    posted_++;
+    if (!thread_.joinable ())
+      thread_ = std::thread ([this] {
+            run ();
+          });
+  }
+  cond_.notify_one ();
+}
+
+void
+SetupQueue::flush ()
+{
+  std::unique_lock < std::mutex > l (lock_);
+  const unsigned long long until = posted_;
+  done_cond_.wait (l,[this, until] {
+        return done_ >= until;
+      });
+}
+
+void
+SetupQueue::run ()
+{
+  pthread_setname_np (pthread_self (), "sessionbin-setup");
+  std::unique_lock < std::mutex > l (lock_);
+  for (;;) {
+    cond_.wait (l,[this] {
+          return stopping_ || !jobs_.empty ();
+        });
+    if (jobs_.empty ())
+      break;                    /* stopping, nothing left */
+    std::function<void ()> job = std::move (jobs_.front ());
+    jobs_.pop_front ();
+    l.unlock ();
+    job ();
+    job = nullptr;
+    l.lock ();
+    done_++;
+    done_cond_.notify_all ();
+  }
+}
+
+}  // namespace sessionbin

@@ -1,0 +1,51 @@
+/* sessionbin's setup thread: where handlers are made, linked and started,
+ * off the server's I/O thread.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace sessionbin {
+
+/* One thread running jobs in the order they were posted: a session's
+ * first pad (its handler made), its other pads (linked to it) and its end
+ * (the handler's drain timer) stay in that order, while the I/O thread
+ * that posted them goes back to its sockets at once. Setting a handler up
+ * (parsing its description, adding, linking and starting its elements)
+ * takes hundreds of microseconds: done there, a burst of connects delayed
+ * every live session sharing that I/O thread. */
+class SetupQueue
+{
+public:
+  SetupQueue () = default;
+  /* Runs what is queued, then joins the thread. */
+  ~SetupQueue ();
+  SetupQueue (const SetupQueue &) = delete;
+  SetupQueue & operator= (const SetupQueue &) = delete;
+
+  /* Any thread: @job runs on the setup thread after what was posted
+   * before it. */
+  void post (std::function<void ()> job);
+  /* Any thread but the setup thread: waits until every job posted before
+   * the call has run. */
+  void flush ();
+
+private:
+  void run ();
+
+  std::mutex lock_;
+  std::condition_variable cond_;
+  std::condition_variable done_cond_;
+  std::deque<std::function<void ()>> jobs_;
+  unsigned long long posted_ = 0;
+  unsigned long long done_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sessionbin

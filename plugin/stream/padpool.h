@@ -1,0 +1,94 @@
+/* The streaming threads that session pads share: a handler per session
+ * without a thread per session.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+struct OutputPad;
+
+/* A bounded set of threads that push the session pads' queued buffers
+ * downstream, one pad at a time per thread and each pad on one thread at a
+ * time (its buffers and events stay in order). A pad with something queued
+ * is put on the run queue once (OutputPad::schedule_locked); a thread
+ * takes it, pushes one batch (as a pad's own task would: up to its batch
+ * limit), and puts it back at the end of the queue if more came meanwhile,
+ * so every ready session gets its turn.
+ *
+ * A handler that blocks or is slow (an appsink callback sleeping, a
+ * recognizer taking 200 ms on a buffer, a sink waiting on the clock for a
+ * reply ahead of time) holds only the thread that pushes into it: once a
+ * thread has been on one batch longer than kBlockedAfter, a watcher counts
+ * it as blocked and starts another, so that #threads are always free for
+ * everybody else (up to kMaxExtraThreads blocked at once). When the
+ * blocked push returns, a thread beyond #threads ends. So threads are
+ * bounded by configuration, not by the number of sessions, and a slow
+ * session delays only itself. */
+class PadPool
+{
+public:
+  /* How long one batch may take before its thread counts as blocked. */
+  static constexpr gint64 kBlockedAfterUs = 4000;
+  /* How many threads may be started for blocked ones at once. */
+  static constexpr unsigned kMaxExtraThreads = 64;
+
+  /* @threads (at least 1) free to push; started on first use. */
+  explicit PadPool (unsigned threads);
+  /* Stops and waits for every thread; the pads must be inactive (what is
+   * still on the run queue is let go). */
+  ~PadPool ();
+  PadPool (const PadPool &) = delete;
+  PadPool & operator= (const PadPool &) = delete;
+
+  /* Puts @out (something queued, not on the queue yet) on the run queue.
+   * Called with @out's lock held; never takes a pad's lock itself. */
+  void ready (std::shared_ptr<OutputPad> out);
+
+  unsigned threads () const { return threads_; }
+  /* Threads running now (free and blocked), for tests and stats. */
+  unsigned live_threads ();
+  /* Threads started for blocked ones since the pool began. */
+  guint64 handoffs ();
+
+  /* @threads_property: the element's streaming-threads value (0: one per
+   * core); how many free threads that is. */
+  static unsigned threads_for (int threads_property);
+
+private:
+  struct Worker
+  {
+    PadPool *pool;
+    /* When its current batch began (monotonic µs); 0 while idle. */
+    gint64 busy_since = 0;
+    bool blocked = false;
+  };
+
+  static gpointer worker_main (gpointer data);
+  static gpointer watcher_main (gpointer data);
+  void run (Worker & w);
+  void watch ();
+  /* With lock_: starts a worker (and the watcher, the first time). */
+  void spawn_locked ();
+
+  const unsigned threads_;
+  std::mutex lock_;
+  std::condition_variable work_cond_;
+  std::condition_variable watch_cond_;
+  std::condition_variable gone_cond_;
+  std::deque<std::shared_ptr<OutputPad>> queue_;
+  std::vector<Worker *> workers_;
+  unsigned idle_ = 0;
+  unsigned blocked_ = 0;
+  unsigned alive_ = 0;          /* threads not yet returned (watcher too) */
+  bool watcher_ = false;
+  bool watcher_resting_ = false;  /* no thread busy: waits to be woken */
+  bool stopping_ = false;
+  guint64 handoffs_ = 0;
+};

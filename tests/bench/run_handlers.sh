@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# What a handler per session costs (issue 22), side by side in one run: the
+# bare epoll echo (the floor), `sessionsrc ! sessionsink`, sessionbin with
+# handler=identity on the shared streaming threads (the default) and with a
+# thread per session (streaming-threads=-1, how it ran before), and two
+# realistic handlers (`audioresample ! level ! fakesink`, which sends
+# nothing back, and `turndetect`). Twilio dialect, rate=8000 everywhere so
+# only the handler differs; server pinned to core 0, the load generator to
+# core 1; ROUNDS rounds per count, each server once per round in turn.
+# Prints loadgen's line per run, then a table per count: µs of server CPU
+# per frame the server received (frames sent by the load generator: the
+# receive-only handler echoes nothing), echo RTT p99, threads, RSS, each
+# round's value separated by " / ".
+#   usage: tests/bench/run_handlers.sh [OUT] [SECONDS] [ROUNDS] [COUNTS...]
+# e.g. tests/bench/run_handlers.sh build/bench-handlers 12 2 300 1000
+set -eu
+cd "$(dirname "$0")/../.."
+source pipelines/env.sh
+source tests/bench/lib.sh
+out=${1:-build/bench-handlers}
+secs=${2:-12}
+rounds=${3:-2}
+shift $(( $# > 3 ? 3 : $# ))
+counts=${*:-300 1000}
+mkdir -p "$out"
+port=$((19000 + RANDOM % 400))
+LOADGEN_ARGS="--position 160 --batch-gap-ms 10 ${LOADGEN_ARGS:-}"
+servers="floor sessionsrc pooled perthread level turndetect"
+bin () {
+  local p=$1
+  shift
+  GST_DEBUG=sessionbin:4 GST_DEBUG_NO_COLOR=1 exec taskset -c 0 \
+      gst-launch-1.0 -q sessionbin port="$p" address=127.0.0.1 rate=8000 "$@"
+}
+floor () { exec taskset -c 0 build/tests/bench/floor-echo --port "$1"; }
+sessionsrc () {
+  exec taskset -c 0 gst-launch-1.0 -q sessionsrc port="$1" address=127.0.0.1 \
+      rate=8000 ! sessionsink
+}
+pooled () { bin "$1" handler=identity; }
+perthread () { bin "$1" handler=identity streaming-threads=-1; }
+level () { bin "$1" handler="audioresample ! level ! fakesink"; }
+turndetect () { bin "$1" handler=turndetect; }
+echo "          sessions held  frames sent  received  lost  RTT p50  p99  max (ms)  server CPU%  RSS MiB  threads"
+for n in $counts; do
+  for r in $(seq 1 "$rounds"); do
+    for s in $servers; do
+      bench_run "$s" "$n"
+      mv "$out/$s-$n.json" "$out/$s-$n-$r.json"
+      mv "$out/$s-$n.log" "$out/$s-$n-$r.log"
+    done
+  done
+done
+/usr/bin/python3 - "$out" "$rounds" "$servers" $counts <<'PY'
+import json, sys
+out, rounds, servers, counts = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4:]
+names = {
+    "floor": "bare epoll echo (floor)",
+    "sessionsrc": "sessionsrc ! sessionsink",
+    "pooled": "sessionbin handler=identity",
+    "perthread": "  same, streaming-threads=-1",
+    "level": "sessionbin audioresample ! level ! fakesink",
+    "turndetect": "sessionbin handler=turndetect",
+}
+for n in counts:
+    rows = {}
+    for s in servers:
+        rs = [json.load(open(f"{out}/{s}-{n}-{r}.json")) for r in range(1, rounds + 1)]
+        rows[s] = rs
+    print(f"\n{n} sessions, {rounds} rounds (values per round):")
+    print("| server | µs CPU per frame | ÷ sessionsrc | p99 echo (ms) | frames lost | threads | RSS MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    def us(r):
+        f = r["frames_sent"]
+        return r["server"]["cpu_s"] * 1e6 / f if f else float("nan")
+    base = [us(r) for r in rows["sessionsrc"]]
+    for s in servers:
+        rs = rows[s]
+        echo = s not in ("level",)
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            names[s],
+            " / ".join("%.1f" % us(r) for r in rs),
+            " / ".join("%.2f" % (us(r) / b) for r, b in zip(rs, base)),
+            " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in rs) if echo else "(no echo)",
+            " / ".join(str(r["frames_lost"]) for r in rs) if echo else "–",
+            " / ".join(str(r["server"]["threads"]) for r in rs),
+            " / ".join("%.0f" % (r["server"]["rss_kb"] / 1024) for r in rs)))
+PY
