@@ -46,7 +46,7 @@ SetupQueue::flush ()
 void
 SetupQueue::run ()
 {
-  pthread_setname_np (pthread_self (), "sessionbin-setup");
+  pthread_setname_np (pthread_self (), "handler-setup");
   std::unique_lock < std::mutex > l (lock_);
   for (;;) {
     cond_.wait (l,[this] {

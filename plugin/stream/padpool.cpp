@@ -54,7 +54,7 @@ PadPool::spawn_locked ()
   if (!watcher_) {
     watcher_ = true;
     alive_++;
-    g_thread_unref (g_thread_new ("sessionctx-watch", watcher_main, this));
+    g_thread_unref (g_thread_new ("sessionctx-wake", watcher_main, this));
   }
 }
 

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""sessionbin's threads (issue 22): no thread per session, and a handler
+that blocks delays only its own session. In-process sessionbin (PyGObject)
+against real WebSocket clients (Python websockets, paced at real time); one
+case per run, named on the command line.
+
+    test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
+                            output-stage
+"""
+import gc
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import Gst, Pipeline, factory_names, thread_names, wait_until  # noqa: E402
+from pacedclient import PacedClient  # noqa: E402
+
+from checks import check, failures, run_cases  # noqa: E402,F401
+
+# What a session whose echo is pushed by a free thread sees between two
+# echoes: 20 ms, plus scheduling. A session queued behind a handler that
+# takes 200 ms per buffer would see 200 ms and more.
+GAP_P99_MS = 100.0
+
+
+def gaps_ms(client, since):
+    times = [t for t in list(client.echo_times) if t >= since]
+    return sorted((b - a) * 1000.0 for a, b in zip(times, times[1:]))
+
+
+def p99(values):
+    return values[min(len(values) - 1, int(len(values) * 0.99))] if values else float("inf")
+
+
+def stream_all(port, ids, seconds, dialect="fastrtc"):
+    clients = [PacedClient(port, i, dialect) for i in ids]
+    for c in clients:
+        c.start()
+    t0 = time.time()
+    time.sleep(seconds)
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    return clients, t0
+
+
+def check_fluent(clients, since, what):
+    for c in clients:
+        g = gaps_ms(c, since)
+        print("%s: sent %d, got %d, echo gaps p50 %.1f p99 %.1f max %.1f ms (%d echoes)"
+              % (c.sid, c.sent, c.got, g[len(g) // 2] if g else -1, p99(g),
+                 g[-1] if g else -1, len(g) + 1))
+        check(c.error is None, "%s: no client error: %s" % (c.sid, c.error))
+        check(c.got >= 0.95 * c.sent, "%s (%s) got its audio back: %d of %d bytes"
+              % (c.sid, what, c.got, c.sent))
+        check(p99(g) < GAP_P99_MS, "%s (%s): echo gaps p99 %.1f ms < %.0f ms"
+              % (c.sid, what, p99(g), GAP_P99_MS))
+
+
+def case_blocking_handler():
+    """Two sessions whose handler sleeps 200 ms on every 20 ms buffer
+    (identity sleep-time: what a recognizer taking 200 ms does), with one
+    shared streaming thread: the eight other sessions' echoes keep their
+    pace; the blocked ones get threads of their own, which end after."""
+    def create_handler(_sb, context):
+        if context.get_id().startswith("slow"):
+            return Gst.parse_bin_from_description("identity sleep-time=200000", True)
+        return Gst.parse_bin_from_description("identity", True)
+
+    server = Pipeline.sessionbin(create_handler=create_handler, streaming_threads=1).start()
+    idle = thread_names().get("sessionctx-pad", 0)
+    ids = ["slow-1", "slow-2"] + ["quick-%d" % i for i in range(8)]
+    peak = [0]
+
+    clients = [PacedClient(server.port, i, "twilio") for i in ids]
+    for c in clients:
+        c.start()
+    t0 = time.time()
+    while time.time() - t0 < 5.0:
+        peak[0] = max(peak[0], thread_names().get("sessionctx-pad", 0))
+        time.sleep(0.1)
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    slow, quick = clients[:2], clients[2:]
+    after = wait_until(lambda: thread_names().get("sessionctx-pad", 0) <= 1, 10)
+    left = thread_names().get("sessionctx-pad", 0)
+    errors = server.errors()
+    server.stop()
+
+    check_fluent(quick, t0 + 1.0, "beside two blocked handlers")
+    for c in slow:
+        g = gaps_ms(c, t0 + 1.0)
+        print("%s: sent %d, got %d, echo gaps p50 %.1f ms" % (
+            c.sid, c.sent, c.got, g[len(g) // 2] if g else -1))
+        check(c.got < 0.5 * c.sent, "%s's handler really was slow: %d of %d bytes back while "
+              "streaming" % (c.sid, c.got, c.sent))
+    print("pad threads: %d before the sessions, %d at most, %d after" % (idle, peak[0], left))
+    check(peak[0] >= 3, "a thread for each blocked handler beside the free one: %d" % peak[0])
+    check(peak[0] <= 1 + 2 + 2, "no more pad threads than the free one, the blocked ones and "
+          "slack: %d" % peak[0])
+    check(after, "the extra threads ended when their handlers were free: %d left" % left)
+    check(not errors, "no error: %s" % errors)
+
+
+def case_slow_setup():
+    """A create-handler that takes 400 ms for one session runs off the I/O
+    thread: the sessions already streaming keep their pace, and the slow
+    one loses nothing of what its client sent meanwhile."""
+    def create_handler(_sb, context):
+        if context.get_id() == "late":
+            time.sleep(0.4)
+        return Gst.parse_bin_from_description("identity", True)
+
+    server = Pipeline.sessionbin(create_handler=create_handler).start()
+    live = [PacedClient(server.port, "live-%d" % i, "twilio") for i in range(6)]
+    for c in live:
+        c.start()
+    time.sleep(1.0)
+    t_late = time.time()
+    late = PacedClient(server.port, "late", "twilio")
+    late.start()
+    time.sleep(3.0)
+    for c in live + [late]:
+        c.stop()
+    for c in live + [late]:
+        c.join(30)
+    errors = server.errors()
+    server.stop()
+    check_fluent(live, t_late - 0.5, "while another session's handler was set up")
+    print("late: sent %d, got %d" % (late.sent, late.got))
+    check(late.got >= 0.95 * late.sent, "the late session got back what it sent while its "
+          "handler was made: %d of %d bytes" % (late.got, late.sent))
+    check(not errors, "no error: %s" % errors)
+
+
+def server_threads():
+    """Threads of this process but the Python ones (the test's clients run
+    here too): GStreamer's and the plugin's are all named."""
+    return sum(n for name, n in thread_names().items() if name != "python3")
+
+
+def count_threads_with(n, **props):
+    server = Pipeline.sessionbin(handler="identity", **props).start()
+    before = server_threads()
+    clients = [PacedClient(server.port, "t-%d" % i, "twilio") for i in range(n)]
+    for c in clients:
+        c.start()
+    wait_until(lambda: sum(1 for c in clients if c.got > 0) == n, 20)
+    time.sleep(1.0)
+    during = server_threads()
+    names = thread_names()
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    server.stop()
+    echoed = sum(1 for c in clients if c.got >= 0.9 * c.sent)
+    return before, during, names, echoed
+
+
+def case_threads_bounded():
+    """40 sessions with a handler each: the threads do not grow with the
+    sessions (and, as a control, they do with streaming-threads=-1, a
+    thread per session as before)."""
+    n = 40
+    base = server_threads()
+    before, during, names, echoed = count_threads_with(n, streaming_threads=-1)
+    print("streaming-threads=-1: %d threads before, %d with %d sessions" % (before, during, n))
+    check(echoed == n, "control: all %d sessions echoed: %d" % (n, echoed))
+    check(during - before >= n, "control: a thread per session (%d more)" % (during - before))
+    # The control's threads gone before counting again.
+    gc.collect()
+    wait_until(lambda: server_threads() <= base, 10)
+    before, during, names, echoed = count_threads_with(n)
+    print("shared: %d threads before, %d with %d sessions: %s" % (before, during, n, names))
+    check(echoed == n, "all %d sessions echoed: %d" % (n, echoed))
+    check(during - before <= 10, "threads grew by %d for %d sessions (≤ 10)"
+          % (during - before, n))
+
+
+def case_output_stage():
+    """A handler whose output is already sessionsink's format (identity)
+    gets sessionsink alone; one that may change the format keeps
+    audioconvert ! audioresample; both are heard back."""
+    def create_handler(_sb, context):
+        if context.get_id() == "converted":
+            return Gst.parse_bin_from_description("audioconvert ! volume volume=0.5", True)
+        return Gst.parse_bin_from_description("identity", True)
+
+    server = Pipeline.sessionbin(create_handler=create_handler).start()
+    clients = [PacedClient(server.port, i, "twilio") for i in ("as-is", "converted")]
+    for c in clients:
+        c.start()
+    wait_until(lambda: all(c.got > 0 for c in clients), 10)
+    names = factory_names(server.server)
+    time.sleep(0.5)
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    errors = server.errors()
+    server.stop()
+    print("elements: %s" % sorted(names))
+    # The converted handler has its own audioconvert; its output stage adds
+    # one audioconvert and one audioresample; the as-is one adds none.
+    check(names.count("audioresample") == 1, "one audioresample (the converted session's stage): "
+          "%d" % names.count("audioresample"))
+    check(names.count("audioconvert") == 2, "two audioconvert (the converted handler's and its "
+          "stage's): %d" % names.count("audioconvert"))
+    check(names.count("sessionsink") == 2, "a sessionsink per session: %d"
+          % names.count("sessionsink"))
+    for c in clients:
+        check(c.got >= 0.9 * c.sent, "%s got its audio back: %d of %d" % (c.sid, c.got, c.sent))
+    check(not errors, "no error: %s" % errors)
+
+
+CASES = {
+    "blocking-handler": case_blocking_handler,
+    "slow-setup": case_slow_setup,
+    "threads-bounded": case_threads_bounded,
+    "output-stage": case_output_stage,
+}
+
+if __name__ == "__main__":
+    run_cases(CASES)
