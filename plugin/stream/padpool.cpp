@@ -6,6 +6,8 @@
 
 #include "stream/outputpad.h"
 
+#include "io/threadpolicy.h"
+
 #include <chrono>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
@@ -46,6 +48,9 @@ PadPool::~PadPool ()
 void
 PadPool::spawn_locked ()
 {
+  /* Called on an I/O thread too: its SCHED_BATCH is not inherited (these
+   * are streaming threads, as a pad's task was). */
+  sessionctx::NormalPolicy normal;
   auto *w = new Worker;
   w->pool = this;
   workers_.push_back (w);

@@ -7,6 +7,9 @@
 # RTT p50/p99 before, during and after the burst (JSON in OUT).
 #   usage: tests/bench/run_burst.sh [OUT] [SECONDS] [LIVE] [BURST]
 # SESSIONSRC_ARGS: more sessionsrc properties (e.g. rate=8000).
+# HANDLER=DESC: the server is `sessionbin handler=DESC` instead (with
+# SESSIONSRC_ARGS as its properties): what setting up a handler per new
+# session costs the live ones.
 set -eu
 cd "$(dirname "$0")/../.."
 source pipelines/env.sh
@@ -16,8 +19,13 @@ live=${3:-200}
 burst=${4:-1000}
 mkdir -p "$out"
 port=$((19500 + RANDOM % 400))
-taskset -c 0 gst-launch-1.0 -q sessionsrc port=$port address=127.0.0.1 \
-    ${SESSIONSRC_ARGS:-} ! sessionsink >"$out/server.log" 2>&1 &
+if [ -n "${HANDLER:-}" ]; then
+  taskset -c 0 gst-launch-1.0 -q sessionbin port=$port address=127.0.0.1 \
+      ${SESSIONSRC_ARGS:-} handler="$HANDLER" >"$out/server.log" 2>&1 &
+else
+  taskset -c 0 gst-launch-1.0 -q sessionsrc port=$port address=127.0.0.1 \
+      ${SESSIONSRC_ARGS:-} ! sessionsink >"$out/server.log" 2>&1 &
+fi
 pid=$!
 sleep 1.5
 taskset -c 1 build/tests/bench/loadgen --dialect twilio --port $port \

@@ -11,6 +11,8 @@
 # per frame the server received (frames sent by the load generator: the
 # receive-only handler echoes nothing), echo RTT p99, threads, RSS, each
 # round's value separated by " / ".
+# BEFORE=DIR adds a row for sessionbin handler=identity from another build
+# directory (its plugin/ and src/: e.g. a copy of the build before a change).
 #   usage: tests/bench/run_handlers.sh [OUT] [SECONDS] [ROUNDS] [COUNTS...]
 # e.g. tests/bench/run_handlers.sh build/bench-handlers 12 2 300 1000
 set -eu
@@ -26,6 +28,10 @@ mkdir -p "$out"
 port=$((19000 + RANDOM % 400))
 LOADGEN_ARGS="--position 160 --batch-gap-ms 10 ${LOADGEN_ARGS:-}"
 servers="floor sessionsrc pooled perthread level turndetect"
+if [ -n "${BEFORE:-}" ]; then
+  before_dir=$(cd "$BEFORE" && pwd)
+  servers="floor sessionsrc before pooled perthread level turndetect"
+fi
 bin () {
   local p=$1
   shift
@@ -38,6 +44,11 @@ sessionsrc () {
       rate=8000 ! sessionsink
 }
 pooled () { bin "$1" handler=identity; }
+before () {
+  export GST_PLUGIN_PATH=$before_dir/plugin LD_LIBRARY_PATH=$before_dir/src
+  export GST_REGISTRY=$out/registry-before.bin
+  bin "$1" handler=identity
+}
 perthread () { bin "$1" handler=identity streaming-threads=-1; }
 level () { bin "$1" handler="audioresample ! level ! fakesink"; }
 turndetect () { bin "$1" handler=turndetect; }
@@ -58,6 +69,7 @@ names = {
     "floor": "bare epoll echo (floor)",
     "sessionsrc": "sessionsrc ! sessionsink",
     "pooled": "sessionbin handler=identity",
+    "before": "sessionbin handler=identity, BEFORE build",
     "perthread": "  same, streaming-threads=-1",
     "level": "sessionbin audioresample ! level ! fakesink",
     "turndetect": "sessionbin handler=turndetect",
@@ -76,7 +88,7 @@ for n in counts:
     base = [us(r) for r in rows["sessionsrc"]]
     for s in servers:
         rs = rows[s]
-        echo = s not in ("level",)
+        echo = s not in ("level", "turndetect")
         print("| %s | %s | %s | %s | %s | %s | %s |" % (
             names[s],
             " / ".join("%.1f" % us(r) for r in rs),
