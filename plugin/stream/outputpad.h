@@ -114,8 +114,11 @@ struct OutputPad : public sessionctx::RoundEnd,
         }
         queue.push_back (obj);
         obj = nullptr;
-        if (!sessionctx::io_round_open ())
-          wake = !schedule_locked ();
+        /* A pool batches a round's pads itself. */
+        if (schedule_locked ())
+          ;
+        else if (!sessionctx::io_round_open ())
+          wake = true;
         else if (!wake_deferred)
           wake_deferred = sessionctx::defer_to_round_end (shared_from_this ());
       }

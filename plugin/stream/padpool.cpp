@@ -6,8 +6,10 @@
 
 #include "stream/outputpad.h"
 
+#include "io/ioround.h"
 #include "io/threadpolicy.h"
 
+#include <algorithm>
 #include <chrono>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
@@ -15,8 +17,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
 
 namespace {
 
-/* How often the watcher looks for blocked threads while any is busy. */
-constexpr auto kWatchEvery = std::chrono::milliseconds (2);
+/* How often the watcher looks for blocked threads, and after how many
+ * looks with no thread busy it rests until one is. */
+constexpr auto kWatchEvery = std::chrono::milliseconds (20);
+constexpr unsigned kRestAfterTicks = 50;
 
 }  // namespace
 
@@ -63,19 +67,120 @@ PadPool::spawn_locked ()
   }
 }
 
+/* The pads one I/O thread made ready during its current round, for one
+ * pool: handed over at the round's end. */
+class PadPool::RoundBatch : public sessionctx::RoundEnd
+{
+public:
+  explicit RoundBatch (PadPool * pool) : pool_ (pool) {}
+  PadPool *pool () const { return pool_; }
+  void add (std::shared_ptr<OutputPad> out) { pads_.push_back (std::move (out)); }
+  void on_round_end () override;
+
+private:
+  PadPool *pool_;
+  std::vector<std::shared_ptr<OutputPad>> pads_;
+};
+
+namespace {
+
+/* This thread's open batches (one per pool that got a pad this round).
+ * The I/O threads stop before a pool goes (the element stops its server
+ * first), so a batch never outlives its pool. */
+thread_local std::vector<std::shared_ptr<PadPool::RoundBatch>> t_batches;
+
+}  // namespace
+
+void
+PadPool::RoundBatch::on_round_end ()
+{
+  auto self = std::find_if (t_batches.begin (), t_batches.end (),
+      [this] (const std::shared_ptr<RoundBatch> & b) {
+        return b.get () == this;
+      });
+  std::shared_ptr<RoundBatch> keep;
+  if (self != t_batches.end ()) {
+    keep = *self;
+    t_batches.erase (self);
+  }
+  pool_->ready_all (pads_);
+}
+
 void
 PadPool::ready (std::shared_ptr<OutputPad> out)
 {
-  std::lock_guard < std::mutex > l (lock_);
-  if (stopping_)
-    return;
-  queue_.push_back (std::move (out));
-  if (idle_ > 0)
+  if (sessionctx::io_round_open ()) {
+    for (auto & b : t_batches) {
+      if (b->pool () == this) {
+        b->add (std::move (out));
+        return;
+      }
+    }
+    auto batch = std::make_shared<RoundBatch> (this);
+    if (sessionctx::defer_to_round_end (batch)) {
+      batch->add (std::move (out));
+      t_batches.push_back (std::move (batch));
+      return;
+    }
+  }
+  std::vector<std::shared_ptr<OutputPad>> one;
+  one.push_back (std::move (out));
+  ready_all (one);
+}
+void
+PadPool::ready_all (std::vector<std::shared_ptr<OutputPad>> & pads)
+{
+  unsigned wake;
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    if (stopping_)
+      return;
+    for (auto & out : pads)
+      queue_.push_back (std::move (out));
+    wake = claim_wakeups_locked ();
+  }
+  pads.clear ();
+  /* Signalled after the lock is let go: a thread woken while it is held
+   * would wake only to wait for it (on one core, at once). */
+  while (wake-- > 0)
     work_cond_.notify_one ();
-  else if (workers_.size () - blocked_ < threads_)
-    spawn_locked ();
+}
+unsigned
+PadPool::claim_wakeups_locked ()
+{
+  hand_off_locked ();
+  /* A signal per thread needed, none for a thread already signalled (a
+   * condition variable signal is a system call when someone waits). */
+  unsigned wake = 0;
+  while (idle_ > waking_ && queue_.size () > waking_) {
+    waking_++;
+    wake++;
+  }
+  return wake;
 }
 
+void
+PadPool::hand_off_locked ()
+{
+  const gint64 now = g_get_monotonic_time ();
+  for (Worker *w : workers_) {
+    if (w->busy_since != 0 && !w->blocked
+        && now - w->busy_since > kBlockedAfterUs) {
+      w->blocked = true;
+      blocked_++;
+      GST_DEBUG ("a pad thread is blocked (%u of %zu)", blocked_,
+          workers_.size ());
+    }
+  }
+  /* threads_ free ones while there is something for them to do (the
+   * first ones, and one for each blocked). */
+  while (queue_.size () > waking_ && workers_.size () - blocked_ < threads_
+      && blocked_ < kMaxExtraThreads) {
+    if (blocked_ > 0)
+      handoffs_++;
+    spawn_locked ();
+  }
+}
 unsigned
 PadPool::live_threads ()
 {
@@ -108,6 +213,8 @@ PadPool::run (Worker & w)
       idle_++;
       work_cond_.wait (l);
       idle_--;
+      if (waking_ > 0)
+        waking_--;
     }
     if (stopping_)
       break;
@@ -115,11 +222,10 @@ PadPool::run (Worker & w)
     queue_.pop_front ();
     w.busy_since = g_get_monotonic_time ();
     if (watcher_resting_) {
+      /* After a second with nothing to do. */
       watcher_resting_ = false;
       watch_cond_.notify_one ();
     }
-    if (!queue_.empty () && idle_ > 0)
-      work_cond_.notify_one ();
     l.unlock ();
 
     output_pad_run (*out);
@@ -156,35 +262,25 @@ PadPool::watcher_main (gpointer data)
 void
 PadPool::watch ()
 {
+  /* What comes in is queued with a look at the threads
+   * (hand_off_locked): this is for a blocked thread while nothing comes,
+   * so that what is already queued gets a thread too. */
   std::unique_lock < std::mutex > l (lock_);
+  unsigned idle_ticks = 0;
   while (!stopping_) {
     bool busy = false;
-    const gint64 now = g_get_monotonic_time ();
-    for (Worker *w : workers_) {
-      if (w->busy_since == 0)
-        continue;
-      busy = true;
-      if (!w->blocked && now - w->busy_since > kBlockedAfterUs) {
-        w->blocked = true;
-        blocked_++;
-      }
-    }
-    /* Keep threads_ free for the others while some are blocked, as long
-     * as there is something for them to do. */
-    while (!queue_.empty () && workers_.size () - blocked_ < threads_
-        && blocked_ < kMaxExtraThreads) {
-      GST_DEBUG ("%u of %zu pad threads blocked: one more", blocked_,
-          workers_.size ());
-      handoffs_++;
-      spawn_locked ();
-    }
-    if (busy) {
+    for (Worker *w : workers_)
+      busy = busy || w->busy_since != 0;
+    hand_off_locked ();
+    if (busy || ++idle_ticks < kRestAfterTicks) {
+      if (busy)
+        idle_ticks = 0;
       watch_cond_.wait_for (l, kWatchEvery);
     } else {
-      /* Until a thread starts a batch. */
       watcher_resting_ = true;
       watch_cond_.wait (l);
       watcher_resting_ = false;
+      idle_ticks = 0;
     }
   }
   alive_--;

@@ -25,9 +25,11 @@ struct OutputPad;
  * A handler that blocks or is slow (an appsink callback sleeping, a
  * recognizer taking 200 ms on a buffer, a sink waiting on the clock for a
  * reply ahead of time) holds only the thread that pushes into it: once a
- * thread has been on one batch longer than kBlockedAfter, a watcher counts
- * it as blocked and starts another, so that #threads are always free for
- * everybody else (up to kMaxExtraThreads blocked at once). When the
+ * thread has been on one batch longer than kBlockedAfterUs it counts as
+ * blocked, and another is started, so that #threads are always free for
+ * everybody else (up to kMaxExtraThreads blocked at once). That look is
+ * taken whenever pads are queued (every I/O round with media), and by a
+ * watcher thread every 20 ms for what is already queued. When the
  * blocked push returns, a thread beyond #threads ends. So threads are
  * bounded by configuration, not by the number of sessions, and a slow
  * session delays only itself. */
@@ -48,7 +50,10 @@ public:
   PadPool & operator= (const PadPool &) = delete;
 
   /* Puts @out (something queued, not on the queue yet) on the run queue.
-   * Called with @out's lock held; never takes a pad's lock itself. */
+   * Called with @out's lock held; never takes a pad's lock itself. On an
+   * I/O thread in an open round (ioround.h) the pads made ready during the
+   * round go on the run queue together when it ends: one lock and one
+   * wakeup per round, not per pad. */
   void ready (std::shared_ptr<OutputPad> out);
 
   unsigned threads () const { return threads_; }
@@ -61,6 +66,9 @@ public:
    * core); how many free threads that is. */
   static unsigned threads_for (int threads_property);
 
+  /* What one I/O round made ready (padpool.cpp). */
+  class RoundBatch;
+
 private:
   struct Worker
   {
@@ -70,6 +78,15 @@ private:
     bool blocked = false;
   };
 
+  /* The pads of one round, under one lock. */
+  void ready_all (std::vector<std::shared_ptr<OutputPad>> & pads);
+  /* With lock_: how many idle threads to signal (once the lock is let
+   * go) for the pads queued and not yet promised a thread. */
+  unsigned claim_wakeups_locked ();
+  /* With lock_: counts the threads on one batch for over kBlockedAfterUs
+   * as blocked and starts threads until threads_ are free (when something
+   * waits). */
+  void hand_off_locked ();
   static gpointer worker_main (gpointer data);
   static gpointer watcher_main (gpointer data);
   void run (Worker & w);
@@ -85,6 +102,7 @@ private:
   std::deque<std::shared_ptr<OutputPad>> queue_;
   std::vector<Worker *> workers_;
   unsigned idle_ = 0;
+  unsigned waking_ = 0;         /* idle threads signalled, not yet awake */
   unsigned blocked_ = 0;
   unsigned alive_ = 0;          /* threads not yet returned (watcher too) */
   bool watcher_ = false;
