@@ -26,6 +26,18 @@ unknown_session ()
           "no live session has this id") };
 }
 
+/* A session's JSON object with "instance": @url first (an answer that
+ * is not an object stays as it is). */
+std::string
+with_instance (std::string json, const std::string & url)
+{
+  if (json.size () < 2 || json[0] != '{')
+    return json;
+  const std::string member = "\"instance\":" + json_quote (url);
+  json.insert (1, json.size () > 2 ? member + "," : member);
+  return json;
+}
+
 }  // namespace
 
 void
@@ -34,15 +46,10 @@ ClusterSessions::list (Done done)
   std::vector<std::pair<std::string, std::string>> all =
       snapshot_ (nullptr);
   /* This instance's entries name it too. */
-  const std::string instance = "\"instance\":" +
-      json_quote (link_.instance_url ());
   std::unordered_set<std::string> here;
   for (auto &[id, json] : all) {
     here.insert (id);
-    if (json.size () > 2)
-      json.insert (1, instance + ",");
-    else
-      json = "{" + instance + "}";
+    json = with_instance (std::move (json), link_.instance_url ());
   }
   for (auto &[id, entry] : link_.remote ())
     if (!here.count (id))
@@ -63,8 +70,16 @@ ClusterSessions::list (Done done)
 void
 ClusterSessions::describe (const std::string & id, Done done)
 {
+  /* Named with the instance that holds it, as in the list. */
+  auto named =[&done](const std::string & url)->Done {
+    return [done = std::move (done), url](Answer a) {
+      if (a.status == 200)
+        a.body = with_instance (std::move (a.body), url);
+      done (std::move (a));
+    };
+  };
   if (table_.find (id)) {
-    local_.describe (id, std::move (done));
+    local_.describe (id, named (link_.instance_url ()));
     return;
   }
   auto entry = link_.find (id);
@@ -73,7 +88,7 @@ ClusterSessions::describe (const std::string & id, Done done)
     return;
   }
   forwarder_.send ("GET", entry->instance, api_path (id, ""), "",
-      std::move (done));
+      named (entry->instance));
 }
 
 void
