@@ -17,6 +17,10 @@ with real WebSocket clients streaming at real-time pace, all on loopback.
   duplicate  an id live on A started on B: failed
           `connection_already_exists`, close 1008 — as a duplicate on A
           itself; A's session streams on (every frame echoed); counted
+  duplicate-race  one id started on A and B at the same moment (5 ids):
+          one session lives, the other ends `connection_already_exists`
+          1008 — refused at its start, or its claim lost at the write
+          (the window of one heartbeat); each counted
   kill      three instances; kill -9 one: the API on a survivor answers
           502 for its sessions while the directory still names it, and
           within TTL + heartbeat + slack the directory forgets them; the
@@ -325,6 +329,54 @@ def case_duplicate():
         check(echoed_all(ca), "A's session streamed on: every frame echoed, close 1000")
 
 
+def race(ports, sid, hold=4.0):
+    """Starts @sid on each of @ports at once; after @hold seconds, per
+    port: (failed code or None, close code or None while still open)."""
+    import asyncio
+    import websockets
+
+    async def one(port, go):
+        async with websockets.connect("ws://127.0.0.1:%d/websocket/offer" % port) as ws:
+            await go.wait()
+            await ws.send(json.dumps({"event": "start", "websocket_id": sid}))
+            code = None
+            try:
+                while True:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), hold))
+                    code = code or failed_code(json.dumps(m))
+            except websockets.ConnectionClosed:
+                return code, ws.close_code
+            except asyncio.TimeoutError:
+                return code, None
+
+    async def main():
+        go = asyncio.Event()
+        tasks = [asyncio.ensure_future(one(p, go)) for p in ports]
+        await asyncio.sleep(0.5)       # both connected, then both start
+        go.set()
+        return await asyncio.gather(*tasks)
+    return asyncio.run(main())
+
+
+def case_duplicate_race():
+    with Cluster(2) as cl:
+        a, b = cl.instances
+        for n in range(5):
+            sid = "race-%d" % n
+            outcomes = race([a.port, b.port], sid)
+            live = [o for o in outcomes if o[1] is None]
+            ended = [o for o in outcomes if o[1] is not None]
+            check(len(live) == 1 and ended == [("connection_already_exists", 1008)],
+                  "%s started on A and B at once: one lives, the other ends as a "
+                  "duplicate (%s)" % (sid, outcomes))
+        lost = sum(i.metrics().get("sessionctx_directory_claims_lost_total", 0)
+                   for i in (a, b))
+        refused = sum(i.metrics().get("sessionctx_directory_refused_total", 0)
+                      for i in (a, b))
+        print("     (claims lost in a race: %d, starts refused: %d)" % (lost, refused))
+        check(lost + refused == 5, "each loser counted: lost %d + refused %d" % (lost, refused))
+
+
 def case_kill():
     with Cluster(3) as cl:
         a, b, c = cl.instances
@@ -408,6 +460,7 @@ def case_config():
 CASES = {
     "api-any-instance": case_api_any_instance,
     "duplicate": case_duplicate,
+    "duplicate-race": case_duplicate_race,
     "kill": case_kill,
     "redis-restart": case_redis_restart,
     "config": case_config,
