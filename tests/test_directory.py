@@ -21,6 +21,13 @@ with real WebSocket clients streaming at real-time pace, all on loopback.
           one session lives, the other ends `connection_already_exists`
           1008 — refused at its start, or its claim lost at the write
           (the window of one heartbeat); each counted
+  hostile-entries  values another writer put in Redis (no newline, a
+          bad instance URL, not JSON, an array, a string, a control
+          character in the id, an empty id, 300 KB, nested 40 deep): left out
+          of the list;
+          a well-formed one of an unreachable instance is listed with its
+          key's id, GET/clear on it answer 502 `instance_unreachable`, its
+          id is refused here; A's own session streams on
   kill      three instances; kill -9 one: the API on a survivor answers
           502 for its sessions while the directory still names it, and
           within TTL + heartbeat + slack the directory forgets them; the
@@ -38,6 +45,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -377,6 +385,62 @@ def case_duplicate_race():
         check(lost + refused == 5, "each loser counted: lost %d + refused %d" % (lost, refused))
 
 
+def redis_command(port, *args):
+    """One command to Redis on @port (RESP, raw bytes): its reply line."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    with socket.create_connection(("127.0.0.1", port), 5) as s:
+        s.sendall(out)
+        return s.recv(4096)
+
+
+def case_hostile_entries():
+    with Cluster(1) as cl:
+        a, = cl.instances
+        ca, = start_clients([(a.port, "mine", "fastrtc")])
+        check(wait_for(lambda: "mine" in a.sessions(), 10), "A lists its session")
+        dead = "http://127.0.0.1:%d" % free_port()
+        entries = {
+            "no-newline": b"just text",
+            "bad-url": b"ftp://x\n{}",
+            "url-with-space": b"http://a b\n{}",
+            "not-json": dead.encode() + b"\n{nope",
+            "json-array": dead.encode() + b"\n[1,2]",
+            "json-string": dead.encode() + b"\n\"s\"",
+            "bad\x01id": dead.encode() + b"\n{}",
+            "huge": dead.encode() + b"\n{\"x\":\"" + b"y" * 300000 + b"\"}",
+            "deep": dead.encode() + b"\n" + b'{"a":' * 40 + b"1" + b"}" * 40,
+            "foreign": dead.encode() + b'\n{"id":"lies","transport":"websocket"}',
+        }
+        for sid, value in entries.items():
+            redis_command(cl.redis.port, b"SET", b"sessionctx:session:" + sid.encode(), value,
+                          b"EX", b"60")
+        redis_command(cl.redis.port, b"SET", b"sessionctx:session:", b"x", b"EX", b"60")
+        check(wait_for(lambda: "foreign" in a.sessions(), HEARTBEAT + 5),
+              "a well-formed entry of another instance is listed")
+        listed = a.sessions()
+        check(set(listed) == {"mine", "foreign"},
+              "malformed entries are left out: %s" % sorted(listed))
+        check(listed["foreign"].get("id") == "foreign"
+              and listed["foreign"].get("instance") == dead,
+              "an entry shows its key's id and its instance, not what it claims")
+        st, j, _h = a.api("GET", path_of("foreign"))
+        check(st == 502 and j["meta"]["error"] == "instance_unreachable",
+              "its instance unreachable: 502 instance_unreachable (%s)" % st)
+        st, _j, _h = a.api("POST", path_of("foreign", "/clear"))
+        check(st == 502, "clear: 502 (%s)" % st)
+        here = start_and_refusal(a.port, "foreign")
+        check(here == ("connection_already_exists", 1008),
+              "its id is refused here like a duplicate (%s)" % (here,))
+        m = a.metrics()
+        check(m.get('sessionctx_directory_forwarded_total{outcome="unreachable"}') == 2,
+              "the unreachable forwards are counted")
+        stop_clients([ca])
+        check(echoed_all(ca), "A's session streamed on: every frame echoed, close 1000")
+
+
 def case_kill():
     with Cluster(3) as cl:
         a, b, c = cl.instances
@@ -461,6 +525,7 @@ CASES = {
     "api-any-instance": case_api_any_instance,
     "duplicate": case_duplicate,
     "duplicate-race": case_duplicate_race,
+    "hostile-entries": case_hostile_entries,
     "kill": case_kill,
     "redis-restart": case_redis_restart,
     "config": case_config,

@@ -33,6 +33,10 @@ constexpr int kBackoffMaxMs = 5000;
 /* Commands per pipeline, and most entries read into the mirror. */
 constexpr size_t kBatch = 256;
 constexpr size_t kMaxMirror = 200000;
+/* Most bytes of one entry read back (a session's JSON is about 1 KB),
+ * and its deepest nesting: anything past either is left out. */
+constexpr size_t kMaxEntry = 16 * 1024;
+constexpr int kMaxDepth = 8;
 /* Removals kept while Redis is unreachable (then they only expire). */
 constexpr size_t kMaxPendingRemovals = 10000;
 
@@ -56,15 +60,43 @@ struct ReplyPtr
   ~ReplyPtr () { if (r) freeReplyObject (r); }
 };
 
-/* A value another instance wrote (semi-trusted): its instance URL must
- * check, its session be a JSON object; the entry shows the key's id and
- * the instance, re-serialized. */
+/* JSON text nested at most @max deep (strings skipped): the parser
+ * below recurses once a level. */
+bool
+shallow (const char *p, const char *end, int max)
+{
+  int depth = 0;
+  bool in_string = false;
+  for (; p < end; p++) {
+    if (in_string) {
+      if (*p == '\\')
+        p++;
+      else if (*p == '"')
+        in_string = false;
+    } else if (*p == '"') {
+      in_string = true;
+    } else if (*p == '{' || *p == '[') {
+      if (++depth > max)
+        return false;
+    } else if (*p == '}' || *p == ']') {
+      depth--;
+    }
+  }
+  return true;
+}
+
+/* A value another instance wrote (semi-trusted): at most kMaxEntry
+ * bytes, its instance URL must check, its session be a JSON object
+ * nested at most kMaxDepth deep; the entry shows the key's id and the
+ * instance, re-serialized. */
 bool
 parse_entry (const std::string & id, const char *data, size_t len,
     ClusterEntry * out)
 {
+  if (len > kMaxEntry)
+    return false;
   const char *nl = static_cast<const char *> (memchr (data, '\n', len));
-  if (!nl)
+  if (!nl || !shallow (nl + 1, data + len, kMaxDepth))
     return false;
   std::string url (data, nl - data);
   if (check_instance_url (url) != url)
