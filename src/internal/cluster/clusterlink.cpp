@@ -8,7 +8,6 @@
 #ifdef HAVE_HIREDIS
 #include <hiredis/hiredis.h>
 #endif
-#include <json-glib/json-glib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,10 +32,6 @@ constexpr int kBackoffMaxMs = 5000;
 /* Commands per pipeline, and most entries read into the mirror. */
 constexpr size_t kBatch = 256;
 constexpr size_t kMaxMirror = 200000;
-/* Most bytes of one entry read back (a session's JSON is about 1 KB),
- * and its deepest nesting: anything past either is left out. */
-constexpr size_t kMaxEntry = 16 * 1024;
-constexpr int kMaxDepth = 8;
 /* Removals kept while Redis is unreachable (then they only expire). */
 constexpr size_t kMaxPendingRemovals = 10000;
 
@@ -60,64 +55,6 @@ struct ReplyPtr
   ~ReplyPtr () { if (r) freeReplyObject (r); }
 };
 
-/* JSON text nested at most @max deep (strings skipped): the parser
- * below recurses once a level. */
-bool
-shallow (const char *p, const char *end, int max)
-{
-  int depth = 0;
-  bool in_string = false;
-  for (; p < end; p++) {
-    if (in_string) {
-      if (*p == '\\')
-        p++;
-      else if (*p == '"')
-        in_string = false;
-    } else if (*p == '"') {
-      in_string = true;
-    } else if (*p == '{' || *p == '[') {
-      if (++depth > max)
-        return false;
-    } else if (*p == '}' || *p == ']') {
-      depth--;
-    }
-  }
-  return true;
-}
-
-/* A value another instance wrote (semi-trusted): at most kMaxEntry
- * bytes, its instance URL must check, its session be a JSON object
- * nested at most kMaxDepth deep; the entry shows the key's id and the
- * instance, re-serialized. */
-bool
-parse_entry (const std::string & id, const char *data, size_t len,
-    ClusterEntry * out)
-{
-  if (len > kMaxEntry)
-    return false;
-  const char *nl = static_cast<const char *> (memchr (data, '\n', len));
-  if (!nl || !shallow (nl + 1, data + len, kMaxDepth))
-    return false;
-  std::string url (data, nl - data);
-  if (check_instance_url (url) != url)
-    return false;
-  JsonParser *parser = json_parser_new ();
-  bool ok = json_parser_load_from_data (parser, nl + 1,
-      (gssize) (len - (nl + 1 - data)), nullptr);
-  JsonNode *root = ok ? json_parser_get_root (parser) : nullptr;
-  ok = root && JSON_NODE_HOLDS_OBJECT (root);
-  if (ok) {
-    JsonObject *o = json_node_get_object (root);
-    json_object_set_string_member (o, "id", id.c_str ());
-    json_object_set_string_member (o, "instance", url.c_str ());
-    gchar *text = json_to_string (root, FALSE);
-    out->instance = url;
-    out->session = text;
-    g_free (text);
-  }
-  g_object_unref (parser);
-  return ok;
-}
 #endif
 
 }  // namespace
@@ -481,7 +418,7 @@ ClusterLink::read_mirror (Connection & c)
       redisReply *v = values.r->element[i];
       ClusterEntry entry;
       if (v->type != REDIS_REPLY_STRING
-          || !parse_entry (ids[i], v->str, v->len, &entry)
+          || !parse_cluster_entry (ids[i], v->str, v->len, &entry)
           || entry.instance == instance_)
         continue;
       mirror.emplace (ids[i], std::move (entry));

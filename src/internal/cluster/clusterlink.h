@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include "cluster/clusterentry.h"
 #include "cluster/clusterurls.h"
 #include "core/directorymetrics.h"
 #include "session/session.h"
@@ -36,14 +37,6 @@ namespace sessionctx {
  * kDirectoryTtlS + kDirectoryHeartbeatS. */
 constexpr guint kDirectoryHeartbeatS = 1;
 constexpr guint kDirectoryTtlS = 5;
-
-/* A session of another instance, as that instance last wrote it. */
-struct ClusterEntry
-{
-  std::string instance;         /* its instance URL (checked) */
-  std::string session;          /* a JSON object (re-serialized here),
-                                 * with "instance" */
-};
 
 class ClusterLink : public SessionTable::Peers
 {
