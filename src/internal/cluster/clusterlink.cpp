@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include <pthread.h>
+#include <signal.h>
+
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
 namespace sessionctx {
@@ -222,6 +225,13 @@ ClusterLink::removed (const std::string & id)
 void
 ClusterLink::run ()
 {
+  /* hiredis writes with write (): a Redis gone mid-pipeline must be
+   * EPIPE on this thread, not a SIGPIPE that ends the process. */
+  sigset_t pipe;
+  sigemptyset (&pipe);
+  sigaddset (&pipe, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &pipe, nullptr);
+
   Connection c;
   auto next_beat = Clock::now ();
   auto retry_at = Clock::now ();
