@@ -36,6 +36,11 @@ with real WebSocket clients streaming at real-time pace, all on loopback.
           two instances: every frame echoed, close 1000; while it is down
           sessionctx_directory_up is 0 and each instance lists its own
           sessions; once it is back the directory lists them all again
+  redis-hung  Redis stopped with SIGSTOP (connections accepted, never
+          answered) for a few seconds while clients stream: directory_up
+          0 (the link's timeouts), a new session is taken and echoed, the
+          API answers at once with this instance's sessions; after SIGCONT
+          every session is listed everywhere; every frame echoed
   config    directory that is not a redis:// URL, or without instance-url:
           the launcher fails at start, naming the property
 
@@ -507,6 +512,37 @@ def case_redis_restart():
                   "%d/%d bytes)" % (c, c.got, c.sent))
 
 
+def case_redis_hung():
+    with Cluster(2) as cl:
+        a, b = cl.instances
+        clients = start_clients([(a.port, "hung-a", "fastrtc"),
+                                 (b.port, "hung-b", "fastrtc")])
+        check(listed_everywhere([a, b], ["hung-a", "hung-b"]), "both listed everywhere")
+        cl.redis.proc.send_signal(signal.SIGSTOP)     # accepts, never answers
+        try:
+            check(wait_for(lambda: a.metrics().get("sessionctx_directory_up") == 0, 10),
+                  "Redis hung: directory_up 0 (its timeouts)")
+            t0 = time.time()
+            late, = start_clients([(a.port, "hung-late", "fastrtc")])
+            check(wait_for(lambda: len(late.echo_times) >= 5, 10),
+                  "a session started while Redis hangs is taken and echoed (%.2f s to "
+                  "5 echoes)" % (time.time() - t0))
+            t0 = time.time()
+            st, j, _h = a.api("GET", "/sessions")
+            took = time.time() - t0
+            check(st == 200 and {"hung-a", "hung-late"} <= {s["id"] for s in j["sessions"]},
+                  "the API answers meanwhile (%.3f s), with this instance's sessions" % took)
+            time.sleep(2)
+        finally:
+            cl.redis.proc.send_signal(signal.SIGCONT)
+        check(listed_everywhere([a, b], ["hung-a", "hung-b", "hung-late"], 20),
+              "Redis answering again: every session listed everywhere")
+        stop_clients(clients + [late])
+        for c in clients + [late]:
+            check(echoed_all(c), "%r: media unaffected (every frame echoed, close 1000; "
+                  "%d/%d bytes)" % (c, c.got, c.sent))
+
+
 def case_config():
     port = free_port()
     for args, what, word in ((["directory=http://127.0.0.1:1"], "not redis://", "directory"),
@@ -528,6 +564,7 @@ CASES = {
     "hostile-entries": case_hostile_entries,
     "kill": case_kill,
     "redis-restart": case_redis_restart,
+    "redis-hung": case_redis_hung,
     "config": case_config,
 }
 
