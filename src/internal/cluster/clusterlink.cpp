@@ -281,11 +281,12 @@ ClusterLink::run ()
           c.error ());
       c.reset ();
       counters_.error ();
-      counters_.set_up (false);
       {
+        /* Before the gauge says so: down means this instance only. */
         std::lock_guard < std::mutex > lock (lock_);
         mirror_.clear ();
       }
+      counters_.set_up (false);
       retry_at = Clock::now () + std::chrono::milliseconds (backoff_ms);
     }
     claims.clear ();
