@@ -88,7 +88,7 @@ class Redis:
             [REDIS, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_listening(self.port, 10, self.proc):
+        if not wait_listening(self.port, 30, self.proc):
             raise RuntimeError("redis-server did not listen on %d" % self.port)
 
     def stop(self):
@@ -113,7 +113,9 @@ class Instance:
              "instance-url=" + self.url, "websocket-output-rate=48000",
              "drain-timeout=60"] + list(extra) + ["!", "sessionsink"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if not wait_listening(self.port, 20, self.proc):
+        # Generous: the first start after a build scans the plugins
+        # (its own registry file) on a machine others load too.
+        if not wait_listening(self.port, 90, self.proc):
             raise RuntimeError("instance on %d did not start: %s"
                                % (self.port, self.proc.stderr.read()
                                   if self.proc.poll() is not None else ""))
@@ -552,7 +554,7 @@ def case_config():
                               "instance-url not http", "instance-url")):
         p = subprocess.run([SERVE, "sessionsrc", "port=%d" % port, "address=127.0.0.1"]
                            + args + ["!", "sessionsink"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=30)
+                           stderr=subprocess.STDOUT, text=True, timeout=120)
         check(p.returncode != 0 and word in p.stdout,
               "%s: the launcher fails naming %s (%s)" % (what, word, p.returncode))
 
