@@ -14,13 +14,21 @@
 # HAProxy (deploy/haproxy.cfg, its bind and server lines rewritten) listens
 # on LISTEN:PORT, its stats page on 127.0.0.1:STATS_PORT/stats.
 #
+# With Redis (redis-server found, REDIS_PORT not 0) the instances share a
+# directory: a redis-server on 127.0.0.1:REDIS_PORT (nothing saved) is
+# started first and each instance gets directory=redis://127.0.0.1:REDIS_PORT
+# and instance-url=http://127.0.0.1:its port, so the session API (give an
+# api-token=) on any instance answers for every session and an id is live
+# on one instance at a time (docs/OPERATIONS.md, "Cluster directory").
+#
 # SIGTERM or SIGINT: every instance drains (SIGTERM to its launcher: live
 # calls finish, at most drain-timeout), then HAProxy stops; exit 0 when
 # every instance exited 0. An instance that dies is not restarted (use a
 # service manager for that: pipelines/gst-sessionctx.service).
 #
 # Environment: INSTANCES (3), PORT (8080), LISTEN (127.0.0.1),
-# FIRST_PORT (PORT+1), STATS_PORT (8404), HAPROXY (haproxy), BUILD_DIR.
+# FIRST_PORT (PORT+1), STATS_PORT (8404), HAPROXY (haproxy), BUILD_DIR,
+# REDIS_PORT (6379; 0: no directory), REDIS (redis-server).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 INSTANCES=${INSTANCES:-3}
@@ -29,6 +37,8 @@ LISTEN=${LISTEN:-127.0.0.1}
 FIRST_PORT=${FIRST_PORT:-$((PORT + 1))}
 STATS_PORT=${STATS_PORT:-8404}
 HAPROXY=${HAPROXY:-haproxy}
+REDIS_PORT=${REDIS_PORT:-6379}
+REDIS=${REDIS:-redis-server}
 
 print_config() {
   awk -v n="$INSTANCES" -v first="$FIRST_PORT" -v listen="$LISTEN" \
@@ -70,10 +80,32 @@ RUN=$(mktemp -d)
 print_config > "$RUN/haproxy.cfg"
 "$HAPROXY" -c -q -f "$RUN/haproxy.cfg"
 
+redis_pid=
+if [ "$REDIS_PORT" != 0 ] && command -v "$REDIS" >/dev/null; then
+  "$REDIS" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+      --daemonize no >"$RUN/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+    kill -0 "$redis_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! kill -0 "$redis_pid" 2>/dev/null; then
+    echo "cluster: redis-server did not start on 127.0.0.1:${REDIS_PORT}" >&2
+    cat "$RUN/redis.log" >&2
+    rm -rf "$RUN"
+    exit 1
+  fi
+fi
+
 pids=()
 for k in $(seq 1 "$INSTANCES"); do
-  "$SERVE" "$1" port=$((FIRST_PORT + k - 1)) address=127.0.0.1 \
-      trusted-proxies=127.0.0.1 "${@:2}" &
+  port=$((FIRST_PORT + k - 1))
+  directory=()
+  [ -z "$redis_pid" ] || directory=(directory="redis://127.0.0.1:$REDIS_PORT"
+      instance-url="http://127.0.0.1:$port")
+  "$SERVE" "$1" port=$port address=127.0.0.1 \
+      trusted-proxies=127.0.0.1 "${directory[@]}" "${@:2}" &
   pids+=($!)
 done
 "$HAPROXY" -db -f "$RUN/haproxy.cfg" &
@@ -82,11 +114,13 @@ sleep 1
 if ! kill -0 "$haproxy_pid" 2>/dev/null; then
   echo "cluster: HAProxy did not start; stopping the instances" >&2
   kill -INT "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" || true
+  [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null || true
   wait
   rm -rf "$RUN"
   exit 1
 fi
-echo "cluster: ${INSTANCES} instances on 127.0.0.1:${FIRST_PORT}-$((FIRST_PORT + INSTANCES - 1)), HAProxy on ${LISTEN}:${PORT} (pid ${haproxy_pid}), stats on 127.0.0.1:${STATS_PORT}/stats" >&2
+echo "cluster: ${INSTANCES} instances on 127.0.0.1:${FIRST_PORT}-$((FIRST_PORT + INSTANCES - 1)), HAProxy on ${LISTEN}:${PORT} (pid ${haproxy_pid}), stats on 127.0.0.1:${STATS_PORT}/stats${redis_pid:+, directory redis://127.0.0.1:${REDIS_PORT}}" >&2
 
 stop() {
   trap '' TERM INT
@@ -107,5 +141,10 @@ done
 # HAProxy: a soft stop (SIGUSR1) lets what it still carries finish.
 kill -USR1 "$haproxy_pid" 2>/dev/null || true
 wait "$haproxy_pid" 2>/dev/null || true
+# Redis last: the instances deleted their sessions from it as they ended.
+if [ -n "$redis_pid" ]; then
+  kill -TERM "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
+fi
 rm -rf "$RUN"
 exit "$status"

@@ -25,6 +25,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   glib-networking libgnutls28-dev openssl
   haproxy
+  libhiredis-dev redis-server
 )
 
 missing=()

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # (include root, [layer, ...]); a layer is a list of peer folders.
 LAYERS = [
-    ("src/internal", [["wire"], ["core"], ["io"], ["http"], ["session"], ["server"]]),
+    ("src/internal", [["wire"], ["core"], ["io"], ["http"], ["session"], ["cluster"], ["server"]]),
     ("plugin", [["stream", "rtp"], ["audio"], ["webrtc", "turndetect"], ["properties"],
                 ["sessionsrc", "sessionsink", "sessioninfo"], ["sessionbin"], ["."]]),
 ]

@@ -28,8 +28,9 @@ sample, so "no frame lost" is "as many bytes back as sent").
           sessions at once and after HAProxy took it out land elsewhere;
           its live sessions go on untouched (echo goes on, bytes back ==
           sent, close 1000); it exits 0 once its last session ended
-  script  deploy/cluster.sh itself: 2 instances and HAProxy, a client
-          through it hears its echo, SIGTERM to the script while the client
+  script  deploy/cluster.sh itself: 2 instances, HAProxy and Redis, a
+          client through it hears its echo and both instances list its
+          session (the directory), SIGTERM to the script while the client
           streams: the call goes on, then every process exits (status 0)
 
     test_cluster.py [CASE...]      needs root (unshare -n) and haproxy
@@ -79,8 +80,13 @@ class Instance:
 
     def sessions(self):
         """{id: session} this instance holds ({} when it does not answer)."""
+        return Instance.sessions_at(self.port)
+
+    @staticmethod
+    def sessions_at(port):
+        """{id: session} the instance on @port lists."""
         try:
-            st, _h, body = request(self.port, "GET", "/sessions",
+            st, _h, body = request(port, "GET", "/sessions",
                                    {"Authorization": "Bearer " + TOKEN})
         except OSError:
             return {}
@@ -374,7 +380,7 @@ def case_script():
                STATS_PORT=str(STATS_PORT),
                BUILD_DIR=os.path.dirname(os.path.dirname(os.path.abspath(SERVE))))
     script = subprocess.Popen([CLUSTER_SH, "sessionbin", "drain-timeout=30",
-                               "websocket-output-rate=48000"], env=env,
+                               "websocket-output-rate=48000", "api-token=" + TOKEN], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               start_new_session=True)
     c = None
@@ -385,6 +391,11 @@ def case_script():
         c = PacedClient(9080, "through-script", source=FASTRTC_FROM)
         c.start()
         check(wait_for(lambda: len(c.echo_times) >= 5, 20), "a client hears its echo")
+        if shutil.which("redis-server"):
+            # The script's Redis directory: both instances list the call.
+            check(wait_for(lambda: all("through-script" in Instance.sessions_at(p)
+                                       for p in (9081, 9082)), 15),
+                  "cluster.sh's directory: both instances list the call")
         t_term = time.time()
         script.send_signal(signal.SIGTERM)
         time.sleep(2.0)
@@ -399,6 +410,7 @@ def case_script():
         check(script.returncode == 0, "cluster.sh exits 0: %s %s"
               % (script.returncode, err[-500:]))
         check(not wait_listening(9080, 1), "HAProxy stopped too")
+        check(not wait_listening(6379, 1), "Redis stopped too")
     finally:
         if c:
             c.stop()

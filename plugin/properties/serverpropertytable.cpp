@@ -714,6 +714,41 @@ const Row kServerPropertyRows[] = {
           "a proxy or tunnel is in front: Twilio's stream URL and signatures; "
           "empty = from the request", NULL),
       value_in<&ServerConfig::public_url>},
+  /**
+   * GstSessionSrc:directory:
+   *
+   * A cluster directory shared by several instances: Redis at
+   * `redis://host[:port][/db]`. Each instance writes its live sessions
+   * there every second (expiring after 5 s: a killed instance's sessions
+   * leave within seconds); a start whose id is live on another instance
+   * is refused like a duplicate here (`connection_already_exists`); the
+   * session API answers for every session of the cluster, forwarding to
+   * the instance that holds one (needs #GstSessionSrc:instance-url and
+   * the same #GstSessionSrc:api-token everywhere). Never on the media
+   * path: Redis down, sessions go on, the API answers for this instance
+   * only, and the link reconnects by itself (`sessionctx_directory_up`).
+   * Empty: this instance alone. A build without hiredis, or a URL that is
+   * not one: the state change fails.
+   */
+  {string_spec ("directory", "Directory",
+          "Cluster directory (redis://host[:port][/db]): every instance's "
+          "sessions, ids unique across instances, session API forwarded to "
+          "the holder; needs instance-url; empty = this instance alone",
+          NULL),
+      value_in<&ServerConfig::directory>},
+  /**
+   * GstSessionSrc:instance-url:
+   *
+   * With #GstSessionSrc:directory: the `http(s)://host:port[/path]` the
+   * other instances reach this one's session API at (written beside each
+   * of its sessions; their API requests for these sessions go there, with
+   * the api-token and `X-Sessionctx-Forwarded: 1`). Not an http(s) URL
+   * with a host while a directory is set: the state change fails.
+   */
+  {string_spec ("instance-url", "Instance URL",
+          "URL the other instances of a directory reach this one at "
+          "(http(s)://host:port[/path]); needed with directory", NULL),
+      value_in<&ServerConfig::instance_url>},
 };
 
 const guint kServerPropertyCount = G_N_ELEMENTS (kServerPropertyRows);

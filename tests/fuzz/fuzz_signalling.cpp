@@ -19,11 +19,21 @@
  *   is valid JSON;
  * - session API body: a message is taken exactly when it is a JSON object
  *   (the strict validator, nesting under simdjson's depth limit) of at
- *   most kApiMaxBody bytes; a Content-Type is taken or answered 415.
+ *   most kApiMaxBody bytes; a Content-Type is taken or answered 415;
+ * - cluster directory (src/internal/cluster/clusterentry.h,
+ *   clusterurls.h): the input as a value read back from Redis is taken
+ *   only when it starts with an instance URL that checks and a newline,
+ *   is at most kMaxClusterEntry bytes, and then the entry is valid JSON
+ *   (the strict validator) with the key's id and that instance; as a
+ *   `directory` URL, a taken one has a host and a port 1..65535; as an
+ *   `instance-url`, a taken one is printable ASCII, http(s), and checks
+ *   again as itself.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define FUZZ_GST_INIT
 #include "fuzzcheck.h"
+#include "cluster/clusterentry.h"
+#include "cluster/clusterurls.h"
 #include "http/apirequest.h"
 #include "webrtc/offerinspect.h"
 #include "wire/protocol.h"
@@ -140,6 +150,35 @@ percent_encode (const std::string & id)
   return out;
 }
 
+/* The cluster directory's parsing of @input as a value read back, a
+ * Redis URL and an instance URL. */
+void
+check_cluster (const std::vector<char> & input)
+{
+  const std::string text (input.begin (), input.end ());
+  ClusterEntry e;
+  if (parse_cluster_entry ("fuzz/é", input.empty ()? "" : input.data (),
+          input.size (), &e)) {
+    CHECK (input.size () <= kMaxClusterEntry);
+    CHECK (text.compare (0, e.instance.size () + 1, e.instance + "\n") == 0);
+    CHECK (check_instance_url (e.instance) == e.instance);
+    CHECK (StrictJson::valid (e.session));
+    CHECK (e.session.find ("\"id\":\"fuzz/") != std::string::npos);
+  }
+  RedisAddress a;
+  if (parse_redis_url (text, &a))
+    CHECK (!a.host.empty () && a.port >= 1 && a.port <= 65535);
+  std::string url = check_instance_url (text);
+  if (!url.empty ()) {
+    CHECK (url.size () <= text.size ());
+    CHECK (url.compare (0, 7, "http://") == 0 || url.compare (0, 8,
+            "https://") == 0);
+    for (unsigned char c : url)
+      CHECK (c > 0x20 && c < 0x7F);
+    CHECK (check_instance_url (url) == url);
+  }
+}
+
 /* The session API's parsing of @input as a path, a body and a type. */
 void
 check_api (const std::vector<char> & input)
@@ -198,6 +237,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   /* Exactly as long on the heap: ASan sees a read past the body. */
   std::vector<char> body (data, data + size);
   check_api (body);
+  check_cluster (body);
   SignalRequest r = parse_signal_request (body.empty () ? "" : body.data (),
       body.size ());
   const bool json = StrictJson::valid (std::string (body.begin (),

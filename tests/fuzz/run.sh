@@ -56,12 +56,13 @@ declare -A LIBRARY_SOURCES=(
   [rtp]="plugin/rtp/sessionidwire.cpp plugin/rtp/contextcache.cpp plugin/rtp/gstrtphdrextsessionctx.cpp"
   [context]="$(cd "$ROOT" && ls src/*.cpp | tr '\n' ' ')"
   [twilio]="src/internal/http/twiliosignature.cpp src/internal/http/publicurl.cpp"
+  [cluster]="src/internal/cluster/clusterurls.cpp src/internal/cluster/clusterentry.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
   [fuzz_websocket]="wire"
   [fuzz_messages]="wire"
-  [fuzz_signalling]="offer api wire"
+  [fuzz_signalling]="offer api cluster wire"
   [fuzz_sdp]="offer wire"
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"

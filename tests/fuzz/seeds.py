@@ -298,6 +298,20 @@ API = [
 for name, text in API:
     write("signalling", name, text)
 
+# The cluster directory (fuzz_signalling reads each input as a value read
+# back from Redis, a `directory` URL and an `instance-url` too).
+CLUSTER = [
+    ("cluster-entry", 'http://127.0.0.1:8081\n{"id":"x","transport":"websocket",'
+     '"started":true,"frames-received":25,"media":"audio"}'),
+    ("cluster-entry-escapes", 'https://a.example/v\n{"a":"\\"{[","b":[[{}]]}'),
+    ("cluster-entry-deep", "http://h\n" + '{"a":' * 9 + "1" + "}" * 9),
+    ("cluster-redis", "redis://[::1]:6380/2"),
+    ("cluster-redis-host", "redis://redis.internal"),
+    ("cluster-instance", "http://10.0.0.11:8081//"),
+]
+for name, text in CLUSTER:
+    write("signalling", name, text)
+
 
 # ------------------------------------------------------------ base64
 B64 = [

@@ -28,6 +28,7 @@ class PacedClient(threading.Thread):
         self.headers = headers or {}
         self.sent = self.got = 0
         self.echo_times = []
+        self.events = []        # the other JSON messages it got, parsed
         self.close_code = None
         self.close_reason = None
         self.closed_at = None
@@ -76,6 +77,8 @@ class PacedClient(threading.Thread):
                         if j.get("event") == "media":
                             self.got += len(base64.b64decode(j["media"]["payload"]))
                             self.echo_times.append(time.time())
+                        else:
+                            self.events.append(j)
 
                 task = asyncio.ensure_future(reader())
                 t0, n = time.time(), 0

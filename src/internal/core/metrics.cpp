@@ -299,6 +299,7 @@ Metrics::render () const
   webrtc_setup.render ("sessionctx_webrtc_setup_seconds", out);
   health.render (out);
   api.render (out);
+  directory.render (out);
   telephone.render (out);
   return out;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/apimetrics.h"
+#include "core/directorymetrics.h"
 #include "core/healthmetrics.h"
 #include "core/telephonemetrics.h"
 #include "core/listener.h"
@@ -119,6 +120,7 @@ public:
 
   HealthCounters health;        /* /healthz, /readyz, the drain */
   ApiCounters api;              /* the session API (/sessions) */
+  DirectoryCounters directory;  /* the cluster directory (Redis) */
   TelephoneCounters telephone;  /* Twilio's webhook, signatures */
   Histogram websocket_handshake;        /* request received → 101 written */
   Histogram webrtc_setup;       /* offer received → peer connected */

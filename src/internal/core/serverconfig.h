@@ -63,6 +63,11 @@ struct ServerConfig
   /* Seconds live sessions get after a drain before they are closed; 0:
    * no limit (the element passes it to Server::drain). */
   guint drain_timeout = 25;
+  /* The cluster directory (cluster/clusterlink.h): Redis at
+   * `redis://host:port[/db]`; empty: none (this instance alone). With
+   * it, the URL the other instances reach this one at (its session API). */
+  std::string directory;
+  std::string instance_url;
 };
 
 }  // namespace sessionctx

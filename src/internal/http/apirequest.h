@@ -34,6 +34,11 @@ constexpr const char *unsupported_media_type = "unsupported_media_type";
 /* message or clear for a session that does not take them now (a WebRTC
  * peer not connected yet, or one ending). */
 constexpr const char *not_started = "not_started";
+/* With a cluster directory: the instance holding the session cannot be
+ * reached (502) or did not answer in time (504); the server stops (503). */
+constexpr const char *instance_unreachable = "instance_unreachable";
+constexpr const char *instance_timeout = "instance_timeout";
+constexpr const char *unavailable = "unavailable";
 }  // namespace api_error
 
 struct ApiRequest

@@ -223,17 +223,20 @@ SessionApi::handle (Mount & m, SoupServerMessage * msg)
           reply->api->answer (*reply, a);
         });
   };
+  SessionDirectory & directory = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg),
+      kForwardedRequestHeader) ? local_ : *directory_;
   switch (req.route) {
     case ApiRoute::list:
-      directory_.list (std::move (done));
+      directory.list (std::move (done));
       break;
     case ApiRoute::get:
-      directory_.describe (req.id, std::move (done));
+      directory.describe (req.id, std::move (done));
       break;
     default:
       GST_DEBUG ("session API: %s for session %s", api_route_name (req.route),
           log_safe (req.id).c_str ());
-      directory_.act (req.route, req.id, std::move (body), std::move (done));
+      directory.act (req.route, req.id, std::move (body), std::move (done));
       break;
   }
   if (!reply->answered) {

@@ -4,8 +4,9 @@
  * "Session API"). This room answers HTTP: access (api-token, origins),
  * sizes, the path and the body (apirequest.h), counting; what a session
  * is and how it is acted on comes from a SessionDirectory — this server's
- * own table today (server/localsessions.h), one that also knows other
- * instances' sessions and forwards to them later, with no change here.
+ * own table (server/localsessions.h), or with a cluster directory one
+ * that also knows other instances' sessions and forwards to them
+ * (cluster/clustersessions.h).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -22,6 +23,11 @@
 #include <string>
 
 namespace sessionctx {
+
+/* The header of a request one instance forwards to another (value "1"):
+ * the receiver answers for its own sessions only. It opens nothing: the
+ * request still needs the api-token. */
+constexpr const char *kForwardedRequestHeader = "X-Sessionctx-Forwarded";
 
 /* Where the session API finds sessions and how it acts on them. Each call
  * answers through @done exactly once, from any thread (at once, or later:
@@ -55,9 +61,15 @@ class SessionApi
 public:
   SessionApi (const Access & access, Metrics & metrics,
       SessionDirectory & directory)
-      : access_ (access), metrics_ (metrics), directory_ (directory)
+      : access_ (access), metrics_ (metrics), directory_ (&directory),
+      local_ (directory)
   {
   }
+
+  /* Before mount (): @cluster answers from now on, but for requests
+   * another instance forwarded (kForwardedRequestHeader), which the
+   * constructor's directory (this instance's own) answers: no loops. */
+  void set_cluster (SessionDirectory & cluster) { directory_ = &cluster; }
 
   /* On the handshake thread @http, whose SoupServer is @soup: serves
    * /sessions there. Answers that come once @alive (the owner of this
@@ -81,7 +93,8 @@ private:
 
   const Access & access_;
   Metrics & metrics_;
-  SessionDirectory & directory_;
+  SessionDirectory *directory_;
+  SessionDirectory & local_;
 };
 
 }  // namespace sessionctx

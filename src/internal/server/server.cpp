@@ -109,7 +109,7 @@ Server::start (const ServerConfig & config, ServerListener * listener,
     if (!server->tls_certificate_)
       return nullptr;
   }
-  if (!server->bind_and_run (error))
+  if (!server->start_cluster (error) || !server->bind_and_run (error))
     return nullptr;
 
   std::lock_guard < std::mutex > lock (registry_lock);
@@ -280,6 +280,7 @@ Server::stop ()
   /* No on_drained () while stopping: the sessions stop () ends are not a
    * drain completing (and the element's state lock is held now). */
   drained_.store (true);
+  stop_forwarder ();
   /* Handshake threads first: every connection they handed over is queued
    * on its I/O thread before that thread is asked to quit. */
   std::vector<Thread *> handshakes, ios;
@@ -305,6 +306,7 @@ Server::stop ()
       t->thread = nullptr;
     }
   }
+  stop_link ();
   std::lock_guard < std::mutex > lock (registry_lock);
   for (auto it = registry.begin (); it != registry.end ();) {
     auto s = it->second.lock ();

@@ -20,6 +20,9 @@
 #include "session/signalling.h"
 #include "http/sessionapi.h"
 #include "server/localsessions.h"
+#include "cluster/clusterlink.h"
+#include "cluster/clustersessions.h"
+#include "cluster/forwarder.h"
 
 #include <gst/sessionctx/sessionctx.h>
 #include <libsoup/soup.h>
@@ -141,6 +144,19 @@ private:
   static void on_telephone_incoming (SoupServer * soup,
       SoupServerMessage * msg, const char *path, GHashTable * query,
       gpointer user_data);
+  /* servercluster.cpp: with a directory configured, the link to it,
+   * the forwarder and the API's cluster directory (before serving);
+   * false with @error when the directory cannot be used. */
+  bool start_cluster (GError ** error);
+  /* The forwarder first (while the handshake threads still answer), the
+   * link last (once the sessions have ended). */
+  void stop_forwarder ();
+  void stop_link ();
+  /* On the link's thread: @id is another instance's; this one's session
+   * ends like a duplicate. */
+  void end_duplicate (const std::string & id);
+  std::vector<std::pair<std::string, std::string>> sessions_json (const
+      std::unordered_set<std::string> * only);
   /* serverdrain.cpp: past drain ()'s deadline at @now. */
   bool drain_overdue (gint64 now) const;
   /* On @io: every connection it serves closes (the drain's deadline). */
@@ -181,6 +197,10 @@ private:
    * where its sessions come from (this server's table). */
   LocalSessions directory_;
   SessionApi api_;
+  /* With a directory (servercluster.cpp); else NULL. */
+  std::unique_ptr<ClusterLink> link_;
+  std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<ClusterSessions> cluster_;
 };
 
 }  // namespace sessionctx

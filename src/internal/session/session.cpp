@@ -46,11 +46,13 @@ SessionTable::claim (const std::string & id,
   std::lock_guard < std::mutex > lock (lock_);
   if (closed_)
     return Claim::closed;
-  if (sessions_.count (id))
+  if (sessions_.count (id) || (peers_ && peers_->live_elsewhere (id)))
     return Claim::exists;
   if (max > 0 && sessions_.size () >= max)
     return Claim::full;
   sessions_.emplace (id, s);
+  if (peers_)
+    peers_->claimed (id);
   return Claim::claimed;
 }
 
@@ -81,8 +83,11 @@ SessionTable::remove (const Session & s)
 {
   std::lock_guard < std::mutex > lock (lock_);
   auto it = sessions_.find (s.id ());
-  if (it != sessions_.end () && it->second.get () == &s)
+  if (it != sessions_.end () && it->second.get () == &s) {
     sessions_.erase (it);
+    if (peers_)
+      peers_->removed (s.id ());
+  }
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<Session>>>

@@ -38,6 +38,20 @@ struct IoThread;
 class SessionTable
 {
 public:
+  /* The other instances of a cluster (cluster/clusterlink.h), when the
+   * server has a directory: asked under the table's lock, so each call
+   * takes at most a leaf lock of its own and never waits on the network. */
+  class Peers
+  {
+  public:
+    virtual ~Peers () = default;
+    /* @id is live on another instance (as last seen). */
+    virtual bool live_elsewhere (const std::string & id) = 0;
+    /* @id was claimed here / left here. */
+    virtual void claimed (const std::string & id) = 0;
+    virtual void removed (const std::string & id) = 0;
+  };
+
   enum class Claim
   {
     claimed,
@@ -45,8 +59,9 @@ public:
     full,                       /* max-sessions are live */
     closed,                     /* the server drains: no new session */
   };
-  /* Publishes @s under @id unless the table is closed, the id is live or
-   * @max (0: no limit) sessions are. */
+  /* Publishes @s under @id unless the table is closed, the id is live
+   * (here, or on another instance as the peers know it) or @max (0: no
+   * limit) sessions are. */
   Claim claim (const std::string & id, const std::shared_ptr<Session> & s,
       guint max);
   /* A drain: every claim from now on answers closed (the live sessions
@@ -61,11 +76,14 @@ public:
   /* Unpublishes @s (not another session that took its id since). */
   void remove (const Session & s);
   size_t size ();
+  /* Before the server serves (not changed afterwards); NULL: none. */
+  void set_peers (Peers * peers) { peers_ = peers; }
 
 private:
   std::mutex lock_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
   bool closed_ = false;
+  Peers *peers_ = nullptr;
 };
 
 /* What a session needs of the server that serves it (Server implements
