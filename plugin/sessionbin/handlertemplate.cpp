@@ -113,11 +113,26 @@ parse_handler (const std::string & description, GstSessionContext * context,
    * a handler may have a chain per kind (audio and video). */
   GstElement *bin = gst_parse_bin_from_description_full (filled.c_str (),
       FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
-  if (!bin)
+  if (!bin) {
     error = err ? err->message : "the handler does not parse";
-  else
-    ghost_unlinked_pads (GST_BIN (bin));
+    g_clear_error (&err);
+    return nullptr;
+  }
   g_clear_error (&err);
+  /* One element that is not a sink (identity, turndetect, a capsfilter):
+   * the element itself, without a bin around it whose ghost pads every
+   * buffer would cross twice. A sink keeps its bin: the bin's
+   * async-handling keeps its preroll its own (sessionhandler.cpp). */
+  if (GST_BIN_NUMCHILDREN (bin) == 1) {
+    GstElement *only = GST_ELEMENT (GST_BIN_CHILDREN (bin)->data);
+    if (!GST_OBJECT_FLAG_IS_SET (only, GST_ELEMENT_FLAG_SINK)) {
+      gst_object_ref (only);
+      gst_bin_remove (GST_BIN (bin), only);
+      gst_object_unref (gst_object_ref_sink (bin));
+      return only;
+    }
+  }
+  ghost_unlinked_pads (GST_BIN (bin));
   return bin;
 }
 
