@@ -111,6 +111,7 @@
  */
 
 #include "sessionbin/gstsessionbin.h"
+#include "core/serverconfig.h"
 #include "sessionbin/sessionbinprivate.h"
 #include "gstsessionctxelements.h"
 #include "sessionsrc/gstsessionsrc.h"
@@ -231,6 +232,25 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
 
   GstElement *child = nullptr;
   auto h = src ? self->priv->handlers.owner_of (src, &child) : nullptr;
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY && child
+      && child != self->priv->src) {
+    /* A sink of a session's handler changed its latency (a sink that does
+     * not preroll posts this as it starts, while its handler is set up):
+     * configured for that session only, on the setup thread, once the
+     * handler is known with its output stages. Passed up, every new
+     * session made the application's pipeline query and reconfigure every
+     * session's sinks (gst-launch does: O(sessions) each time, O(n²) for a
+     * burst of connects), and one session's latency applied to all. */
+    gst_object_ref (child);
+    self->priv->setup.post ([self, child] {
+          if (auto owner = self->priv->handlers.owner_of (GST_OBJECT (child),
+                  nullptr))
+            owner->distribute_latency ();
+          gst_object_unref (child);
+        });
+    gst_message_unref (message);
+    return;
+  }
   if (!h && child && child != self->priv->src && is_handler_state_or_error
       (message)) {
     /* Every child but the inner sessionsrc is a handler's: this one's
@@ -328,9 +348,16 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
       if (!check_handler (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_READY_TO_PAUSED:{
       self->priv->handlers.reset_eos ();
+      /* The setup thread in the background as the handshake threads are
+       * (thread-policy=batch, the default). */
+      gint policy = 0;
+      g_object_get (self->priv->src, "thread-policy", &policy, NULL);
+      self->priv->setup.set_background (policy ==
+          (gint) sessionctx::ThreadPolicy::batch);
       break;
+    }
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       /* Paused sinks would hold the EOS back: finish while playing (the
        * sessions whose handlers are being set up included). */

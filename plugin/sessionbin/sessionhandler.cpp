@@ -420,6 +420,31 @@ SessionHandler::on_eos (GstElement * child)
 }
 
 void
+SessionHandler::distribute_latency ()
+{
+  std::vector<GstElement *> sinks;
+  for (GstElement *e : elements_)
+    if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SINK))
+      sinks.push_back (e);
+  GstClockTime latency = 0;
+  for (GstElement *e : sinks) {
+    GstQuery *query = gst_query_new_latency ();
+    if (gst_element_query (e, query)) {
+      gboolean live;
+      GstClockTime min, max;
+      gst_query_parse_latency (query, &live, &min, &max);
+      if (live && GST_CLOCK_TIME_IS_VALID (min) && min > latency)
+        latency = min;
+    }
+    gst_query_unref (query);
+  }
+  GST_DEBUG_OBJECT (bin_, "session %s: latency %" GST_TIME_FORMAT,
+      log_id_.c_str (), GST_TIME_ARGS (latency));
+  for (GstElement *e : sinks)
+    gst_element_send_event (e, gst_event_new_latency (latency));
+}
+
+void
 SessionHandler::remove ()
 {
   for (GstElement *e : elements_) {

@@ -58,6 +58,11 @@ public:
    * (Session::release_output); from any thread but this session's
    * streaming threads. */
   void remove ();
+  /* The latency of this session's sinks (the handler's own and each output
+   * stage's): their upstream latency queried, the largest minimum sent to
+   * each as a LATENCY event, as a pipeline does for all its sinks — but
+   * for this session alone (sessionbin.cpp, GST_MESSAGE_LATENCY). */
+  void distribute_latency ();
 
   /* A turn (@turn of @by, the element whose turn-started asked for it)
    * starts while a reply may play: if the audio output stage let audio

@@ -3,7 +3,12 @@
  */
 #include "sessionbin/setupqueue.h"
 
+#include "io/threadpolicy.h"
+
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace sessionbin {
 
@@ -34,6 +39,28 @@ SetupQueue::post (std::function<void ()> job)
 }
 
 void
+SetupQueue::set_background (bool background)
+{
+  std::lock_guard < std::mutex > l (lock_);
+  if (background_ != background) {
+    background_ = background;
+    applied_ = false;
+  }
+}
+
+namespace {
+
+/* The calling thread's nice value and policy (see set_background). */
+void
+apply_background (bool background)
+{
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), background ? 10 : 0);
+  sessionctx::set_batch_policy (background);
+}
+
+}  // namespace
+
+void
 SetupQueue::flush ()
 {
   std::unique_lock < std::mutex > l (lock_);
@@ -56,7 +83,12 @@ SetupQueue::run ()
       break;                    /* stopping, nothing left */
     std::function<void ()> job = std::move (jobs_.front ());
     jobs_.pop_front ();
+    bool apply = !applied_;
+    bool background = background_;
+    applied_ = true;
     l.unlock ();
+    if (apply)
+      apply_background (background);
     job ();
     job = nullptr;
     l.lock ();

@@ -28,6 +28,12 @@ public:
   SetupQueue (const SetupQueue &) = delete;
   SetupQueue & operator= (const SetupQueue &) = delete;
 
+  /* Whether the thread runs in the background (nice 10, SCHED_BATCH: the
+   * server's thread-policy=batch, the default): when the core is busy,
+   * live sessions' media (nice 0) gets ~10 times its share, so a burst of
+   * new sessions waits for its handlers and the live ones do not. Before
+   * the first post (), or applied to the thread at its next job. */
+  void set_background (bool background);
   /* Any thread: @job runs on the setup thread after what was posted
    * before it. */
   void post (std::function<void ()> job);
@@ -45,6 +51,8 @@ private:
   unsigned long long posted_ = 0;
   unsigned long long done_ = 0;
   bool stopping_ = false;
+  bool background_ = true;
+  bool applied_ = false;        /* setup thread only: background_ as set */
   std::thread thread_;
 };
 

@@ -35,6 +35,14 @@ PadPool::threads_for (int threads_property)
 PadPool::PadPool (unsigned threads)
 :  threads_ (MAX (1u, threads))
 {
+  /* Started here, on the thread that starts the element: threads inherit
+   * the scheduling of the thread that creates them, and the ones that
+   * make pads ready run at SCHED_BATCH (I/O threads) or nice 10
+   * (sessionbin's setup thread). Later ones are started by the watcher,
+   * started here too. */
+  std::lock_guard < std::mutex > l (lock_);
+  while (workers_.size () < threads_)
+    spawn_locked ();
 }
 
 PadPool::~PadPool ()
@@ -52,8 +60,8 @@ PadPool::~PadPool ()
 void
 PadPool::spawn_locked ()
 {
-  /* Called on an I/O thread too: its SCHED_BATCH is not inherited (these
-   * are streaming threads, as a pad's task was). */
+  /* In case this thread runs at SCHED_BATCH: not inherited (these are
+   * streaming threads, as a pad's task was). */
   sessionctx::NormalPolicy normal;
   auto *w = new Worker;
   w->pool = this;
@@ -131,6 +139,7 @@ void
 PadPool::ready_all (std::vector<std::shared_ptr<OutputPad>> & pads)
 {
   unsigned wake;
+  bool more;
   {
     std::lock_guard < std::mutex > l (lock_);
     if (stopping_)
@@ -138,17 +147,19 @@ PadPool::ready_all (std::vector<std::shared_ptr<OutputPad>> & pads)
     for (auto & out : pads)
       queue_.push_back (std::move (out));
     wake = claim_wakeups_locked ();
+    more = hand_off_locked ();
   }
   pads.clear ();
   /* Signalled after the lock is let go: a thread woken while it is held
    * would wake only to wait for it (on one core, at once). */
   while (wake-- > 0)
     work_cond_.notify_one ();
+  if (more)
+    watch_cond_.notify_one ();
 }
 unsigned
 PadPool::claim_wakeups_locked ()
 {
-  hand_off_locked ();
   /* A signal per thread needed, none for a thread already signalled (a
    * condition variable signal is a system call when someone waits). */
   unsigned wake = 0;
@@ -159,7 +170,7 @@ PadPool::claim_wakeups_locked ()
   return wake;
 }
 
-void
+bool
 PadPool::hand_off_locked ()
 {
   const gint64 now = g_get_monotonic_time ();
@@ -172,16 +183,10 @@ PadPool::hand_off_locked ()
           workers_.size ());
     }
   }
-  /* threads_ free ones while there is something for them to do (the
-   * first ones, and one for each blocked). */
-  while (queue_.size () > waking_ && workers_.size () - blocked_ < threads_
-      && blocked_ < kMaxExtraThreads) {
-    if (blocked_ > 0)
-      handoffs_++;
-    spawn_locked ();
-  }
-}
-unsigned
+  /* threads_ free ones while there is something for them to do. */
+  return queue_.size () > waking_ && workers_.size () - blocked_ < threads_
+      && blocked_ < kMaxExtraThreads;
+}unsigned
 PadPool::live_threads ()
 {
   std::lock_guard < std::mutex > l (lock_);
@@ -271,7 +276,10 @@ PadPool::watch ()
     bool busy = false;
     for (Worker *w : workers_)
       busy = busy || w->busy_since != 0;
-    hand_off_locked ();
+    while (hand_off_locked ()) {
+      handoffs_++;
+      spawn_locked ();
+    }
     if (busy || ++idle_ticks < kRestAfterTicks) {
       if (busy)
         idle_ticks = 0;

@@ -41,7 +41,7 @@ public:
   /* How many threads may be started for blocked ones at once. */
   static constexpr unsigned kMaxExtraThreads = 64;
 
-  /* @threads (at least 1) free to push; started on first use. */
+  /* @threads (at least 1) free to push, started now with the watcher. */
   explicit PadPool (unsigned threads);
   /* Stops and waits for every thread; the pads must be inactive (what is
    * still on the run queue is let go). */
@@ -84,14 +84,15 @@ private:
    * go) for the pads queued and not yet promised a thread. */
   unsigned claim_wakeups_locked ();
   /* With lock_: counts the threads on one batch for over kBlockedAfterUs
-   * as blocked and starts threads until threads_ are free (when something
-   * waits). */
-  void hand_off_locked ();
+   * as blocked; whether one more thread is wanted (something waits and
+   * fewer than threads_ are free): the watcher starts it. */
+  bool hand_off_locked ();
   static gpointer worker_main (gpointer data);
   static gpointer watcher_main (gpointer data);
   void run (Worker & w);
   void watch ();
-  /* With lock_: starts a worker (and the watcher, the first time). */
+  /* With lock_: starts a worker (and the watcher, the first time); on the
+   * constructing thread or the watcher only (what they inherit). */
   void spawn_locked ();
 
   const unsigned threads_;
