@@ -451,8 +451,11 @@ test_slow_video_chain ()
   g_assert_cmpuint (rt_slow.size (), >=, 4);
   g_assert_cmpuint (rt_fast.size (), >=, 4);
   g_assert_cmpfloat (std::fabs (median (rt_slow) - median (rt_fast)), <, 60);
-  g_assert_cmpfloat (*std::max_element (rt_slow.begin (), rt_slow.end ()), <,
-      *std::max_element (rt_fast.begin (), rt_fast.end ()) + 100);
+  /* After the first beep: that one includes the session's start (its
+   * handler set up in turn with the other's on sessionbin's setup thread,
+   * 375–507 ms for either in 3 runs), not the slow chain. */
+  g_assert_cmpfloat (*std::max_element (rt_slow.begin () + 1, rt_slow.end ()),
+      <, *std::max_element (rt_fast.begin () + 1, rt_fast.end ()) + 100);
   /* The slow chain's pace (5 frames a second), what it missed counted;
    * the other session at the client's rate (30). */
   g_assert_cmpfloat (slow_fps, >, 2);

@@ -4,6 +4,7 @@
 #include "cluster/clusterurls.h"
 
 #include <json-glib/json-glib.h>
+#include <simdjson.h>
 
 #include <cstring>
 
@@ -50,8 +51,19 @@ parse_cluster_entry (const std::string & id, const char *data, size_t len,
   if (!nl || !shallow (nl + 1, data + len, kMaxClusterEntryDepth))
     return false;
   std::string url (data, nl - data);
-  if (check_instance_url (url) != url)
+  if (url.empty () || check_instance_url (url) != url)
     return false;
+  /* Strict JSON first: json-glib takes control characters raw inside
+   * strings and writes them back raw, so what it let through would reach
+   * API clients as invalid JSON (found by fuzz_signalling). */
+  {
+    simdjson::dom::parser strict;
+    simdjson::padded_string body (nl + 1, len - (nl + 1 - data));
+    simdjson::dom::element root;
+    if (strict.parse (body).get (root) != simdjson::SUCCESS
+        || !root.is_object ())
+      return false;
+  }
   JsonParser *parser = json_parser_new ();
   bool ok = json_parser_load_from_data (parser, nl + 1,
       (gssize) (len - (nl + 1 - data)), nullptr);
