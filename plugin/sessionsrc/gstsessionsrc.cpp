@@ -498,7 +498,9 @@ gst_session_src_start (GstSessionSrc * self)
     std::lock_guard < std::mutex > l (main->lock);
     main->max_latency = output.max_latency;
   }
-  priv->session_pads.set_streaming_threads (output.streaming_threads);
+  /* Threads for session pads only: the interleaved pad has its task. */
+  priv->session_pads.set_streaming_threads (output.session_pads ?
+      output.streaming_threads : -1);
 
   if (config.webrtc)
     warm_up_dtls ();
