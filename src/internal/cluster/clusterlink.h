@@ -32,6 +32,8 @@
 
 namespace sessionctx {
 
+struct RedisConnection;
+
 /* Seconds between heartbeats, and a session's expiry in the directory:
  * an instance killed without a word leaves the directory within
  * kDirectoryTtlS + kDirectoryHeartbeatS. */
@@ -70,7 +72,7 @@ public:
   void removed (const std::string & id) override;
 
 private:
-  struct Connection;
+  using Connection = RedisConnection;
 
   void run ();
   /* One round on a connection: the claims and removals queued, or the
