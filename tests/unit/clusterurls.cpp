@@ -111,6 +111,14 @@ test_entry_context ()
           "{\"transport\":1,\"dialect\":\"twilio\"}",
           "{\"transport\":\"websocket\",\"dialect\":[\"twilio\"]}"})
     g_assert_false (context_of (bad, &c));
+  /* Values parse_cluster_entry refuses: no instance URL before the
+   * newline; a string json-glib would write back with a raw U+001F. */
+  ClusterEntry e;
+  for (const std::string & value : {std::string ("\n{\"a\":1}"),
+          std::string ("http://h\n{\"a\":\"\\\x1f\"}"),
+          std::string ("http://h\n{\"a\":\"\x1f\"}")})
+    g_assert_false (parse_cluster_entry ("s1", value.data (), value.size (),
+            &e));
   const std::string long_remote (kMaxClusterRemote + 1, 'a');
   for (const std::string & remote : {std::string ("1.2.3.4\\n:5"),
           std::string ("\\u0007"), long_remote}) {

@@ -108,7 +108,7 @@ parse_cluster_entry (const std::string & id, const char *data, size_t len,
   if (!nl || !shallow (nl + 1, data + len, kMaxClusterEntryDepth))
     return false;
   std::string url (data, nl - data);
-  if (check_instance_url (url) != url)
+  if (url.empty () || check_instance_url (url) != url)
     return false;
   JsonParser *parser = json_parser_new ();
   bool ok = json_parser_load_from_data (parser, nl + 1,
@@ -120,8 +120,15 @@ parse_cluster_entry (const std::string & id, const char *data, size_t len,
     json_object_set_string_member (o, "id", id.c_str ());
     json_object_set_string_member (o, "instance", url.c_str ());
     gchar *text = json_to_string (root, FALSE);
-    out->instance = url;
-    out->session = text;
+    /* json-glib 1.6 writes U+001F in a string unescaped (it escapes
+     * below it): compact JSON holds no byte under 0x20, so any is
+     * refused. */
+    for (const char *p = text; *p && ok; p++)
+      ok = (unsigned char) *p >= 0x20;
+    if (ok) {
+      out->instance = url;
+      out->session = text;
+    }
     g_free (text);
   }
   g_object_unref (parser);

@@ -33,8 +33,9 @@ struct ClusterEntry
 /* The value of @len bytes at @data read under the key of session @id
  * (UTF-8, else refused):
  * at most kMaxClusterEntry bytes, an instance URL check_instance_url ()
- * takes as it is, '\n', a JSON object nested at most
- * kMaxClusterEntryDepth deep. Fills @out, else false. */
+ * takes as it is (not empty), '\n', a JSON object nested at most
+ * kMaxClusterEntryDepth deep that json-glib writes back without a control
+ * byte. Fills @out, else false. */
 bool parse_cluster_entry (const std::string & id, const char *data,
     size_t len, ClusterEntry * out);
 
