@@ -112,11 +112,13 @@ test_entry_context ()
           "{\"transport\":\"websocket\",\"dialect\":[\"twilio\"]}"})
     g_assert_false (context_of (bad, &c));
   /* Values parse_cluster_entry refuses: no instance URL before the
-   * newline; a string json-glib would write back with a raw U+001F. */
+   * newline; a string json-glib would write back with a raw U+001F; an
+   * octal escape (GScanner's) making a byte that is no UTF-8. */
   ClusterEntry e;
   for (const std::string & value : {std::string ("\n{\"a\":1}"),
           std::string ("http://h\n{\"a\":\"\\\x1f\"}"),
-          std::string ("http://h\n{\"a\":\"\x1f\"}")})
+          std::string ("http://h\n{\"a\":\"\x1f\"}"),
+          std::string ("http://h\n{\"a\\607\":1}")})
     g_assert_false (parse_cluster_entry ("s1", value.data (), value.size (),
             &e));
   const std::string long_remote (kMaxClusterRemote + 1, 'a');

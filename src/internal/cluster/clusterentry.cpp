@@ -120,9 +120,11 @@ parse_cluster_entry (const std::string & id, const char *data, size_t len,
     json_object_set_string_member (o, "id", id.c_str ());
     json_object_set_string_member (o, "instance", url.c_str ());
     gchar *text = json_to_string (root, FALSE);
-    /* json-glib 1.6 writes U+001F in a string unescaped (it escapes
-     * below it): compact JSON holds no byte under 0x20, so any is
-     * refused. */
+    /* json-glib 1.6 (GScanner) takes escapes JSON has not (`\607`,
+     * octal: a byte that is no UTF-8) and writes U+001F unescaped (it
+     * escapes below it): what it writes back must be UTF-8 and, compact
+     * JSON, hold no byte under 0x20. */
+    ok = g_utf8_validate (text, -1, nullptr);
     for (const char *p = text; *p && ok; p++)
       ok = (unsigned char) *p >= 0x20;
     if (ok) {

@@ -34,8 +34,8 @@ struct ClusterEntry
  * (UTF-8, else refused):
  * at most kMaxClusterEntry bytes, an instance URL check_instance_url ()
  * takes as it is (not empty), '\n', a JSON object nested at most
- * kMaxClusterEntryDepth deep that json-glib writes back without a control
- * byte. Fills @out, else false. */
+ * kMaxClusterEntryDepth deep that json-glib writes back as UTF-8 without
+ * a control byte. Fills @out, else false. */
 bool parse_cluster_entry (const std::string & id, const char *data,
     size_t len, ClusterEntry * out);
 
