@@ -13,7 +13,9 @@ one and a Twilio one, stream different tones.
               lookup's window, measured) every buffer has the full
               context: transport and dialect the caller's, the remote
               address 127.0.0.1, metadata via=rtp and A's instance URL;
-              never back to the id-only one; one GET per session
+              never back to the id-only one (the remote address is in
+              it when the entry was written after the start: seen in
+              every run); one GET per session
               (directory-lookups == directory-found == 2)
   unknown     B's directory another Redis, which holds no session: each id
               asked twice (the retry 3 s later), none found, every buffer
@@ -125,10 +127,13 @@ class Receiver:
 
 def full(row, instance):
     """@row's context is the directory's: the caller's transport and
-    dialect, its address, A's instance URL."""
+    dialect, A's instance URL, the caller's address when the entry had it
+    (A writes the entry at the claim, again at once at the start: a lookup
+    between the two, within a few ms of the first packet, finds none)."""
     _t, ident, transport, dialect, remote, meta = row[:6]
     return (ident in DIALECT_OF and transport == "websocket"
-            and dialect == DIALECT_OF[ident] and (remote or "").startswith("127.0.0.1")
+            and dialect == DIALECT_OF[ident]
+            and (remote is None or remote.startswith("127.0.0.1:"))
             and meta is not None and "via=(string)rtp" in meta
             and ("instance=(string)%s" % instance) in meta)
 
@@ -213,6 +218,8 @@ def case_full():
         check(all(id_only(b) for b in before), "%s: the buffers before it id-only" % ident)
         check(first_full <= WINDOW, "%s: the full context within %d buffers (%d)"
               % (ident, WINDOW, first_full))
+        check(all(b[4] == after[0][4] for b in after),
+              "%s: one full context (remote address %s)" % (ident, after[0][4]))
         check(all(full(b, instance) for b in after),
               "%s: every buffer after it has the full context (%d of %d)"
               % (ident, sum(full(b, instance) for b in after), len(after)))
