@@ -25,9 +25,16 @@ one and a Twilio one, stream different tones.
               sent, the media as with Redis up (every caller's buffers,
               each with its tone)
 
+  redis-hung  the Redis of both stopped with SIGSTOP (connections
+              accepted, never answered) before the callers start: each
+              GET waits out its 500 ms timeout on the lookup's thread, the
+              media never: every buffer id-only, no gap over 200 ms
+              between a session's buffers, none found
+
     test_rtp_directory.py [CASE...]      needs redis-server (Debian's)
 """
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -144,10 +151,10 @@ def id_only(row):
             and not remote and meta == "metadata, via=(string)rtp;")
 
 
-def hop(redis_a, redis_b, stop_first=()):
+def hop(redis_a, redis_b, stop_first=(), hang_first=()):
     """A in @redis_a's directory, B reading @redis_b; the Redis servers of
-    @stop_first stopped before the callers start. B's buffers, its
-    counters, A's instance URL."""
+    @stop_first stopped, of @hang_first SIGSTOPped, before the callers
+    start. B's buffers, its counters, A's instance URL."""
     port, rtp_port = free_port(), free_udp_port()
     receiver = Receiver(rtp_port, redis_b.url)
     receiver.start()
@@ -156,6 +163,8 @@ def hop(redis_a, redis_b, stop_first=()):
         check(wait_listening(port, 90, sender), "process A (sessionbin) listens")
         for r in stop_first:
             r.stop()
+        for r in hang_first:
+            r.proc.send_signal(signal.SIGSTOP)
         time.sleep(1.5)      # A's first heartbeat (1 s) before the callers
         results = run_clients(port, [dict(id=ident, dialect=dialect, freq=freq,
                                           amplitude=12000, seconds=SECONDS, tail=0.3)
@@ -260,7 +269,35 @@ def case_redis_down():
     check(lookups == 0 and found == 0, "no GET sent, none found: %d, %d" % (lookups, found))
 
 
-CASES = {"full": case_full, "unknown": case_unknown, "redis-down": case_redis_down}
+def case_redis_hung():
+    redis = Redis()
+    try:
+        buffers, (lookups, found, exts), _instance = hop(redis, redis, hang_first=[redis])
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+        redis.stop()
+    check_media(buffers)
+    labelled = [b for b in buffers if b[1] is not None]
+    check(all(id_only(b) for b in labelled), "every buffer has the id-only context "
+          "(%d of %d)" % (sum(id_only(b) for b in labelled), len(labelled)))
+    for ident in TONE_OF:
+        # Its last few buffers left out: the caller's 0.3 s tail and what
+        # the payloader flushes at its end come late in any case.
+        times = [b[0] for b in buffers if b[1] == ident][:-3]
+        gaps = [(b - a, i) for i, (a, b) in enumerate(zip(times, times[1:]))]
+        gap, where = max(gaps, default=(0, 0))
+        gap *= 1000
+        print("%s: longest gap between buffers %.0f ms, after buffer %d of %d"
+              % (ident, gap, where, len(times)))
+        check(gap < 200, "%s: no gap over 200 ms between its buffers (%.0f ms)"
+              % (ident, gap))
+    print("directory: %d lookups, %d found, %d extensions" % (lookups, found, exts))
+    check(found == 0 and lookups <= 2 * len(CALLERS),
+          "none found, at most a GET per id and its retry: %d, %d" % (lookups, found))
+
+
+CASES = {"full": case_full, "unknown": case_unknown, "redis-down": case_redis_down,
+         "redis-hung": case_redis_hung}
 
 if __name__ == "__main__":
     run_cases(CASES)
