@@ -330,6 +330,9 @@ set_directory (GstRtpHdrExtSessionCtx * self, const gchar * url)
         "URL: none used");
     text.clear ();
   }
+  if (!text.empty () && !ClusterLookup::client_built ())
+    GST_WARNING_OBJECT (self, "directory is set but this build has no Redis "
+        "client (hiredis): every context knows only its id");
   if (!text.empty ())
     lookup = std::make_shared < ClusterLookup > (redis,
         [self](const std::string & id, const ClusterEntry * entry) {

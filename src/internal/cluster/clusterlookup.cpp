@@ -29,6 +29,16 @@ ClusterLookup::~ClusterLookup ()
 }
 
 bool
+ClusterLookup::client_built ()
+{
+#ifdef HAVE_HIREDIS
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool
 ClusterLookup::ask (const std::string & id)
 {
   {

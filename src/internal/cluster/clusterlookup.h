@@ -7,7 +7,9 @@
  * Redis could not be asked about (down, hung: the connection's
  * timeouts) is asked once more kClusterLookupRetryS later (its claim may
  * not be written yet; Redis may be back), then answered with nothing.
- * The connection comes back by itself, with the link's backoff.
+ * The connection comes back by itself, with the link's backoff. Built
+ * without hiredis it never connects: every id is answered with nothing
+ * (client_built () says so).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -51,6 +53,9 @@ public:
   /* Queues @id: a leaf lock, no network. False when kClusterLookupQueue
    * ids wait already. */
   bool ask (const std::string & id);
+
+  /* Whether this build has a Redis client (hiredis). */
+  static bool client_built ();
 
   /* GETs sent to Redis, and entries found (valid). */
   guint64 lookups () const { return lookups_; }
