@@ -231,6 +231,9 @@ ClusterLink::round (Connection & c, bool full,
     std::unordered_set<std::string> & claims,
     std::vector<std::string> & removals)
 {
+  /* A session that left is counted again if its id loses again. */
+  for (const std::string & id : removals)
+    lost_ids_.erase (id);
   auto sessions = snapshot_ (full ? nullptr : &claims);
   /* A removal queued before a new claim of the same id (taken since)
    * must not delete the new one's entry. */
@@ -268,11 +271,15 @@ ClusterLink::write (Connection & c,
       if (!r.r)
         return false;
       if (r.r->type == REDIS_REPLY_INTEGER && r.r->integer == 0) {
+        if (!lost_ids_.insert (sessions[i].first).second)
+          continue;             /* counted and ended already */
         GST_INFO ("cluster directory: session %s is held by another "
             "instance: ended as a duplicate",
             log_safe (sessions[i].first).c_str ());
         counters_.claim_lost ();
         lost_ (sessions[i].first);
+      } else if (r.r->type == REDIS_REPLY_INTEGER) {
+        lost_ids_.erase (sessions[i].first);
       } else if (r.r->type == REDIS_REPLY_ERROR) {
         counters_.error ();
       }

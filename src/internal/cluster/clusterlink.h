@@ -98,6 +98,10 @@ private:
   std::unordered_set<std::string> claims_;      /* claimed, not written */
   std::vector<std::string> removals_;
   std::unordered_map<std::string, ClusterEntry> mirror_;
+  /* The link's thread only: ids whose claim was lost and whose session
+   * has not left yet (a session written again at its start loses again:
+   * counted and ended once). */
+  std::unordered_set<std::string> lost_ids_;
   std::thread thread_;
 };
 
