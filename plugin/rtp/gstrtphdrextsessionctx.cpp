@@ -43,6 +43,31 @@
  * knows more answers #GstRtpHdrExtSessionCtx::lookup-context, asked once
  * per id.
  *
+ * ## The directory
+ *
+ * With #GstRtpHdrExtSessionCtx:directory set to the Redis the sending
+ * instances write (their `directory`), the receiving side reads each
+ * session's entry from it: once per id met (when no
+ * #GstRtpHdrExtSessionCtx::lookup-context handler answered), never per
+ * packet, and never on the streaming thread. A thread of the extension's
+ * own, with a connection of its own, started when the first id is met,
+ * GETs `sessionctx:session:<id>`; the value is checked as the instances
+ * check each other's (its size and nesting, the instance URL, JSON; the
+ * id is the key's), and its "transport", "dialect" (both required) and
+ * "remote-address" make the session's full context, with metadata
+ * `metadata, via=(string)rtp, instance=(string)<the instance URL>`
+ * (the entry holds no client metadata). Until that answer arrives, the
+ * id's buffers carry the context that knows only the id; then the cache
+ * entry is replaced and the next buffer carries the full one (the window
+ * is one round trip to Redis: a buffer or two of 20 ms on loopback). An
+ * id the directory does not hold (its claim may not be written yet), a
+ * refused value, or Redis unreachable (0.5 s timeouts): asked once more
+ * 3 s later, then the id keeps the context that knows only its id. Redis
+ * down never touches the media; the connection comes back by itself
+ * (backoff 0.5 s to 5 s). #GstRtpHdrExtSessionCtx:directory-lookups and
+ * #GstRtpHdrExtSessionCtx:directory-found count the GETs and the entries
+ * used.
+ *
  * An extension sees buffers' metas only, never a pad or its events.
  * Before the payloader, `sessionsticky` gives the stream's session to
  * buffers that elements made without one (`audioresample` drains into new
@@ -73,6 +98,7 @@
 
 #include "rtp/gstrtphdrextsessionctx.h"
 #include "gstsessionctxelements.h"
+#include "cluster/clusterlookup.h"
 #include "rtp/contextcache.h"
 #include "rtp/sessionidwire.h"
 #include "wire/logsafe.h"
@@ -81,6 +107,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -88,14 +115,20 @@
 GST_DEBUG_CATEGORY_STATIC (rtphdrext_session_ctx_debug);
 #define GST_CAT_DEFAULT rtphdrext_session_ctx_debug
 
+using sessionctx::ClusterEntry;
+using sessionctx::ClusterLookup;
 using sessionctx::rtp::ContextCache;
 namespace wire = sessionctx::rtp;
 
 struct GstRtpHdrExtSessionCtxPrivate
 {
-  std::mutex lock;              /* guards the two below */
+  std::mutex lock;              /* guards the four below */
   ContextCache contexts;        /* receiving: the contexts of ids read */
   std::string last_unlabelled;  /* sending: the last id not written */
+  std::string directory;        /* the property, as set */
+  /* Receiving: asks the directory for the ids met; destroyed (joined)
+   * without the lock held. */
+  std::shared_ptr < ClusterLookup > lookup;
 
   std::atomic < guint64 > packets_written { 0 };
   std::atomic < guint64 > packets_unlabelled { 0 };
@@ -116,6 +149,9 @@ enum
   PROP_PACKETS_UNLABELLED,
   PROP_PACKETS_READ,
   PROP_PACKETS_MALFORMED,
+  PROP_DIRECTORY,
+  PROP_DIRECTORY_LOOKUPS,
+  PROP_DIRECTORY_FOUND,
 };
 
 enum
@@ -239,6 +275,7 @@ context_for (GstRtpHdrExtSessionCtx * self, std::string_view id)
         sessionctx::log_safe (key).c_str ());
     ctx = {};
   }
+  bool ask = !ctx;
   if (!ctx)
     ctx = gst::session::Context::adopt (gst_session_context_new (key.c_str (),
             GST_SESSION_TRANSPORT_WEBSOCKET, GST_SESSION_DIALECT_FASTRTC,
@@ -248,7 +285,81 @@ context_for (GstRtpHdrExtSessionCtx * self, std::string_view id)
 
   std::lock_guard < std::mutex > l (priv->lock);
   priv->contexts.insert (id, ctx);
+  /* The directory's answer replaces this context (a queue, no network). */
+  if (ask && priv->lookup && !priv->lookup->ask (key))
+    GST_DEBUG_OBJECT (self, "directory lookups queued to the limit: "
+        "session %s not asked", sessionctx::log_safe (key).c_str ());
   return ctx;
+}
+
+/* On the lookup's thread: the full context of @id from its directory
+ * entry replaces the one that knows only the id. */
+static void
+directory_answered (GstRtpHdrExtSessionCtx * self, const std::string & id,
+    const ClusterEntry * entry)
+{
+  sessionctx::ClusterEntryContext fields;
+  if (!entry || !sessionctx::cluster_entry_context (*entry, &fields)) {
+    GST_DEBUG_OBJECT (self, "session %s: %s, its context knows only its id",
+        sessionctx::log_safe (id).c_str (), entry ?
+        "no transport or dialect in its directory entry" :
+        "not in the directory");
+    return;
+  }
+  auto ctx = gst::session::Context::adopt (gst_session_context_new (id.c_str (),
+          fields.transport, fields.dialect, fields.remote.empty ()? nullptr :
+          fields.remote.c_str (), gst_structure_new ("metadata", "via",
+              G_TYPE_STRING, "rtp", "instance", G_TYPE_STRING,
+              entry->instance.c_str (), NULL)));
+  GST_DEBUG_OBJECT (self, "session %s: its context from the directory",
+      sessionctx::log_safe (id).c_str ());
+  std::lock_guard < std::mutex > l (self->priv->lock);
+  self->priv->contexts.insert (id, std::move (ctx));
+}
+
+/* Sets the directory (empty: none); the lookup it replaces is joined
+ * outside the lock. */
+static void
+set_directory (GstRtpHdrExtSessionCtx * self, const gchar * url)
+{
+  std::string text = url ? url : "";
+  std::shared_ptr < ClusterLookup > lookup;
+  sessionctx::RedisAddress redis;
+  if (!text.empty () && !sessionctx::parse_redis_url (text, &redis)) {
+    GST_WARNING_OBJECT (self, "directory is no redis://host[:port][/db] "
+        "URL: none used");
+    text.clear ();
+  }
+  if (!text.empty () && !ClusterLookup::client_built ())
+    GST_WARNING_OBJECT (self, "directory is set but this build has no Redis "
+        "client (hiredis): every context knows only its id");
+  if (!text.empty ())
+    lookup = std::make_shared < ClusterLookup > (redis,
+        [self](const std::string & id, const ClusterEntry * entry) {
+          directory_answered (self, id, entry);
+        });
+  std::shared_ptr < ClusterLookup > old;
+  {
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    self->priv->directory = text;
+    old.swap (self->priv->lookup);
+    self->priv->lookup = lookup;
+  }
+  old.reset ();
+}
+
+static void
+gst_rtp_hdr_ext_session_ctx_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  switch (prop_id) {
+    case PROP_DIRECTORY:
+      set_directory (GST_RTP_HDR_EXT_SESSION_CTX (object),
+          g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
 }
 
 static gboolean
@@ -323,6 +434,19 @@ gst_rtp_hdr_ext_session_ctx_get_property (GObject * object, guint prop_id,
     case PROP_PACKETS_MALFORMED:
       g_value_set_uint64 (value, priv->packets_malformed);
       break;
+    case PROP_DIRECTORY:{
+      std::lock_guard < std::mutex > l (priv->lock);
+      g_value_set_string (value, priv->directory.c_str ());
+      break;
+    }
+    case PROP_DIRECTORY_LOOKUPS:
+    case PROP_DIRECTORY_FOUND:{
+      std::lock_guard < std::mutex > l (priv->lock);
+      g_value_set_uint64 (value, !priv->lookup ? 0 :
+          prop_id == PROP_DIRECTORY_LOOKUPS ? priv->lookup->lookups () :
+          priv->lookup->found ());
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -331,6 +455,8 @@ gst_rtp_hdr_ext_session_ctx_get_property (GObject * object, guint prop_id,
 static void
 gst_rtp_hdr_ext_session_ctx_finalize (GObject * object)
 {
+  /* The lookup's thread joined before what its answers touch goes. */
+  set_directory (GST_RTP_HDR_EXT_SESSION_CTX (object), nullptr);
   delete GST_RTP_HDR_EXT_SESSION_CTX (object)->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -360,6 +486,7 @@ gst_rtp_hdr_ext_session_ctx_class_init (GstRtpHdrExtSessionCtxClass * klass)
   GST_DEBUG_CATEGORY_INIT (rtphdrext_session_ctx_debug, "rtphdrextsessionctx",
       0, "RTP header extension carrying the session id");
 
+  gobject_class->set_property = gst_rtp_hdr_ext_session_ctx_set_property;
   gobject_class->get_property = gst_rtp_hdr_ext_session_ctx_get_property;
   gobject_class->finalize = gst_rtp_hdr_ext_session_ctx_finalize;
   ext_class->get_supported_flags =
@@ -404,6 +531,39 @@ gst_rtp_hdr_ext_session_ctx_class_init (GstRtpHdrExtSessionCtxClass * klass)
   install_counter (gobject_class, PROP_PACKETS_MALFORMED, "packets-malformed",
       "Packets malformed", "Receiving: extensions ignored, their bytes no "
       "session id (their buffers get no session)");
+
+  /**
+   * GstRtpHdrExtSessionCtx:directory:
+   *
+   * Receiving: the cluster directory of the instances whose sessions
+   * arrive, `redis://host[:port][/db]` as #GstSessionSrc:directory takes
+   * it (the same keys); empty (the default): none, each context knows
+   * only its id. See "The directory" above.
+   */
+  g_object_class_install_property (gobject_class, PROP_DIRECTORY,
+      g_param_spec_string ("directory", "Directory",
+          "Receiving: the cluster directory (redis://host[:port][/db]) the "
+          "full context of each session id met is read from, once per id; "
+          "empty = the id only", "",
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstRtpHdrExtSessionCtx:directory-lookups:
+   *
+   * Receiving: GETs sent to the #GstRtpHdrExtSessionCtx:directory (one per
+   * session id met, two when the first found nothing).
+   */
+  install_counter (gobject_class, PROP_DIRECTORY_LOOKUPS, "directory-lookups",
+      "Directory lookups", "Receiving: session entries asked of the "
+      "directory (one per id met, a second when the first found nothing)");
+  /**
+   * GstRtpHdrExtSessionCtx:directory-found:
+   *
+   * Receiving: session entries the #GstRtpHdrExtSessionCtx:directory
+   * answered with (valid ones).
+   */
+  install_counter (gobject_class, PROP_DIRECTORY_FOUND, "directory-found",
+      "Directory entries found", "Receiving: valid session entries the "
+      "directory answered with");
 
   /**
    * GstRtpHdrExtSessionCtx::lookup-context:

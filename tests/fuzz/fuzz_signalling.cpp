@@ -24,7 +24,10 @@
  *   clusterurls.h): the input as a value read back from Redis is taken
  *   only when it starts with an instance URL that checks and a newline,
  *   is at most kMaxClusterEntry bytes, and then the entry is valid JSON
- *   (the strict validator) with the key's id and that instance; as a
+ *   (the strict validator) with the key's id and that instance; the
+ *   context made of it (cluster_entry_context: the RTP extension's
+ *   directory) has a remote address of at most kMaxClusterRemote bytes of
+ *   UTF-8 without control characters; as a
  *   `directory` URL, a taken one has a host and a port 1..65535; as an
  *   `instance-url`, a taken one is printable ASCII, http(s), and checks
  *   again as itself.
@@ -164,6 +167,14 @@ check_cluster (const std::vector<char> & input)
     CHECK (check_instance_url (e.instance) == e.instance);
     CHECK (StrictJson::valid (e.session));
     CHECK (e.session.find ("\"id\":\"fuzz/") != std::string::npos);
+    ClusterEntryContext c;
+    if (cluster_entry_context (e, &c)) {
+      CHECK (c.remote.size () <= kMaxClusterRemote);
+      CHECK (g_utf8_validate (c.remote.data (), (gssize) c.remote.size (),
+              nullptr));
+      for (const char *p = c.remote.c_str (); *p; p = g_utf8_next_char (p))
+        CHECK (!g_unichar_iscntrl (g_utf8_get_char (p)));
+    }
   }
   RedisAddress a;
   if (parse_redis_url (text, &a))

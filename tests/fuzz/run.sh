@@ -57,16 +57,17 @@ declare -A LIBRARY_SOURCES=(
   [context]="$(cd "$ROOT" && ls src/*.cpp | tr '\n' ' ')"
   [twilio]="src/internal/http/twiliosignature.cpp src/internal/http/publicurl.cpp"
   [cluster]="src/internal/cluster/clusterurls.cpp src/internal/cluster/clusterentry.cpp"
+  [clusterlookup]="src/internal/cluster/clusterlookup.cpp src/internal/cluster/redisconnection.cpp src/internal/core/serverdebug.cpp"
 )
 # The libraries each target links (besides its own tests/fuzz/<target>.cpp).
 declare -A LIBRARIES=(
   [fuzz_websocket]="wire"
   [fuzz_messages]="wire"
-  [fuzz_signalling]="offer api cluster wire"
+  [fuzz_signalling]="offer api cluster wire context"
   [fuzz_sdp]="offer wire"
   [fuzz_base64]="wire"
   [fuzz_mulaw]="wire"
-  [fuzz_rtphdrext]="rtp context"
+  [fuzz_rtphdrext]="rtp clusterlookup cluster context"
   [fuzz_twilio]="twilio"
 )
 

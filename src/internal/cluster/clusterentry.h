@@ -7,10 +7,15 @@
  */
 #pragma once
 
+#include <gst/sessionctx/sessionctx.h>
+
 #include <cstddef>
 #include <string>
 
 namespace sessionctx {
+
+/* The key of a session is this prefix and its id. */
+constexpr const char *kClusterKeyPrefix = "sessionctx:session:";
 
 /* Most bytes of one value read back (a session's JSON is about 1 KB),
  * and its deepest JSON nesting: a value past either is left out. */
@@ -28,9 +33,28 @@ struct ClusterEntry
 /* The value of @len bytes at @data read under the key of session @id
  * (UTF-8, else refused):
  * at most kMaxClusterEntry bytes, an instance URL check_instance_url ()
- * takes as it is, '\n', a JSON object nested at most
- * kMaxClusterEntryDepth deep. Fills @out, else false. */
+ * takes as it is (not empty), '\n', a JSON object nested at most
+ * kMaxClusterEntryDepth deep that json-glib writes back as UTF-8 without
+ * a control byte. Fills @out, else false. */
 bool parse_cluster_entry (const std::string & id, const char *data,
     size_t len, ClusterEntry * out);
+
+/* What a context is made of, from an entry's session JSON: its
+ * "transport" and "dialect" (their short names, required) and its
+ * "remote-address" (when started: a string of at most
+ * kMaxClusterRemote bytes of UTF-8 without control characters, else
+ * left empty). */
+constexpr size_t kMaxClusterRemote = 256;
+struct ClusterEntryContext
+{
+  GstSessionTransport transport = GST_SESSION_TRANSPORT_WEBSOCKET;
+  GstSessionDialect dialect = GST_SESSION_DIALECT_FASTRTC;
+  std::string remote;
+};
+
+/* Fills @out from @entry (parsed by parse_cluster_entry ()), else false
+ * (no known transport or dialect). */
+bool cluster_entry_context (const ClusterEntry & entry,
+    ClusterEntryContext * out);
 
 }  // namespace sessionctx

@@ -1,19 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cluster/clusterlink.h"
 
+#include "cluster/redisconnection.h"
 #include "core/serverdebug.h"
 #include "wire/logsafe.h"
 #include "wire/protocol.h"
 
-#ifdef HAVE_HIREDIS
-#include <hiredis/hiredis.h>
-#endif
-
 #include <algorithm>
 #include <chrono>
-
-#include <pthread.h>
-#include <signal.h>
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
@@ -22,16 +16,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/* Where the sessions are: KEY_PREFIX + id (ids are binary-safe
+/* Where the sessions are: the prefix + id (ids are binary-safe
  * arguments; only the prefix is ever a pattern). */
-constexpr const char *kKeyPrefix = "sessionctx:session:";
+constexpr const char *kKeyPrefix = kClusterKeyPrefix;
 constexpr const char *kKeyPattern = "sessionctx:session:*";
-/* Connect and command timeouts: a hung Redis stalls only this thread,
- * this long per try. */
-constexpr int kTimeoutMs = 500;
-/* Reconnect backoff: 0.5 s doubling up to 5 s. */
-constexpr int kBackoffFirstMs = 500;
-constexpr int kBackoffMaxMs = 5000;
+constexpr int kBackoffFirstMs = kRedisBackoffFirstMs;
+constexpr int kBackoffMaxMs = kRedisBackoffMaxMs;
 /* Commands per pipeline, and most entries read into the mirror. */
 constexpr size_t kBatch = 256;
 constexpr size_t kMaxMirror = 200000;
@@ -51,28 +41,9 @@ constexpr const char *kEraseScript =
     "if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then "
     "redis.call('DEL', KEYS[1]) return 1 end return 0";
 
-#ifdef HAVE_HIREDIS
-struct ReplyPtr
-{
-  redisReply *r = nullptr;
-  ~ReplyPtr () { if (r) freeReplyObject (r); }
-};
-
-#endif
-
 }  // namespace
 
 #ifndef HAVE_HIREDIS
-/* Built without a Redis client: never connects (the server refuses a
- * directory before it gets here). */
-struct ClusterLink::Connection
-{
-  void *ctx = nullptr;
-  void reset () {}
-  bool open (const RedisAddress &) { return false; }
-  const char *error () const { return "no Redis client in this build"; }
-};
-
 bool
 ClusterLink::write (Connection &,
     const std::vector<std::pair<std::string, std::string>> &)
@@ -91,52 +62,6 @@ ClusterLink::read_mirror (Connection &)
 {
   return false;
 }
-#else
-
-struct ClusterLink::Connection
-{
-  redisContext *ctx = nullptr;
-
-  ~Connection () { reset (); }
-  void reset ()
-  {
-    if (ctx)
-      redisFree (ctx);
-    ctx = nullptr;
-  }
-  bool open (const RedisAddress & a)
-  {
-    reset ();
-    struct timeval tv = { 0, kTimeoutMs * 1000 };
-    ctx = redisConnectWithTimeout (a.host.c_str (), (int) a.port, tv);
-    if (!ctx || ctx->err || redisSetTimeout (ctx, tv) != REDIS_OK) {
-      reset ();
-      return false;
-    }
-    if (a.db) {
-      ReplyPtr r;
-      r.r = static_cast<redisReply *> (redisCommand (ctx, "SELECT %u", a.db));
-      if (!r.r || r.r->type == REDIS_REPLY_ERROR) {
-        reset ();
-        return false;
-      }
-    }
-    return true;
-  }
-  /* The next reply of a pipeline (NULL: the connection failed). */
-  redisReply *next ()
-  {
-    void *reply = nullptr;
-    if (redisGetReply (ctx, &reply) != REDIS_OK)
-      return nullptr;
-    return static_cast<redisReply *> (reply);
-  }
-  const char *error () const
-  {
-    return ctx && ctx->errstr[0] ? ctx->errstr : "no connection";
-  }
-};
-
 #endif
 
 ClusterLink::ClusterLink (const RedisAddress & redis,
@@ -227,10 +152,7 @@ ClusterLink::run ()
 {
   /* hiredis writes with write (): a Redis gone mid-pipeline must be
    * EPIPE on this thread, not a SIGPIPE that ends the process. */
-  sigset_t pipe;
-  sigemptyset (&pipe);
-  sigaddset (&pipe, SIGPIPE);
-  pthread_sigmask (SIG_BLOCK, &pipe, nullptr);
+  redis_thread_ignore_sigpipe ();
 
   Connection c;
   auto next_beat = Clock::now ();
@@ -309,6 +231,9 @@ ClusterLink::round (Connection & c, bool full,
     std::unordered_set<std::string> & claims,
     std::vector<std::string> & removals)
 {
+  /* A session that left is counted again if its id loses again. */
+  for (const std::string & id : removals)
+    lost_ids_.erase (id);
   auto sessions = snapshot_ (full ? nullptr : &claims);
   /* A removal queued before a new claim of the same id (taken since)
    * must not delete the new one's entry. */
@@ -341,16 +266,20 @@ ClusterLink::write (Connection & c,
           json.data (), json.size (), ttl.data (), ttl.size ());
     }
     for (size_t i = start; i < end; i++) {
-      ReplyPtr r;
+      RedisReply r;
       r.r = c.next ();
       if (!r.r)
         return false;
       if (r.r->type == REDIS_REPLY_INTEGER && r.r->integer == 0) {
+        if (!lost_ids_.insert (sessions[i].first).second)
+          continue;             /* counted and ended already */
         GST_INFO ("cluster directory: session %s is held by another "
             "instance: ended as a duplicate",
             log_safe (sessions[i].first).c_str ());
         counters_.claim_lost ();
         lost_ (sessions[i].first);
+      } else if (r.r->type == REDIS_REPLY_INTEGER) {
+        lost_ids_.erase (sessions[i].first);
       } else if (r.r->type == REDIS_REPLY_ERROR) {
         counters_.error ();
       }
@@ -371,7 +300,7 @@ ClusterLink::erase (Connection & c, const std::vector<std::string> & ids)
           key.data (), key.size (), owner.data (), owner.size ());
     }
     for (size_t i = start; i < end; i++) {
-      ReplyPtr r;
+      RedisReply r;
       r.r = c.next ();
       if (!r.r)
         return false;
@@ -387,7 +316,7 @@ ClusterLink::read_mirror (Connection & c)
   std::unordered_map<std::string, ClusterEntry> mirror;
   std::string cursor = "0";
   do {
-    ReplyPtr scan;
+    RedisReply scan;
     scan.r = static_cast<redisReply *> (redisCommand (c.ctx,
             "SCAN %s MATCH %s COUNT %u", cursor.c_str (), kKeyPattern,
             (unsigned) kBatch));
@@ -417,7 +346,7 @@ ClusterLink::read_mirror (Connection & c)
     }
     if (ids.empty ())
       continue;
-    ReplyPtr values;
+    RedisReply values;
     values.r = static_cast<redisReply *> (redisCommandArgv (c.ctx,
             (int) argv.size (), argv.data (), argl.data ()));
     if (!values.r)

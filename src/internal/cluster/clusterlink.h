@@ -32,6 +32,8 @@
 
 namespace sessionctx {
 
+struct RedisConnection;
+
 /* Seconds between heartbeats, and a session's expiry in the directory:
  * an instance killed without a word leaves the directory within
  * kDirectoryTtlS + kDirectoryHeartbeatS. */
@@ -70,7 +72,7 @@ public:
   void removed (const std::string & id) override;
 
 private:
-  struct Connection;
+  using Connection = RedisConnection;
 
   void run ();
   /* One round on a connection: the claims and removals queued, or the
@@ -96,6 +98,10 @@ private:
   std::unordered_set<std::string> claims_;      /* claimed, not written */
   std::vector<std::string> removals_;
   std::unordered_map<std::string, ClusterEntry> mirror_;
+  /* The link's thread only: ids whose claim was lost and whose session
+   * has not left yet (a session written again at its start loses again:
+   * counted and ended once). */
+  std::unordered_set<std::string> lost_ids_;
   std::thread thread_;
 };
 

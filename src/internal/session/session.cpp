@@ -79,6 +79,15 @@ SessionTable::find (const std::string & id)
 }
 
 void
+SessionTable::started (const Session & s)
+{
+  std::lock_guard < std::mutex > lock (lock_);
+  auto it = sessions_.find (s.id ());
+  if (peers_ && it != sessions_.end () && it->second.get () == &s)
+    peers_->claimed (s.id ());
+}
+
+void
 SessionTable::remove (const Session & s)
 {
   std::lock_guard < std::mutex > lock (lock_);
@@ -369,6 +378,7 @@ Session::mark_started ()
   if (transport_ == GST_SESSION_TRANSPORT_WEBRTC)
     metrics_.webrtc_setup.observe ((started_us_ - opened_us_) / 1e6);
   started_real_us_.store (g_get_real_time (), std::memory_order_release);
+  host_.sessions ().started (*this);
   open_.store (true, std::memory_order_release);
 }
 

@@ -73,6 +73,10 @@ public:
    * the lock; the id is the table's, as a WebSocket session may be
    * claimed a moment before its own id () is set). */
   std::vector<std::pair<std::string, std::shared_ptr<Session>>> snapshot ();
+  /* @s started (its remote address and media fixed): the peers write
+   * its entry again at once (not at the next heartbeat), so a reader of
+   * the directory finds the started session (claimed () again). */
+  void started (const Session & s);
   /* Unpublishes @s (not another session that took its id since). */
   void remove (const Session & s);
   size_t size ();
