@@ -107,12 +107,13 @@ def case_blocking_handler():
 
 
 def case_slow_setup():
-    """A create-handler that takes 400 ms for one session runs off the I/O
-    thread: the sessions already streaming keep their pace, and the slow
-    one loses nothing of what its client sent meanwhile."""
+    """A create-handler that takes 800 ms for one session (longer than
+    max-latency, 500 ms) runs off the I/O thread: the sessions already
+    streaming keep their pace, and the slow one loses nothing of what its
+    client sent meanwhile (audio waiting for its handler is not trimmed)."""
     def create_handler(_sb, context):
         if context.get_id() == "late":
-            time.sleep(0.4)
+            time.sleep(0.8)
         return Gst.parse_bin_from_description("identity", True)
 
     server = Pipeline.sessionbin(create_handler=create_handler).start()

@@ -85,6 +85,10 @@ struct OutputPad : public sessionctx::RoundEnd,
   /* Queued, not pushed, until release () (the element links the pad in
    * the background): nothing is pushed into an unlinked pad. */
   bool held = false;
+  /* Buffers at the front of the queue that came while #held: never
+   * trimmed by max_latency (a session's first audio waits for its handler
+   * and is not lost; no audio is lost at a session's edges). */
+  size_t held_buffers = 0;
 
   ~OutputPad ()
   {
@@ -108,7 +112,10 @@ struct OutputPad : public sessionctx::RoundEnd,
       std::lock_guard < std::mutex > l (lock);
       if (!flushing) {
         if (GST_IS_BUFFER (obj)) {
-          backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
+          if (held)
+            held_buffers++;
+          else
+            backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
           if (max_buffers)
             bound_locked (max_buffers - 1, stale);
         }
@@ -187,8 +194,14 @@ struct OutputPad : public sessionctx::RoundEnd,
   {
     if (!GST_CLOCK_TIME_IS_VALID (now))
       return 0;
+    size_t exempt = held_buffers;
     for (size_t i = 0; i < queue.size ();) {
       if (!GST_IS_BUFFER (queue[i])) {
+        i++;
+        continue;
+      }
+      if (exempt > 0) {
+        exempt--;
         i++;
         continue;
       }
@@ -217,6 +230,8 @@ struct OutputPad : public sessionctx::RoundEnd,
       stale.push_back (GST_BUFFER (queue[i]));
       queue.erase (queue.begin () + i);
       buffers--;
+      if (held_buffers > 0)
+        held_buffers--;
     }
   }
 
@@ -241,6 +256,7 @@ struct OutputPad : public sessionctx::RoundEnd,
         buffers++;
       n++;
     }
+    held_buffers -= MIN (held_buffers, buffers);
     if (n == queue.size ()) {
       batch.swap (queue);
     } else {
@@ -286,6 +302,7 @@ struct OutputPad : public sessionctx::RoundEnd,
     {
       std::lock_guard < std::mutex > l (lock);
       old.swap (queue);
+      held_buffers = 0;
     }
     for (auto *obj : old)
       gst_mini_object_unref (obj);
