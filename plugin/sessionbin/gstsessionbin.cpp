@@ -36,8 +36,7 @@
  * * No handler at all: each session's audio goes straight back (echo).
  *
  * Threads: no thread per session. A handler is set up (made, linked,
- * started) on sessionbin's setup thread while its session's first media
- * waits, so a burst of connects does not hold up live sessions; each
+ * started) on the server's thread before its session's first media; each
  * session's media is then pushed into its handler by the streaming
  * threads all sessions share (#GstSessionBin:streaming-threads, one per
  * core by default), in order, one thread at a time per session. A handler
@@ -205,11 +204,8 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_ENDED_MESSAGE_NAME) &&
         gst_message_parse_session_ended (message, &context, nullptr, nullptr)) {
-      /* After its pads' setup (the setup thread runs in order). */
-      self->priv->setup.post ([self, context] {
-            start_drain (self, context);
-            g_object_unref (context);
-          });
+      start_drain (self, context);
+      g_object_unref (context);
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (message, GST_SESSION_STARTED_MESSAGE_NAME)) {
       /* A client that sends nothing (FastRTC's receive mode) has no
@@ -218,12 +214,10 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
           (gst_message_get_structure (message), "media");
       if (media && !*media &&
           (context = gst_message_get_session_context (message))) {
-        self->priv->setup.post ([self, context] {
-              if (!self->priv->handlers.find (context))
-                start_handler (self, context, sessionctx::MediaKind::audio,
-                    nullptr);
-              g_object_unref (context);
-            });
+        if (!self->priv->handlers.find (context))
+          start_handler (self, context, sessionctx::MediaKind::audio,
+              nullptr);
+        g_object_unref (context);
       }
     }
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
@@ -582,10 +576,8 @@ gst_session_bin_class_init (GstSessionBinClass * klass)
    * @bin: the element
    * @context: the new session
    *
-   * Emitted on sessionbin's setup thread (one thread that sets the
-   * sessions' handlers up in turn, off the server's I/O threads), before
-   * the session's first buffer, which waits for it; when connected it
-   * replaces #GstSessionBin:handler. Return a new element
+   * Emitted on the server thread before the session's first buffer; when
+   * connected it replaces #GstSessionBin:handler. Return a new element
    * (typically a bin with ghost pads: a `sink` pad for the session's
    * audio and, to send back, a `src` pad), or NULL to refuse the session
    * (it ends with `handler_failed`).

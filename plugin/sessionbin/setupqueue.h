@@ -1,5 +1,5 @@
-/* sessionbin's setup thread: where handlers are made, linked and started,
- * off the server's I/O thread.
+/* sessionbin's setup thread: session work that must not run on the
+ * thread that asks for it (each session's sink latency).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -12,13 +12,9 @@
 
 namespace sessionbin {
 
-/* One thread running jobs in the order they were posted: a session's
- * first pad (its handler made), its other pads (linked to it) and its end
- * (the handler's drain timer) stay in that order, while the I/O thread
- * that posted them goes back to its sockets at once. Setting a handler up
- * (parsing its description, adding, linking and starting its elements)
- * takes hundreds of microseconds: done there, a burst of connects delayed
- * every live session sharing that I/O thread. */
+/* One thread running jobs in the order they were posted, while the thread
+ * that posted them (a streaming thread posting a message, the I/O thread)
+ * goes on at once. */
 class SetupQueue
 {
 public:
