@@ -353,8 +353,8 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
       break;
     }
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
-      /* Paused sinks would hold the EOS back: finish while playing (the
-       * sessions whose handlers are being set up included). */
+      /* Paused sinks would hold the EOS back: finish while playing (and
+       * no latency job left for a handler about to go). */
       self->priv->setup.flush ();
       finish_handlers (self);
       break;

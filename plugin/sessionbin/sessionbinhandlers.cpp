@@ -5,7 +5,6 @@
 #include "sessionbin/sessionbinprivate.h"
 #include "sessionbin/handlertemplate.h"
 #include "sessionbin/sessionhandler.h"
-#include "stream/outputpad.h"
 
 #include <gst/sessionctx/sessionctx.h>
 
@@ -137,29 +136,6 @@ attach_session_pad (GstSessionBin * self, GstSessionContext * context,
   start_handler (self, context, kind, pad);
 }
 
-namespace {
-
-struct PadSetup
-{
-  GstSessionBin *self;
-  GstSessionContext *context;   /* owned */
-  sessionctx::MediaKind kind;
-  GstPad *pad;                  /* owned */
-  std::shared_ptr<OutputPad> out;
-
-  ~PadSetup ()
-  {
-    /* What waited flows now: into the handler, or (no handler) dropped as
-     * not linked. */
-    if (out)
-      out->release ();
-    gst_object_unref (pad);
-    g_object_unref (context);
-  }
-};
-
-}  // namespace
-
 void
 on_session_pad (GstElement *, GstPad * pad, gpointer data)
 {
@@ -172,19 +148,12 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
     g_object_unref (context);
     return;
   }
-  /* Nothing is queued on it yet: the session's media comes after this. */
-  std::shared_ptr<OutputPad> out;
-  if (OutputPad * o = output_pad_of (pad)) {
-    out = o->shared_from_this ();
-    std::lock_guard < std::mutex > l (out->lock);
-    out->held = true;
-  }
-  std::shared_ptr<PadSetup> setup (new PadSetup {
-        self, context, kind, GST_PAD (gst_object_ref (pad)), out});
-  /* On this (the I/O) thread for now: set up on the setup thread, a
-   * session's sinks were sometimes left waiting for preroll (seen only
-   * under ASan in soak-churn, cause not found yet; DESIGN-NOTES). */
-  attach_session_pad (setup->self, setup->context, setup->kind, setup->pad);
+  /* On this (the I/O) thread, before the session's first media: set up
+   * on a thread of its own, a session's sinks were sometimes left waiting
+   * for preroll (seen only under ASan in soak-churn, cause not found;
+   * DESIGN-NOTES). */
+  attach_session_pad (self, context, kind, pad);
+  g_object_unref (context);
 }
 
 void
