@@ -217,7 +217,8 @@ const Row kServerPropertyRows[] = {
    *
    * How many threads push the session pads' buffers downstream (with
    * #GstSessionSrc:session-pads; `sessionbin` always): 0 (the default) is
-   * one per CPU core. The sessions share them, each session's buffers
+   * one per CPU core the process may run on (its affinity: `taskset -c 0`
+   * gives one). The sessions share them, each session's buffers
    * pushed in order by one thread at a time, so a server of a thousand
    * sessions runs a few threads instead of a thousand. A session whose
    * pipeline blocks or is slow (an appsink callback that sleeps, a
@@ -228,7 +229,8 @@ const Row kServerPropertyRows[] = {
    * session pads were pushed before; for comparison).
    */
   {int_spec ("streaming-threads", "Streaming threads",
-          "Threads the session pads share (0 = one per CPU core, -1 = one "
+          "Threads the session pads share (0 = one per CPU core the process "
+          "may run on, -1 = one "
           "per session pad)", -1, 1024, 0),
       value_in<&OutputSettings::streaming_threads>},
   /**

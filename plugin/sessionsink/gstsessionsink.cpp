@@ -46,6 +46,7 @@
  */
 
 #include "sessionsink/gstsessionsink.h"
+#include "sessionsink/duenow.h"
 #include "gstsessionctxelements.h"
 #include "audio/exactresampler.h"
 #include "properties/properties.h"
@@ -117,6 +118,8 @@ struct GstSessionSinkPrivate
   /* Session::clear_count () before the buffer (or list) being rendered
    * waited for its time (streaming thread only). */
   guint64 clears_before_wait = 0;
+  /* GstBaseSink's chain function, for what is not rendered at once. */
+  GstPadChainFunction basesink_chain = nullptr;
 };
 
 struct _GstSessionSink
@@ -322,28 +325,38 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   return render_locked (self, ctx.get (), buffer);
 }
 
-/* The running time up to which buffers are due now (basesink's
- * adjust_time the other way round: latency, ts-offset, render-delay);
- * NONE when there is nothing to wait on. */
-static GstClockTime
-due_running_time (GstBaseSink * sink)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (sink));
-  if (!clock)
-    return GST_CLOCK_TIME_NONE;
-  GstClockTimeDiff due = GST_CLOCK_DIFF (gst_element_get_base_time
-      (GST_ELEMENT (sink)), gst_clock_get_time (clock));
-  gst_object_unref (clock);
-  due -= gst_base_sink_get_latency (sink);
-  due -= gst_base_sink_get_ts_offset (sink);
-  due += gst_base_sink_get_render_delay (sink);
-  return due > 0 ? (GstClockTime) due : 0;
-}
-
 /* A list (sessionsrc's pads push what came in one go as one): basesink
  * synced on its first buffer; the others are rendered in turn under one
  * lock, each waited for first if it is not due yet, as render () would
  * have been called for it. */
+/* The sink pad's chain: a buffer that is due is rendered at once, as
+ * basesink would render it after finding it due (duenow.h); anything else
+ * takes basesink's way. In a sessionbin every session's reply passes
+ * here, one buffer at a time: basesink's work per buffer was a tenth of
+ * the CPU of a session's output (docs/PERFORMANCE.md). */
+static GstFlowReturn
+gst_session_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  auto *self = GST_SESSION_SINK (parent);
+  GstBaseSink *sink = GST_BASE_SINK (parent);
+  GST_BASE_SINK_PREROLL_LOCK (sink);
+  if (!sessionsink::due_now_locked (sink, buffer)) {
+    GST_BASE_SINK_PREROLL_UNLOCK (sink);
+    return self->priv->basesink_chain (pad, parent, buffer);
+  }
+  GstFlowReturn ret;
+  {
+    gst::session::Context ctx = gst::session::current (pad, buffer);
+    std::lock_guard < std::mutex > l (self->priv->lock);
+    /* Nothing waits: a clear from now on comes after it was sent. */
+    self->priv->clears_before_wait = Session::clear_count ();
+    ret = render_locked (self, ctx.get (), buffer);
+  }
+  GST_BASE_SINK_PREROLL_UNLOCK (sink);
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
 static GstFlowReturn
 gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
 {
@@ -353,7 +366,7 @@ gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
    * own sync would. */
   GstClockTime due = GST_CLOCK_TIME_NONE;
   if (gst_base_sink_get_sync (sink))
-    due = GST_STATE (sink) == GST_STATE_PLAYING ? due_running_time (sink) : 0;
+    due = GST_STATE (sink) == GST_STATE_PLAYING ? sessionsink::due_running_time (sink) : 0;
   std::unique_lock < std::mutex > l (self->priv->lock);
   for (guint i = 0; i < n; i++) {
     GstBuffer *buffer = gst_buffer_list_get (list, i);
@@ -366,7 +379,7 @@ gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
         if (ret != GST_FLOW_OK)
           return ret;
         due = GST_STATE (sink) == GST_STATE_PLAYING ?
-            due_running_time (sink) : 0;
+            sessionsink::due_running_time (sink) : 0;
         l.lock ();
       }
     }
@@ -538,6 +551,12 @@ gst_session_sink_init (GstSessionSink * self)
   /* sessionsrc stamps buffers on arrival: a processing deadline would only
    * delay every frame sent back (basesink's default adds 20 ms). */
   gst_base_sink_set_processing_deadline (GST_BASE_SINK (self), 0);
+  /* Each buffer goes to a client: the last one kept as a sample would
+   * only cost a reference and a lock per buffer. */
+  gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (self), FALSE);
+  GstPad *pad = GST_BASE_SINK_PAD (self);
+  self->priv->basesink_chain = GST_PAD_CHAINFUNC (pad);
+  gst_pad_set_chain_function (pad, gst_session_sink_chain);
 }
 
 static void

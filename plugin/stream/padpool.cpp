@@ -10,6 +10,7 @@
 #include "io/threadpolicy.h"
 
 #include <algorithm>
+#include <sched.h>
 #include <chrono>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
@@ -29,6 +30,13 @@ PadPool::threads_for (int threads_property)
 {
   if (threads_property > 0)
     return (unsigned) threads_property;
+  /* The cores this process may run on (taskset, a cgroup's cpuset): more
+   * threads than those would only take turns on them. GLib 2.74's
+   * g_get_num_processors () counts every online core. */
+  cpu_set_t set;
+  CPU_ZERO (&set);
+  if (sched_getaffinity (0, sizeof (set), &set) == 0 && CPU_COUNT (&set) > 0)
+    return (unsigned) CPU_COUNT (&set);
   return MAX (1u, g_get_num_processors ());
 }
 
