@@ -4,15 +4,17 @@ demo) in-process against real WebSocket callers who speak espeak-ng
 utterances between pauses. One case per run, named on the command line
 (tests/meson.build registers each as its own test, suite 'turndetect').
 
-    test_turndetect.py echo|noise|live
+    test_turndetect.py echo|noise|live|threads
 """
 import os
 import sys
+import threading
+import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Gst, GstSessionCtx, Pipeline  # noqa: E402
+from harness import Gst, GstSessionCtx, Pipeline, thread_names  # noqa: E402
 import speech  # noqa: E402
 from turnclient import Caller, run_callers  # noqa: E402
 
@@ -186,10 +188,78 @@ def case_live():
     check(not errors, "no error: %s" % errors)
 
 
+def server_threads():
+    """This process's threads but the Python ones (the callers run here)."""
+    return sum(n for name, n in thread_names().items() if name != "python3")
+
+
+def case_threads():
+    """Issue 22: 24 callers whose replies play at the same time, each from
+    its own turndetect: the threads do not grow with the sessions (the
+    replies are paced on the clock, not by a thread waiting per session),
+    and each reply still comes back whole, at the pace it was spoken."""
+    n = 24
+    server = Pipeline.sessionbin(handler="turndetect").start()
+    callers = [Caller("threads-%d" % i, dialect="twilio" if i % 2 else "fastrtc")
+               for i in range(n)]
+    texts = ["Could you tell me the weather?", "I would like a table for two."]
+    scripts = [script(c.rate_in, [texts[i % 2]]) for i, c in enumerate(callers)]
+    base = server_threads()
+    peak = [base, {}]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            now = server_threads()
+            if now > peak[0]:
+                peak[0], peak[1] = now, thread_names()
+            time.sleep(0.05)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    run_callers(server.port, [(c, s) for c, (s, _t) in zip(callers, scripts)])
+    stop.set()
+    sampler.join()
+    server.wait(lambda p: len(p.handler_done()) >= n, 10)
+    errors = server.errors()
+    server.stop()
+    print("threads: %d before the callers, at most %d with %d sessions: %s"
+          % (base, peak[0], n, peak[1]))
+    # What is fixed: the session pads' and the turndetects' shared threads
+    # (one per core each, and a watcher each), the system clock's thread,
+    # the removals' pool (4); a thread per session would be 24 more.
+    check(peak[0] - base <= 16, "threads grew by %d for %d sessions replying at once (≤ 16)"
+          % (peak[0] - base, n))
+    overlap = 0
+    spans = []
+    for c, (signal, truth) in zip(callers, scripts):
+        bursts = [b for b in c.bursts() if len(b[2]) >= c.rate_out // 100]
+        check(len(bursts) == 1, "%s: one reply for one utterance: %d" % (c, len(bursts)))
+        if not bursts:
+            continue
+        first, last, reply = bursts[0]
+        heard = len(reply) / c.rate_out
+        a, b = truth[0]
+        spans.append((first, last))
+        check(abs(heard - (b - a)) <= 0.35, "%s: the reply lasts %.2f s, the utterance %.2f s"
+              % (c, heard, b - a))
+        # Paced: it arrives over as long as it lasts (sent at once it would
+        # arrive within a few tens of milliseconds).
+        check(last - first >= heard - 0.3, "%s: the reply of %.2f s arrived over %.2f s"
+              % (c, heard, last - first))
+        score, _where = similarity(reply, signal, c.rate_in, c.rate_out)
+        check(score >= 0.9, "%s: the reply is the utterance (correlation %.3f)" % (c, score))
+    if spans:
+        overlap = sum(1 for f, l in spans if f <= min(l2 for _f2, l2 in spans))
+    print("replies playing at once: %d of %d" % (overlap, n))
+    check(overlap >= n // 2, "the replies played at the same time: %d of %d" % (overlap, n))
+    check(not errors, "no error: %s" % errors)
+
+
 CASES = {
     "echo": case_echo,
     "noise": case_noise,
     "live": case_live,
+    "threads": case_threads,
 }
 
 

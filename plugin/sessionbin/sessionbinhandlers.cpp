@@ -5,6 +5,7 @@
 #include "sessionbin/sessionbinprivate.h"
 #include "sessionbin/handlertemplate.h"
 #include "sessionbin/sessionhandler.h"
+#include "stream/asynccall.h"
 
 #include <gst/sessionctx/sessionctx.h>
 
@@ -57,7 +58,7 @@ remove_handler (GstSessionBin * self, const std::shared_ptr<SessionHandler> &
 {
   if (!self->priv->handlers.take (h))
     return;
-  /* Removals are queued with gst_element_call_async, whose pool runs them
+  /* Removals are queued with sessionctx::call_async, whose pool runs them
    * in any order: a handler that failed and then passed an EOS on (an
    * element erring once, e.g. identity error-after) is done "failed",
    * whichever call came first. Read after take (): mark_failed () no
@@ -85,7 +86,7 @@ void
 remove_handler_async (GstSessionBin * self,
     const std::shared_ptr<SessionHandler> & h, const char *result)
 {
-  gst_element_call_async (GST_ELEMENT (self),
+  sessionctx::call_async (GST_ELEMENT (self),
       [](GstElement * element, gpointer data) {
         auto *call = static_cast<RemoveCall *> (data);
         remove_handler (GST_SESSION_BIN (element), call->handler,

@@ -235,8 +235,10 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
               error) : add_chain ({"sessionsink"}, stage, error)))
     return false;
   GstElement *sink = stage.back ();
-  /* The pipeline stays live when sessions join: no preroll. */
-  g_object_set (sink, "async", FALSE, nullptr);
+  /* The pipeline stays live when sessions join: no preroll. No last
+   * sample (nobody reads it here): each buffer due is then rendered
+   * straight from sessionsink's chain function. */
+  g_object_set (sink, "async", FALSE, "enable-last-sample", FALSE, nullptr);
   output_sinks_.push_back ({sink, false});
   GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
   auto gate = std::make_shared<OutputGate> (context_);

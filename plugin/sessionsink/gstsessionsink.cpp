@@ -332,8 +332,9 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 /* The sink pad's chain: a buffer that is due is rendered at once, as
  * basesink would render it after finding it due (duenow.h); anything else
  * takes basesink's way. In a sessionbin every session's reply passes
- * here, one buffer at a time: basesink's work per buffer was a tenth of
- * the CPU of a session's output (docs/PERFORMANCE.md). */
+ * here, one buffer at a time (its sinks have enable-last-sample off, which
+ * this needs): basesink's work per buffer was a tenth of the CPU of a
+ * session's output (docs/PERFORMANCE.md). */
 static GstFlowReturn
 gst_session_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
@@ -551,9 +552,6 @@ gst_session_sink_init (GstSessionSink * self)
   /* sessionsrc stamps buffers on arrival: a processing deadline would only
    * delay every frame sent back (basesink's default adds 20 ms). */
   gst_base_sink_set_processing_deadline (GST_BASE_SINK (self), 0);
-  /* Each buffer goes to a client: the last one kept as a sample would
-   * only cost a reference and a lock per buffer. */
-  gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (self), FALSE);
   GstPad *pad = GST_BASE_SINK_PAD (self);
   self->priv->basesink_chain = GST_PAD_CHAINFUNC (pad);
   gst_pad_set_chain_function (pad, gst_session_sink_chain);

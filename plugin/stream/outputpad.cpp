@@ -4,6 +4,7 @@
 
 #include "stream/outputpad.h"
 
+#include "stream/asynccall.h"
 #include "wire/logsafe.h"
 
 /* sessionsrc's category: these pads are its pads. */
@@ -173,6 +174,12 @@ output_pad_run (OutputPad & out)
     out.owner->session_pad_finished (&out);
 }
 
+void
+OutputPad::run_in_pool ()
+{
+  output_pad_run (*this);
+}
+
 static gboolean
 pad_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
     gboolean active)
@@ -315,7 +322,7 @@ SessionPads::remove_async (OutputPad * out)
     delete removal;
     return;
   }
-  gst_element_call_async (element,[](GstElement * element, gpointer data) {
+  sessionctx::call_async (element,[](GstElement * element, gpointer data) {
         auto *self = static_cast<Removal *> (data)->pads;
         auto out = static_cast<Removal *> (data)->out;
         bool owned = false;

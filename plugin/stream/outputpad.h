@@ -24,7 +24,7 @@
  * never stalls network I/O. What an I/O thread queues during one wakeup
  * (an IoRound) wakes the task (or puts the pad on the pool's run queue)
  * once, at the wakeup's end; what is queued is taken in one go. */
-struct OutputPad : public sessionctx::RoundEnd,
+struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
     public std::enable_shared_from_this<OutputPad>
 {
   /* What a pad asks of the element that has it. */
@@ -156,6 +156,9 @@ struct OutputPad : public sessionctx::RoundEnd,
     }
     return true;
   }
+
+  /* On a pool's thread (output_pad_run). */
+  void run_in_pool () override;
 
   /* With a pool, after one batch: back on the run queue if more waits. */
   void after_run ()

@@ -4,17 +4,18 @@
 
 #include "stream/padpool.h"
 
-#include "stream/outputpad.h"
-
 #include "io/ioround.h"
 #include "io/threadpolicy.h"
+
+#include <gst/gst.h>
 
 #include <algorithm>
 #include <sched.h>
 #include <chrono>
 
-GST_DEBUG_CATEGORY_EXTERN (gst_session_src_debug);
-#define GST_CAT_DEFAULT gst_session_src_debug
+/* Its own category: the pool serves sessionsrc's pads and turndetect. */
+GST_DEBUG_CATEGORY_STATIC (padpool_debug);
+#define GST_CAT_DEFAULT padpool_debug
 
 namespace {
 
@@ -40,9 +41,23 @@ PadPool::threads_for (int threads_property)
   return MAX (1u, g_get_num_processors ());
 }
 
+PadPool &
+PadPool::shared ()
+{
+  /* Never destroyed: its threads may still be waiting at exit. */
+  static PadPool *pool = new PadPool (threads_for (0));
+  return *pool;
+}
+
 PadPool::PadPool (unsigned threads)
 :  threads_ (MAX (1u, threads))
 {
+  static gsize debug_once = 0;
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (padpool_debug, "sessionctx-pool", 0,
+        "Streaming threads shared by session pads and turndetect outputs");
+    g_once_init_leave (&debug_once, 1);
+  }
   /* Started here, on the thread that starts the element: threads inherit
    * the scheduling of the thread that creates them, and the ones that
    * make pads ready run at SCHED_BATCH (I/O threads) or nice 10
@@ -90,12 +105,12 @@ class PadPool::RoundBatch : public sessionctx::RoundEnd
 public:
   explicit RoundBatch (PadPool * pool) : pool_ (pool) {}
   PadPool *pool () const { return pool_; }
-  void add (std::shared_ptr<OutputPad> out) { pads_.push_back (std::move (out)); }
+  void add (std::shared_ptr<PoolJob> out) { pads_.push_back (std::move (out)); }
   void on_round_end () override;
 
 private:
   PadPool *pool_;
-  std::vector<std::shared_ptr<OutputPad>> pads_;
+  std::vector<std::shared_ptr<PoolJob>> pads_;
 };
 
 namespace {
@@ -123,7 +138,7 @@ PadPool::RoundBatch::on_round_end ()
 }
 
 void
-PadPool::ready (std::shared_ptr<OutputPad> out)
+PadPool::ready (std::shared_ptr<PoolJob> out)
 {
   if (sessionctx::io_round_open ()) {
     for (auto & b : t_batches) {
@@ -139,12 +154,12 @@ PadPool::ready (std::shared_ptr<OutputPad> out)
       return;
     }
   }
-  std::vector<std::shared_ptr<OutputPad>> one;
+  std::vector<std::shared_ptr<PoolJob>> one;
   one.push_back (std::move (out));
   ready_all (one);
 }
 void
-PadPool::ready_all (std::vector<std::shared_ptr<OutputPad>> & pads)
+PadPool::ready_all (std::vector<std::shared_ptr<PoolJob>> & pads)
 {
   unsigned wake;
   bool more;
@@ -231,7 +246,7 @@ PadPool::run (Worker & w)
     }
     if (stopping_)
       break;
-    std::shared_ptr<OutputPad> out = std::move (queue_.front ());
+    std::shared_ptr<PoolJob> out = std::move (queue_.front ());
     queue_.pop_front ();
     w.busy_since = g_get_monotonic_time ();
     if (watcher_resting_) {
@@ -241,7 +256,7 @@ PadPool::run (Worker & w)
     }
     l.unlock ();
 
-    output_pad_run (*out);
+    out->run_in_pool ();
     out.reset ();
 
     l.lock ();

@@ -12,7 +12,16 @@
 #include <mutex>
 #include <vector>
 
-struct OutputPad;
+/* Something a pool's thread runs: a session pad's batch (OutputPad), a
+ * turndetect's output (TurnOutput). A job is on the run queue at most
+ * once (its owner keeps track) and runs on one thread at a time. */
+class PoolJob
+{
+public:
+  virtual ~PoolJob () = default;
+  /* One turn: a batch of what waits, as short as a pad task's loop. */
+  virtual void run_in_pool () = 0;
+};
 
 /* A bounded set of threads that push the session pads' queued buffers
  * downstream, one pad at a time per thread and each pad on one thread at a
@@ -54,7 +63,12 @@ public:
    * I/O thread in an open round (ioround.h) the pads made ready during the
    * round go on the run queue together when it ends: one lock and one
    * wakeup per round, not per pad. */
-  void ready (std::shared_ptr<OutputPad> out);
+  void ready (std::shared_ptr<PoolJob> out);
+
+  /* The pool of the elements that have none of their own (turndetect's
+   * output): one per process, one thread per core the process may run on,
+   * started on first use and kept until the process ends. */
+  static PadPool & shared ();
 
   unsigned threads () const { return threads_; }
   /* Threads running now (free and blocked), for tests and stats. */
@@ -79,7 +93,7 @@ private:
   };
 
   /* The pads of one round, under one lock. */
-  void ready_all (std::vector<std::shared_ptr<OutputPad>> & pads);
+  void ready_all (std::vector<std::shared_ptr<PoolJob>> & pads);
   /* With lock_: how many idle threads to signal (once the lock is let
    * go) for the pads queued and not yet promised a thread. */
   unsigned claim_wakeups_locked ();
@@ -100,7 +114,7 @@ private:
   std::condition_variable work_cond_;
   std::condition_variable watch_cond_;
   std::condition_variable gone_cond_;
-  std::deque<std::shared_ptr<OutputPad>> queue_;
+  std::deque<std::shared_ptr<PoolJob>> queue_;
   std::vector<Worker *> workers_;
   unsigned idle_ = 0;
   unsigned waking_ = 0;         /* idle threads signalled, not yet awake */

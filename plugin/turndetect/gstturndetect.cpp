@@ -264,6 +264,19 @@ gst_turn_detect_sink_query (GstPad * pad, GstObject * parent,
   return gst_pad_peer_query (self->srcpad, query);
 }
 
+/* The latency downstream's sinks add (their LATENCY event): what is
+ * queued goes out when its running time plus that is due. */
+static gboolean
+gst_turn_detect_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    GstClockTime latency;
+    gst_event_parse_latency (event, &latency);
+    GST_TURN_DETECT (parent)->priv->output->set_latency (latency);
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
 static gboolean
 gst_turn_detect_src_activate_mode (GstPad * pad, GstObject * parent,
     GstPadMode mode, gboolean active)
@@ -404,6 +417,7 @@ gst_turn_detect_init (GstTurnDetect * self)
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_activatemode_function (self->srcpad,
       gst_turn_detect_src_activate_mode);
+  gst_pad_set_event_function (self->srcpad, gst_turn_detect_src_event);
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 

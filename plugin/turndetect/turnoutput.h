@@ -1,25 +1,27 @@
 /* What turndetect sends downstream, in order (buffers and serialized
- * events), pushed by the source pad's own task: a whole turn is handed
- * over at once and played at the pace of the sink (sessionsink syncs
- * each buffer to its time) without holding up the input, which keeps
- * listening to the caller meanwhile.
+ * events): a whole turn is handed over at once and played at the pace of
+ * the clock without holding up the input, which keeps listening to the
+ * caller meanwhile. Pushed by the streaming threads every turndetect of
+ * the process shares (PadPool::shared ()), not by a thread of its own: a
+ * buffer that is not due yet waits on the clock asynchronously (no thread
+ * waits), and is pushed when it is due, so a sink that syncs (sessionsink)
+ * takes it at once.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gst/gst.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <memory>
 
 namespace turndetect {
 
 class TurnOutput
 {
 public:
-  /* @element: for errors; @srcpad: the pad whose task pushes. */
+  /* @element: for errors and its clock; @srcpad: the pad pushed. */
   TurnOutput (GstElement * element, GstPad * srcpad);
+  /* The pad is inactive by then (activate (false)). */
   ~TurnOutput ();
   TurnOutput (const TurnOutput &) = delete;
   TurnOutput & operator= (const TurnOutput &) = delete;
@@ -35,13 +37,16 @@ public:
   /* Waits until everything queued was pushed; FALSE if flushing. */
   bool wait_empty ();
 
-  /* The source pad goes active (task started) or not (task stopped,
-   * queue dropped). */
+  /* The source pad goes active (pushing starts) or not (what is queued
+   * is dropped; returns once a push under way has returned). */
   bool activate (bool active);
-  /* FLUSH_START: drop what is queued, stop the task. FLUSH_STOP: start
+  /* FLUSH_START: drop what is queued, stop pushing. FLUSH_STOP: start
    * again. */
   void flush_start ();
   void flush_stop ();
+  /* The latency downstream's sinks add (a LATENCY event on the source
+   * pad): a buffer is pushed when its running time plus this is due. */
+  void set_latency (GstClockTime latency);
 
   /* A reply cut: drops every buffer queued, and the turn-start and
    * turn-end events of each turn none of whose buffers went out yet (the
@@ -53,20 +58,10 @@ public:
   size_t queued () const;
   GstClockTime queued_time () const;
 
-private:
-  static void loop (gpointer data);
-  void run_once ();
-  void drop_queued_locked ();
+  class Pusher;                 /* turnoutput.cpp */
 
-  GstElement *element_;
-  GstPad *srcpad_;
-  mutable std::mutex lock_;
-  std::condition_variable cond_;
-  std::deque<GstMiniObject *> items_;
-  GstClockTime queued_time_ = 0;
-  bool flushing_ = true;
-  bool pushing_ = false;
-  GstFlowReturn result_ = GST_FLOW_FLUSHING;
+private:
+  std::shared_ptr<Pusher> pusher_;
 };
 
 }  // namespace turndetect
