@@ -27,8 +27,11 @@
  * there is no clock; never before the end of the previous turn pushed),
  * the rest following by sample count. A live sink (`sessionsink`, an
  * audio sink) plays it from then at its own pace, not late; the input
- * goes on being listened to meanwhile (the source pad has its own
- * streaming thread). In `live` mode every buffer passes as it came.
+ * goes on being listened to meanwhile (the source pad is pushed by
+ * streaming threads all turndetects of the process share, one per core;
+ * when a sink that syncs is downstream, a buffer ahead of its time waits
+ * on the clock without holding a thread). In `live` mode every buffer
+ * passes as it came.
  *
  * Each turn is bracketed in the stream by a `turn-start` and a `turn-end`
  * event (serialized custom downstream events; gst_event_parse_turn_start()
