@@ -5,9 +5,13 @@
 #include "sessionbin/sessionbinprivate.h"
 #include "sessionbin/handlertemplate.h"
 #include "sessionbin/sessionhandler.h"
+#include "sessionbin/setupbacklog.h"
+#include "stream/outputpad.h"
 #include "stream/asynccall.h"
 
 #include <gst/sessionctx/sessionctx.h>
+
+#include <atomic>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_session_bin_debug);
 #define GST_CAT_DEFAULT gst_session_bin_debug
@@ -137,6 +141,51 @@ attach_session_pad (GstSessionBin * self, GstSessionContext * context,
   start_handler (self, context, kind, pad);
 }
 
+namespace {
+
+/* A session pad waiting for its handler: what comes meanwhile is held on
+ * the pad, and let go when this goes (into the handler, or, when none was
+ * made, dropped as not linked). */
+struct PadSetup
+{
+  GWeakRef bin;
+  GstSessionContext *context;   /* owned */
+  sessionctx::MediaKind kind;
+  GstPad *pad;                  /* owned */
+  std::shared_ptr<OutputPad> out;
+  std::atomic<int> *pending;    /* the bin's, while it lives */
+
+  PadSetup (GstSessionBin * self, GstSessionContext * ctx,
+      sessionctx::MediaKind k, GstPad * p)
+  :  context (GST_SESSION_CONTEXT (g_object_ref (ctx))), kind (k),
+      pad (GST_PAD (gst_object_ref (p))), pending (&self->priv->pending_setups)
+  {
+    g_weak_ref_init (&bin, self);
+    if (OutputPad * o = output_pad_of (pad)) {
+      out = o->shared_from_this ();
+      std::lock_guard < std::mutex > l (out->lock);
+      out->held = true;
+    }
+    pending->fetch_add (1);
+  }
+  ~PadSetup ()
+  {
+    if (out)
+      out->release ();
+    gst_object_unref (pad);
+    g_object_unref (context);
+    if (auto *self = static_cast<GstSessionBin *> (g_weak_ref_get (&bin))) {
+      pending->fetch_sub (1);
+      gst_object_unref (self);
+    }
+    g_weak_ref_clear (&bin);
+  }
+  PadSetup (const PadSetup &) = delete;
+  PadSetup & operator= (const PadSetup &) = delete;
+};
+
+}  // namespace
+
 void
 on_session_pad (GstElement *, GstPad * pad, gpointer data)
 {
@@ -149,12 +198,33 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
     g_object_unref (context);
     return;
   }
-  /* On this (the I/O) thread, before the session's first media: set up
-   * on a thread of its own, a session's sinks were sometimes left waiting
-   * for preroll (seen only under ASan in soak-churn, cause not found;
-   * DESIGN-NOTES). */
-  attach_session_pad (self, context, kind, pad);
+  /* Nothing is queued on it yet: the session's media comes after this.
+   * On an I/O thread the setup waits for its turn between that thread's
+   * rounds of media (setupbacklog.h: a burst of new sessions does not
+   * hold up the live ones); the pad holds the session's media till then,
+   * exempt from max-latency. Anywhere else it is set up now. */
+  auto setup = std::make_shared<PadSetup> (self, context, kind, pad);
   g_object_unref (context);
+  auto run = [setup] {
+    auto *bin = static_cast<GstSessionBin *> (g_weak_ref_get (&setup->bin));
+    if (!bin)
+      return;
+    attach_session_pad (bin, setup->context, setup->kind, setup->pad);
+    gst_object_unref (bin);
+  };
+  if (!sessionbin::defer_setup (run))
+    run ();
+}
+
+/* Waits (up to @timeout_ms) until no session pad waits for its handler
+ * to be set up: their I/O threads run them between rounds. */
+void
+wait_setups (GstSessionBin * self, guint timeout_ms)
+{
+  const gint64 until = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  while (self->priv->pending_setups.load () > 0
+      && g_get_monotonic_time () < until)
+    g_usleep (1000);
 }
 
 void
@@ -265,6 +335,9 @@ finish_handlers (GstSessionBin * self)
     std::lock_guard < std::mutex > l (self->priv->lock);
     timeout = self->priv->handler_timeout;
   }
+  /* Sessions whose handlers are still owed get them first (their media
+   * is held until then, and must reach a handler before the EOS). */
+  wait_setups (self, timeout * 1000);
   if (self->priv->handlers.all ().empty ())
     return;
   gst_element_send_event (self->priv->src, gst_event_new_eos ());

@@ -14,6 +14,7 @@
 #include <gst/sessionctx/sessionctx.h>
 
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -43,6 +44,8 @@ struct GstSessionBinPrivate
   sessionbin::HandlerSet handlers;
   /* Where handlers are set up, off the server's I/O thread. */
   sessionbin::SetupQueue setup;
+  /* Session pads waiting for their handler (on_session_pad). */
+  std::atomic<int> pending_setups { 0 };
 
   /* Guards the settings. */
   std::mutex lock;
@@ -67,10 +70,11 @@ class SessionHandler;
 
 /* sessionbinhandlers.cpp */
 /* The inner sessionsrc's `pad-added` (server thread): the pad holds what
- * comes while the setup thread makes the session's handler (on its first
- * pad), links it and starts it, then lets it flow. */
+ * comes while the session's handler is made (on its first pad, between
+ * the I/O thread's rounds of media), linked and started, then lets it
+ * flow. */
 void on_session_pad (GstElement * src, GstPad * pad, gpointer data);
-/* On the setup thread: makes and starts @context's handler, linked to
+/* Makes and starts @context's handler, linked to
  * @pad of @kind, or to nothing when @pad is NULL (a client that sends
  * nothing: the handler's own sources make what it gets). */
 void start_handler (GstSessionBin * self, GstSessionContext * context,

@@ -94,6 +94,13 @@ adapt_batch_limit (OutputPad * out, size_t pushed, gint64 elapsed_us)
   out->batch_limit = CLAMP (limit, (size_t) 1, kMaxBatch);
 }
 
+}  // namespace
+
+static gboolean pad_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active);
+
+namespace {
+
 /* How one batch ended. */
 enum class Pushed
 {
@@ -205,6 +212,15 @@ pad_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
     return TRUE;
   }
   return gst_pad_stop_task (pad);
+}
+
+OutputPad *
+output_pad_of (GstPad * pad)
+{
+  if (!GST_IS_PAD (pad) || GST_PAD_ACTIVATEMODEFUNC (pad) != pad_activate_mode)
+    return nullptr;
+  auto *out = static_cast<OutputPad *> (gst_pad_get_element_private (pad));
+  return out && out->is_session_pad ? out : nullptr;
 }
 
 static gboolean

@@ -82,6 +82,13 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
   /* With a pool: pushing stopped (downstream flushing, the session's EOS
    * out) until the pad is activated again; a task would be paused. */
   bool stalled = false;
+  /* Queued, not pushed, until release () (the element links the pad in
+   * the background): nothing is pushed into an unlinked pad. */
+  bool held = false;
+  /* Buffers at the front of the queue that came while #held: never
+   * trimmed by max_latency (a session's first audio waits for its handler
+   * and is not lost; no audio is lost at a session's edges). */
+  size_t held_buffers = 0;
 
   ~OutputPad ()
   {
@@ -105,7 +112,10 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
       std::lock_guard < std::mutex > l (lock);
       if (!flushing) {
         if (GST_IS_BUFFER (obj)) {
-          backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
+          if (held)
+            held_buffers++;
+          else
+            backlog = trim_locked (GST_BUFFER_PTS (obj), stale);
           if (max_buffers)
             bound_locked (max_buffers - 1, stale);
         }
@@ -150,7 +160,7 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
   {
     if (!pool)
       return false;
-    if (!scheduled && !flushing && !stalled && !queue.empty ()) {
+    if (!scheduled && !flushing && !stalled && !held && !queue.empty ()) {
       scheduled = true;
       pool->ready (shared_from_this ());
     }
@@ -159,6 +169,19 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
 
   /* On a pool's thread (output_pad_run). */
   void run_in_pool () override;
+
+  /* Let what is queued go (see #held). */
+  void release ()
+  {
+    bool wake;
+    {
+      std::lock_guard < std::mutex > l (lock);
+      held = false;
+      wake = !schedule_locked ();
+    }
+    if (wake)
+      cond.notify_one ();
+  }
 
   /* With a pool, after one batch: back on the run queue if more waits. */
   void after_run ()
@@ -174,8 +197,14 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
   {
     if (!GST_CLOCK_TIME_IS_VALID (now))
       return 0;
+    size_t exempt = held_buffers;
     for (size_t i = 0; i < queue.size ();) {
       if (!GST_IS_BUFFER (queue[i])) {
+        i++;
+        continue;
+      }
+      if (exempt > 0) {
+        exempt--;
         i++;
         continue;
       }
@@ -204,10 +233,13 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
       stale.push_back (GST_BUFFER (queue[i]));
       queue.erase (queue.begin () + i);
       buffers--;
+      if (held_buffers > 0)
+        held_buffers--;
     }
   }
 
-  /* Blocks (unless @wait is false) until something is queued, then moves to @batch (empty) what is queued, in order, up to
+  /* Blocks (unless @wait is false) until something is queued and not
+   * #held, then moves to @batch (empty) what is queued, in order, up to
    * #batch_limit buffers (events come along); false when flushing (or,
    * not waiting, when nothing can be taken). */
   bool take (std::deque<GstMiniObject *> & batch, bool wait = true)
@@ -215,9 +247,9 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
     std::unique_lock < std::mutex > l (lock);
     if (wait)
       cond.wait (l,[this] {
-            return flushing || !queue.empty ();
+            return flushing || (!queue.empty () && !held);
           });
-    if (flushing || queue.empty ())
+    if (flushing || queue.empty () || held)
       return false;
     size_t buffers = 0;
     size_t n = 0;
@@ -227,6 +259,7 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
         buffers++;
       n++;
     }
+    held_buffers -= MIN (held_buffers, buffers);
     if (n == queue.size ()) {
       batch.swap (queue);
     } else {
@@ -272,6 +305,7 @@ struct OutputPad : public sessionctx::RoundEnd, public PoolJob,
     {
       std::lock_guard < std::mutex > l (lock);
       old.swap (queue);
+      held_buffers = 0;
     }
     for (auto *obj : old)
       gst_mini_object_unref (obj);
@@ -288,6 +322,9 @@ std::shared_ptr<OutputPad> make_output_pad (GstElement * element,
  * a pad's own task), then puts it back on the run queue if more waits. */
 void output_pad_run (OutputPad & out);
 
+/* The OutputPad behind a session pad of sessionsrc (@pad: one of its
+ * `src_%u` / `video_src_%u`), NULL for any other pad. */
+OutputPad *output_pad_of (GstPad * pad);
 
 /* An element's sometimes pads, one per session and media kind: added when
  * the session starts, removed after its EOS. A session's pads share its
