@@ -4,7 +4,7 @@ demo) in-process against real WebSocket callers who speak espeak-ng
 utterances between pauses. One case per run, named on the command line
 (tests/meson.build registers each as its own test, suite 'turndetect').
 
-    test_turndetect.py echo|noise|live|threads
+    test_turndetect.py echo|noise|live|threads|unsynced-sink
 """
 import os
 import sys
@@ -255,11 +255,49 @@ def case_threads():
     check(not errors, "no error: %s" % errors)
 
 
+def case_unsynced_sink():
+    """A handler that ends in a sink that does not sync (a recognizer's
+    `appsink sync=false`) gets each turn whole at once when the pause is
+    recognised, not paced over the turn's length; a syncing one (the
+    echo) gets it at the pace it was spoken (`turndetect-threads`)."""
+    arrivals = {}
+
+    def on_sample(sink, ident):
+        sample = sink.emit("pull-sample")
+        buf = sample.get_buffer()
+        arrivals.setdefault(ident, []).append((time.time(), buf.duration / Gst.SECOND))
+        return Gst.FlowReturn.OK
+
+    def create_handler(_sb, context):
+        ident = context.get_id()
+        bin_ = Gst.parse_bin_from_description(
+            "turndetect ! appsink name=rec sync=false emit-signals=true", True)
+        bin_.get_by_name("rec").connect("new-sample", on_sample, ident)
+        return bin_
+
+    server = Pipeline.sessionbin(create_handler=create_handler).start()
+    caller = Caller("recognizer")
+    signal, truth = script(caller.rate_in, ["Could you tell me the weather?"])
+    run_callers(server.port, [(caller, signal)])
+    errors = server.errors()
+    server.stop()
+    got = arrivals.get("recognizer", [])
+    audio = sum(d for _t, d in got)
+    spread = got[-1][0] - got[0][0] if got else -1
+    a, b = truth[0]
+    print("%d buffers, %.2f s of audio for an utterance of %.2f s, arrived over %.3f s"
+          % (len(got), audio, b - a, spread))
+    check(abs(audio - (b - a)) <= 0.35, "the turn came whole: %.2f s for %.2f s" % (audio, b - a))
+    check(0 <= spread <= 0.2, "all at once: over %.3f s (the turn lasts %.2f s)" % (spread, audio))
+    check(not errors, "no error: %s" % errors)
+
+
 CASES = {
     "echo": case_echo,
     "noise": case_noise,
     "live": case_live,
     "threads": case_threads,
+    "unsynced-sink": case_unsynced_sink,
 }
 
 

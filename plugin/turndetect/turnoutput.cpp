@@ -40,26 +40,21 @@ sink_syncs_downstream (GstPad * srcpad, int depth = 0)
   if (parent && GST_IS_BASE_SINK (parent)) {
     syncs = gst_base_sink_get_sync (GST_BASE_SINK (parent));
   } else if (depth < 16) {
+    /* Any of the pads it leads to (gst_iterator_find_custom: 0 = found). */
     GstIterator *it = gst_pad_iterate_internal_links (peer);
-    GValue item = G_VALUE_INIT;
-    bool done = !it;
-    while (!done && !syncs) {
-      switch (gst_iterator_next (it, &item)) {
-        case GST_ITERATOR_OK:
-          syncs = sink_syncs_downstream (GST_PAD (g_value_get_object (&item)),
-              depth + 1);
-          g_value_reset (&item);
-          break;
-        case GST_ITERATOR_RESYNC:
-          gst_iterator_resync (it);
-          break;
-        default:
-          done = true;
-      }
-    }
-    g_value_unset (&item);
-    if (it)
+    GValue found = G_VALUE_INIT;
+    if (it) {
+      syncs = gst_iterator_find_custom (it, [](gconstpointer item,
+              gconstpointer next_depth) {
+            auto *pad = GST_PAD (g_value_get_object (static_cast<const GValue *>
+                    (item)));
+            return sink_syncs_downstream (pad, GPOINTER_TO_INT (next_depth)) ?
+                0 : 1;
+          }, &found, const_cast<gpointer> (GINT_TO_POINTER (depth + 1)));
+      if (G_IS_VALUE (&found))
+        g_value_unset (&found);
       gst_iterator_free (it);
+    }
   }
   if (parent)
     gst_object_unref (parent);
