@@ -5,7 +5,7 @@ against real WebSocket clients (Python websockets, paced at real time); one
 case per run, named on the command line.
 
     test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
-                            output-stage
+                            output-stage|stop-before-setup
 """
 import gc
 import os
@@ -223,11 +223,62 @@ def case_output_stage():
     check(not errors, "no error: %s" % errors)
 
 
+def case_stop_before_setup():
+    """A client that sends `start`, its audio and `stop` in one go: the
+    server reads them in one round, before the session's handler is set
+    up (setups wait for the end of the round, setupbacklog); the session
+    still waits for its handler and the client gets its whole echo back
+    before the close. 8 such clients, twice."""
+    import asyncio
+    import base64
+    import json
+    import websockets
+
+    frame = base64.b64encode(bytes([0x80 | (i % 16) for i in range(160)])).decode()
+    frames = 10
+
+    async def one(port, sid):
+        got = 0
+        async with websockets.connect("ws://127.0.0.1:%d/telephone/handler" % port) as ws:
+            msgs = [json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": sid,
+                                "start": {"streamSid": sid, "callSid": "CAstop",
+                                          "mediaFormat": {"encoding": "audio/x-mulaw",
+                                                          "sampleRate": 8000, "channels": 1}}})]
+            msgs += [json.dumps({"event": "media", "streamSid": sid, "media": {"payload": frame}})
+                     for _ in range(frames)]
+            msgs.append(json.dumps({"event": "stop", "streamSid": sid}))
+            await asyncio.gather(*(ws.send(m) for m in msgs))
+            try:
+                async for msg in ws:
+                    j = json.loads(msg)
+                    if j.get("event") == "media":
+                        got += len(base64.b64decode(j["media"]["payload"]))
+            except websockets.ConnectionClosed:
+                pass
+            return got, ws.close_code
+
+    server = Pipeline.sessionbin(handler="identity").start()
+    for rnd in range(2):
+        async def all_():
+            return await asyncio.gather(*(one(server.port, "MZstop-%d-%d" % (rnd, i))
+                                          for i in range(8)))
+        results = asyncio.run(all_())
+        print("round %d: bytes back %s" % (rnd, [g for g, _c in results]))
+        for i, (got, code) in enumerate(results):
+            check(got == frames * 160, "MZstop-%d-%d got its whole echo: %d of %d bytes"
+                  % (rnd, i, got, frames * 160))
+            check(code == 1000, "MZstop-%d-%d closed normally: %s" % (rnd, i, code))
+    errors = server.errors()
+    server.stop()
+    check(not errors, "no error: %s" % errors)
+
+
 CASES = {
     "blocking-handler": case_blocking_handler,
     "slow-setup": case_slow_setup,
     "threads-bounded": case_threads_bounded,
     "output-stage": case_output_stage,
+    "stop-before-setup": case_stop_before_setup,
 }
 
 if __name__ == "__main__":

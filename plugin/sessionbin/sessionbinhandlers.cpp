@@ -154,6 +154,10 @@ struct PadSetup
   GstPad *pad;                  /* owned */
   std::shared_ptr<OutputPad> out;
   std::atomic<int> *pending;    /* the bin's, while it lives */
+  /* The session's output, held until its handler has started (and holds
+   * it itself if it sends back): a client that says stop meanwhile still
+   * gets the echo of what it sent. */
+  std::weak_ptr<sessionctx::Session> session;
 
   PadSetup (GstSessionBin * self, GstSessionContext * ctx,
       sessionctx::MediaKind k, GstPad * p)
@@ -167,11 +171,17 @@ struct PadSetup
       out->held = true;
     }
     pending->fetch_add (1);
+    if (auto s = sessionctx::session_from_context (context)) {
+      s->hold_output ();
+      session = s;
+    }
   }
   ~PadSetup ()
   {
     if (out)
       out->release ();
+    if (auto s = session.lock ())
+      s->release_output ();
     gst_object_unref (pad);
     g_object_unref (context);
     if (auto *self = static_cast<GstSessionBin *> (g_weak_ref_get (&bin))) {

@@ -380,7 +380,9 @@ def server_env(args):
         env["GST_REGISTRY"] = os.path.join(build, "registry-soak-churn.bin")
     env["GST_REGISTRY_FORK"] = "no"
     env["GST_TRACERS"] = "leaks"
-    env["GST_DEBUG"] = "GST_TRACER:7"
+    # CHURN_GST_DEBUG: more categories for the server's log (keep
+    # GST_TRACER:7, which the leak check reads), e.g. sessionbin:6.
+    env["GST_DEBUG"] = os.environ.get("CHURN_GST_DEBUG", "GST_TRACER:7")
     env["GST_DEBUG_NO_COLOR"] = "1"
     if args.asan:
         libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
