@@ -98,7 +98,7 @@ public:
     PadPool::shared ().ready (shared_from_this ());
   }
   /* With lock_: a wait on the clock is called off (its callback, if it
-   * runs anyway, finds another generation). */
+   * runs anyway, finds another clock entry, or none). */
   void cancel_wait_locked ()
   {
     if (!clock_id_)
@@ -106,7 +106,6 @@ public:
     gst_clock_id_unschedule (clock_id_);
     gst_clock_id_unref (clock_id_);
     clock_id_ = nullptr;
-    wait_generation_++;
     scheduled_ = false;
   }
   void drop_queued_locked ()
@@ -129,7 +128,7 @@ public:
   void wait_idle (std::unique_lock<std::mutex> & l)
   {
     cond_.wait (l, [this] {
-          return !running_;
+          return running_ == 0;
         });
   }
 
@@ -138,16 +137,13 @@ public:
   std::deque<GstMiniObject *> items_;
   GstClockTime queued_time_ = 0;
   bool flushing_ = true;
-  bool pushing_ = false;
+  /* Turns on pool threads now (one but for an instant: a turn that
+   * finishes while the next, scheduled meanwhile, begins). */
+  int running_ = 0;
   GstFlowReturn result_ = GST_FLOW_FLUSHING;
   GstClockTime latency_ = 0;
 
 private:
-  struct Wait
-  {
-    std::weak_ptr<Pusher> pusher;
-    guint64 generation;
-  };
   /* With lock_: the clock time at which @buf is due (running time plus
    * the latency downstream adds), with the clock to wait on (@clock, a
    * ref); NONE when it is due now or there is nothing to wait on (not
@@ -164,10 +160,12 @@ private:
   GstElement *element_;
   GstPad *srcpad_;
   GstSegment segment_;          /* the last one pushed; pushing thread */
+  /* Whether a sink downstream syncs (sink_syncs_downstream ()), found
+   * once after each event pushed (a turn's start, caps, a segment); -1:
+   * not known. Pushing thread. */
+  int downstream_syncs_ = -1;
   bool scheduled_ = false;      /* queued, running or waiting on the clock */
-  bool running_ = false;        /* on a pool thread now */
   GstClockID clock_id_ = nullptr;
-  guint64 wait_generation_ = 0;
 };
 
 GstClockTime
@@ -191,7 +189,10 @@ TurnOutput::Pusher::due_at_locked (GstBuffer * buf, GstClock ** clock)
   if (!*clock)
     return GST_CLOCK_TIME_NONE;
   GstClockTime at = base + rt + latency_;
-  if (at <= gst_clock_get_time (*clock) || !sink_syncs_downstream (srcpad_)) {
+  bool ahead = at > gst_clock_get_time (*clock);
+  if (ahead && downstream_syncs_ < 0)
+    downstream_syncs_ = sink_syncs_downstream (srcpad_);
+  if (!ahead || !downstream_syncs_) {
     gst_object_unref (*clock);
     *clock = nullptr;
     return GST_CLOCK_TIME_NONE;
@@ -203,28 +204,29 @@ bool
 TurnOutput::Pusher::wait_for_locked (GstClock * clock, GstClockTime at)
 {
   clock_id_ = gst_clock_new_single_shot_id (clock, at);
-  auto *wait = new Wait { shared_from_this (), ++wait_generation_ };
-  if (gst_clock_id_wait_async (clock_id_, on_due, wait, [](gpointer data) {
-            delete static_cast<Wait *> (data);
+  auto *self = new std::weak_ptr<Pusher> (shared_from_this ());
+  if (gst_clock_id_wait_async (clock_id_, on_due, self, [](gpointer data) {
+            delete static_cast<std::weak_ptr<Pusher> *> (data);
           }) == GST_CLOCK_OK)
     return true;
   gst_clock_id_unref (clock_id_);
   clock_id_ = nullptr;
-  wait_generation_++;
   return false;
 }
 
 gboolean
-TurnOutput::Pusher::on_due (GstClock *, GstClockTime, GstClockID,
+TurnOutput::Pusher::on_due (GstClock *, GstClockTime, GstClockID id,
     gpointer data)
 {
-  auto *wait = static_cast<Wait *> (data);
-  std::shared_ptr<Pusher> self = wait->pusher.lock ();
+  std::shared_ptr<Pusher> self =
+      static_cast<std::weak_ptr<Pusher> *> (data)->lock ();
   if (!self)
     return TRUE;
   std::lock_guard < std::mutex > l (self->lock_);
-  if (!self->clock_id_ || self->wait_generation_ != wait->generation)
-    return TRUE;                /* called off */
+  /* Called off (@id is alive while this runs: no later entry has its
+   * address). */
+  if (self->clock_id_ != id)
+    return TRUE;
   gst_clock_id_unref (self->clock_id_);
   self->clock_id_ = nullptr;
   /* Still scheduled: straight onto the run queue. */
@@ -247,13 +249,13 @@ TurnOutput::Pusher::push_one (GstMiniObject * item)
     eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
     if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
       gst_event_copy_segment (event, &segment_);
+    downstream_syncs_ = -1;
     gst_pad_push_event (srcpad_, event);
     if (eos)
       ret = GST_FLOW_EOS;
   }
   {
     std::lock_guard < std::mutex > l (lock_);
-    pushing_ = false;
     if (ret != GST_FLOW_OK && !flushing_)
       result_ = ret;
     cond_.notify_all ();
@@ -279,7 +281,7 @@ TurnOutput::Pusher::run_in_pool ()
     cond_.notify_all ();
     return;
   }
-  running_ = true;
+  running_++;
   l.unlock ();
   /* As a pad's task holds it: deactivating the pad waits for this. */
   GST_PAD_STREAM_LOCK (srcpad_);
@@ -301,7 +303,6 @@ TurnOutput::Pusher::run_in_pool ()
     }
     items_.pop_front ();
     queued_time_ -= std::min (queued_time_, duration_of (item));
-    pushing_ = true;
     l.unlock ();
     bool more = push_one (item);
     l.lock ();
@@ -311,7 +312,7 @@ TurnOutput::Pusher::run_in_pool ()
   l.unlock ();
   GST_PAD_STREAM_UNLOCK (srcpad_);
   l.lock ();
-  running_ = false;
+  running_--;
   if (!waiting) {
     scheduled_ = false;
     schedule_locked ();
@@ -383,7 +384,7 @@ TurnOutput::wait_empty ()
   std::unique_lock < std::mutex > l (p.lock_);
   p.cond_.wait (l, [&p] {
         return p.flushing_ || p.result_ != GST_FLOW_OK ||
-        (p.items_.empty () && !p.pushing_);
+        (p.items_.empty () && p.running_ == 0);
       });
   return !p.flushing_;
 }
