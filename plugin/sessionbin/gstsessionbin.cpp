@@ -36,7 +36,9 @@
  * * No handler at all: each session's audio goes straight back (echo).
  *
  * Threads: no thread per session. A handler is set up (made, linked,
- * started) on the server's thread before its session's first media; each
+ * started) on the server's thread, between its rounds of media (at most
+ * 1 ms of setups at a time, so a burst of connects does not hold up the
+ * live sessions), the session's media held until then; each
  * session's media is then pushed into its handler by the streaming
  * threads all sessions share (#GstSessionBin:streaming-threads, one per
  * core by default), in order, one thread at a time per session. A handler

@@ -6,8 +6,8 @@
 #include "sessionbin/handlertemplate.h"
 #include "sessionbin/sessionhandler.h"
 #include "sessionbin/setupbacklog.h"
-#include "stream/outputpad.h"
 #include "stream/asynccall.h"
+#include "stream/outputpad.h"
 
 #include <gst/sessionctx/sessionctx.h>
 
@@ -228,10 +228,11 @@ on_session_pad (GstElement *, GstPad * pad, gpointer data)
 
 /* Waits (up to @timeout_ms) until no session pad waits for its handler
  * to be set up: their I/O threads run them between rounds. */
-void
+static void
 wait_setups (GstSessionBin * self, guint timeout_ms)
 {
-  const gint64 until = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  const gint64 until = g_get_monotonic_time () +
+      timeout_ms * G_TIME_SPAN_MILLISECOND;
   while (self->priv->pending_setups.load () > 0
       && g_get_monotonic_time () < until)
     g_usleep (1000);

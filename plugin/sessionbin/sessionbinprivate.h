@@ -13,8 +13,8 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
-#include <memory>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -42,7 +42,8 @@ struct GstSessionBinPrivate
   GstElement *src;              /* the inner sessionsrc, session-pads=true */
 
   sessionbin::HandlerSet handlers;
-  /* Where handlers are set up, off the server's I/O thread. */
+  /* Where each session's sink latency is configured, off the thread
+   * that asks (handlers themselves: setupbacklog.h). */
   sessionbin::SetupQueue setup;
   /* Session pads waiting for their handler (on_session_pad). */
   std::atomic<int> pending_setups { 0 };

@@ -325,10 +325,6 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   return render_locked (self, ctx.get (), buffer);
 }
 
-/* A list (sessionsrc's pads push what came in one go as one): basesink
- * synced on its first buffer; the others are rendered in turn under one
- * lock, each waited for first if it is not due yet, as render () would
- * have been called for it. */
 /* The sink pad's chain: a buffer that is due is rendered at once, as
  * basesink would render it after finding it due (duenow.h); anything else
  * takes basesink's way. In a sessionbin every session's reply passes
@@ -358,6 +354,10 @@ gst_session_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   return ret;
 }
 
+/* A list (sessionsrc's pads push what came in one go as one): basesink
+ * synced on its first buffer; the others are rendered in turn under one
+ * lock, each waited for first if it is not due yet, as render () would
+ * have been called for it. */
 static GstFlowReturn
 gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
 {
@@ -367,7 +367,8 @@ gst_session_sink_render_list (GstBaseSink * sink, GstBufferList * list)
    * own sync would. */
   GstClockTime due = GST_CLOCK_TIME_NONE;
   if (gst_base_sink_get_sync (sink))
-    due = GST_STATE (sink) == GST_STATE_PLAYING ? sessionsink::due_running_time (sink) : 0;
+    due = GST_STATE (sink) == GST_STATE_PLAYING ?
+        sessionsink::due_running_time (sink) : 0;
   std::unique_lock < std::mutex > l (self->priv->lock);
   for (guint i = 0; i < n; i++) {
     GstBuffer *buffer = gst_buffer_list_get (list, i);

@@ -10,8 +10,9 @@
 #include <gst/gst.h>
 
 #include <algorithm>
-#include <sched.h>
 #include <chrono>
+
+#include <sched.h>
 
 /* Its own category: the pool serves sessionsrc's pads and turndetect. */
 GST_DEBUG_CATEGORY_STATIC (padpool_debug);
