@@ -7,10 +7,15 @@ case per run, named on the command line.
     test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
                             output-stage|stop-before-setup
 """
+import asyncio
+import base64
 import gc
+import json
 import os
 import sys
 import time
+
+import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import Gst, Pipeline, factory_names, thread_names, wait_until  # noqa: E402
@@ -229,11 +234,6 @@ def case_stop_before_setup():
     up (setups wait for the end of the round, setupbacklog); the session
     still waits for its handler and the client gets its whole echo back
     before the close. 8 such clients, twice."""
-    import asyncio
-    import base64
-    import json
-    import websockets
-
     frame = base64.b64encode(bytes([0x80 | (i % 16) for i in range(160)])).decode()
     frames = 10
 

@@ -151,6 +151,13 @@ def id_only(row):
             and not remote and meta == "metadata, via=(string)rtp;")
 
 
+def check_id_only(buffers, what):
+    """Every labelled buffer (there are some) has the id-only context."""
+    labelled = [b for b in buffers if b[1] is not None]
+    check(labelled and all(id_only(b) for b in labelled), "every buffer %s the id-only "
+          "context (%d of %d)" % (what, sum(id_only(b) for b in labelled), len(labelled)))
+
+
 def hop(redis_a, redis_b, stop_first=(), hang_first=()):
     """A in @redis_a's directory, B reading @redis_b; the Redis servers of
     @stop_first stopped, of @hang_first SIGSTOPped, before the callers
@@ -246,9 +253,7 @@ def case_unknown():
         redis_a.stop()
         redis_b.stop()
     check_media(buffers)
-    labelled = [b for b in buffers if b[1] is not None]
-    check(all(id_only(b) for b in labelled), "every buffer keeps the id-only context "
-          "(%d of %d)" % (sum(id_only(b) for b in labelled), len(labelled)))
+    check_id_only(buffers, "keeps")
     print("directory: %d lookups, %d found, %d extensions" % (lookups, found, exts))
     check(lookups == 2 * len(CALLERS) and found == 0,
           "each id asked twice (the retry), none found: %d lookups, %d found"
@@ -262,9 +267,7 @@ def case_redis_down():
     finally:
         redis.stop()
     check_media(buffers)
-    labelled = [b for b in buffers if b[1] is not None]
-    check(all(id_only(b) for b in labelled), "every buffer has the id-only context "
-          "(%d of %d)" % (sum(id_only(b) for b in labelled), len(labelled)))
+    check_id_only(buffers, "has")
     print("directory: %d lookups, %d found, %d extensions" % (lookups, found, exts))
     check(lookups == 0 and found == 0, "no GET sent, none found: %d, %d" % (lookups, found))
 
@@ -277,9 +280,7 @@ def case_redis_hung():
         redis.proc.send_signal(signal.SIGCONT)
         redis.stop()
     check_media(buffers)
-    labelled = [b for b in buffers if b[1] is not None]
-    check(all(id_only(b) for b in labelled), "every buffer has the id-only context "
-          "(%d of %d)" % (sum(id_only(b) for b in labelled), len(labelled)))
+    check_id_only(buffers, "has")
     for ident in TONE_OF:
         # Its last few buffers left out: the caller's 0.3 s tail and what
         # the payloader flushes at its end come late in any case.
