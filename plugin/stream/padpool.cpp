@@ -12,7 +12,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* Its own category: the pool serves sessionsrc's pads and turndetect. */
 GST_DEBUG_CATEGORY_STATIC (padpool_debug);
@@ -24,6 +28,40 @@ namespace {
  * looks with no thread busy it rests until one is. */
 constexpr auto kWatchEvery = std::chrono::milliseconds (20);
 constexpr unsigned kRestAfterTicks = 50;
+/* How soon the watcher looks again at a batch it probed. */
+constexpr auto kProbeEvery = std::chrono::milliseconds (2);
+
+/* The CPU time the thread of @fd (its /proc schedstat: "ran waited
+ * slices", in ns) has had so far. */
+bool
+read_cpu_time (int fd, guint64 & ns)
+{
+  char text[96];
+  ssize_t n = pread (fd, text, sizeof (text) - 1, 0);
+  if (n <= 0)
+    return false;
+  text[n] = '\0';
+  char *end;
+  ns = strtoull (text, &end, 10);
+  return end != text;
+}
+
+/* Whether the thread of @fd (its /proc stat: "tid (name) state ...") is
+ * asleep: waiting for something, not for a core. */
+bool
+read_asleep (int fd, bool &asleep)
+{
+  char text[256];
+  ssize_t n = pread (fd, text, sizeof (text) - 1, 0);
+  if (n <= 0)
+    return false;
+  text[n] = '\0';
+  const char *name_end = strrchr (text, ')');
+  if (!name_end || name_end[1] != ' ' || !name_end[2])
+    return false;
+  asleep = name_end[2] == 'S' || name_end[2] == 'D';
+  return true;
+}
 
 }  // namespace
 
@@ -200,7 +238,7 @@ PadPool::hand_off_locked ()
   const gint64 now = g_get_monotonic_time ();
   for (Worker *w : workers_) {
     if (w->busy_since != 0 && !w->blocked
-        && now - w->busy_since > kBlockedAfterUs) {
+        && now - w->busy_since > kProbeAfterUs && blocked_locked (*w, now)) {
       w->blocked = true;
       blocked_++;
       GST_DEBUG ("a pad thread is blocked (%u of %zu)", blocked_,
@@ -210,7 +248,46 @@ PadPool::hand_off_locked ()
   /* threads_ free ones while there is something for them to do. */
   return queue_.size () > waking_ && workers_.size () - blocked_ < threads_
       && blocked_ < kMaxExtraThreads;
-}unsigned
+}
+
+bool
+PadPool::blocked_locked (Worker & w, gint64 now)
+{
+  const gint64 wall = now - w.busy_since;
+  guint64 cpu_ns;
+  bool asleep;
+  if (w.schedstat_fd < 0 || w.stat_fd < 0
+      || !read_cpu_time (w.schedstat_fd, cpu_ns)
+      || !read_asleep (w.stat_fd, asleep))
+    return wall > kBlockedAfterUs;
+  /* Asleep on a batch this long: waiting in a handler. */
+  if (asleep && wall > kBlockedAfterUs)
+    return true;
+  /* Running or waiting for a core: what counts is the CPU time it had.
+   * Before the probe that is not known: the batch's time up to it counts
+   * as kProbeAfterUs at most. */
+  if (w.probed_batch != w.batch) {
+    w.probed_batch = w.batch;
+    w.probed_at = now;
+    w.probed_cpu_ns = cpu_ns;
+    return false;
+  }
+  gint64 ran_us = (gint64) ((cpu_ns - w.probed_cpu_ns) / 1000);
+  return MIN (w.probed_at - w.busy_since, kProbeAfterUs) + ran_us >
+      kBlockedAfterUs;
+}
+
+bool
+PadPool::probing_locked () const
+{
+  for (const Worker *w : workers_) {
+    if (w->busy_since != 0 && !w->blocked && w->probed_batch == w->batch)
+      return true;
+  }
+  return false;
+}
+
+unsigned
 PadPool::live_threads ()
 {
   std::lock_guard < std::mutex > l (lock_);
@@ -228,7 +305,20 @@ gpointer
 PadPool::worker_main (gpointer data)
 {
   auto *w = static_cast<Worker *> (data);
+  /* Read by the threads that judge whether this one is blocked (under the
+   * pool's lock). */
+  int schedstat = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  int stat = open ("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+  {
+    std::lock_guard < std::mutex > l (w->pool->lock_);
+    w->schedstat_fd = schedstat;
+    w->stat_fd = stat;
+  }
   w->pool->run (*w);
+  if (schedstat >= 0)
+    close (schedstat);
+  if (stat >= 0)
+    close (stat);
   delete w;
   return nullptr;
 }
@@ -250,6 +340,7 @@ PadPool::run (Worker & w)
     std::shared_ptr<PoolJob> out = std::move (queue_.front ());
     queue_.pop_front ();
     w.busy_since = g_get_monotonic_time ();
+    w.batch++;
     if (watcher_resting_) {
       /* After a second with nothing to do. */
       watcher_resting_ = false;
@@ -307,7 +398,10 @@ PadPool::watch ()
     if (busy || ++idle_ticks < kRestAfterTicks) {
       if (busy)
         idle_ticks = 0;
-      watch_cond_.wait_for (l, kWatchEvery);
+      if (probing_locked ())
+        watch_cond_.wait_for (l, kProbeEvery);
+      else
+        watch_cond_.wait_for (l, kWatchEvery);
     } else {
       watcher_resting_ = true;
       watch_cond_.wait (l);

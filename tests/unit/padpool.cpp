@@ -1,0 +1,223 @@
+/* Unit tests of PadPool, the streaming threads session pads share: when
+ * a thread on a batch counts as blocked (and another takes over the rest)
+ * and when it does not.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "stream/padpool.h"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+namespace {
+
+class FnJob : public PoolJob
+{
+public:
+  explicit FnJob (std::function<void ()> fn) : fn_ (std::move (fn)) {}
+  void run_in_pool () override { fn_ (); }
+
+private:
+  std::function<void ()> fn_;
+};
+
+void
+submit (PadPool & pool, std::function<void ()> fn)
+{
+  pool.ready (std::make_shared<FnJob> (std::move (fn)));
+}
+
+/* Waits up to 5 s for @flag; whether it was set. */
+bool
+wait_for (const std::atomic<bool> &flag)
+{
+  gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!flag.load () && g_get_monotonic_time () < until)
+    g_usleep (200);
+  return flag.load ();
+}
+
+gint64
+thread_cpu_us ()
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Two of the cores this process may run on, or false. */
+bool
+two_cores (int &a, int &b)
+{
+  cpu_set_t set;
+  CPU_ZERO (&set);
+  if (sched_getaffinity (0, sizeof (set), &set) != 0)
+    return false;
+  a = b = -1;
+  for (int c = 0; c < CPU_SETSIZE && b < 0; c++) {
+    if (!CPU_ISSET (c, &set))
+      continue;
+    if (a < 0)
+      a = c;
+    else
+      b = c;
+  }
+  return b >= 0;
+}
+
+/* The calling thread (and the threads it starts from now on) on @core
+ * alone. */
+void
+pin (int core)
+{
+  cpu_set_t set;
+  CPU_ZERO (&set);
+  CPU_SET (core, &set);
+  g_assert_cmpint (sched_setaffinity (0, sizeof (set), &set), ==, 0);
+}
+
+/* A batch whose thread sleeps (an appsink callback sleeping): another
+ * thread takes what is queued behind it. */
+void
+test_sleeping_is_blocked ()
+{
+  PadPool pool (1);
+  std::atomic<bool> second_ran {false}, first_done {false};
+  submit (pool,[&] {
+        /* Until the job queued behind it has run elsewhere (at most 5 s). */
+        wait_for (second_ran);
+        first_done = true;
+      });
+  g_usleep (1000);
+  submit (pool,[&] {
+        second_ran = true;
+      });
+  g_assert_true (wait_for (second_ran));
+  g_assert_true (wait_for (first_done));
+  g_assert_cmpuint (pool.handoffs (), >=, 1);
+}
+
+/* A batch that runs on and on (a recognizer taking 200 ms): it counts as
+ * blocked too, even with the pool's threads on one core. */
+void
+test_busy_is_blocked ()
+{
+  int a, b;
+  if (!two_cores (a, b)) {
+    g_test_skip ("needs two cores");
+    return;
+  }
+  std::atomic<bool> second_ran {false}, first_done {false};
+  pin (a);
+  PadPool pool (1);
+  pin (b);
+  submit (pool,[&] {
+        gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        while (!second_ran.load () && g_get_monotonic_time () < until) {
+        }
+        first_done = true;
+      });
+  g_usleep (1000);
+  submit (pool,[&] {
+        second_ran = true;
+      });
+  g_assert_true (wait_for (second_ran));
+  g_assert_true (wait_for (first_done));
+  g_assert_cmpuint (pool.handoffs (), >=, 1);
+}
+
+/* A batch whose thread only waits for its core (a thread of higher
+ * priority runs there, as the I/O thread would on a busy machine) is not
+ * blocked: another thread would only take turns on the same core. Checked
+ * while the batch waits, by queueing more from another core; then nothing
+ * may have been started for it. Needs two cores and SCHED_FIFO (root). */
+void
+test_preempted_is_not_blocked ()
+{
+  int a, b;
+  if (!two_cores (a, b)) {
+    g_test_skip ("needs two cores");
+    return;
+  }
+  pin (a);
+  PadPool pool (1);
+  /* The competitor, on the pool's core, at real-time priority: it
+   * preempts the batch as soon as the batch has begun. */
+  struct Competitor
+  {
+    std::atomic<bool> go {false}, over {false};
+    std::atomic<int> ok {-1};
+  } c;
+  GThread *competitor = g_thread_new ("competitor",[](gpointer data)->gpointer {
+        auto *c = static_cast<Competitor *> (data);
+        struct sched_param param = { };
+        param.sched_priority = 1;
+        int ok = pthread_setschedparam (pthread_self (), SCHED_FIFO, &param);
+        c->ok = ok == 0;
+        if (ok != 0)
+          return nullptr;
+        while (!c->go.load ())
+          g_usleep (100);
+        /* 12 ms on the pool's core: nothing else runs there meanwhile. */
+        gint64 until = g_get_monotonic_time () + 12000;
+        while (g_get_monotonic_time () < until) {
+        }
+        c->over = true;
+        return nullptr;
+      }, &c);
+  std::atomic<bool> batch_done {false};
+  pin (b);
+  while (c.ok.load () < 0)
+    g_usleep (100);
+  if (c.ok.load () == 0) {
+    g_thread_join (competitor);
+    g_test_skip ("SCHED_FIFO not permitted");
+    return;
+  }
+  submit (pool,[&] {
+        /* 1 ms of CPU, the competitor let loose after the first bit. */
+        gint64 start = thread_cpu_us ();
+        c.go = true;
+        while (thread_cpu_us () - start < 1000) {
+        }
+        batch_done = true;
+      });
+  /* While the competitor spins: more queued, so the pool looks at its
+   * thread (a probe, then a judgement) several times. */
+  while (!c.go.load ())
+    g_usleep (100);
+  std::atomic<int> others {0};
+  for (int i = 0; i < 4 && !c.over.load (); i++) {
+    g_usleep (2500);
+    submit (pool,[&] {
+          others++;
+        });
+  }
+  g_thread_join (competitor);
+  g_assert_true (wait_for (batch_done));
+  gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (others.load () < 1 && g_get_monotonic_time () < until)
+    g_usleep (200);
+  g_assert_cmpint (others.load (), >=, 1);
+  g_assert_cmpuint (pool.handoffs (), ==, 0);
+}
+
+}  // namespace
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, nullptr);
+  g_test_add_func ("/padpool/sleeping-is-blocked", test_sleeping_is_blocked);
+  g_test_add_func ("/padpool/busy-is-blocked", test_busy_is_blocked);
+  g_test_add_func ("/padpool/preempted-is-not-blocked",
+      test_preempted_is_not_blocked);
+  return g_test_run ();
+}
