@@ -29,7 +29,13 @@
  * its own socket); use the byte mode to check that.
  *
  * --timeline FILE writes, per second of the measured window, the frames
- * echoed and their RTT p50/p99/max.
+ * echoed and their RTT p50/p99/max (--timeline-step-ms N: per N ms; its
+ * first column counts steps).
+ *
+ * --warmup S opens the measured window S seconds after every session has
+ * started (default 0): what is measured is then the sessions' steady
+ * state, a server's setup per session (sessionbin's handlers) left out —
+ * run_burst.sh measures what that setup costs the live sessions.
  *
  * --from-start 1 measures the whole run, the connect ramp included: every
  * frame from each session's first counts (sent, echoed, lost, RTT) and
@@ -172,6 +178,7 @@ main (int argc, char **argv)
   std::string dialect = "fastrtc";
   std::string binary;           /* "", "mulaw" or "s16le" */
   double seconds = 10, batch_gap_ms = 100, churn_rate = 0, churn_life = 1;
+  double timeline_step_ms = 1000, warmup = 0;
   int burst = 0;
   double burst_at = -1;
   std::string json_out, timeline_out;
@@ -183,7 +190,8 @@ main (int argc, char **argv)
           {"--binary", &binary}, {"--churn", &churn_rate},
           {"--churn-life", &churn_life}, {"--position", &position},
           {"--from-start", &from_start}, {"--burst", &burst},
-          {"--burst-at", &burst_at}}))
+          {"--burst-at", &burst_at}, {"--timeline-step-ms",
+              &timeline_step_ms}, {"--warmup", &warmup}}))
     return 2;
   const bool twilio = dialect == "twilio";
   if (!binary.empty () && binary != "mulaw" && binary != "s16le") {
@@ -270,6 +278,9 @@ main (int argc, char **argv)
   /* Once every session has started, or (--from-start) from the first. */
   double measure_from = from_start ? t0 : 0;
   bool all_started = false;
+  /* The window opens --warmup seconds after that. */
+  bool window_open = false;
+  double window_at = 0;
   double end_at = 1e300;
   epoll_event events[256];
 
@@ -285,6 +296,10 @@ main (int argc, char **argv)
     if (!all_started && started + handshake_failures == sessions &&
         opened == sessions) {
       all_started = true;
+      window_at = now + warmup * 1000;
+    }
+    if (all_started && !window_open && now >= window_at) {
+      window_open = true;
       end_at = now + seconds * 1000;
       next_churn = now;
       next_burst = burst_begin = now + burst_at * 1000;
@@ -302,7 +317,7 @@ main (int argc, char **argv)
 
     /* Churn: new sessions at a steady rate while the others stream;
      * each ends (stop, then close) after churn_life seconds. */
-    while (churn_rate > 0 && all_started && now < end_at &&
+    while (churn_rate > 0 && window_open && now < end_at &&
         now >= next_churn && churn_opened < n_churn) {
       Conn & c = conns[sessions + churn_opened++];
       c.index = sessions + churn_opened - 1;
@@ -311,7 +326,7 @@ main (int argc, char **argv)
       next_churn += 1000.0 / churn_rate;
     }
 
-    if (burst_opened < burst && all_started && now >= next_burst) {
+    if (burst_opened < burst && window_open && now >= next_burst) {
       for (int k = 0; k < batch && burst_opened < burst; k++) {
         Conn & c = conns[first_burst + burst_opened++];
         c.index = first_burst + burst_opened - 1;
@@ -469,7 +484,8 @@ main (int argc, char **argv)
           if (burst && it->second >= measure_from + 1000)
             phase_rtts[it->second < burst_begin ? 0 : !burst_end ||
                 it->second < burst_end + 1000 ? 1 : 2].push_back (rtt);
-          size_t sec = (size_t) ((it->second - measure_from) / 1000);
+          size_t sec = (size_t) ((it->second - measure_from) /
+              timeline_step_ms);
           if (!timeline_out.empty () && it->second >= measure_from) {
             if (per_second.size () <= sec)
               per_second.resize (sec + 1);
