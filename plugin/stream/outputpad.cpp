@@ -276,8 +276,10 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
   GstStaticPadTemplate *templ = templates[(int) kind];
   g_return_val_if_fail (templ != nullptr, nullptr);
   std::shared_ptr<OutputPad> out;
+  std::string base;
   {
     std::lock_guard < std::mutex > l (lock);
+    base = stream_id_base;
     /* The template's name with the session's number (its %u). */
     std::string name = templ->name_template;
     name.replace (name.find ("%u"), 2, std::to_string (number));
@@ -290,15 +292,29 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
   gst_pad_set_active (out->pad, TRUE);
   /* Stored, not pushed: they reach the peer with the first buffer, and
    * pad-added handlers already see the session's context. */
-  /* One stream id per session and kind: the session's id for its audio
-   * (as before there were kinds), "video/" + id beside it. */
-  gchar *stream_id = kind == sessionctx::MediaKind::audio ?
-      gst_pad_create_stream_id (out->pad, element, id.c_str ()) :
-      gst_pad_create_stream_id_printf (out->pad, element, "%s/%s",
-      sessionctx::media_kind_name (kind), id.c_str ());
+  /* One stream id per session and kind, as gst_pad_create_stream_id ()
+   * makes it: the element's base, then the session's id for its audio (as
+   * before there were kinds), "video/" + id beside it. The base once: in
+   * a sessionbin, making it took a query through every session's sink,
+   * a third of a handler's setup at 1000 sessions (docs/PERFORMANCE.md). */
+  if (base.empty ()) {
+    /* (Without a stream id of its own, GStreamer asks for one as soon as
+     * the element has more than one source pad.) */
+    gchar *made = gst_pad_create_stream_id (out->pad, element, "s");
+    base = made ? made : "sessionctx/s";
+    base.resize (base.size () - 2);
+    g_free (made);
+    std::lock_guard < std::mutex > l (lock);
+    if (stream_id_base.empty ())
+      stream_id_base = base;
+    base = stream_id_base;
+  }
+  std::string stream_id = base + "/";
+  if (kind != sessionctx::MediaKind::audio)
+    stream_id += std::string (sessionctx::media_kind_name (kind)) + "/";
+  stream_id += id;
   std::vector<GstEvent *> events;
-  events.push_back (gst_event_new_stream_start (stream_id));
-  g_free (stream_id);
+  events.push_back (gst_event_new_stream_start (stream_id.c_str ()));
   /* Fixed caps now (audio); video's come with its stream (its size). */
   if (gst_caps_is_fixed (caps))
     events.push_back (gst_event_new_caps (caps));

@@ -380,6 +380,10 @@ private:
   std::mutex lock;              /* guards what follows */
   std::vector<std::shared_ptr<OutputPad>> pads;
   guint next_pad = 0;
+  /* The first part of every stream id (GStreamer's hash for this
+   * element), made once: making it queries the element, which in a bin
+   * asks each of its sinks (sessionbin: one per session). */
+  std::string stream_id_base;
   /* Outlives every pad it pushes: remove_all () deactivates them first. */
   std::unique_ptr<PadPool> pool_;
 };
