@@ -31,16 +31,26 @@ constexpr unsigned kRestAfterTicks = 50;
 /* How soon the watcher looks again at a batch it probed. */
 constexpr auto kProbeEvery = std::chrono::milliseconds (2);
 
+/* The text of the /proc file @fd, from its start, NUL-terminated in
+ * @text; false when there is none. */
+bool
+read_proc (int fd, char *text, size_t size)
+{
+  ssize_t n = pread (fd, text, size - 1, 0);
+  if (n <= 0)
+    return false;
+  text[n] = '\0';
+  return true;
+}
+
 /* The CPU time the thread of @fd (its /proc schedstat: "ran waited
  * slices", in ns) has had so far. */
 bool
 read_cpu_time (int fd, guint64 & ns)
 {
   char text[96];
-  ssize_t n = pread (fd, text, sizeof (text) - 1, 0);
-  if (n <= 0)
+  if (!read_proc (fd, text, sizeof (text)))
     return false;
-  text[n] = '\0';
   char *end;
   ns = strtoull (text, &end, 10);
   return end != text;
@@ -52,10 +62,8 @@ bool
 read_asleep (int fd, bool &asleep)
 {
   char text[256];
-  ssize_t n = pread (fd, text, sizeof (text) - 1, 0);
-  if (n <= 0)
+  if (!read_proc (fd, text, sizeof (text)))
     return false;
-  text[n] = '\0';
   const char *name_end = strrchr (text, ')');
   if (!name_end || name_end[1] != ' ' || !name_end[2])
     return false;

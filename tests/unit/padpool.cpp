@@ -82,16 +82,29 @@ pin (int core)
   g_assert_cmpint (sched_setaffinity (0, sizeof (set), &set), ==, 0);
 }
 
-/* A batch whose thread sleeps (an appsink callback sleeping): another
- * thread takes what is queued behind it. */
-void
-test_sleeping_is_blocked ()
+/* A pool of one thread on core @core, the calling thread there too until
+ * it pins itself to @other; NULL (the test skipped) without two cores. */
+std::unique_ptr<PadPool>
+pool_on_one_core (int &core, int &other)
 {
-  PadPool pool (1);
+  if (!two_cores (core, other)) {
+    g_test_skip ("needs two cores");
+    return nullptr;
+  }
+  pin (core);
+  return std::make_unique<PadPool> (1);
+}
+
+/* @pool (one thread) runs a first batch that keeps its thread, @hold,
+ * until a second one queued behind it has run; the second must run
+ * meanwhile, on a thread started for it. */
+void
+check_taken_over (PadPool & pool,
+    const std::function<void (const std::atomic<bool> &)> &hold)
+{
   std::atomic<bool> second_ran {false}, first_done {false};
   submit (pool,[&] {
-        /* Until the job queued behind it has run elsewhere (at most 5 s). */
-        wait_for (second_ran);
+        hold (second_ran);
         first_done = true;
       });
   g_usleep (1000);
@@ -103,33 +116,33 @@ test_sleeping_is_blocked ()
   g_assert_cmpuint (pool.handoffs (), >=, 1);
 }
 
+/* A batch whose thread sleeps (an appsink callback sleeping): another
+ * thread takes what is queued behind it. */
+void
+test_sleeping_is_blocked ()
+{
+  PadPool pool (1);
+  check_taken_over (pool,[](const std::atomic<bool> &second_ran) {
+        /* Asleep until the job queued behind it has run (at most 5 s). */
+        wait_for (second_ran);
+      });
+}
+
 /* A batch that runs on and on (a recognizer taking 200 ms): it counts as
  * blocked too, even with the pool's threads on one core. */
 void
 test_busy_is_blocked ()
 {
   int a, b;
-  if (!two_cores (a, b)) {
-    g_test_skip ("needs two cores");
+  auto pool = pool_on_one_core (a, b);
+  if (!pool)
     return;
-  }
-  std::atomic<bool> second_ran {false}, first_done {false};
-  pin (a);
-  PadPool pool (1);
   pin (b);
-  submit (pool,[&] {
+  check_taken_over (*pool,[](const std::atomic<bool> &second_ran) {
         gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
         while (!second_ran.load () && g_get_monotonic_time () < until) {
         }
-        first_done = true;
       });
-  g_usleep (1000);
-  submit (pool,[&] {
-        second_ran = true;
-      });
-  g_assert_true (wait_for (second_ran));
-  g_assert_true (wait_for (first_done));
-  g_assert_cmpuint (pool.handoffs (), >=, 1);
 }
 
 /* A batch whose thread only waits for its core (a thread of higher
@@ -141,12 +154,10 @@ void
 test_preempted_is_not_blocked ()
 {
   int a, b;
-  if (!two_cores (a, b)) {
-    g_test_skip ("needs two cores");
+  auto owned = pool_on_one_core (a, b);
+  if (!owned)
     return;
-  }
-  pin (a);
-  PadPool pool (1);
+  PadPool & pool = *owned;
   /* The competitor, on the pool's core, at real-time priority: it
    * preempts the batch as soon as the batch has begun. */
   struct Competitor
