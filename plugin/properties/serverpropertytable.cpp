@@ -223,9 +223,10 @@ const Row kServerPropertyRows[] = {
    * sessions runs a few threads instead of a thousand. A session whose
    * pipeline blocks or is slow (an appsink callback that sleeps, a
    * recognizer that takes 200 ms) holds only the thread pushing into it:
-   * after 4 ms another thread is started for the others (up to 64 such at
-   * once; it ends when the blocked one is free again), so it delays only
-   * itself. -1 gives each session pad a streaming thread of its own (how
+   * once that thread has slept or run 4 ms on one batch (time it waits for
+   * a core on a busy machine does not count), another thread is started
+   * for the others (up to 64 such at once; it ends when the blocked one is
+   * free again), so it delays only itself. -1 gives each session pad a streaming thread of its own (how
    * session pads were pushed before; for comparison).
    */
   {int_spec ("streaming-threads", "Streaming threads",

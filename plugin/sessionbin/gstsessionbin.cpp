@@ -43,8 +43,9 @@
  * threads all sessions share (#GstSessionBin:streaming-threads, one per
  * core by default), in order, one thread at a time per session. A handler
  * that blocks (an appsink callback that sleeps, a slow recognizer) holds
- * only the thread pushing into it: after 4 ms another takes over the
- * others, so it delays only its own session. Elements with a thread of
+ * only the thread pushing into it: once that thread has slept or run
+ * 4 ms on one batch, another takes over the others, so it delays only its
+ * own session. Elements with a thread of
  * their own (`queue`, `turndetect`'s turn task, a WebRTC peer's) still
  * have it. When a handler's audio output is already what sessionsink
  * takes (S16LE mono: `identity`, or a handler ending in such a
