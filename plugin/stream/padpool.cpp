@@ -274,8 +274,8 @@ PadPool::blocked_locked (Worker & w, gint64 now)
   /* Running or waiting for a core: what counts is the CPU time it had.
    * Before the probe that is not known: the batch's time up to it counts
    * as kProbeAfterUs at most. */
-  if (w.probed_batch != w.batch) {
-    w.probed_batch = w.batch;
+  if (w.probed_since != w.busy_since) {
+    w.probed_since = w.busy_since;
     w.probed_at = now;
     w.probed_cpu_ns = cpu_ns;
     return false;
@@ -289,7 +289,7 @@ bool
 PadPool::probing_locked () const
 {
   for (const Worker *w : workers_) {
-    if (w->busy_since != 0 && !w->blocked && w->probed_batch == w->batch)
+    if (w->busy_since != 0 && !w->blocked && w->probed_since == w->busy_since)
       return true;
   }
   return false;
@@ -348,7 +348,6 @@ PadPool::run (Worker & w)
     std::shared_ptr<PoolJob> out = std::move (queue_.front ());
     queue_.pop_front ();
     w.busy_since = g_get_monotonic_time ();
-    w.batch++;
     if (watcher_resting_) {
       /* After a second with nothing to do. */
       watcher_resting_ = false;

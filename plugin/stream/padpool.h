@@ -46,8 +46,7 @@ public:
  * thread every 20 ms for what is already queued (2 ms while a running
  * batch is being judged). When the blocked push returns, a thread beyond
  * #threads ends. So threads are bounded by configuration, not by the
- * number of sessions, and a slow
- * session delays only itself. */
+ * number of sessions, and a slow session delays only itself. */
 class PadPool
 {
 public:
@@ -101,15 +100,15 @@ private:
     /* When its current batch began (monotonic µs); 0 while idle. */
     gint64 busy_since = 0;
     bool blocked = false;
-    /* Batches taken so far: which batch a probe belongs to. */
-    guint64 batch = 0;
     /* The thread's /proc schedstat (its CPU time) and stat (whether it is
      * asleep); -1 where there are none: then a batch's wall time counts
      * whole. */
     int schedstat_fd = -1;
     int stat_fd = -1;
-    /* The batch last probed, when, and the thread's CPU time then (ns). */
-    guint64 probed_batch = G_MAXUINT64;
+    /* The batch last probed (its busy_since: no two batches of a thread
+     * begin in the same µs and a probed one lasted 2 ms), when, and the
+     * thread's CPU time then (ns). */
+    gint64 probed_since = 0;
     gint64 probed_at = 0;
     guint64 probed_cpu_ns = 0;
   };
@@ -127,9 +126,9 @@ private:
   /* With lock_: a busy thread's batch was probed and not yet judged (the
    * watcher looks again sooner). */
   bool probing_locked () const;
-  /* With lock_: counts the threads on one batch for over kBlockedAfterUs
-   * as blocked; whether one more thread is wanted (something waits and
-   * fewer than threads_ are free): the watcher starts it. */
+  /* With lock_: counts the threads blocked (blocked_locked) as such;
+   * whether one more thread is wanted (something waits and fewer than
+   * threads_ are free): the watcher starts it. */
   bool hand_off_locked ();
   static gpointer worker_main (gpointer data);
   static gpointer watcher_main (gpointer data);
