@@ -115,6 +115,13 @@ public:
     items_.clear ();
     queued_time_ = 0;
   }
+  /* With lock_: pushing starts (again) with what is queued. */
+  void start_locked ()
+  {
+    flushing_ = false;
+    result_ = GST_FLOW_OK;
+    schedule_locked ();
+  }
   /* With lock_: stops pushing (flushing); what is queued is dropped. */
   void stop_locked ()
   {
@@ -229,11 +236,9 @@ TurnOutput::Pusher::on_due (GstClock *, GstClockTime, GstClockID id,
     return TRUE;
   gst_clock_id_unref (self->clock_id_);
   self->clock_id_ = nullptr;
-  /* Still scheduled: straight onto the run queue. */
-  if (!self->flushing_)
-    PadPool::shared ().ready (self);
-  else
-    self->scheduled_ = false;
+  /* Still scheduled (stopping calls the wait off, so not flushing):
+   * straight onto the run queue. */
+  PadPool::shared ().ready (self);
   return TRUE;
 }
 
@@ -452,9 +457,7 @@ TurnOutput::activate (bool active)
   Pusher & p = *pusher_;
   std::unique_lock < std::mutex > l (p.lock_);
   if (active) {
-    p.flushing_ = false;
-    p.result_ = GST_FLOW_OK;
-    p.schedule_locked ();
+    p.start_locked ();
     return true;
   }
   p.stop_locked ();
@@ -475,9 +478,7 @@ TurnOutput::flush_stop ()
   Pusher & p = *pusher_;
   std::lock_guard < std::mutex > l (p.lock_);
   p.drop_queued_locked ();
-  p.flushing_ = false;
-  p.result_ = GST_FLOW_OK;
-  p.schedule_locked ();
+  p.start_locked ();
 }
 
 }  // namespace turndetect
