@@ -96,22 +96,26 @@ pool_on_one_core (int &core, int &other)
 }
 
 /* @pool (one thread) runs a first batch that keeps its thread, @hold,
- * until a second one queued behind it has run; the second must run
- * meanwhile, on a thread started for it. */
+ * until a second one queued behind it has run (at most 5 s); the second
+ * must run while the first still holds its thread, on a thread started
+ * for it. */
 void
 check_taken_over (PadPool & pool,
     const std::function<void (const std::atomic<bool> &)> &hold)
 {
-  std::atomic<bool> second_ran {false}, first_done {false};
+  std::atomic<bool> second_ran {false}, first_done {false},
+      first_done_then {true};
   submit (pool,[&] {
         hold (second_ran);
         first_done = true;
       });
   g_usleep (1000);
   submit (pool,[&] {
+        first_done_then = first_done.load ();
         second_ran = true;
       });
   g_assert_true (wait_for (second_ran));
+  g_assert_false (first_done_then.load ());
   g_assert_true (wait_for (first_done));
   g_assert_cmpuint (pool.handoffs (), >=, 1);
 }
@@ -164,6 +168,7 @@ test_preempted_is_not_blocked ()
   {
     std::atomic<bool> go {false}, over {false};
     std::atomic<int> ok {-1};
+    std::atomic<int> looks {0};   /* the pool's looks at the batch */
   } c;
   GThread *competitor = g_thread_new ("competitor",[](gpointer data)->gpointer {
         auto *c = static_cast<Competitor *> (data);
@@ -175,9 +180,11 @@ test_preempted_is_not_blocked ()
           return nullptr;
         while (!c->go.load ())
           g_usleep (100);
-        /* 12 ms on the pool's core: nothing else runs there meanwhile. */
-        gint64 until = g_get_monotonic_time () + 12000;
-        while (g_get_monotonic_time () < until) {
+        /* On the pool's core (nothing else runs there meanwhile) until
+         * the pool has looked at the waiting batch three times (a probe,
+         * then judgements), 200 ms at most. */
+        gint64 until = g_get_monotonic_time () + 200000;
+        while (c->looks.load () < 3 && g_get_monotonic_time () < until) {
         }
         c->over = true;
         return nullptr;
@@ -191,27 +198,37 @@ test_preempted_is_not_blocked ()
     g_test_skip ("SCHED_FIFO not permitted");
     return;
   }
+  std::atomic<gint64> batch_wall_us {0};
   submit (pool,[&] {
         /* 1 ms of CPU, the competitor let loose after the first bit. */
         gint64 start = thread_cpu_us ();
+        gint64 began = g_get_monotonic_time ();
         c.go = true;
         while (thread_cpu_us () - start < 1000) {
         }
+        batch_wall_us = g_get_monotonic_time () - began;
         batch_done = true;
       });
-  /* While the competitor spins: more queued, so the pool looks at its
-   * thread (a probe, then a judgement) several times. */
+  /* While the competitor spins: more queued every 2.5 ms, and each time
+   * the pool looks at its thread. */
   while (!c.go.load ())
     g_usleep (100);
   std::atomic<int> others {0};
-  for (int i = 0; i < 4 && !c.over.load (); i++) {
+  for (;;) {
     g_usleep (2500);
+    if (c.over.load ())
+      break;
     submit (pool,[&] {
           others++;
         });
+    c.looks++;
   }
   g_thread_join (competitor);
   g_assert_true (wait_for (batch_done));
+  /* What the case names happened: the batch waited for its core longer
+   * than a thread may take on one batch, and the pool looked meanwhile. */
+  g_assert_cmpint (c.looks.load (), >=, 3);
+  g_assert_cmpint (batch_wall_us.load (), >, PadPool::kBlockedAfterUs);
   gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (others.load () < 1 && g_get_monotonic_time () < until)
     g_usleep (200);
