@@ -226,13 +226,13 @@ const Row kServerPropertyRows[] = {
    * once that thread has slept or run 4 ms on one batch (time it waits for
    * a core on a busy machine does not count), another thread is started
    * for the others (up to 64 such at once; it ends when the blocked one is
-   * free again), so it delays only itself. -1 gives each session pad a streaming thread of its own (how
-   * session pads were pushed before; for comparison).
+   * free again), so it delays only itself. -1 gives each session pad a
+   * streaming thread of its own (how session pads were pushed before; for
+   * comparison).
    */
   {int_spec ("streaming-threads", "Streaming threads",
           "Threads the session pads share (0 = one per CPU core the process "
-          "may run on, -1 = one "
-          "per session pad)", -1, 1024, 0),
+          "may run on, -1 = one per session pad)", -1, 1024, 0),
       value_in<&OutputSettings::streaming_threads>},
   /**
    * GstSessionSrc:n-sessions:

@@ -38,16 +38,15 @@
  * Threads: no thread per session. A handler is set up (made, linked,
  * started) on the server's thread, between its rounds of media (at most
  * 1 ms of setups at a time, so a burst of connects does not hold up the
- * live sessions), the session's media held until then; each
- * session's media is then pushed into its handler by the streaming
- * threads all sessions share (#GstSessionBin:streaming-threads, one per
- * core by default), in order, one thread at a time per session. A handler
- * that blocks (an appsink callback that sleeps, a slow recognizer) holds
- * only the thread pushing into it: once that thread has slept or run
- * 4 ms on one batch, another takes over the others, so it delays only its
- * own session. Elements with a thread of
- * their own (`queue`, `turndetect`'s turn task, a WebRTC peer's) still
- * have it. When a handler's audio output is already what sessionsink
+ * live sessions), the session's media held until then; each session's
+ * media is then pushed into its handler by the streaming threads all
+ * sessions share (#GstSessionBin:streaming-threads, one per core by
+ * default), in order, one thread at a time per session. A handler that
+ * blocks (an appsink callback that sleeps, a slow recognizer) holds only
+ * the thread pushing into it: once that thread has slept or run 4 ms on
+ * one batch, another takes over the others, so it delays only its own
+ * session. Elements with a thread of their own (`queue`, a WebRTC
+ * peer's) still have it. When a handler's audio output is already what sessionsink
  * takes (S16LE mono: `identity`, or a handler ending in such a
  * capsfilter) its output stage is sessionsink alone, without
  * `audioconvert ! audioresample`.
