@@ -31,7 +31,9 @@
  *   format and rate) is converted and sent back to that session's client
  *   by a sessionsink of its own, in the client's transport and dialect
  *   (WebSocket JSON or binary media, Twilio, WebRTC Opus), paced on the
- *   clock.
+ *   clock. Its video output (any raw video) goes from the thread that ran
+ *   the handler to the session's WebRTC peer, whose send chain converts,
+ *   scales and encodes it on the peer's own thread.
  * * A handler without a source pad (it ends in a sink) is receive-only.
  * * No handler at all: each session's audio goes straight back (echo).
  *

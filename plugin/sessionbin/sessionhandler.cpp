@@ -149,31 +149,20 @@ SessionHandler::add_chain (std::initializer_list<const char *> factories,
 bool
 SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
 {
-  /* A slow encoder never holds the handler up: at most two frames wait,
-   * the oldest go first, each counted on the session
-   * (Session::video_frames_dropped; the queue overruns once per frame it
-   * drops). */
+  /* An appsink alone, on the thread that runs the handler (no queue, no
+   * thread of its own): each frame goes straight to the peer's send
+   * chain, whose appsrc never blocks (it holds what waits for its time,
+   * leaky, the oldest dropped and counted first) and whose own thread
+   * converts, scales and encodes. So a slow encoder never holds the
+   * handler up. Any raw video in system memory: the send chain converts
+   * it to what the encoder takes. */
   std::vector<GstElement *> stage;
-  if (!add_chain ({"queue", "videoconvert", "appsink"}, stage, error))
+  if (!add_chain ({"appsink"}, stage, error))
     return false;
-  g_object_set (stage[0], "max-size-buffers", 2, "max-size-bytes", 0,
-      "max-size-time", (guint64) 0, NULL);
-  gst_util_set_object_arg (G_OBJECT (stage[0]), "leaky", "downstream");
-  g_signal_connect_data (stage[0], "overrun", G_CALLBACK (+[](GstElement *,
-              gpointer data) {
-            auto *held = static_cast<std::weak_ptr<sessionctx::Session> *>
-                (data);
-            if (auto session = held->lock ())
-              session->count_video_dropped ();
-          }), new std::weak_ptr<sessionctx::Session>
-      (sessionctx::session_from_context (context_)), [](gpointer data,
-          GClosure *) {
-        delete static_cast<std::weak_ptr<sessionctx::Session> *> (data);
-      }, (GConnectFlags) 0);
   GstElement *sink = stage.back ();
-  GstCaps *caps = gst_caps_from_string ("video/x-raw, format=I420");
+  GstCaps *caps = gst_caps_from_string ("video/x-raw");
   g_object_set (sink, "async", FALSE, "sync", FALSE, "caps", caps,
-      "max-buffers", 2, "drop", TRUE, NULL);
+      "max-buffers", 2, "drop", TRUE, "enable-last-sample", FALSE, NULL);
   gst_caps_unref (caps);
   GstAppSinkCallbacks callbacks = { };
   callbacks.new_sample = send_video_sample;
@@ -183,7 +172,7 @@ SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
         delete static_cast<std::weak_ptr<sessionctx::Session> *> (data);
       });
   output_sinks_.push_back ({sink, false});
-  GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
+  GstPad *stage_sink = gst_element_get_static_pad (sink, "sink");
   if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
     error = "could not link the handler's video source pad";
   gst_object_unref (stage_sink);

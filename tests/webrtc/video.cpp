@@ -9,6 +9,7 @@
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -272,6 +273,104 @@ test_video_only_flip ()
       }, 15000));
 }
 
+/* The names of this process's threads (a GStreamer task's thread is named
+ * after its pad, "element:pad", cut to 15 characters). */
+static std::vector<std::string>
+thread_names ()
+{
+  std::vector<std::string> names;
+  GDir *dir = g_dir_open ("/proc/self/task", 0, nullptr);
+  g_assert_nonnull (dir);
+  while (const gchar * task = g_dir_read_name (dir)) {
+    gchar *path = g_strdup_printf ("/proc/self/task/%s/comm", task);
+    gchar *text = nullptr;
+    if (g_file_get_contents (path, &text, nullptr, nullptr))
+      names.push_back (g_strstrip (text));
+    g_free (text);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  return names;
+}
+
+/* Whatever sessionbin added for its handlers (the handlers and their
+ * output stages, every element inside them too): its children but its
+ * inner session source. */
+static std::vector<std::string>
+handler_element_names (GstElement * sessionbin)
+{
+  std::vector<std::string> names;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (sessionbin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&v));
+    bool inner_source = false;
+    for (GstObject * o = GST_OBJECT (e); o && o != GST_OBJECT (sessionbin);
+        o = GST_OBJECT_PARENT (o)) {
+      GstElementFactory *f = gst_element_get_factory (GST_ELEMENT (o));
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "sessionsrc"))
+        inner_source = true;
+    }
+    if (!inner_source)
+      names.push_back (GST_OBJECT_NAME (e));
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return names;
+}
+
+/* A video handler costs no thread per session (issue 22): three clients
+ * through `videoflip`, each gets frames back, and no thread of the
+ * process is a task of a handler or of its output stage (the output stage
+ * is an appsink on the thread that runs the handler; the peer's own send
+ * chain encodes). */
+static void
+test_handler_threads ()
+{
+  test::LivePipeline s ("sessionbin name=src port=0 address=127.0.0.1 "
+      "ice-addresses=127.0.0.1 peer-timeout=2 streaming-threads=1 "
+      "handler=\"videoflip video-direction=horiz\"");
+  s.play ();
+  std::vector<std::unique_ptr<VideoClient>> clients;
+  for (int i = 0; i < 3; i++) {
+    clients.push_back (std::make_unique<VideoClient> ("flip-" +
+            std::to_string (i), "videotestsrc is-live=true pattern=smpte", 0));
+    g_assert_cmpuint (clients.back ()->connect (s.port ()).status, ==, 200);
+  }
+  bool all = test::wait_for ([&] {
+        for (auto & c : clients)
+          if (c->frames () < 20)
+            return false;
+        return true;
+      }, 20000);
+  std::vector<std::string> threads = thread_names ();
+  std::vector<std::string> elements = handler_element_names (s.src);
+  for (auto & c : clients)
+    g_test_message ("%s: %zu frames back", c->id ().c_str (), c->frames ());
+  g_assert_true (all);
+  std::string listed;
+  for (const auto & t : threads)
+    listed += t + " ";
+  g_test_message ("threads: %s", listed.c_str ());
+  /* Three videoflips and three output stages at least. */
+  g_assert_cmpuint (elements.size (), >=, 6);
+  for (const auto & e : elements) {
+    const std::string task = (e + ":").substr (0, 15);
+    for (const auto & t : threads)
+      if (t.compare (0, task.size (), task) == 0)
+        g_error ("thread %s is a task of %s, a handler's", t.c_str (),
+            e.c_str ());
+  }
+  g_assert_cmpint (std::count (threads.begin (), threads.end (),
+          std::string ("sessionctx-pad")), <=, 4);
+  for (auto & c : clients)
+    c->stop ();
+  g_assert_true (test::wait_for ([&] {
+        return s.bus->count_elements ("session-handler-done") >= 3;
+      }, 15000));
+}
+
 /* session-pads: a video_src_N pad beside the session's src_N, raw video
  * with the session's sticky context and its meta on every buffer. */
 struct PadsSeen
@@ -497,6 +596,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/video/sessionbin-echo", test_sessionbin_echo);
   g_test_add_func ("/video/video-only-flip", test_video_only_flip);
+  g_test_add_func ("/video/handler-threads", test_handler_threads);
   g_test_add_func ("/video/session-pads", test_session_pads);
   g_test_add_func ("/video/record-webm", test_record_webm);
   return g_test_run ();
