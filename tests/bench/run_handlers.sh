@@ -19,6 +19,12 @@
 # round's value separated by " / ".
 # BEFORE=DIR adds a row for sessionbin handler=identity from another build
 # directory (its plugin/ and src/: e.g. a copy of the build before a change).
+# PAIRS=N (default 5) then runs, per count, N more pairs of `sessionsrc !
+# sessionsink` and sessionbin handler=identity back to back (which comes
+# first alternates) and prints each pair's ratio of CPU per frame and
+# their median: the VM's speed wanders by ±15 % within minutes, so a ratio
+# taken from two runs half a round apart is worth less than a median of
+# pairs run side by side. PAIRS=0 leaves them out.
 #   usage: tests/bench/run_handlers.sh [OUT] [SECONDS] [ROUNDS] [COUNTS...]
 # e.g. tests/bench/run_handlers.sh build/bench-handlers 12 2 300 1000
 set -eu
@@ -36,7 +42,7 @@ LOADGEN_ARGS="--position 160 --batch-gap-ms 10 --warmup ${WARMUP:-3} ${LOADGEN_A
 servers="floor sessionsrc pooled perthread level turndetect"
 if [ -n "${BEFORE:-}" ]; then
   before_dir=$(cd "$BEFORE" && pwd)
-  servers="floor sessionsrc before pooled perthread level turndetect"
+  servers="floor before sessionsrc pooled perthread level turndetect"
 fi
 bin () {
   local p=$1
@@ -67,10 +73,20 @@ for n in $counts; do
       mv "$out/$s-$n.log" "$out/$s-$n-$r.log"
     done
   done
+  for p in $(seq 1 "${PAIRS:-5}"); do
+    order="sessionsrc pooled"
+    [ $((p % 2)) -eq 0 ] && order="pooled sessionsrc"
+    for s in $order; do
+      bench_run "$s" "$n"
+      mv "$out/$s-$n.json" "$out/pair-$s-$n-$p.json"
+      mv "$out/$s-$n.log" "$out/pair-$s-$n-$p.log"
+    done
+  done
 done
-/usr/bin/python3 - "$out" "$rounds" "$servers" $counts <<'PY'
-import json, sys
-out, rounds, servers, counts = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4:]
+/usr/bin/python3 - "$out" "$rounds" "$servers" "${PAIRS:-5}" $counts <<'PY'
+import json, statistics, sys
+out, rounds, servers, pairs, counts = (sys.argv[1], int(sys.argv[2]), sys.argv[3].split(),
+                                       int(sys.argv[4]), sys.argv[5:])
 names = {
     "floor": "bare epoll echo (floor)",
     "sessionsrc": "sessionsrc ! sessionsink",
@@ -103,4 +119,17 @@ for n in counts:
             " / ".join(str(r["frames_lost"]) for r in rs) if echo else "–",
             " / ".join(str(r["server"]["threads"]) for r in rs),
             " / ".join("%.0f" % (r["server"]["rss_kb"] / 1024) for r in rs)))
+    if pairs:
+        src = [json.load(open(f"{out}/pair-sessionsrc-{n}-{p}.json")) for p in range(1, pairs + 1)]
+        pooled = [json.load(open(f"{out}/pair-pooled-{n}-{p}.json")) for p in range(1, pairs + 1)]
+        ratios = [us(b) / us(a) for a, b in zip(src, pooled)]
+        print(f"\n{n} sessions, {pairs} pairs back to back, sessionbin handler=identity ÷ "
+              f"sessionsrc ! sessionsink, µs CPU per frame: "
+              + ", ".join("%.2f (%.1f / %.1f)" % (q, us(b), us(a))
+                          for q, a, b in zip(ratios, src, pooled))
+              + "; median %.2f" % statistics.median(ratios))
+        print("  p99 echo (ms), sessionbin: %s; sessionsrc: %s; frames lost: %s / %s" % (
+            " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in pooled),
+            " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in src),
+            sum(r["frames_lost"] for r in pooled), sum(r["frames_lost"] for r in src)))
 PY
