@@ -269,10 +269,15 @@ def run(rtpbin):
           % (len(wrong), wrong[:3]))
     check(quiet <= 4, "at most 4 buffers too quiet to tell (session starts): %d" % quiet)
     expected = SECONDS * 50
+    # With rtpbin its jitterbuffer puts what netsim held back in order again:
+    # 5 % lost. Without, the depayloader drops a packet that comes after a
+    # later one as too old, and netsim holds 20 % back 10-70 ms: 13 to 23 %
+    # lost in one stream (116 of 150 once in CI), hence less asked.
+    least = 0.8 if rtpbin else 0.6
     for ident, _d, freq in CALLERS:
         mine = [b for b in buffers if b[1] == ident]
-        check(len(mine) >= 0.8 * expected, "%s: %d buffers of ~%d sent (5 %% lost)"
-              % (ident, len(mine), expected))
+        check(len(mine) >= least * expected, "%s: %d buffers of ~%d sent (at least %d %%)"
+              % (ident, len(mine), expected, least * 100))
     if rtpbin:
         # sessionsticky: the pad names each buffer's session too, so
         # gst_session_context_get_current (pad, buffer) answers with the
