@@ -48,9 +48,9 @@
  * the thread pushing into it: once that thread has slept or run 4 ms on
  * one batch, another takes over the others, so it delays only its own
  * session. Elements with a thread of their own (`queue`, a WebRTC
- * peer's) still have it. When a handler's audio output is already what sessionsink
- * takes (S16LE mono: `identity`, or a handler ending in such a
- * capsfilter) its output stage is sessionsink alone, without
+ * peer's) still have it. When a handler's audio output is already what
+ * sessionsink takes (S16LE mono: `identity`, or a handler ending in such
+ * a capsfilter) its output stage is sessionsink alone, without
  * `audioconvert ! audioresample`.
  *
  * A handler prerolls on its own (a bin's #GstBin:async-handling is set):

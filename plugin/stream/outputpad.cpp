@@ -269,6 +269,38 @@ make_output_pad (GstElement * element, OutputPad::Owner * owner,
   return out;
 }
 
+/* As gst_pad_create_stream_id () makes it: the element's base, then the
+ * session's id for its audio (as before there were kinds), "video/" + id
+ * beside it. The base is made once: in a sessionbin, making it took a
+ * query through every session's sink, a third of a handler's setup at
+ * 1000 sessions (docs/PERFORMANCE.md). */
+std::string
+SessionPads::stream_id (GstPad * pad, sessionctx::MediaKind kind,
+    const std::string & id)
+{
+  std::string base;
+  {
+    std::lock_guard < std::mutex > l (lock);
+    base = stream_id_base;
+  }
+  if (base.empty ()) {
+    /* (Without a stream id of its own, GStreamer asks for one as soon as
+     * the element has more than one source pad.) */
+    gchar *made = gst_pad_create_stream_id (pad, element, "s");
+    base = made ? made : "sessionctx/s";
+    base.resize (base.size () - 2);
+    g_free (made);
+    std::lock_guard < std::mutex > l (lock);
+    if (stream_id_base.empty ())
+      stream_id_base = base;
+    base = stream_id_base;
+  }
+  std::string made = base + "/";
+  if (kind != sessionctx::MediaKind::audio)
+    made += std::string (sessionctx::media_kind_name (kind)) + "/";
+  return made + id;
+}
+
 std::shared_ptr<OutputPad>
 SessionPads::add (sessionctx::MediaKind kind, guint number,
     const std::string & id, GstSessionContext * context, GstCaps * caps)
@@ -276,10 +308,8 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
   GstStaticPadTemplate *templ = templates[(int) kind];
   g_return_val_if_fail (templ != nullptr, nullptr);
   std::shared_ptr<OutputPad> out;
-  std::string base;
   {
     std::lock_guard < std::mutex > l (lock);
-    base = stream_id_base;
     /* The template's name with the session's number (its %u). */
     std::string name = templ->name_template;
     name.replace (name.find ("%u"), 2, std::to_string (number));
@@ -292,29 +322,9 @@ SessionPads::add (sessionctx::MediaKind kind, guint number,
   gst_pad_set_active (out->pad, TRUE);
   /* Stored, not pushed: they reach the peer with the first buffer, and
    * pad-added handlers already see the session's context. */
-  /* One stream id per session and kind, as gst_pad_create_stream_id ()
-   * makes it: the element's base, then the session's id for its audio (as
-   * before there were kinds), "video/" + id beside it. The base once: in
-   * a sessionbin, making it took a query through every session's sink,
-   * a third of a handler's setup at 1000 sessions (docs/PERFORMANCE.md). */
-  if (base.empty ()) {
-    /* (Without a stream id of its own, GStreamer asks for one as soon as
-     * the element has more than one source pad.) */
-    gchar *made = gst_pad_create_stream_id (out->pad, element, "s");
-    base = made ? made : "sessionctx/s";
-    base.resize (base.size () - 2);
-    g_free (made);
-    std::lock_guard < std::mutex > l (lock);
-    if (stream_id_base.empty ())
-      stream_id_base = base;
-    base = stream_id_base;
-  }
-  std::string stream_id = base + "/";
-  if (kind != sessionctx::MediaKind::audio)
-    stream_id += std::string (sessionctx::media_kind_name (kind)) + "/";
-  stream_id += id;
   std::vector<GstEvent *> events;
-  events.push_back (gst_event_new_stream_start (stream_id.c_str ()));
+  events.push_back (gst_event_new_stream_start (stream_id (out->pad, kind,
+              id).c_str ()));
   /* Fixed caps now (audio); video's come with its stream (its size). */
   if (gst_caps_is_fixed (caps))
     events.push_back (gst_event_new_caps (caps));

@@ -373,6 +373,10 @@ public:
   std::vector<std::shared_ptr<OutputPad>> list ();
 
 private:
+  /* The stream id of @pad, the session @id's pad of @kind. */
+  std::string stream_id (GstPad * pad, sessionctx::MediaKind kind,
+      const std::string & id);
+
   GstElement *element;
   OutputPad::Owner *owner;
   GstStaticPadTemplate *templates[sessionctx::kMediaKindCount];
