@@ -1,10 +1,12 @@
-/* A fakesink for a dynamic pad, with a probe to see what reaches it.
- * Shared by the tests and the benchmarks.
+/* A fakesink for a dynamic pad, with a probe to see what reaches it, and
+ * the pad's stream id. Shared by the tests and the benchmarks.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gst/gst.h>
+
+#include <string>
 
 namespace test {
 
@@ -45,6 +47,20 @@ link_probed_fakesink (GstBin * bin, GstPad * pad, GstPadProbeType mask,
   GstPadLinkReturn ret = gst_pad_link (pad, sinkpad);
   gst_object_unref (sinkpad);
   return ret;
+}
+
+/* The stream id of @pad's sticky stream-start ("" without one). */
+inline std::string
+stream_id_of (GstPad * pad)
+{
+  GstEvent *e = gst_pad_get_sticky_event (pad, GST_EVENT_STREAM_START, 0);
+  if (!e)
+    return "";
+  const gchar *id = nullptr;
+  gst_event_parse_stream_start (e, &id);
+  std::string out = id ? id : "";
+  gst_event_unref (e);
+  return out;
 }
 
 }  // namespace test

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace test {
 
@@ -23,6 +24,25 @@ count_entries (const char *path)
     g_dir_close (dir);
   }
   return n;
+}
+
+/* The names of this process's threads (a GStreamer task's thread is
+ * named after its pad, "element:pad", cut to 15 characters). */
+inline std::vector<std::string>
+thread_names ()
+{
+  std::vector<std::string> names;
+  GDir *dir = g_dir_open ("/proc/self/task", 0, nullptr);
+  while (const char *tid = dir ? g_dir_read_name (dir) : nullptr) {
+    gchar *comm = nullptr;
+    if (g_file_get_contents ((std::string ("/proc/self/task/") + tid +
+                "/comm").c_str (), &comm, nullptr, nullptr))
+      names.push_back (g_strstrip (comm));
+    g_free (comm);
+  }
+  if (dir)
+    g_dir_close (dir);
+  return names;
 }
 
 /* Voluntary context switches of each of this process's threads named

@@ -226,6 +226,7 @@ struct PadsTest
   std::map<std::string, size_t> samples;
   std::map<std::string, int> eos;
   std::map<std::string, std::string> sticky_ids;
+  std::map<std::string, std::string> stream_ids;    /* session id: its pad's */
 };
 
 static void
@@ -242,6 +243,7 @@ test_session_pads ()
             {
               std::lock_guard < std::mutex > l (t->lock);
               t->added_ids.push_back (id);
+              t->stream_ids[id] = test::stream_id_of (pad);
             }
             GstPadLinkReturn linked = test::link_probed_fakesink
                 (GST_BIN (t->pipeline), pad,
@@ -289,8 +291,20 @@ test_session_pads ()
       }));
   std::lock_guard < std::mutex > l (t.lock);
   g_assert_cmpuint (t.added_ids.size (), ==, 2);
+  /* Each pad's stream id as gst_pad_create_stream_id () makes it, "HASH/"
+   * and the session's id, the element's hash (random without a URI, a
+   * SHA-256 with one) the same for all. */
+  const std::string first = t.stream_ids["pad-0"];
+  const std::string base = first.substr (0, first.find ('/'));
+  g_test_message ("stream ids: %s, %s", first.c_str (),
+      t.stream_ids["pad-1"].c_str ());
+  g_assert_cmpuint (base.size (), >=, 32);
+  g_assert_cmpuint (base.size (), <=, 64);
+  g_assert_true (base.find_first_not_of ("0123456789abcdef") ==
+      std::string::npos);
   for (int i = 0; i < 2; i++) {
     std::string id = "pad-" + std::to_string (i);
+    assert_str_eq (t.stream_ids[id], base + "/" + id);
     g_assert_cmpuint (t.samples[id], ==, 20 * 960);
     g_assert_cmpint (t.eos[id], ==, 1);
   }

@@ -273,26 +273,6 @@ test_video_only_flip ()
       }, 15000));
 }
 
-/* The names of this process's threads (a GStreamer task's thread is named
- * after its pad, "element:pad", cut to 15 characters). */
-static std::vector<std::string>
-thread_names ()
-{
-  std::vector<std::string> names;
-  GDir *dir = g_dir_open ("/proc/self/task", 0, nullptr);
-  g_assert_nonnull (dir);
-  while (const gchar * task = g_dir_read_name (dir)) {
-    gchar *path = g_strdup_printf ("/proc/self/task/%s/comm", task);
-    gchar *text = nullptr;
-    if (g_file_get_contents (path, &text, nullptr, nullptr))
-      names.push_back (g_strstrip (text));
-    g_free (text);
-    g_free (path);
-  }
-  g_dir_close (dir);
-  return names;
-}
-
 /* Whatever sessionbin added for its handlers (the handlers and their
  * output stages, every element inside them too): its children but its
  * inner session source. */
@@ -344,7 +324,7 @@ test_handler_threads ()
             return false;
         return true;
       }, 20000);
-  std::vector<std::string> threads = thread_names ();
+  std::vector<std::string> threads = test::thread_names ();
   std::vector<std::string> elements = handler_element_names (s.src);
   for (auto & c : clients)
     g_test_message ("%s: %zu frames back", c->id ().c_str (), c->frames ());
@@ -378,6 +358,7 @@ struct PadsSeen
   GstElement *pipeline = nullptr;
   std::mutex lock;
   std::vector<std::string> pads;        /* "name=session id" */
+  std::vector<std::string> stream_ids;  /* their stream-start's, in turn */
   size_t video_buffers = 0, without_meta = 0;
   std::string caps;
 };
@@ -397,6 +378,7 @@ test_session_pads ()
               std::lock_guard < std::mutex > l (seen->lock);
               seen->pads.push_back (std::string (GST_PAD_NAME (pad)) + "=" +
                   ctx.id ());
+              seen->stream_ids.push_back (test::stream_id_of (pad));
               if (video) {
                 GstCaps *caps = gst_pad_get_current_caps (pad);
                 gchar *text = gst_caps_to_string (caps);
@@ -439,6 +421,15 @@ test_session_pads ()
   g_assert_true (g_str_has_prefix (seen.pads[1].c_str (), "video_src_"));
   /* The same number and session: src_N=pads and video_src_N=pads. */
   assert_str_eq (seen.pads[0].substr (4), seen.pads[1].substr (10));
+  /* One stream id per kind: "HASH/pads" and "HASH/video/pads", one hash. */
+  std::sort (seen.stream_ids.begin (), seen.stream_ids.end ());
+  g_test_message ("stream ids %s, %s", seen.stream_ids[0].c_str (),
+      seen.stream_ids[1].c_str ());
+  const std::string base = seen.stream_ids[0].substr (0,
+      seen.stream_ids[0].find ('/'));
+  g_assert_cmpuint (base.size (), >=, 32);
+  assert_str_eq (seen.stream_ids[0], base + "/pads");
+  assert_str_eq (seen.stream_ids[1], base + "/video/pads");
   g_assert_true (enough);
   /* session-started names the media both ways. */
   auto started = s.bus->elements ("session-started");
