@@ -91,6 +91,11 @@ SetupQueue::run ()
       apply_background (background);
     job ();
     job = nullptr;
+    /* A burst of new sessions is a run of jobs: media waiting for the
+     * core goes between two (a waking SCHED_BATCH I/O thread would not
+     * preempt this one). */
+    if (background)
+      sessionctx::yield_to_waiting ();
     l.lock ();
     done_++;
     done_cond_.notify_all ();

@@ -2,6 +2,7 @@
 #include "io/acceptor.h"
 
 #include "core/serverdebug.h"
+#include "io/threadpolicy.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,10 +29,11 @@ constexpr guint kAcceptPauseMs = 100;
 }  // namespace
 
 Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
-    GSocket * listen, GTlsCertificate * certificate, guint handshake_timeout_s)
+    GSocket * listen, GTlsCertificate * certificate, guint handshake_timeout_s,
+    bool background)
     : soup_ (soup), listen_ (listen), certificate_ (certificate),
     timeout_us_ ((gint64) handshake_timeout_s * G_USEC_PER_SEC),
-    context_ (context)
+    background_ (background), context_ (context)
 {
   /* libsoup keeps a connection alive after a response only while it has a
    * listener (soup-server.c, request_finished: "&& priv->listeners"):
@@ -127,6 +129,11 @@ Acceptor::on_incoming (GSocket * listen, GIOCondition cond, gpointer user_data)
     }
     self->accept_one (client);
     g_object_unref (client);
+    /* libsoup often answers a request already waiting within
+     * accept_one (): a burst of 50 connects is ~4 ms of work here, which
+     * the live sessions' media must not wait behind. */
+    if (self->background_)
+      yield_to_waiting ();
   }
   return G_SOURCE_CONTINUE;
 }

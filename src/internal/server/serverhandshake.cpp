@@ -13,6 +13,7 @@
 #include "core/serverdebug.h"
 #include "http/staticpages.h"
 #include "http/unavailable.h"
+#include "io/threadpolicy.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -146,7 +147,8 @@ Server::handshake_main (Thread & hs)
    * per accepted connection. */
   if (hs.socket)
     hs.acceptor = std::make_unique<Acceptor> (hs.context, hs.soup, hs.socket,
-        tls_certificate_, config_.handshake_timeout);
+        tls_certificate_, config_.handshake_timeout,
+        config_.thread_policy == ThreadPolicy::batch);
 
   g_mutex_lock (&hs.startup_mutex);
   hs.startup_error = err;
@@ -261,6 +263,8 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
     wake = io->handovers.empty ();
     io->handovers.push_back (std::move (h));
   }
+  if (self->config_.thread_policy == ThreadPolicy::batch)
+    yield_to_waiting ();
   if (!wake)
     return;
   /* Below the epoll source's priority: media that is ready goes first. */
