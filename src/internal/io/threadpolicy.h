@@ -24,13 +24,14 @@ set_batch_policy (bool batch)
       &param) == 0;
 }
 
-/* A background thread (a handshake thread with ThreadPolicy::batch: nice
- * 10) between two pieces of work: a thread waiting for the core (a
- * SCHED_BATCH I/O thread woken by media) runs now. A waking SCHED_BATCH
- * thread does not preempt the running one, and nice only shares CPU over
- * time: without this, media waits behind a burst of handshakes until the
- * next scheduler tick (4 ms at this kernel's 250 Hz). ~0.5 us when nobody
- * waits (a sched_yield () loop on this VM). */
+/* A background thread (with ThreadPolicy::batch: a handshake thread, a
+ * sessionbin's setup thread; nice 10) between two pieces of work: a
+ * thread waiting for the core (a SCHED_BATCH I/O thread woken by media)
+ * runs now. A waking SCHED_BATCH thread does not preempt the running one,
+ * and nice only shares CPU over time: without this, media waits behind a
+ * burst of handshakes until the next scheduler tick (4 ms at this
+ * kernel's 250 Hz). ~0.5 us when nobody waits (a sched_yield () loop on
+ * this VM). */
 inline void
 yield_to_waiting ()
 {
