@@ -6,9 +6,6 @@
 #include "io/threadpolicy.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace sessionbin {
 
@@ -48,18 +45,6 @@ SetupQueue::set_background (bool background)
   }
 }
 
-namespace {
-
-/* The calling thread's nice value and policy (see set_background). */
-void
-apply_background (bool background)
-{
-  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), background ? 10 : 0);
-  sessionctx::set_batch_policy (background);
-}
-
-}  // namespace
-
 void
 SetupQueue::flush ()
 {
@@ -87,15 +72,17 @@ SetupQueue::run ()
     bool background = background_;
     applied_ = true;
     l.unlock ();
-    if (apply)
-      apply_background (background);
+    if (apply) {
+      /* Nice 10 and SCHED_BATCH, or nice 0 and SCHED_OTHER. */
+      sessionctx::set_background (background);
+      sessionctx::set_batch_policy (background);
+    }
     job ();
     job = nullptr;
     /* A burst of new sessions is a run of jobs: media waiting for the
      * core goes between two (a waking SCHED_BATCH I/O thread would not
      * preempt this one). */
-    if (background)
-      sessionctx::yield_to_waiting ();
+    sessionctx::yield_to_waiting ();
     l.lock ();
     done_++;
     done_cond_.notify_all ();

@@ -29,11 +29,10 @@ constexpr guint kAcceptPauseMs = 100;
 }  // namespace
 
 Acceptor::Acceptor (GMainContext * context, SoupServer * soup,
-    GSocket * listen, GTlsCertificate * certificate, guint handshake_timeout_s,
-    bool background)
+    GSocket * listen, GTlsCertificate * certificate, guint handshake_timeout_s)
     : soup_ (soup), listen_ (listen), certificate_ (certificate),
     timeout_us_ ((gint64) handshake_timeout_s * G_USEC_PER_SEC),
-    background_ (background), context_ (context)
+    context_ (context)
 {
   /* libsoup keeps a connection alive after a response only while it has a
    * listener (soup-server.c, request_finished: "&& priv->listeners"):
@@ -131,9 +130,9 @@ Acceptor::on_incoming (GSocket * listen, GIOCondition cond, gpointer user_data)
     g_object_unref (client);
     /* libsoup often answers a request already waiting within
      * accept_one (): a burst of 50 connects is ~4 ms of work here, which
-     * the live sessions' media must not wait behind. */
-    if (self->background_)
-      yield_to_waiting ();
+     * the live sessions' media must not wait behind (a thread in the
+     * background only). */
+    yield_to_waiting ();
   }
   return G_SOURCE_CONTINUE;
 }

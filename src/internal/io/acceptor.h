@@ -19,12 +19,9 @@ class Acceptor
 public:
   /* Accepts on @listen (made non-blocking) from @context and hands each
    * connection to @soup, over TLS with @certificate when not NULL.
-   * @handshake_timeout_s: 0 for no limit. @background: the thread runs
-   * in the background (ThreadPolicy::batch) and gives the core to a
-   * waiting thread after each connection it accepts. */
+   * @handshake_timeout_s: 0 for no limit. */
   Acceptor (GMainContext * context, SoupServer * soup, GSocket * listen,
-      GTlsCertificate * certificate, guint handshake_timeout_s,
-      bool background);
+      GTlsCertificate * certificate, guint handshake_timeout_s);
   /* After soup_server_disconnect (). */
   ~Acceptor ();
   Acceptor (const Acceptor &) = delete;
@@ -58,7 +55,6 @@ private:
   GSocket *listen_;
   GTlsCertificate *certificate_;
   gint64 timeout_us_;
-  bool background_;
   GMainContext *context_;
   GSource *source_ = nullptr;   /* the listening socket's */
   GSource *resume_ = nullptr;   /* after an accept error, its pause */

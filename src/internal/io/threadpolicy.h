@@ -11,6 +11,9 @@
 #pragma once
 
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace sessionctx {
 
@@ -24,18 +27,38 @@ set_batch_policy (bool batch)
       &param) == 0;
 }
 
-/* A background thread (with ThreadPolicy::batch: a handshake thread, a
- * sessionbin's setup thread; nice 10) between two pieces of work: a
- * thread waiting for the core (a SCHED_BATCH I/O thread woken by media)
- * runs now. A waking SCHED_BATCH thread does not preempt the running one,
- * and nice only shares CPU over time: without this, media waits behind a
- * burst of handshakes until the next scheduler tick (4 ms at this
- * kernel's 250 Hz). ~0.5 us when nobody waits (a sched_yield () loop on
- * this VM). */
+/* The nice value of a thread in the background (set_background). */
+constexpr int kBackgroundNice = 10;
+
+/* Whether the calling thread is in the background (set_background). */
+inline thread_local bool t_background = false;
+
+/* The calling thread in the background (@background: nice 10, and
+ * yield_to_waiting () gives the core away) or back (nice 0), its policy
+ * unchanged: with ThreadPolicy::batch, the handshake threads and a
+ * sessionbin's setup thread, so that when the core is busy the threads
+ * that read and write media (nice 0) get ~10 times their share. False
+ * when the kernel refused the nice value. */
+inline bool
+set_background (bool background)
+{
+  t_background = background;
+  return setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
+      background ? kBackgroundNice : 0) == 0;
+}
+
+/* Between two pieces of a background thread's work: a thread waiting for
+ * the core (a SCHED_BATCH I/O thread woken by media) runs now. A waking
+ * SCHED_BATCH thread does not preempt the running one, and nice only
+ * shares CPU over time: without this, media waits behind a burst of
+ * handshakes until the next scheduler tick (4 ms at this kernel's 250
+ * Hz). ~0.5 us when nobody waits (a sched_yield () loop on this VM).
+ * Nothing on a thread not in the background. */
 inline void
 yield_to_waiting ()
 {
-  sched_yield ();
+  if (t_background)
+    sched_yield ();
 }
 
 /* SCHED_OTHER for its lifetime, when the thread was SCHED_BATCH. */

@@ -15,21 +15,12 @@
 #include "http/unavailable.h"
 #include "io/threadpolicy.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <cerrno>
 
 #define GST_CAT_DEFAULT sessionctx_server_debug
 
 namespace sessionctx {
 namespace {
-
-/* The handshake thread's nice value (thread-policy=batch, the default):
- * when the core is busy, the threads that read and write media (nice 0)
- * get ~10 times its share. */
-constexpr int kHandshakeNice = 10;
 
 /* Sessions an I/O thread makes before it looks at its media again. */
 constexpr size_t kHandoversPerWakeup = 8;
@@ -96,9 +87,8 @@ Server::handshake_main (Thread & hs)
 {
   g_main_context_push_thread_default (hs.context);
   hs.loop = g_main_loop_new (hs.context, FALSE);
-  if (config_.thread_policy == ThreadPolicy::batch &&
-      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
-          kHandshakeNice) != 0)
+  /* thread-policy=batch, the default: in the background. */
+  if (config_.thread_policy == ThreadPolicy::batch && !set_background (true))
     GST_WARNING ("handshake thread %u keeps its priority: %s", hs.index,
         g_strerror (errno));
 
@@ -147,8 +137,7 @@ Server::handshake_main (Thread & hs)
    * per accepted connection. */
   if (hs.socket)
     hs.acceptor = std::make_unique<Acceptor> (hs.context, hs.soup, hs.socket,
-        tls_certificate_, config_.handshake_timeout,
-        config_.thread_policy == ThreadPolicy::batch);
+        tls_certificate_, config_.handshake_timeout);
 
   g_mutex_lock (&hs.startup_mutex);
   hs.startup_error = err;
@@ -263,8 +252,7 @@ Server::on_websocket_upgraded (SoupServerMessage * msg, gpointer user_data)
     wake = io->handovers.empty ();
     io->handovers.push_back (std::move (h));
   }
-  if (self->config_.thread_policy == ThreadPolicy::batch)
-    yield_to_waiting ();
+  yield_to_waiting ();
   if (!wake)
     return;
   /* Below the epoll source's priority: media that is ready goes first. */
