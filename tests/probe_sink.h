@@ -63,4 +63,18 @@ stream_id_of (GstPad * pad)
   return out;
 }
 
+/* The element's part of a stream id gst_pad_create_stream_id () made
+ * ("HASH/..."): asserted to be a hash, 32 to 64 hex digits (random without
+ * a URI, a SHA-256 with one). */
+inline std::string
+stream_id_hash (const std::string & stream_id)
+{
+  const std::string hash = stream_id.substr (0, stream_id.find ('/'));
+  g_assert_cmpuint (hash.size (), >=, 32);
+  g_assert_cmpuint (hash.size (), <=, 64);
+  g_assert_true (hash.find_first_not_of ("0123456789abcdef") ==
+      std::string::npos);
+  return hash;
+}
+
 }  // namespace test
