@@ -1,6 +1,6 @@
 /* What the benchmark programs share: their option parsing, what /proc
- * says of a process (CPU seconds, RSS, threads), the cores it may run on,
- * percentiles.
+ * says of a process (CPU seconds, RSS, threads) and of a core (how busy),
+ * the cores a process may run on, percentiles.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -56,6 +56,42 @@ read_proc (int pid)
     if (line.rfind ("VmRSS:", 0) == 0)
       st.rss_kb = std::atol (line.c_str () + 6);
   return st;
+}
+
+/* Core @core's time from /proc/stat (USER_HZ ticks): busy (everything but
+ * idle and iowait: processes, and the interrupts and softirqs that run
+ * there, which no process is charged for) and in all. False when /proc/stat
+ * has no such core. */
+struct CoreTimes
+{
+  unsigned long long busy = 0, total = 0;
+};
+
+inline bool
+read_core (int core, CoreTimes & t)
+{
+  std::ifstream stat ("/proc/stat");
+  const std::string name = "cpu" + std::to_string (core);
+  std::string line;
+  while (std::getline (stat, line)) {
+    std::istringstream f (line);
+    std::string first;
+    f >> first;
+    if (first != name)
+      continue;
+    /* user nice system idle iowait irq softirq steal (guest time is in
+     * user already) */
+    unsigned long long v[8] = { 0 };
+    for (auto & x : v)
+      if (!(f >> x))
+        return false;
+    t.total = 0;
+    for (auto x : v)
+      t.total += x;
+    t.busy = t.total - v[3] - v[4];
+    return true;
+  }
+  return false;
 }
 
 /* The cores @pid may run on ("0,1"; 0 = this process), or "?". */

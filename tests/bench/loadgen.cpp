@@ -272,6 +272,15 @@ main (int argc, char **argv)
   ProcStats self0 = read_proc (getpid ());
   std::vector<uint8_t> mulaw (kFrameBytes), decoded (2 * 960 + 8);
   ProcStats proc0 = read_proc (server_pid);
+  /* A server pinned to one core: how busy that core is over the window. */
+  int server_core = -1;
+  if (server_pid) {
+    const std::string c = cores_of (server_pid);
+    if (!c.empty () && c.find_first_not_of ("0123456789") == std::string::npos)
+      server_core = std::atoi (c.c_str ());
+  }
+  bench::CoreTimes core0, core1;
+  bool core_read = server_core >= 0 && bench::read_core (server_core, core0);
   const double t0 = now_ms ();
   int opened = 0;
   double next_batch = t0;
@@ -306,6 +315,7 @@ main (int argc, char **argv)
       if (!from_start) {
         measure_from = now;
         proc0 = read_proc (server_pid);
+        core_read = server_core >= 0 && bench::read_core (server_core, core0);
         self0 = read_proc (getpid ());
         for (auto & c : conns) {
           c.sent.clear ();
@@ -517,6 +527,10 @@ main (int argc, char **argv)
   }
 
   ProcStats proc1 = read_proc (server_pid);
+  core_read = core_read && bench::read_core (server_core, core1) &&
+      core1.total > core0.total;
+  const double core_busy = core_read ? 100.0 * (core1.busy - core0.busy) /
+      (core1.total - core0.total) : -1;
   ProcStats self1 = read_proc (getpid ());
   uint64_t sent = 0, received = 0;
   int held = 0;
@@ -568,12 +582,17 @@ main (int argc, char **argv)
       ("binary " + binary).c_str ());
   printf ("cores: server %s, load generator %s (its own CPU %.1f%%)\n",
       server_cores.c_str (), cores.c_str (), self_cpu);
+  if (core_busy >= 0)
+    printf ("server's core %d busy %.1f%% (the server, and the kernel's "
+        "interrupts and softirqs there, charged to no process)\n",
+        server_core, core_busy);
   char json[2048];
   snprintf (json, sizeof json, "{\"sessions\":%d,\"held\":%d,\"frames_sent\":"
       "%llu,\"frames_received\":%llu,\"frames_lost\":%llu,\"rtt_ms\":{\"p50\":"
       "%.3f,\"p99\":%.3f,\"max\":%.3f},\"handshake_failures\":%d,"
       "\"server\":{\"cpu_percent\":%.1f,\"cpu_s\":%.3f,\"rss_kb\":%ld,\"threads\":%d,"
-      "\"cores\":\"%s\"},\"media\":\"%s\",\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
+      "\"cores\":\"%s\",\"core_busy_percent\":%.1f},\"media\":\"%s\","
+      "\"loadgen\":{\"cpu_percent\":%.1f,\"cores\":"
       "\"%s\"},\"churn\":{\"per_second\":%.1f,\"opened\":%d,\"failed\":"
       "%d,\"handshake_ms\":{\"p50\":%.3f,\"p99\":%.3f}},\"burst\":{"
       "\"sessions\":%d,\"started\":%d,\"failed\":%d,\"p99_ms\":{"
@@ -582,7 +601,8 @@ main (int argc, char **argv)
       (unsigned long long) received, (unsigned long long) (sent - received),
       p50, p99, max, handshake_failures, cpu, proc1.cpu_s - proc0.cpu_s,
       proc1.rss_kb, proc1.threads,
-      server_cores.c_str (), binary.empty ()? "json" : binary.c_str (),
+      server_cores.c_str (), core_busy, binary.empty ()? "json" :
+      binary.c_str (),
       self_cpu, cores.c_str (), churn_rate,
       churn_opened, churn_failures, hs50, hs99, burst, burst_started,
       burst_failures, percentile (phase_rtts[0], 0.99),

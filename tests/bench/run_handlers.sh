@@ -16,7 +16,10 @@
 # Prints loadgen's line per run, then a table per count: µs of server CPU
 # per frame the server received (frames sent by the load generator: the
 # receive-only handler echoes nothing), echo RTT p99, threads, RSS, each
-# round's value separated by " / ".
+# round's value separated by " / "; and how busy the server's core was
+# (loadgen's core_busy_percent: the server and the kernel's work there
+# that no process is charged for, e.g. softirqs in ksoftirqd): the
+# headroom that p99 depends on.
 # BEFORE=DIR adds a row for sessionbin handler=identity from another build
 # directory (its plugin/ and src/: e.g. a copy of the build before a change).
 # PAIRS=N (default 5) then runs, per count, N more pairs of `sessionsrc !
@@ -102,23 +105,28 @@ for n in counts:
         rs = [json.load(open(f"{out}/{s}-{n}-{r}.json")) for r in range(1, rounds + 1)]
         rows[s] = rs
     print(f"\n{n} sessions, {rounds} rounds (values per round):")
-    print("| server | µs CPU per frame | ÷ sessionsrc | p99 echo (ms) | frames lost | threads | RSS MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| server | µs CPU per frame | ÷ sessionsrc | p99 echo (ms) | frames lost | threads | RSS MiB | core busy % |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     def us(r):
         f = r["frames_sent"]
         return r["server"]["cpu_s"] * 1e6 / f if f else float("nan")
+    def busy(rs):
+        return " / ".join("%.0f" % r["server"].get("core_busy_percent", -1)
+                          if r["server"].get("core_busy_percent", -1) >= 0 else "?"
+                          for r in rs)
     base = [us(r) for r in rows["sessionsrc"]]
     for s in servers:
         rs = rows[s]
         echo = s not in ("level", "turndetect")
-        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             names[s],
             " / ".join("%.1f" % us(r) for r in rs),
             " / ".join("%.2f" % (us(r) / b) for r, b in zip(rs, base)),
             " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in rs) if echo else "(no echo)",
             " / ".join(str(r["frames_lost"]) for r in rs) if echo else "–",
             " / ".join(str(r["server"]["threads"]) for r in rs),
-            " / ".join("%.0f" % (r["server"]["rss_kb"] / 1024) for r in rs)))
+            " / ".join("%.0f" % (r["server"]["rss_kb"] / 1024) for r in rs),
+            busy(rs)))
     if pairs:
         src = [json.load(open(f"{out}/pair-sessionsrc-{n}-{p}.json")) for p in range(1, pairs + 1)]
         pooled = [json.load(open(f"{out}/pair-pooled-{n}-{p}.json")) for p in range(1, pairs + 1)]
@@ -132,4 +140,5 @@ for n in counts:
             " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in pooled),
             " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in src),
             sum(r["frames_lost"] for r in pooled), sum(r["frames_lost"] for r in src)))
+        print("  server's core busy %%, sessionbin: %s; sessionsrc: %s" % (busy(pooled), busy(src)))
 PY
