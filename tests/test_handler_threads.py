@@ -5,7 +5,7 @@ against real WebSocket clients (Python websockets, paced at real time); one
 case per run, named on the command line.
 
     test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
-                            output-stage|stop-before-setup
+                            output-stage|stop-before-setup|setup-thread-policy
 """
 import asyncio
 import base64
@@ -18,7 +18,8 @@ import time
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Gst, Pipeline, factory_names, thread_names, wait_until  # noqa: E402
+from harness import (Gst, Pipeline, factory_names, thread_ids, thread_names,  # noqa: E402
+                     wait_until)
 from pacedclient import PacedClient  # noqa: E402
 
 from checks import check, failures, run_cases  # noqa: E402,F401
@@ -273,12 +274,53 @@ def case_stop_before_setup():
     check(not errors, "no error: %s" % errors)
 
 
+def case_setup_thread_policy():
+    """The handler-setup thread follows thread-policy as the handshake
+    threads do: batch (unset or set) puts it in the background, nice 10
+    and SCHED_BATCH, the live sessions' media first (set_background,
+    which also makes it yield between setups); normal leaves it as
+    created (SCHED_OTHER, this process's nice value). Three sessions are
+    set up and echo with each."""
+    created_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    check(os.sched_getscheduler(0) == os.SCHED_OTHER,
+          "the test runs as SCHED_OTHER (what threads are created with)")
+    for nick, batch in ((None, True), ("batch", True), ("normal", False)):
+        what = "thread-policy=%s" % nick if nick else "the default"
+        server = Pipeline.sessionbin(handler="identity")
+        if nick:
+            Gst.util_set_object_arg(server.server, "thread-policy", nick)
+        server.start()
+        clients = [PacedClient(server.port, "policy-%d" % i, "twilio") for i in range(3)]
+        for c in clients:
+            c.start()
+        echoed = wait_until(lambda: all(c.got > 0 for c in clients), 10)
+        setup = thread_ids("handler-setup")
+        nice = [os.getpriority(os.PRIO_PROCESS, t) for t in setup]
+        policy = [os.sched_getscheduler(t) for t in setup]
+        for c in clients:
+            c.stop()
+        for c in clients:
+            c.join(30)
+        errors = server.errors()
+        server.stop()
+        print("%s: handler-setup threads %s, nice %s, policy %s" % (what, setup, nice, policy))
+        check(echoed, "%s: the sessions were set up and echo" % what)
+        check(len(setup) == 1, "%s: one handler-setup thread: %d" % (what, len(setup)))
+        want_nice = 10 if batch else created_nice
+        want_policy = os.SCHED_BATCH if batch else os.SCHED_OTHER
+        check(nice == [want_nice], "%s: the setup thread at nice %d: %s" % (what, want_nice, nice))
+        check(policy == [want_policy], "%s: the setup thread as %s: %s" % (
+            what, "SCHED_BATCH" if batch else "SCHED_OTHER", policy))
+        check(not errors, "%s: no error: %s" % (what, errors))
+
+
 CASES = {
     "blocking-handler": case_blocking_handler,
     "slow-setup": case_slow_setup,
     "threads-bounded": case_threads_bounded,
     "output-stage": case_output_stage,
     "stop-before-setup": case_stop_before_setup,
+    "setup-thread-policy": case_setup_thread_policy,
 }
 
 if __name__ == "__main__":

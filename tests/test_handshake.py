@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from rawws import UPGRADE, ws_frame  # noqa: E402
+from harness import thread_ids  # noqa: E402
 
 Gst.init(None)
 
@@ -148,30 +149,21 @@ def live_count(port):
     return started
 
 
-def threads_named(name):
-    out = []
-    for tid in os.listdir("/proc/self/task"):
-        with open("/proc/self/task/%s/comm" % tid) as f:
-            if f.read().strip() == name:
-                out.append(int(tid))
-    return out
-
-
 def case_burst(n_io=1):
     p, port = start_pipeline("io-threads=%d" % n_io)
-    accept = threads_named("sessionaccept")
+    accept = thread_ids("sessionaccept")
     check(len(accept) == n_io and
-          len(threads_named("sessionserver")) == n_io,
+          len(thread_ids("sessionserver")) == n_io,
           "%d I/O threads, each with its handshake thread" % n_io)
     check(all(os.getpriority(os.PRIO_PROCESS, t) == 10 for t in accept),
           "handshake threads run at nice 10")
     check(all(os.sched_getscheduler(t) == os.SCHED_BATCH
-              for t in threads_named("sessionserver")),
+              for t in thread_ids("sessionserver")),
           "I/O threads run as SCHED_BATCH")
     deadline = time.monotonic() + 5
-    while not threads_named("src:src") and time.monotonic() < deadline:
+    while not thread_ids("src:src") and time.monotonic() < deadline:
         time.sleep(0.05)        # its task may start a moment later
-    streaming = threads_named("src:src")
+    streaming = thread_ids("src:src")
     check(streaming and all(os.sched_getscheduler(t) == os.SCHED_OTHER
                             for t in streaming),
           "the streaming thread keeps SCHED_OTHER (%d)" % len(streaming))
@@ -243,8 +235,8 @@ def case_thread_policy():
         check(p.get_by_name("src").get_property("thread-policy")
               .value_nick == ("batch" if batch else "normal"),
               "%s reads back" % what)
-        io = threads_named("sessionserver")
-        accept = threads_named("sessionaccept")
+        io = thread_ids("sessionserver")
+        accept = thread_ids("sessionaccept")
         check(len(io) == 2 and len(accept) == 2,
               "%s: 2 I/O threads, 2 handshake threads" % what)
         policy = os.SCHED_BATCH if batch else os.SCHED_OTHER
@@ -260,8 +252,8 @@ def case_thread_policy():
         check(result.get("MZpolicy"), "%s: a session starts and echoes"
               % what)
         p.set_state(Gst.State.NULL)
-        check(not threads_named("sessionserver") and
-              not threads_named("sessionaccept"),
+        check(not thread_ids("sessionserver") and
+              not thread_ids("sessionaccept"),
               "%s: the threads are gone after stop" % what)
 
 

@@ -172,6 +172,19 @@ def threads():
     return len(os.listdir("/proc/self/task"))
 
 
+def thread_ids(name):
+    """The ids of this process's threads named @name."""
+    out = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/comm" % task) as f:
+                if f.read().strip() == name:
+                    out.append(int(task))
+        except OSError:
+            continue
+    return out
+
+
 def thread_names():
     """{name: count} of this process's threads."""
     out = {}
