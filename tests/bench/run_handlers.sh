@@ -111,9 +111,8 @@ for n in counts:
         f = r["frames_sent"]
         return r["server"]["cpu_s"] * 1e6 / f if f else float("nan")
     def busy(rs):
-        return " / ".join("%.0f" % r["server"].get("core_busy_percent", -1)
-                          if r["server"].get("core_busy_percent", -1) >= 0 else "?"
-                          for r in rs)
+        values = (r["server"].get("core_busy_percent", -1) for r in rs)
+        return " / ".join("%.0f" % v if v >= 0 else "?" for v in values)
     base = [us(r) for r in rows["sessionsrc"]]
     for s in servers:
         rs = rows[s]
