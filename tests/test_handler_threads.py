@@ -193,6 +193,23 @@ def case_threads_bounded():
           % (during - before, n))
 
 
+def while_echoing(port, ids, look, after=0.0):
+    """Twilio clients @ids stream to @port; once each hears its echo (10 s
+    at most), look() is called, and @after seconds later they stop.
+    Returns the clients, whether all echoed, and what look() returned."""
+    clients = [PacedClient(port, i, "twilio") for i in ids]
+    for c in clients:
+        c.start()
+    echoed = wait_until(lambda: all(c.got > 0 for c in clients), 10)
+    seen = look()
+    time.sleep(after)
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    return clients, echoed, seen
+
+
 def case_output_stage():
     """A handler whose output is already sessionsink's format (identity)
     gets sessionsink alone; one that may change the format keeps
@@ -203,16 +220,8 @@ def case_output_stage():
         return Gst.parse_bin_from_description("identity", True)
 
     server = Pipeline.sessionbin(create_handler=create_handler).start()
-    clients = [PacedClient(server.port, i, "twilio") for i in ("as-is", "converted")]
-    for c in clients:
-        c.start()
-    wait_until(lambda: all(c.got > 0 for c in clients), 10)
-    names = factory_names(server.server)
-    time.sleep(0.5)
-    for c in clients:
-        c.stop()
-    for c in clients:
-        c.join(30)
+    clients, _echoed, names = while_echoing(server.port, ("as-is", "converted"),
+                                            lambda: factory_names(server.server), after=0.5)
     errors = server.errors()
     server.stop()
     print("elements: %s" % sorted(names))
@@ -290,17 +299,13 @@ def case_setup_thread_policy():
         if nick:
             Gst.util_set_object_arg(server.server, "thread-policy", nick)
         server.start()
-        clients = [PacedClient(server.port, "policy-%d" % i, "twilio") for i in range(3)]
-        for c in clients:
-            c.start()
-        echoed = wait_until(lambda: all(c.got > 0 for c in clients), 10)
-        setup = thread_ids("handler-setup")
-        nice = [os.getpriority(os.PRIO_PROCESS, t) for t in setup]
-        policy = [os.sched_getscheduler(t) for t in setup]
-        for c in clients:
-            c.stop()
-        for c in clients:
-            c.join(30)
+
+        def look():
+            setup = thread_ids("handler-setup")
+            return (setup, [os.getpriority(os.PRIO_PROCESS, t) for t in setup],
+                    [os.sched_getscheduler(t) for t in setup])
+        _clients, echoed, (setup, nice, policy) = while_echoing(
+            server.port, ["policy-%d" % i for i in range(3)], look)
         errors = server.errors()
         server.stop()
         print("%s: handler-setup threads %s, nice %s, policy %s" % (what, setup, nice, policy))
