@@ -211,9 +211,10 @@ def while_echoing(port, ids, look, after=0.0):
 
 
 def case_output_stage():
-    """A handler whose output is already sessionsink's format (identity)
-    gets sessionsink alone; one that may change the format keeps
-    audioconvert ! audioresample; both are heard back."""
+    """A handler whose output is already what the session's output takes
+    (identity) adds no element for it (the output is a pad of the
+    session's own); one that may change the format keeps audioconvert !
+    audioresample in front of it; both are heard back."""
     def create_handler(_sb, context):
         if context.get_id() == "converted":
             return Gst.parse_bin_from_description("audioconvert ! volume volume=0.5", True)
@@ -231,8 +232,12 @@ def case_output_stage():
           "%d" % names.count("audioresample"))
     check(names.count("audioconvert") == 2, "two audioconvert (the converted handler's and its "
           "stage's): %d" % names.count("audioconvert"))
-    check(names.count("sessionsink") == 2, "a sessionsink per session: %d"
+    check(names.count("sessionsink") == 0, "no sessionsink element: %d"
           % names.count("sessionsink"))
+    expected = ["audioconvert", "audioconvert", "audioresample", "bin", "bin", "identity",
+                "sessionsrc", "volume"]
+    check(sorted(names) == expected, "the inner sessionsrc, the two handlers' bins and "
+          "elements and the converted one's stage, nothing else: %s" % sorted(names))
     for c in clients:
         check(c.got >= 0.9 * c.sent, "%s got its audio back: %d of %d" % (c.sid, c.got, c.sent))
     check(not errors, "no error: %s" % errors)

@@ -29,9 +29,9 @@
  *
  * * A handler with a source pad is send-receive: its output (any raw audio
  *   format and rate) is converted and sent back to that session's client
- *   by a sessionsink of its own, in the client's transport and dialect
- *   (WebSocket JSON or binary media, Twilio, WebRTC Opus), paced on the
- *   clock. Its video output (any raw video) goes from the thread that ran
+ *   as a #GstSessionSink would send it, in the client's transport and
+ *   dialect (WebSocket JSON or binary media, Twilio, WebRTC Opus), paced
+ *   on the clock: by a sink pad of the session's own, not an element. Its video output (any raw video) goes from the thread that ran
  *   the handler to the session's WebRTC peer, whose send chain converts,
  *   scales and encodes it on the peer's own thread.
  * * A handler without a source pad (it ends in a sink) is receive-only.
@@ -49,8 +49,8 @@
  * one batch, another takes over the others, so it delays only its own
  * session. Elements with a thread of their own (`queue`, a WebRTC
  * peer's) still have it. When a handler's audio output is already what
- * sessionsink takes (S16LE mono: `identity`, or a handler ending in such
- * a capsfilter) its output stage is sessionsink alone, without
+ * that pad takes (S16LE mono: `identity`, or a handler ending in such a
+ * capsfilter) its output stage adds no element at all, else
  * `audioconvert ! audioresample`.
  *
  * A handler prerolls on its own (a bin's #GstBin:async-handling is set):
@@ -364,6 +364,10 @@ gst_session_bin_change_state (GstElement * element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       self->priv->setup.flush ();
+      /* A reply waiting for its time in an output would keep its handler
+       * from stopping. */
+      for (auto & h : self->priv->handlers.all ())
+        h->stop_outputs ();
       break;
     default:
       break;

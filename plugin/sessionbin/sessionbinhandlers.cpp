@@ -252,6 +252,13 @@ start_handler (GstSessionBin * self, GstSessionContext * context,
   }
   auto h = std::make_shared<SessionHandler> (GST_BIN (self), context,
       element);
+  /* An audio output's EOS, on the streaming thread: as a sink's EOS
+   * message (gst_session_bin_handle_message). */
+  h->output_finished = [self, weak = std::weak_ptr<SessionHandler> (h)] {
+    if (auto handler = weak.lock ())
+      if (self->priv->handlers.eos (handler, nullptr))
+        remove_handler_async (self, handler, "finished");
+  };
   /* Known before it starts (its errors while starting are its own), and
    * again with its output stages once started. */
   self->priv->handlers.add (h);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sessionbin/sessionhandler.h"
 #include "sessionbin/handlertemplate.h"
-#include "sessionbin/outputgate.h"
+#include "sessionbin/sessionoutput.h"
 
 #include <gst/app/gstappsink.h>
 
@@ -180,7 +180,7 @@ SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
 }
 
 /* Whether whatever @src_pad (a handler's audio source pad, the handler
- * linked to its session) can send is something sessionsink takes as it is
+ * linked to its session) can send is something the output takes as it is
  * (S16LE mono at a rate it resamples itself): then its output stage needs
  * no audioconvert ! audioresample, two elements on every buffer's way. An
  * identity handler, or one ending in a capsfilter of that format, sends
@@ -188,19 +188,8 @@ SessionHandler::add_video_output_stage (GstPad * src_pad, std::string & error)
 static bool
 takes_output_as_is (GstPad * src_pad)
 {
-  GstElementFactory *factory = gst_element_factory_find ("sessionsink");
-  if (!factory)
-    return false;
-  GstCaps *takes = nullptr;
-  for (const GList * l = gst_element_factory_get_static_pad_templates
-      (factory); l; l = l->next) {
-    auto *templ = static_cast<GstStaticPadTemplate *> (l->data);
-    if (templ->direction == GST_PAD_SINK)
-      takes = gst_static_pad_template_get_caps (templ);
-  }
-  gst_object_unref (factory);
-  if (!takes)
-    return false;
+  static GstStaticCaps takes_caps = GST_STATIC_CAPS (SESSION_SEND_CAPS);
+  GstCaps *takes = gst_static_caps_get (&takes_caps);
   GstCaps *sends = gst_pad_query_caps (src_pad, nullptr);
   bool as_is = !gst_caps_is_empty (sends) && !gst_caps_is_any (sends)
       && gst_caps_is_subset (sends, takes);
@@ -214,33 +203,34 @@ SessionHandler::add_output_stage (MediaKind kind, GstPad * src_pad,
     std::string & error)
 {
   /* Video: encoded and sent on the peer's video track. Audio: any raw
-   * format and rate, converted to sessionsink's. */
+   * format and rate, converted to what the output takes. */
   if (kind == MediaKind::video)
     return add_video_output_stage (src_pad, error);
   std::vector<GstElement *> stage;
   bool converted = !takes_output_as_is (src_pad);
-  if (!(converted ?
-          add_chain ({"audioconvert", "audioresample", "sessionsink"}, stage,
-              error) : add_chain ({"sessionsink"}, stage, error)))
+  if (converted && !add_chain ({"audioconvert", "audioresample"}, stage,
+          error))
     return false;
-  GstElement *sink = stage.back ();
-  /* The pipeline stays live when sessions join: no preroll. No last
-   * sample (nobody reads it here): each buffer due is then rendered
-   * straight from sessionsink's chain function. */
-  g_object_set (sink, "async", FALSE, "enable-last-sample", FALSE, nullptr);
-  output_sinks_.push_back ({sink, false});
-  GstPad *stage_sink = gst_element_get_static_pad (stage.front (), "sink");
-  auto gate = std::make_shared<OutputGate> (context_);
-  OutputGate::attach (gate, stage_sink);
+  auto output = std::make_unique<SessionOutput> (GST_ELEMENT (bin_),
+      context_, log_id_, output_finished);
+  GstPad *out_pad = output->pad ();
   {
     std::lock_guard < std::mutex > l (cut_lock_);
-    gates_.push_back (gate);
+    outputs_.push_back (std::move (output));
   }
-  if (gst_pad_link (src_pad, stage_sink) != GST_PAD_LINK_OK)
-    error = converted ?
-        "could not link the handler's source pad to audioconvert" :
-        "could not link the handler's source pad to sessionsink";
-  gst_object_unref (stage_sink);
+  GstPad *from = src_pad;
+  if (converted) {
+    GstPad *entry = gst_element_get_static_pad (stage.front (), "sink");
+    if (gst_pad_link (src_pad, entry) != GST_PAD_LINK_OK)
+      error = "could not link the handler's source pad to audioconvert";
+    gst_object_unref (entry);
+    from = gst_element_get_static_pad (stage.back (), "src");
+  }
+  if (error.empty () && gst_pad_link (from, out_pad) != GST_PAD_LINK_OK)
+    error = "could not link the handler's source pad to the session's "
+        "output";
+  if (converted)
+    gst_object_unref (from);
   return error.empty ();
 }
 
@@ -365,8 +355,8 @@ SessionHandler::cut_reply (GstObject * by, guint turn, GstClockTime now)
   bool cut = false;
   {
     std::lock_guard < std::mutex > l (cut_lock_);
-    for (auto & gate : gates_)
-      cut = gate->cut (now) || cut;
+    for (auto & out : outputs_)
+      cut = out->gate ().cut (now) || cut;
     if (cut) {
       cut_by_ = by;
       cut_turn_ = turn;
@@ -390,8 +380,8 @@ SessionHandler::turn_ended (GstObject * by, guint turn)
   std::lock_guard < std::mutex > l (cut_lock_);
   if (by != cut_by_ || turn != cut_turn_)
     return;
-  for (auto & gate : gates_)
-    gate->resume ();
+  for (auto & out : outputs_)
+    out->gate ().resume ();
   cut_by_ = nullptr;
   cut_turn_ = 0;
 }
@@ -406,6 +396,11 @@ SessionHandler::on_eos (GstElement * child)
     if (child == out.sink)
       out.eos = true;
     outputs_done = outputs_done && out.eos;
+  }
+  {
+    std::lock_guard < std::mutex > l (cut_lock_);
+    for (auto & out : outputs_)
+      outputs_done = outputs_done && out->eos ();
   }
   return (!handler_has_sinks_ || handler_eos_) && outputs_done;
 }
@@ -429,21 +424,51 @@ SessionHandler::distribute_latency ()
     }
     gst_query_unref (query);
   }
+  for (SessionOutput *out : outputs ()) {
+    GstClockTime min;
+    if (out->query_latency (&min) && min > latency)
+      latency = min;
+  }
   GST_DEBUG_OBJECT (bin_, "session %s: latency %" GST_TIME_FORMAT,
       log_id_.c_str (), GST_TIME_ARGS (latency));
   for (GstElement *e : sinks)
     gst_element_send_event (e, gst_event_new_latency (latency));
+  for (SessionOutput *out : outputs ())
+    out->set_latency (latency);
+}
+
+std::vector<SessionOutput *>
+SessionHandler::outputs ()
+{
+  std::lock_guard < std::mutex > l (cut_lock_);
+  std::vector<SessionOutput *> all;
+  for (auto & out : outputs_)
+    all.push_back (out.get ());
+  return all;
+}
+
+void
+SessionHandler::stop_outputs ()
+{
+  std::lock_guard < std::mutex > l (cut_lock_);
+  for (auto & out : outputs_)
+    out->stop ();
 }
 
 void
 SessionHandler::remove ()
 {
+  /* A buffer waiting for its time in an output would keep the handler's
+   * pads from deactivating. */
+  stop_outputs ();
   for (GstElement *e : elements_) {
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);
     if (GST_OBJECT_PARENT (e) == GST_OBJECT (bin_))
       gst_bin_remove (bin_, e);
   }
+  for (SessionOutput *out : outputs ())
+    out->deactivate ();
   if (auto session = held_.lock ())
     session->release_output ();
   held_.reset ();

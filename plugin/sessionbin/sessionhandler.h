@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <gst/sessionctx/sessionctx.h>
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -18,13 +19,14 @@
 
 namespace sessionbin {
 
-class OutputGate;
+class SessionOutput;
 
 /* One handler per session, whatever the number of its media: each session
  * pad (one per kind) is linked to the handler's free sink pad of that kind
  * (matched by caps); each handler source pad of a kind that can be sent
- * back gets that kind's output stage (audio: audioconvert ! audioresample
- * ! sessionsink, an OutputGate at its entry, where a reply is cut). */
+ * back gets that kind's output stage (audio: a SessionOutput, behind
+ * audioconvert ! audioresample unless the handler sends its format
+ * already; video: an appsink). */
 class SessionHandler
 {
 public:
@@ -51,13 +53,20 @@ public:
       std::string & error);
   /* The bin's direct children that belong to this handler. */
   const std::vector<GstElement *> &elements () const { return elements_; }
-  /* An EOS message from @child: true once every sink of the session has
-   * finished (the handler's own sinks, each output stage's sessionsink). */
+  /* An EOS message from @child, or (NULL) an audio output's EOS: true once
+   * every sink of the session has finished (the handler's own sinks, each
+   * output stage's end). */
   bool on_eos (GstElement * child);
+  /* Called on a streaming thread when an audio output stage's EOS came;
+   * set before start (). */
+  std::function<void ()> output_finished;
   /* Stops and removes every element, and lets the session close
    * (Session::release_output); from any thread but this session's
    * streaming threads. */
   void remove ();
+  /* Every audio output stage refuses what comes from now on (a buffer
+   * waiting for its time returns at once): before the bin stops. */
+  void stop_outputs ();
   /* The latency of this session's sinks (the handler's own and each output
    * stage's): their upstream latency queried, the largest minimum sent to
    * each as a LATENCY event, as a pipeline does for all its sinks — but
@@ -76,7 +85,10 @@ public:
   GstSessionContext *context () const { return context_; }
   /* The id as it may appear in logs and text: sanitized. */
   const std::string & log_id () const { return log_id_; }
-  bool sends_back () const { return !output_sinks_.empty (); }
+  bool sends_back () const
+  {
+    return !output_sinks_.empty () || !outputs_.empty ();
+  }
 
   /* Kept by the HandlerSet, under its lock. */
   bool ended = false;           /* the session ended; draining */
@@ -90,6 +102,9 @@ private:
   bool add_output_stage (sessionctx::MediaKind kind, GstPad * src_pad,
       std::string & error);
   bool add_video_output_stage (GstPad * src_pad, std::string & error);
+  /* The audio outputs (they live as long as this), taken under the cut
+   * lock: called into without it. */
+  std::vector<SessionOutput *> outputs ();
   /* New elements of @factories added to the bin (and to this handler),
    * linked in order, in @stage; false with @error when one is missing or
    * does not link. */
@@ -108,11 +123,11 @@ private:
     GstElement *sink;           /* in elements_ */
     bool eos;
   };
-  std::vector<OutputSink> output_sinks_;
-  /* The audio output stages' entries; the turn that cut the reply (its
+  std::vector<OutputSink> output_sinks_;     /* video's appsinks */
+  /* The audio output stages' ends; the turn that cut the reply (its
    * element only compared, never used). */
   std::mutex cut_lock_;         /* a leaf */
-  std::vector<std::shared_ptr<OutputGate>> gates_;
+  std::vector<std::unique_ptr<SessionOutput>> outputs_;
   GstObject *cut_by_ = nullptr;
   guint cut_turn_ = 0;
   int kinds_linked_ = 0;

@@ -48,7 +48,7 @@
 #include "sessionsink/gstsessionsink.h"
 #include "sessionsink/duenow.h"
 #include "gstsessionctxelements.h"
-#include "audio/exactresampler.h"
+#include "sessionsink/sessionsend.h"
 #include "properties/properties.h"
 
 #include "server/server.h"
@@ -69,9 +69,6 @@ using sessionctx::Session;
 
 namespace {
 
-/* Frames sent to clients last 20 ms. */
-constexpr int kFramesPerSecond = 50;
-
 struct Settings
 {
   std::mutex lock;
@@ -79,29 +76,9 @@ struct Settings
   std::string server_name;
 };
 
-/* Per-session send state: the resampler to the session's output rate and
- * its output buffer. */
-struct SinkSession
-{
-  std::weak_ptr<Session> session;
-  std::unique_ptr<ExactResampler> resampler;
-  std::vector<int16_t> resampled;
-
-  /* Holds the session's output (Session::hold_output) from its first
-   * buffer to its end here: a client that stops still gets the rest. */
-  explicit SinkSession (const std::shared_ptr<Session> & s):session (s)
-  {
-    s->hold_output ();
-  }
-  SinkSession (const SinkSession &) = delete;
-  ~SinkSession ()
-  {
-    if (auto s = session.lock ())
-      s->release_output ();
-  }
-};
-
 }  // namespace
+
+using sessionsink::SessionSend;
 
 struct GstSessionSinkPrivate
 {
@@ -111,7 +88,7 @@ struct GstSessionSinkPrivate
   std::mutex lock;
   /* By context: a context lives as long as its session, so an entry whose
    * session is still alive is that context's (no pointer reuse). */
-  std::unordered_map<GstSessionContext *, std::unique_ptr<SinkSession>>
+  std::unordered_map<GstSessionContext *, std::unique_ptr<SessionSend>>
       sessions;
   int in_rate = 0;
   bool warned_no_context = false;
@@ -146,9 +123,7 @@ static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("audio/x-raw, format = (string) S16LE, "
-        "layout = (string) interleaved, channels = (int) 1, "
-        "rate = (int) [ 8000, 192000 ]"));
+    GST_STATIC_CAPS (SESSION_SEND_CAPS));
 
 #define gst_session_sink_parent_class parent_class
 G_DEFINE_TYPE (GstSessionSink, gst_session_sink, GST_TYPE_BASE_SINK);
@@ -176,12 +151,12 @@ find_session (GstSessionSink * self, const gchar * id)
 
 /* The send state of @ctx's session and the session itself; nullptr when
  * @ctx has no live session. The common case is one hash lookup. */
-static SinkSession *
+static SessionSend *
 sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
     std::shared_ptr<Session> & session)
 {
   auto it = priv->sessions.find (ctx);
-  if (it != priv->sessions.end () && (session = it->second->session.lock ()))
+  if (it != priv->sessions.end () && (session = it->second->session ()))
     return it->second.get ();
 
   session = sessionctx::session_from_context (ctx);
@@ -191,60 +166,26 @@ sink_session_for (GstSessionSinkPrivate * priv, GstSessionContext * ctx,
    * with churn. */
   if (priv->sessions.size () > 64) {
     for (auto i = priv->sessions.begin (); i != priv->sessions.end ();) {
-      if (i->second->session.expired ())
+      if (i->second->expired ())
         i = priv->sessions.erase (i);
       else
         ++i;
     }
   }
   auto & slot = priv->sessions[ctx];
-  slot = std::make_unique<SinkSession> (session);
-  if (priv->in_rate != session->output_rate ())
-    slot->resampler = std::make_unique<ExactResampler> (priv->in_rate,
-        session->output_rate ());
+  slot = std::make_unique<SessionSend> (session, priv->in_rate);
   return slot.get ();
-}
-
-/* @n samples at the session's output rate to @session: PCM to a WebRTC
- * peer's encoder (with @media, the running time of the first: its video
- * is lined up with it), 20 ms frames to a WebSocket client. */
-static void
-send_to_session (Session & session, const int16_t * pcm, size_t n,
-    GstClockTime media)
-{
-  if (session.transport () == GST_SESSION_TRANSPORT_WEBRTC) {
-    /* PCM at 48 kHz to the peer's Opus encoder. */
-    session.send_pcm (pcm, n, media);
-    return;
-  }
-  /* 20 ms frames; the tail of the buffer goes out too instead of waiting
-   * for the next buffer: holding it back would add up to a frame of
-   * latency (the resampler's look-ahead makes the first buffer short, and
-   * so shifts every later one by a few samples). */
-  const size_t frame = session.output_rate () / kFramesPerSecond;
-  for (size_t sent = 0; sent < n;) {
-    size_t len = MIN (frame, n - sent);
-    if (!session.send_audio (pcm + sent, len))
-      break;
-    sent += len;
-  }
 }
 
 /* At the end of @ss's session (its session-end event, or EOS): sends what
  * its resampler still holds, so the client gets back exactly as much
  * audio as came in. Its output is released when @ss goes. */
 static void
-drain_session (GstSessionSink * self, SinkSession & ss)
+drain_session (GstSessionSink * self, SessionSend & ss)
 {
-  auto session = ss.session.lock ();
-  if (!ss.resampler || !session || !session->is_open ())
-    return;
-  ss.resampled.clear ();
-  size_t n = ss.resampler->drain (ss.resampled);
+  size_t n = ss.drain ();
   GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " samples drained at a session's "
       "end", n);
-  if (n > 0)
-    send_to_session (*session, ss.resampled.data (), n, GST_CLOCK_TIME_NONE);
 }
 
 /* @buffer (of @ctx's session, if any) to its session; with the lock. */
@@ -266,7 +207,7 @@ render_locked (GstSessionSink * self, GstSessionContext * ctx,
   if (priv->in_rate <= 0)
     return GST_FLOW_NOT_NEGOTIATED;
   std::shared_ptr<Session> session;
-  SinkSession *entry = sink_session_for (priv, ctx, session);
+  SessionSend *entry = sink_session_for (priv, ctx, session);
   if (!entry || !session->is_open ()) {
     GST_DEBUG_OBJECT (self, "session %s has ended, buffer dropped",
         sessionctx::log_safe (gst_session_context_get_id (ctx)).c_str ());
@@ -278,23 +219,10 @@ render_locked (GstSessionSink * self, GstSessionContext * ctx,
         "dropped");
     return GST_FLOW_OK;
   }
-  SinkSession & ss = *entry;
-  GstMapInfo map;
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+  if (!entry->send (*session, buffer, gst_segment_to_running_time
+          (&GST_BASE_SINK (self)->segment, GST_FORMAT_TIME,
+              GST_BUFFER_PTS (buffer))))
     return GST_FLOW_ERROR;
-  const auto *pcm = reinterpret_cast<const int16_t *> (map.data);
-  size_t n = map.size / 2;
-  if (ss.resampler) {
-    size_t out_n = ss.resampler->out_frames (n);
-    ss.resampled.resize (out_n);
-    ss.resampler->resample (pcm, n, ss.resampled.data ());
-    pcm = ss.resampled.data ();
-    n = out_n;
-  }
-  send_to_session (*session, pcm, n, gst_segment_to_running_time
-      (&GST_BASE_SINK (self)->segment, GST_FORMAT_TIME,
-          GST_BUFFER_PTS (buffer)));
-  gst_buffer_unmap (buffer, &map);
   return GST_FLOW_OK;
 }
 
@@ -413,7 +341,7 @@ gst_session_sink_event (GstBaseSink * sink, GstEvent * event)
     for (auto it = sessions.begin (); it != sessions.end ();) {
       if (it->first == ctx)
         drain_session (self, *it->second);
-      if (it->first == ctx || it->second->session.expired ())
+      if (it->first == ctx || it->second->expired ())
         it = sessions.erase (it);
       else
         ++it;

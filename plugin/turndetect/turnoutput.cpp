@@ -2,6 +2,7 @@
 #include "turndetect/turnoutput.h"
 
 #include "stream/padpool.h"
+#include "stream/syncingsink.h"
 
 #include <gst/base/gstbasesink.h>
 #include <gst/sessionctx/turn.h>
@@ -37,7 +38,9 @@ sink_syncs_downstream (GstPad * srcpad, int depth = 0)
     return false;
   bool syncs = false;
   GstObject *parent = gst_pad_get_parent (peer);
-  if (parent && GST_IS_BASE_SINK (parent)) {
+  if (sessionctx::is_syncing_sink (peer)) {
+    syncs = true;
+  } else if (parent && GST_IS_BASE_SINK (parent)) {
     syncs = gst_base_sink_get_sync (GST_BASE_SINK (parent));
   } else if (depth < 16) {
     /* Any of the pads it leads to (gst_iterator_find_custom: 0 = found). */
