@@ -5,7 +5,8 @@ against real WebSocket clients (Python websockets, paced at real time); one
 case per run, named on the command line.
 
     test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
-                            output-stage|stop-before-setup|setup-thread-policy
+                            output-stage|output-waits|stop-while-waiting|
+                            stop-before-setup|setup-thread-policy
 """
 import asyncio
 import base64
@@ -243,6 +244,72 @@ def case_output_stage():
     check(not errors, "no error: %s" % errors)
 
 
+def stamping_ahead(ahead_ns):
+    """A create-handler callback: `identity` for every session, its output
+    stamped @ahead_ns later for the session `ahead`."""
+    def stamp_ahead(_pad, info):
+        # PyGObject cannot replace a probe's buffer: stamped where it is
+        # (the session's own buffer, on its way to the output alone).
+        info.get_buffer().pts += ahead_ns
+        return Gst.PadProbeReturn.OK
+
+    def create_handler(_sb, context):
+        handler = Gst.parse_bin_from_description("identity name=shift", True)
+        if context.get_id() == "ahead":
+            handler.get_by_name("shift").get_static_pad("src").add_probe(
+                Gst.PadProbeType.BUFFER, stamp_ahead)
+        return handler
+    return create_handler
+
+
+def case_output_waits():
+    """A reply stamped ahead (an `identity` whose output is stamped 0.4 s
+    later) is sent when its time comes, as a sink with sync sends it: its
+    first echo comes 0.4 s after the first frame, not at once; every frame
+    of it still comes back, after `stop` too. A session beside it echoes
+    fluently."""
+    server = Pipeline.sessionbin(create_handler=stamping_ahead(400 * Gst.MSECOND)).start()
+    clients, t0 = stream_all(server.port, ("ahead", "now"), 2.0, "twilio")
+    errors = server.errors()
+    server.stop()
+    ahead, now = clients
+    for c in clients:
+        first = c.echo_times[0] - c.first_sent_at if c.echo_times else float("inf")
+        print("%s: first echo %.3f s after its first frame; sent %d, got %d"
+              % (c.sid, first, c.sent, c.got))
+    check(ahead.echo_times and ahead.echo_times[0] - ahead.first_sent_at >= 0.38,
+          "the reply stamped 0.4 s ahead waited for its time")
+    check(ahead.got >= ahead.sent, "ahead got all of its audio back: %d of %d"
+          % (ahead.got, ahead.sent))
+    check_fluent([now], t0 + 0.5, "beside a reply that waits")
+    check(not errors, "no error: %s" % errors)
+
+
+def case_stop_while_waiting():
+    """The server stops while a reply waits for its time (stamped 30 s
+    ahead): the wait ends at once, so stopping takes the handler's timeout
+    (1 s) and no more; the session beside it was heard."""
+    server = Pipeline.sessionbin(create_handler=stamping_ahead(30 * Gst.SECOND),
+                                 handler_timeout=1).start()
+    clients = [PacedClient(server.port, i, "twilio") for i in ("ahead", "now")]
+    for c in clients:
+        c.start()
+    check(wait_until(lambda: clients[1].got > 0, 10), "the other session echoes")
+    time.sleep(0.5)
+    t = time.time()
+    server.stop()
+    took = time.time() - t
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    print("stopping took %.2f s; ahead got %d, now got %d" % (took, clients[0].got,
+                                                               clients[1].got))
+    check(took < 10, "the server stopped in %.2f s (< 10 s: no 30 s wait)" % took)
+    check(clients[0].got == 0, "nothing of the reply 30 s ahead was sent: %d"
+          % clients[0].got)
+
+
 def case_stop_before_setup():
     """A client that sends `start`, its audio and `stop` in one go: the
     server reads them in one round, before the session's handler is set
@@ -329,6 +396,8 @@ CASES = {
     "slow-setup": case_slow_setup,
     "threads-bounded": case_threads_bounded,
     "output-stage": case_output_stage,
+    "output-waits": case_output_waits,
+    "stop-while-waiting": case_stop_while_waiting,
     "stop-before-setup": case_stop_before_setup,
     "setup-thread-policy": case_setup_thread_policy,
 }

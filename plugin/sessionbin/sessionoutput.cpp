@@ -66,6 +66,13 @@ void
 SessionOutput::deactivate ()
 {
   gst_pad_set_active (pad_, FALSE);
+  /* Linked pads hold no reference on each other: what is still linked
+   * (a handler that was never removed from the bin) must not keep
+   * pointing here. */
+  if (GstPad * peer = gst_pad_get_peer (pad_)) {
+    gst_pad_unlink (peer, pad_);
+    gst_object_unref (peer);
+  }
   /* What it holds goes with it (an EOS released it already). */
   send_.reset ();
 }

@@ -53,8 +53,8 @@ public:
   /* From now on every buffer and event is refused (FLUSHING), a buffer
    * waiting for its time at once; from any thread. */
   void stop ();
-  /* After stop (), once nothing is linked upstream any more: the pad is
-   * deactivated (waits for a push under way). */
+  /* After stop (): the pad is deactivated (waits for a push under way)
+   * and unlinked. */
   void deactivate ();
 
 private:

@@ -28,6 +28,7 @@ class PacedClient(threading.Thread):
         self.headers = headers or {}
         self.sent = self.got = 0
         self.echo_times = []
+        self.first_sent_at = None
         self.events = []        # the other JSON messages it got, parsed
         self.close_code = None
         self.close_reason = None
@@ -86,6 +87,8 @@ class PacedClient(threading.Thread):
                     msg = {"event": "media", "media": {"payload": frame}}
                     if twilio:
                         msg["streamSid"] = self.sid
+                    if n == 0:
+                        self.first_sent_at = time.time()
                     await ws.send(json.dumps(msg))
                     n += 1
                     self.sent += size
