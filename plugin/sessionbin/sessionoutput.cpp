@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sessionbin/sessionoutput.h"
 
+#include "stream/capsquery.h"
 #include "stream/syncingsink.h"
 
 #include <gst/audio/audio.h>
@@ -289,19 +290,9 @@ gboolean
 SessionOutput::query (GstPad *, GstObject *, GstQuery * query)
 {
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps = gst_static_caps_get (&takes);
-      gst_query_parse_caps (query, &filter);
-      if (filter) {
-        GstCaps *tmp = gst_caps_intersect_full (filter, caps,
-            GST_CAPS_INTERSECT_FIRST);
-        gst_caps_unref (caps);
-        caps = tmp;
-      }
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+    case GST_QUERY_CAPS:
+      sessionctx::answer_caps_query (query, gst_static_caps_get (&takes));
       return TRUE;
-    }
     case GST_QUERY_ACCEPT_CAPS:{
       GstCaps *caps, *all = gst_static_caps_get (&takes);
       gst_query_parse_accept_caps (query, &caps);

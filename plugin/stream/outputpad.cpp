@@ -3,6 +3,7 @@
  */
 
 #include "stream/outputpad.h"
+#include "stream/capsquery.h"
 
 #include "stream/asynccall.h"
 #include "wire/logsafe.h"
@@ -233,20 +234,10 @@ pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
        * latency. */
       gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
       return TRUE;
-    case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps;
-      gst_query_parse_caps (query, &filter);
-      caps = out->owner->output_caps (out->kind);
-      if (filter) {
-        GstCaps *tmp = gst_caps_intersect_full (filter, caps,
-            GST_CAPS_INTERSECT_FIRST);
-        gst_caps_unref (caps);
-        caps = tmp;
-      }
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+    case GST_QUERY_CAPS:
+      sessionctx::answer_caps_query (query, out->owner->output_caps
+          (out->kind));
       return TRUE;
-    }
     default:
       return gst_pad_query_default (pad, parent, query);
   }
