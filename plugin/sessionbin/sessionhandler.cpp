@@ -243,7 +243,7 @@ SessionHandler::start (std::string & error, MediaKind kind, GstPad * first)
   }
   /* Linked first: what the handler's source pads can carry then follows
    * from what the session gives it (an output stage needs no converters
-   * for a handler whose output is already what sessionsink takes). */
+   * for a handler whose output is already what the output takes). */
   if (first && !link (kind, first, error))
     return false;
   handler_has_sinks_ = GST_OBJECT_FLAG_IS_SET (handler_,

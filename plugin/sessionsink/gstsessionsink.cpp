@@ -255,10 +255,11 @@ gst_session_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 
 /* The sink pad's chain: a buffer that is due is rendered at once, as
  * basesink would render it after finding it due (duenow.h); anything else
- * takes basesink's way. In a sessionbin every session's reply passes
- * here, one buffer at a time (its sinks have enable-last-sample off, which
- * this needs): basesink's work per buffer was a tenth of the CPU of a
- * session's output (docs/PERFORMANCE.md). */
+ * takes basesink's way (always, while enable-last-sample is on, its
+ * default). A pipeline that pushes single buffers into a sink with
+ * last-sample off skips basesink's per-buffer work; sessionbin no longer
+ * uses sessionsink (its output is a pad of each session's own,
+ * sessionbin/sessionoutput). */
 static GstFlowReturn
 gst_session_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
