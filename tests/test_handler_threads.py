@@ -6,7 +6,8 @@ case per run, named on the command line.
 
     test_handler_threads.py blocking-handler|slow-setup|threads-bounded|
                             output-stage|output-waits|stop-while-waiting|
-                            stop-before-setup|setup-thread-policy
+                            stop-before-setup|setup-thread-policy|
+                            no-handler-state-messages
 """
 import asyncio
 import base64
@@ -391,6 +392,56 @@ def case_setup_thread_policy():
         check(not errors, "%s: no error: %s" % (what, errors))
 
 
+def case_no_handler_state_messages():
+    """A session's handler and output stage change state as the session
+    starts and ends (three changes per element each way): none of that
+    reaches the application's bus, where each message would wake its
+    thread once per session; the pipeline's and sessionbin's own state
+    changes (and the inner sessionsrc's) and the sessions' element messages
+    do."""
+    def create_handler(_sb, context):
+        if context.get_id().startswith("sink"):
+            return Gst.parse_bin_from_description("audioconvert ! fakesink", True)
+        return Gst.parse_bin_from_description("identity", True)
+
+    server = Pipeline.sessionbin(create_handler=create_handler)
+    changes = []
+    bus = server.pipeline.get_bus()
+    bus.enable_sync_message_emission()
+    bus.connect("sync-message::state-changed",
+                lambda _bus, m: changes.append(m.src.get_name() if m.src else "?"))
+    server.start()
+    ids = ["state-%d" % i for i in range(3)] + ["sink-0"]
+    clients = [PacedClient(server.port, i, "twilio") for i in ids]
+    for c in clients:
+        c.start()
+    echoed = wait_until(lambda: all(c.got > 0 for c in clients if not c.sid.startswith("sink")), 10)
+    started = len(server.element_messages("session-started"))
+    for c in clients:
+        c.stop()
+    for c in clients:
+        c.join(30)
+    ended = server.wait(lambda s: len(s.ended()) == len(ids), 10)
+    done = server.wait(lambda s: len(s.handler_done()) == len(ids), 10)
+    errors = server.errors()
+    server.stop()
+    bus.disable_sync_message_emission()
+    # The pipeline's last change (to NULL) comes after its bus is flushing.
+    others = sorted(set(n for n in changes if n not in ("test", "sb", "sessionsrc")))
+    print("state changes on the bus: %d (%s), session-started %d, handlers done %d"
+          % (len(changes), sorted(set(changes)), started, len(server.handler_done())))
+    check(echoed, "the identity sessions echo")
+    check(started == len(ids), "session-started for each session: %d" % started)
+    check(ended and done, "each session ended and its handler is done: %s"
+          % server.handler_done())
+    check(changes.count("test") >= 5, "the pipeline's own state changes are on the bus "
+          "(up and down): %d" % changes.count("test"))
+    check(changes.count("sb") >= 6, "sessionbin's own state changes are on the bus: %d"
+          % changes.count("sb"))
+    check(not others, "no handler's or output stage's state change on the bus: %s" % others)
+    check(not errors, "no error: %s" % errors)
+
+
 CASES = {
     "blocking-handler": case_blocking_handler,
     "slow-setup": case_slow_setup,
@@ -400,6 +451,7 @@ CASES = {
     "stop-while-waiting": case_stop_while_waiting,
     "stop-before-setup": case_stop_before_setup,
     "setup-thread-policy": case_setup_thread_policy,
+    "no-handler-state-messages": case_no_handler_state_messages,
 }
 
 if __name__ == "__main__":
