@@ -80,7 +80,10 @@
  * Element messages posted inside a handler reach the application as copies
  * from the same source element with two more fields, `session-id` and
  * `context` (so gst_message_get_session_context() works on them):
- * `gst-launch-1.0 -m` shows whose `level` reading it is.
+ * `gst-launch-1.0 -m` shows whose `level` reading it is. The state changes
+ * of a handler's elements (and of its output stage's) stay inside
+ * sessionbin: each session's start and end would otherwise post three per
+ * element, each waking the application's bus.
  *
  * Interruption: a handler's `turn-started` message with `interrupt` = TRUE
  * (`turndetect`'s can-interrupt) while the handler's audio output still
