@@ -48,7 +48,9 @@
  * (`POST /webrtc/offer`): one webrtcbin per peer inside this bin, incoming
  * Opus decoded to the same output and tagged the same way (transport
  * `webrtc`, id = `webrtc_id`). A `session-answer` element message gives
- * each peer's setup time (offer received → answer sent).
+ * each peer's setup time (offer received → answer sent). The state changes
+ * of a peer's elements stay inside this bin (~130 per peer, each a wakeup
+ * of the application's bus); its errors end that peer's session only.
  *
  * The element posts `session-started` (its fields `media` and `media-back`
  * name what the client sends and what it takes back, e.g. `audio,video`)
@@ -608,11 +610,18 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
 
 /* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
  * the codecs) end that peer's session; they must not stop the pipeline and
- * every other session with it. */
+ * every other session with it. The state changes of a peer's elements
+ * (~130 messages per peer as it comes and goes: webrtcbin, rtpbin, nice,
+ * DTLS, SRTP, the codecs) stay here: each would wake the application's
+ * bus. The element's own are posted on its parent's bus and stay. */
 static void
 gst_session_src_handle_message (GstBin * bin, GstMessage * message)
 {
   auto *self = GST_SESSION_SRC (bin);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED) {
+    gst_message_unref (message);
+    return;
+  }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
     std::shared_ptr<Peer> owner;
     {

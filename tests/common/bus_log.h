@@ -26,6 +26,11 @@ public:
            * keep its source element (and its threads) alive. */
           const auto kept = GST_MESSAGE_ELEMENT | GST_MESSAGE_WARNING |
               GST_MESSAGE_ERROR | GST_MESSAGE_EOS;
+          if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_STATE_CHANGED) {
+            std::lock_guard < std::mutex > l (self->lock_);
+            self->state_sources_.push_back (GST_MESSAGE_SRC_NAME (m) ?
+                GST_MESSAGE_SRC_NAME (m) : "?");
+          }
           if (!(GST_MESSAGE_TYPE (m) & kept)) {
             gst_message_unref (m);
             return GST_BUS_DROP;
@@ -91,6 +96,13 @@ public:
         return true;
     return false;
   }
+  /* The names of the sources of every state-changed message so far, in
+   * order (not kept as messages: see the sync handler). */
+  std::vector<std::string> state_sources ()
+  {
+    std::lock_guard < std::mutex > l (lock_);
+    return state_sources_;
+  }
   size_t count_type (GstMessageType type)
   {
     std::lock_guard < std::mutex > l (lock_);
@@ -129,6 +141,7 @@ private:
   std::mutex lock_;
   std::vector<GstMessage *> messages_;
   std::vector<gint64> times_us_;        /* per message: when posted */
+  std::vector<std::string> state_sources_;
 };
 
 /* The server checks its timeouts (time-limit, idle-timeout,
