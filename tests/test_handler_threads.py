@@ -416,6 +416,8 @@ def case_no_handler_state_messages():
     for c in clients:
         c.start()
     echoed = wait_until(lambda: all(c.got > 0 for c in clients if not c.sid.startswith("sink")), 10)
+    # The sink session hears nothing back: wait for its start as such.
+    server.wait(lambda s: len(s.element_messages("session-started")) >= len(ids), 10)
     started = len(server.element_messages("session-started"))
     for c in clients:
         c.stop()
