@@ -608,36 +608,13 @@ gst_session_src_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
-/* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
- * the codecs) end that peer's session; they must not stop the pipeline and
- * every other session with it. The state changes of a peer's elements
- * (~130 messages per peer as it comes and goes: webrtcbin, rtpbin, nice,
- * DTLS, SRTP, the codecs) stay here: each would wake the application's
- * bus. The element's own are posted on its parent's bus and stay. */
+/* The children are WebRTC peers' bins: what of theirs stays inside is
+ * sessionsrcwebrtc.cpp's (take_peer_message). */
 static void
 gst_session_src_handle_message (GstBin * bin, GstMessage * message)
 {
-  auto *self = GST_SESSION_SRC (bin);
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED) {
-    gst_message_unref (message);
-    return;
-  }
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-    std::shared_ptr<Peer> owner;
-    {
-      std::lock_guard < std::mutex > l (self->priv->state.lock);
-      for (auto &[session, peer] : self->priv->state.peers)
-        if (gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
-                GST_OBJECT (peer->bin)))
-          owner = peer;
-    }
-    if (owner) {
-      owner->handle_error (message);
-      gst_message_unref (message);
-      return;
-    }
-  }
-  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+  if (!GST_SESSION_SRC (bin)->priv->take_peer_message (message))
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
 
 /* An application EOS (gst-launch-1.0 -e, gst_element_send_event) goes out

@@ -90,6 +90,10 @@ struct GstSessionSrcPrivate : public sessionctx::ServerListener,
       std::function<void (guint, std::string)> reply) override;
   void on_webrtc_candidate (sessionctx::Session & s, int mline_index,
       const std::string & candidate) override;
+  /* sessionsrcwebrtc.cpp: a child's @message that stays inside the
+   * element (a peer's state change, a peer's error: that peer's session
+   * ends). True when it was taken (unreffed). */
+  bool take_peer_message (GstMessage * message);
   /* sessionsrcdrain.cpp: the drain is complete. */
   void on_drained () override;
 

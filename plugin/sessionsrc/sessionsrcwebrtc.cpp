@@ -1,6 +1,6 @@
 /* sessionsrc's WebRTC peers: an offer becomes a webrtcbin inside the
- * element (webrtcpeer.h), candidates reach it, and a peer that ended is
- * removed.
+ * element (webrtcpeer.h), candidates reach it, a peer that ended is
+ * removed, and what its elements post stays inside (take_peer_message).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -110,3 +110,32 @@ GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
       }, new std::shared_ptr<Peer> (peer), free_peer_ref);
 }
 
+/* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
+ * the codecs) end that peer's session; they must not stop the pipeline and
+ * every other session with it. The state changes of a peer's elements
+ * (~130 messages per peer as it comes and goes: webrtcbin, rtpbin, nice,
+ * DTLS, SRTP, the codecs) stay here: each would wake the application's
+ * bus. The element's own are posted on its parent's bus and stay. */
+bool
+GstSessionSrcPrivate::take_peer_message (GstMessage * message)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED) {
+    gst_message_unref (message);
+    return true;
+  }
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
+    return false;
+  std::shared_ptr<Peer> owner;
+  {
+    std::lock_guard < std::mutex > l (state.lock);
+    for (auto &[session, peer] : state.peers)
+      if (gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
+              GST_OBJECT (peer->bin)))
+        owner = peer;
+  }
+  if (!owner)
+    return false;
+  owner->handle_error (message);
+  gst_message_unref (message);
+  return true;
+}
