@@ -126,6 +126,7 @@
 #include "properties/properties.h"
 #include "properties/serverproperties.h"
 #include "sessionbin/sessionhandler.h"
+#include "stream/sessionchildren.h"
 
 #include "server/server.h"
 
@@ -230,14 +231,8 @@ gst_session_bin_handle_message (GstBin * bin, GstMessage * message)
     GST_BIN_CLASS (parent_class)->handle_message (bin, message);
     return;
   }
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED) {
-    /* Every other child is a session's handler or output stage: each of
-     * its elements changes state three times as the session starts and
-     * three times as it ends. Passed up, each change was a message on the
-     * application's bus, a write waking its thread from the I/O thread
-     * (which that thread then preempted) in the middle of a burst of
-     * connects. The bin's own state changes are posted on its parent's
-     * bus and stay. */
+  /* Every other child is a session's handler or output stage. */
+  if (sessionctx::stays_inside (message)) {
     gst_message_unref (message);
     return;
   }

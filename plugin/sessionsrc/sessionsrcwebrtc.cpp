@@ -6,6 +6,7 @@
 
 #include "sessionsrc/sessionsrcprivate.h"
 
+#include "stream/sessionchildren.h"
 #include "webrtc/offerinspect.h"
 
 #define GST_CAT_DEFAULT gst_session_src_debug
@@ -112,14 +113,12 @@ GstSessionSrcPrivate::remove_peer_async (const std::shared_ptr<Peer> & peer)
 
 /* Errors from inside a peer's bin (webrtcbin, its SCTP or DTLS elements,
  * the codecs) end that peer's session; they must not stop the pipeline and
- * every other session with it. The state changes of a peer's elements
- * (~130 messages per peer as it comes and goes: webrtcbin, rtpbin, nice,
- * DTLS, SRTP, the codecs) stay here: each would wake the application's
- * bus. The element's own are posted on its parent's bus and stay. */
+ * every other session with it. Its state changes stay here
+ * (stream/sessionchildren.h). */
 bool
 GstSessionSrcPrivate::take_peer_message (GstMessage * message)
 {
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED) {
+  if (sessionctx::stays_inside (message)) {
     gst_message_unref (message);
     return true;
   }
