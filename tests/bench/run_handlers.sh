@@ -19,7 +19,10 @@
 # round's value separated by " / "; and how busy the server's core was
 # (loadgen's core_busy_percent: the server and the kernel's work there
 # that no process is charged for, e.g. softirqs in ksoftirqd): the
-# headroom that p99 depends on.
+# headroom that p99 depends on. Last, every run of `sessionsrc !
+# sessionsink` and sessionbin handler=identity at every count, by how busy
+# the core was: how many held p99 <= 10 ms in each band (give a count
+# high enough for sessionsrc too, e.g. 1000 1200, to see both cliffs).
 # BEFORE=DIR adds a row for sessionbin handler=identity from another build
 # directory (its plugin/ and src/: e.g. a copy of the build before a change).
 # PAIRS=N (default 5) then runs, per count, N more pairs of `sessionsrc !
@@ -140,4 +143,21 @@ for n in counts:
             " / ".join("%.2f" % r["rtt_ms"]["p99"] for r in src),
             sum(r["frames_lost"] for r in pooled), sum(r["frames_lost"] for r in src)))
         print("  server's core busy %%, sessionbin: %s; sessionsrc: %s" % (busy(pooled), busy(src)))
+# Whether p99 held by how busy the server's core was, every run of both
+# servers at every count: where each goes off the cliff, side by side.
+runs = {"sessionsrc": [], "pooled": []}
+for n in counts:
+    for s in runs:
+        runs[s] += [json.load(open(f"{out}/{s}-{n}-{r}.json")) for r in range(1, rounds + 1)]
+        runs[s] += [json.load(open(f"{out}/pair-{s}-{n}-{p}.json")) for p in range(1, pairs + 1)]
+bands = [(0, 70), (70, 75), (75, 80), (80, 85), (85, 101)]
+print("\np99 echo <= 10 ms by the server's core busy %, runs held / runs (all counts):")
+print("| server | " + " | ".join("%d-%d %%" % b if b[1] < 101 else ">= %d %%" % b[0] for b in bands) + " |")
+print("| --- |" + " ---: |" * len(bands))
+for s in runs:
+    cells = []
+    for lo, hi in bands:
+        rs = [r for r in runs[s] if lo <= r["server"].get("core_busy_percent", -1) < hi]
+        cells.append("%d / %d" % (sum(r["rtt_ms"]["p99"] <= 10 for r in rs), len(rs)) if rs else "–")
+    print("| %s | %s |" % (names[s], " | ".join(cells)))
 PY
