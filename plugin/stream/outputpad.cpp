@@ -96,33 +96,26 @@ push_audio (OutputPad * out, std::deque<GstMiniObject *> & batch,
   size_t run = 1;
   while (run < batch.size () && GST_IS_BUFFER (batch[run]))
     run++;
-  if (out->failed) {
+  /* A failed session's pad takes nothing more (audio_pushed). */
+  if (!out->failed)
+    pushed += run;
+  if (!out->failed && run > 1 && peer_takes_lists (out->pad)) {
+    GstBufferList *list = gst_buffer_list_new_sized (run);
     for (size_t i = 0; i < run; i++) {
-      gst_mini_object_unref (batch.front ());
+      gst_buffer_list_add (list, GST_BUFFER (batch.front ()));
       batch.pop_front ();
     }
-    return true;
+    return audio_pushed (out, gst_pad_push_list (out->pad, list));
   }
-  pushed += run;
-  if (run == 1 || !peer_takes_lists (out->pad)) {
-    for (size_t i = 0; i < run; i++) {
-      GstBuffer *buf = GST_BUFFER (batch.front ());
-      batch.pop_front ();
-      if (out->failed) {
-        gst_buffer_unref (buf);
-        continue;
-      }
-      if (!audio_pushed (out, gst_pad_push (out->pad, buf)))
-        return false;
-    }
-    return true;
-  }
-  GstBufferList *list = gst_buffer_list_new_sized (run);
   for (size_t i = 0; i < run; i++) {
-    gst_buffer_list_add (list, GST_BUFFER (batch.front ()));
+    GstBuffer *buf = GST_BUFFER (batch.front ());
     batch.pop_front ();
+    if (out->failed)
+      gst_buffer_unref (buf);
+    else if (!audio_pushed (out, gst_pad_push (out->pad, buf)))
+      return false;
   }
-  return audio_pushed (out, gst_pad_push_list (out->pad, list));
+  return true;
 }
 
 /* Next time, as many buffers as downstream takes in kBatchBudget (or a
