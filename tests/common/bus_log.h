@@ -27,9 +27,22 @@ public:
           const auto kept = GST_MESSAGE_ELEMENT | GST_MESSAGE_WARNING |
               GST_MESSAGE_ERROR | GST_MESSAGE_EOS;
           if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_STATE_CHANGED) {
+            StateSource source;
+            source.name = GST_MESSAGE_SRC_NAME (m) ?
+                GST_MESSAGE_SRC_NAME (m) : "?";
+            /* How deep in the object tree it is, read now: by the time a
+             * test looks, a peer's element may be gone (or its name be
+             * another's). */
+            GstObject *up = GST_MESSAGE_SRC (m) ?
+                gst_object_get_parent (GST_MESSAGE_SRC (m)) : nullptr;
+            while (up) {
+              source.depth++;
+              GstObject *next = gst_object_get_parent (up);
+              gst_object_unref (up);
+              up = next;
+            }
             std::lock_guard < std::mutex > l (self->lock_);
-            self->state_sources_.push_back (GST_MESSAGE_SRC_NAME (m) ?
-                GST_MESSAGE_SRC_NAME (m) : "?");
+            self->state_sources_.push_back (std::move (source));
           }
           if (!(GST_MESSAGE_TYPE (m) & kept)) {
             gst_message_unref (m);
@@ -96,9 +109,16 @@ public:
         return true;
     return false;
   }
-  /* The names of the sources of every state-changed message so far, in
-   * order (not kept as messages: see the sync handler). */
-  std::vector<std::string> state_sources ()
+  /* The source of a state-changed message: its name, and how many
+   * ancestors it had when it posted (0: the pipeline; 1: its children). */
+  struct StateSource
+  {
+    std::string name;
+    int depth = 0;
+  };
+  /* The sources of every state-changed message so far, in order (not kept
+   * as messages: see the sync handler). */
+  std::vector<StateSource> state_sources ()
   {
     std::lock_guard < std::mutex > l (lock_);
     return state_sources_;
@@ -141,7 +161,7 @@ private:
   std::mutex lock_;
   std::vector<GstMessage *> messages_;
   std::vector<gint64> times_us_;        /* per message: when posted */
-  std::vector<std::string> state_sources_;
+  std::vector<StateSource> state_sources_;
 };
 
 /* The server checks its timeouts (time-limit, idle-timeout,
