@@ -26,6 +26,7 @@ PACKAGES=(
   glib-networking libgnutls28-dev openssl
   haproxy
   libhiredis-dev redis-server
+  gdb
 )
 
 missing=()

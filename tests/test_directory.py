@@ -60,7 +60,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, list_cases, run_cases  # noqa: E402
 from pacedclient import PacedClient  # noqa: E402
-from servers import free_port, wait_listening  # noqa: E402
+from servers import free_port, wait_listening, why_not_listening  # noqa: E402
 from webapi import failed_code, metrics, request, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -116,9 +116,11 @@ class Instance:
         # Generous: the first start after a build scans the plugins
         # (its own registry file) on a machine others load too.
         if not wait_listening(self.port, 90, self.proc):
-            raise RuntimeError("instance on %d did not start: %s"
-                               % (self.port, self.proc.stderr.read()
-                                  if self.proc.poll() is not None else ""))
+            why = why_not_listening(self.proc, self.port)
+            if self.proc.poll() is None:
+                self.proc.kill()
+            raise RuntimeError("instance on %d did not start:\n%s\n%s"
+                               % (self.port, why, self.proc.stderr.read()))
 
     def api(self, method, path, headers=None, body=None):
         """(status, parsed JSON or None, headers) of an API request."""
