@@ -3,6 +3,7 @@
 
 #include "io/ioround.h"
 #include "io/threadpolicy.h"
+#include "io/threadtypes.h"
 #include "http/request.h"
 #include "core/serverdebug.h"
 #include "http/publicurl.h"
@@ -69,6 +70,8 @@ Server::start (const ServerConfig & config, ServerListener * listener,
     GError ** error)
 {
   server_debug_init ();
+  /* Before any of its threads starts (io/threadtypes.h). */
+  ensure_thread_types ();
   if (config.port) {
     /* With SO_REUSEPORT (io-threads > 1) a second server would silently
      * share the port: refuse it, as bind() would without. */
