@@ -55,7 +55,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, run_cases  # noqa: E402
 from pacedclient import PacedClient  # noqa: E402
-from servers import free_port, wait_listening  # noqa: E402
+from servers import free_port, wait_listening, why_not_listening  # noqa: E402
 from webapi import failed_code, metrics, request, wait_for  # noqa: E402
 
 Gst.init(None)
@@ -76,8 +76,12 @@ class Serve:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         if not wait_listening(self.port, 20, self.proc):
+            why = why_not_listening(self.proc, self.port)
+            if self.proc.poll() is None:
+                self.proc.kill()
             out, err = self.proc.communicate(timeout=10)
-            raise RuntimeError("the launcher does not listen: %s" % err)
+            raise RuntimeError("the launcher does not listen:\n%s\n%s"
+                               % (why, err))
 
     def signal(self, signum):
         self.proc.send_signal(signum)

@@ -47,7 +47,8 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, HERE)
 from harness import Gst, GstSessionCtx, run_clients  # noqa: E402
 from checks import check, run_cases  # noqa: E402
-from servers import free_port, stop_server, wait_listening  # noqa: E402
+from servers import (free_port, stop_server, wait_listening,  # noqa: E402
+                     why_not_listening)
 from test_directory import Redis  # noqa: E402
 from test_rtp_hop import CALLERS, PACKET, RATE, RTP_CAPS, TONE_OF, URI, free_udp_port  # noqa: E402
 
@@ -167,7 +168,10 @@ def hop(redis_a, redis_b, stop_first=(), hang_first=()):
     receiver.start()
     sender = start_sender(port, rtp_port, redis_a.url)
     try:
-        check(wait_listening(port, 90, sender), "process A (sessionbin) listens")
+        listening = wait_listening(port, 90, sender)
+        if not listening:
+            print(why_not_listening(sender, port), flush=True)
+        check(listening, "process A (sessionbin) listens")
         for r in stop_first:
             r.stop()
         for r in hang_first:

@@ -33,7 +33,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import Gst, GstSessionCtx, run_clients  # noqa: E402
 from checks import check, run_cases  # noqa: E402
-from servers import free_port, stop_server, wait_listening  # noqa: E402
+from servers import (free_port, stop_server, wait_listening,  # noqa: E402
+                     why_not_listening)
 
 gi.require_version("GstRtp", "1.0")
 from gi.repository import GstRtp  # noqa: E402
@@ -210,7 +211,10 @@ def run(rtpbin):
     receiver.start()
     sender = start_sender(port, rtp_port, rtpbin)
     try:
-        check(wait_listening(port, 20, sender), "process A (sessionbin) listens")
+        listening = wait_listening(port, 20, sender)
+        if not listening:
+            print(why_not_listening(sender, port), flush=True)
+        check(listening, "process A (sessionbin) listens")
         results = run_clients(port, [dict(id=ident, dialect=dialect, freq=freq,
                                           amplitude=12000, seconds=SECONDS, tail=0.3)
                                      for ident, dialect, freq in CALLERS])

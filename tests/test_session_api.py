@@ -51,7 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from checks import check, list_cases, run_cases  # noqa: E402
 from netns import SERVER_ADDRESS, run_inside  # noqa: E402
-from servers import free_port, wait_listening  # noqa: E402
+from servers import free_port, wait_listening, why_not_listening  # noqa: E402
 from webapi import failed_code, metrics, request  # noqa: E402
 
 TOKEN = "api-Test_token-21"
@@ -76,7 +76,9 @@ class Server:
                 "address=127.0.0.1"] + list(props) + ["!", "sessionsink"]
         self.proc = subprocess.Popen(argv, stdout=self.out, stderr=subprocess.STDOUT)
         if not wait_listening(self.port, 20, self.proc):
-            raise RuntimeError("the server does not listen: %s" % self.log())
+            raise RuntimeError("the server does not listen:\n%s\n%s"
+                               % (why_not_listening(self.proc, self.port),
+                                  self.log()))
 
     def log(self):
         with open(self.out.name, encoding="utf-8", errors="replace") as f:
