@@ -117,8 +117,6 @@ class Instance:
         # (its own registry file) on a machine others load too.
         if not wait_listening(self.port, 90, self.proc):
             why = why_not_listening(self.proc, self.port)
-            if self.proc.poll() is None:
-                self.proc.kill()
             raise RuntimeError("instance on %d did not start:\n%s\n%s"
                                % (self.port, why, self.proc.stderr.read()))
 

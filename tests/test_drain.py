@@ -77,8 +77,6 @@ class Serve:
                                      stderr=subprocess.PIPE, text=True)
         if not wait_listening(self.port, 20, self.proc):
             why = why_not_listening(self.proc, self.port)
-            if self.proc.poll() is None:
-                self.proc.kill()
             out, err = self.proc.communicate(timeout=10)
             raise RuntimeError("the launcher does not listen:\n%s\n%s"
                                % (why, err))

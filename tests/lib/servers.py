@@ -66,11 +66,22 @@ def why_not_listening(proc, port):
     doing: its exit status, or its threads (state, kernel wait channel)
     and, when gdb is installed, their stacks; and which sockets hold the
     port. For a failure message: a start that hangs once in hundreds of
-    runs is explained by the run that hit it."""
+    runs is explained by the run that hit it. A process still alive is
+    killed after the look (a hung one would outlive the test)."""
     lines = ["sockets on port %d: %s" % (port, _sockets_on(port) or "none")]
     if proc.poll() is not None:
         lines.append("exited with status %d" % proc.returncode)
         return "\n".join(lines)
+    try:
+        _describe_alive(proc, lines)
+    finally:
+        proc.kill()
+        proc.wait()
+    return "\n".join(lines)
+
+
+def _describe_alive(proc, lines):
+    """@proc's sockets and threads (and their stacks) appended to @lines."""
     lines.append("pid %d alive; its sockets: %s"
                  % (proc.pid, sorted(_inodes_of(proc.pid)) or "none"))
     try:
@@ -96,7 +107,6 @@ def why_not_listening(proc, port):
                       if l.startswith(("Thread ", "#"))]
         except (OSError, subprocess.TimeoutExpired) as e:
             lines.append("gdb: %s" % e)
-    return "\n".join(lines)
 
 
 def stop_server(proc, timeout=20):
